@@ -1,0 +1,392 @@
+"""The Django admin for content admins: curate drafts, preview, publish, compare versions,
+import content packs.
+
+Access follows the model permissions of the "Content admin" group (portal.roles): employees
+and managers are not staff and never reach these pages; a staff member without the
+permissions gets a 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+
+from advisories import views_admin
+from advisories.forms import RuleForm, SectionForm
+from advisories.models import (
+    Activity,
+    Advisory,
+    AdvisoryVersion,
+    Country,
+    EmergencyContact,
+    Place,
+    PlaceAlias,
+    Rule,
+    Section,
+    Source,
+    TopicKeyword,
+    match_key,
+)
+from advisories.selectors import advisories_with_unpublished_changes
+from advisories.validation import kind_help_rows
+
+
+class UnpublishedChangesFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "unpublished"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has unpublished changes"), ("no", "Published as is")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        changed = advisories_with_unpublished_changes()
+        if self.value() == "yes":
+            return queryset.filter(pk__in=changed)
+        return queryset.exclude(pk__in=changed)
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    """Countries come from ISO 3166 (a migration): they are looked up, never edited here."""
+
+    list_display = ["name", "code", "published"]
+    search_fields = ["name", "code"]
+    list_select_related = ["published"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("published__content")
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    form = SectionForm
+    extra = 0
+    autocomplete_fields = ["places", "activities", "source"]
+    readonly_fields = ["preview_link"]
+    fields = [
+        ("key", "topic", "order"),
+        "heading",
+        "body",
+        "preview_link",
+        ("level", "source"),
+        "places",
+        "activities",
+        "months",
+    ]
+    show_change_link = True
+
+    @admin.display(description="Preview")
+    def preview_link(self, section):
+        if section.pk is None:
+            return "Save first to preview."
+        url = reverse("admin:advisories_section_preview", args=[section.pk])
+        return format_html('<a href="{}" target="_blank">Preview the rendered body</a>', url)
+
+
+@admin.register(Advisory)
+class AdvisoryAdmin(admin.ModelAdmin):
+    list_display = ["country", "level", "published_version", "updated_at"]
+    list_filter = [
+        "level",
+        ("country", admin.RelatedOnlyFieldListFilter),
+        "sections__topic",
+        UnpublishedChangesFilter,
+    ]
+    search_fields = ["country__name", "country__code", "summary", "sections__heading"]
+    autocomplete_fields = ["country"]
+    list_select_related = ["country__published"]
+    inlines = [SectionInline]
+    actions = ["publish_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("country__published__content")
+
+    @admin.display(description="Published")
+    def published_version(self, advisory):
+        published = advisory.country.published
+        return f"v{published.number}" if published else "never"
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("advisories.publish_advisory")
+
+    @admin.action(description="Publish the selected advisories", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        url = reverse("admin:advisories_advisory_publish")
+        return HttpResponseRedirect(f"{url}?{urlencode({'ids': ids})}")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "publish/",
+                wrap(lambda request: views_admin.advisory_publish_view(self, request)),
+                name="advisories_advisory_publish",
+            ),
+            path(
+                "import-pack/",
+                wrap(lambda request: views_admin.pack_upload(self, request)),
+                name="advisories_advisory_import_pack",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["publish_url"] = (
+                reverse("admin:advisories_advisory_publish") + f"?ids={obj.pk}"
+                if self.has_publish_permission(request)
+                else None
+            )
+            context["history_url"] = (
+                reverse("admin:advisories_advisoryversion_changelist")
+                + "?"
+                + urlencode({"country__code__exact": obj.country_id})
+            )
+            context["compare_url"] = (
+                reverse("admin:advisories_advisoryversion_compare")
+                + "?"
+                + urlencode({"country": obj.country_id})
+            )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    form = SectionForm
+    list_display = ["heading", "key", "topic", "country", "level"]
+    list_filter = ["topic", ("advisory__country", admin.RelatedOnlyFieldListFilter), "level"]
+    search_fields = ["heading", "key", "body"]
+    autocomplete_fields = ["advisory", "places", "activities", "source"]
+    list_select_related = ["advisory__country"]
+    readonly_fields = ["preview_link"]
+
+    @admin.display(ordering="advisory__country__name")
+    def country(self, section):
+        return section.advisory.country.name
+
+    @admin.display(description="Preview")
+    def preview_link(self, section):
+        if section.pk is None:
+            return "Save first to preview."
+        url = reverse("admin:advisories_section_preview", args=[section.pk])
+        return format_html('<a href="{}">Preview the rendered body</a>', url)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/preview/",
+                wrap(
+                    lambda request, object_id: views_admin.section_preview(self, request, object_id)
+                ),
+                name="advisories_section_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+
+def _kind_help_html():
+    rows = format_html_join(
+        "",
+        "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+        kind_help_rows(),
+    )
+    return format_html(
+        '<table class="rule-kinds"><thead><tr><th>kind</th><th>required</th>'
+        "<th>optional</th><th>meaning</th></tr></thead><tbody>{}</tbody></table>"
+        "<p>Leave the fields a kind does not use empty. Any rule may carry exemptions and "
+        "validity dates.</p>",
+        rows,
+    )
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    form = RuleForm
+    list_display = ["key", "country", "kind", "title", "valid_from", "valid_until"]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter), "kind"]
+    ordering = ["country__name", "kind", "key"]
+    search_fields = ["key", "title", "detail", "country__name", "country__code"]
+    autocomplete_fields = ["country", "places", "activities", "source"]
+    list_select_related = ["country"]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["country", "key", "kind", "title", "detail"]}),
+            ("What each kind uses", {"fields": [], "description": _kind_help_html()}),
+            (
+                "Stay and deadlines (registration, re_registration, visa_free, transit)",
+                {"fields": ["threshold_days", "deadline_days", "deadline_unit", "max_days"]},
+            ),
+            (
+                "Who and where (visa_free, permit, document, activity)",
+                {"fields": ["nationalities", "places", "activities"]},
+            ),
+            (
+                "Exemptions (any kind)",
+                {
+                    "fields": [
+                        "exempt_passport_types",
+                        "exempt_visa_categories",
+                        "exempt_under_age",
+                    ]
+                },
+            ),
+            ("In force", {"fields": [("valid_from", "valid_until")]}),
+            ("Citation", {"fields": ["authority", "citation", "source"]}),
+        ]
+
+
+class PlaceAliasInline(admin.TabularInline):
+    model = PlaceAlias
+    extra = 1
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "kind", "level", "alias_names"]
+    list_filter = ["kind", ("country", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "aliases__name", "country__name", "country__code"]
+    autocomplete_fields = ["country"]
+    inlines = [PlaceAliasInline]
+    list_select_related = ["country"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description="Aliases")
+    def alias_names(self, place):
+        return ", ".join(alias.name for alias in place.aliases.all())
+
+    def get_search_results(self, request, queryset, search_term):
+        # Also find places the way trips match them: "almaty." or "ALMATY" finds Almaty.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = match_key(search_term)
+        if key:
+            results = results | queryset.filter(Q(key=key) | Q(aliases__key=key))
+            may_have_duplicates = True
+        return results, may_have_duplicates
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["key", "publisher", "title", "retrieved"]
+    search_fields = ["key", "publisher", "title", "url"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["code", "label"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(EmergencyContact)
+class EmergencyContactAdmin(admin.ModelAdmin):
+    list_display = ["label", "number", "country", "place"]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["label", "number", "country__name", "place__name"]
+    autocomplete_fields = ["country", "place"]
+    list_select_related = ["country", "place"]
+
+
+@admin.register(TopicKeyword)
+class TopicKeywordAdmin(admin.ModelAdmin):
+    list_display = ["keyword", "topic"]
+    list_filter = ["topic"]
+    search_fields = ["keyword"]
+
+
+@admin.register(AdvisoryVersion)
+class AdvisoryVersionAdmin(admin.ModelAdmin):
+    """Published versions are a record: readable, comparable, never edited or deleted."""
+
+    list_display = [
+        "country",
+        "number",
+        "published_at",
+        "published_by",
+        "material",
+        "change_note",
+        "compare_link",
+    ]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter), "material"]
+    search_fields = ["country__name", "country__code", "change_note"]
+    list_select_related = ["country", "published_by"]
+    ordering = ["country__name", "-number"]
+    fields = [
+        "country",
+        "number",
+        "published_at",
+        "published_by",
+        "material",
+        "change_note",
+        "level",
+        "content_hash",
+        "content",
+    ]
+    readonly_fields = fields
+    actions = ["compare_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Compare")
+    def compare_link(self, version):
+        if version.number == 1:
+            return "-"
+        url = reverse("admin:advisories_advisoryversion_compare")
+        query = urlencode(
+            {"country": version.country_id, "from": version.number - 1, "to": version.number}
+        )
+        return format_html('<a href="{}?{}">with v{}</a>', url, query, version.number - 1)
+
+    @admin.action(description="Compare two selected versions of one country")
+    def compare_selected(self, request, queryset):
+        versions = list(queryset.order_by("number"))
+        if len(versions) != 2 or versions[0].country_id != versions[1].country_id:
+            self.message_user(
+                request, "Select exactly two versions of the same country.", level="warning"
+            )
+            return None
+        url = reverse("admin:advisories_advisoryversion_compare")
+        query = urlencode(
+            {
+                "country": versions[0].country_id,
+                "from": versions[0].number,
+                "to": versions[1].number,
+            }
+        )
+        return HttpResponseRedirect(f"{url}?{query}")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "compare/",
+                wrap(lambda request: views_admin.versions_compare(self, request)),
+                name="advisories_advisoryversion_compare",
+            ),
+            *super().get_urls(),
+        ]

@@ -1,0 +1,112 @@
+"""Turning an official document into draft sections for a content admin to review.
+
+Shared by `manage.py import_advisory` and the admin upload page: parse (pure, in
+documents.py), then either describe what would be created (dry run) or write it as draft
+sections of the country's advisory. Nothing is ever published here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from advisories.importers.documents import ParsedDocument, parse_document
+from advisories.models import Advisory, Country, Place, Section, Source, TopicKeyword
+from portal.audit import audit_record
+
+
+class DraftImportError(ValueError):
+    pass
+
+
+def document_parse(*, country: Country, data: bytes, fmt: str = "auto") -> ParsedDocument:
+    """Parse with the admin-curated topic keywords and the country's curated places."""
+    extra: dict[str, list[str]] = {}
+    for keyword, topic in TopicKeyword.objects.values_list("keyword", "topic"):
+        extra.setdefault(topic, []).append(keyword.lower())
+    places = list(Place.objects.filter(country=country).values_list("name", "kind"))
+    return parse_document(
+        data,
+        fmt=fmt,
+        extra_keywords=extra,
+        known_places=[name for name, _ in places],
+        closed_areas=[name for name, kind in places if kind == "closed_area"],
+    )
+
+
+def document_preview(parsed: ParsedDocument) -> dict[str, Any]:
+    """What would be created, in the content pack's section fields (the --dry-run output)."""
+    return {
+        "format": parsed.format,
+        "source": parsed.source,
+        "sections": [
+            {"topic": s.topic, "heading": s.heading, "body": s.body} for s in parsed.sections
+        ],
+        "suggestions": [asdict(s) for s in parsed.suggestions],
+    }
+
+
+def _unique_key(base: str, taken: set[str]) -> str:
+    key, n = base[:75], 2
+    while key in taken:
+        key = f"{base[:72]}-{n}"
+        n += 1
+    taken.add(key)
+    return key
+
+
+@transaction.atomic
+def document_import_draft(
+    *, country: Country, parsed: ParsedDocument, by=None, level: int | None = None
+) -> list[Section]:
+    """Write the parsed sections as drafts of the country's advisory, citing the document."""
+    advisory = Advisory.objects.filter(country=country).first()
+    if advisory is None:
+        if level is None:
+            raise DraftImportError(
+                f"{country.name} has no advisory yet: give its overall level (1-5) with --level."
+            )
+        advisory = Advisory.objects.create(
+            country=country, level=level, summary=f"Imported from {parsed.title}; to be reviewed."
+        )
+    info = parsed.source
+    source_key = slugify(
+        f"{country.code}-{info.get('publisher') or ''}-{info.get('title') or parsed.title}"
+    )[:80]
+    retrieved = info.get("retrieved")
+    source, _ = Source.objects.update_or_create(
+        key=source_key,
+        defaults={
+            "publisher": (info.get("publisher") or "Unknown publisher")[:200],
+            "title": (info.get("title") or parsed.title or "Imported document")[:300],
+            "url": info.get("url") or "",
+            "retrieved": dt.date.fromisoformat(retrieved) if retrieved else dt.date.today(),
+        },
+    )
+    taken = set(Section.objects.values_list("key", flat=True))
+    start = (advisory.sections.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    created = [
+        Section.objects.create(
+            advisory=advisory,
+            key=_unique_key(
+                slugify(f"{country.code}-{section.heading}") or f"{country.code}-section", taken
+            ),
+            topic=section.topic,
+            heading=section.heading[:200],
+            body=section.body,
+            source=source,
+            order=start + i,
+        )
+        for i, section in enumerate(parsed.sections)
+    ]
+    audit_record(
+        actor=by,
+        action="advisory.document_imported",
+        obj=advisory,
+        details={"source": source.key, "sections": len(created), "format": parsed.format},
+    )
+    return created

@@ -1,0 +1,40 @@
+"""manage.py import_content PACK.json [--draft]: see contracts.md, "Content pack"."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from advisories.packs import PackError, pack_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a content pack (travel-risk-content/1): create or update by key and publish "
+        "a new version of every advisory it changes. Nothing is written if the pack has errors."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("pack", help="path to the pack's JSON file")
+        parser.add_argument(
+            "--draft",
+            action="store_true",
+            help="update the drafts only; publish nothing",
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["pack"])
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CommandError(f"{path} is not valid JSON: {exc}") from exc
+        try:
+            report = pack_import(data, draft=options["draft"])
+        except PackError as exc:
+            raise CommandError(
+                f"{path} was refused, nothing was written ({len(exc.errors)} errors):\n"
+                + "\n".join(exc.errors)
+            ) from exc
+        self.stdout.write(report.summary())

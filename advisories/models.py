@@ -1,0 +1,314 @@
+"""Curated content. Content admins edit the *draft* (Advisory, Section, Rule, Place,
+EmergencyContact rows); publishing freezes the country's whole content into an immutable
+AdvisoryVersion snapshot, which is all that employees, the engine and briefings ever read."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+TOPICS = [
+    ("security", "Security"),
+    ("terrorism", "Terrorism"),
+    ("crime", "Crime"),
+    ("civil_unrest", "Civil unrest"),
+    ("transport", "Transport"),
+    ("natural_hazards", "Natural hazards"),
+    ("laws_customs", "Laws and customs"),
+    ("health", "Health"),
+    ("entry_registration", "Entry and registration"),
+    ("outdoor_activities", "Outdoor activities"),
+    ("emergency", "Emergency"),
+]
+PLACE_KINDS = [("city", "City"), ("region", "Region"), ("closed_area", "Closed area")]
+RULE_KINDS = [
+    ("registration", "Registration"),
+    ("re_registration", "Re-registration after a move"),
+    ("visa_free", "Visa-free stay"),
+    ("transit", "Transit"),
+    ("permit", "Permit for places"),
+    ("document", "Document to carry"),
+    ("activity", "Activity requirement"),
+]
+DEADLINE_UNITS = [("calendar", "calendar days"), ("working", "working days")]
+LEVELS = [
+    (1, "1 - Low"),
+    (2, "2 - Moderate"),
+    (3, "3 - Elevated"),
+    (4, "4 - High"),
+    (5, "5 - Extreme"),
+]
+level_validators = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+def match_key(name: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a place name:
+    "Almaty", "ALMATY" and "Almaty." match; "Nur-Sultan" matches "nur sultan"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = "".join(ch if ch.isalnum() else " " for ch in letters)
+    return " ".join(words.split())
+
+
+class Country(models.Model):
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=100)
+    published = models.ForeignKey(
+        "AdvisoryVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The version employees and the engine see; set by publishing.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Activity(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Source(models.Model):
+    key = models.SlugField(max_length=80, unique=True)
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    retrieved = models.DateField(null=True, blank=True)
+    licence = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["publisher", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title}"
+
+
+class Place(models.Model):
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="places")
+    name = models.CharField(max_length=120)
+    key = models.CharField(max_length=120, editable=False, db_index=True)
+    kind = models.CharField(max_length=12, choices=PLACE_KINDS, default="city")
+    level = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=LEVELS,
+        validators=level_validators,
+        help_text="Leave empty to use the country's advisory level.",
+    )
+
+    class Meta:
+        ordering = ["country", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "key"], name="unique_place_name_per_country")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = match_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class PlaceAlias(models.Model):
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=120)
+    key = models.CharField(max_length=120, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "place aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["place", "key"], name="unique_alias_per_place")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = match_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Advisory(models.Model):
+    """The editable draft of a country's advisory; see AdvisoryVersion for what is published."""
+
+    country = models.OneToOneField(Country, on_delete=models.CASCADE, related_name="advisory")
+    level = models.PositiveSmallIntegerField(choices=LEVELS, validators=level_validators)
+    summary = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "advisories"
+        permissions = [("publish_advisory", "Can publish an advisory version")]
+
+    def __str__(self) -> str:
+        return f"Advisory for {self.country.name}"
+
+
+class Section(models.Model):
+    advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="sections")
+    key = models.SlugField(max_length=80, unique=True)
+    topic = models.CharField(max_length=24, choices=TOPICS)
+    heading = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown; sanitised when shown.")
+    level = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=LEVELS, validators=level_validators
+    )
+    places = models.ManyToManyField(
+        Place, blank=True, help_text="Empty: the section applies to the whole country."
+    )
+    activities = models.ManyToManyField(
+        Activity, blank=True, help_text="Empty: applies whatever the traveller does."
+    )
+    months = models.JSONField(
+        default=list, blank=True, help_text="Month numbers 1-12; empty: all year."
+    )
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["advisory", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    def clean(self) -> None:
+        from advisories.validation import months_errors
+
+        errors = months_errors(self.months)
+        if errors:
+            raise ValidationError({"months": f"Months {errors[0]}."})
+
+
+class Rule(models.Model):
+    """A data-driven entry or registration rule; which fields matter depends on `kind`
+    (see advisories.validation.RULE_FIELDS)."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="rules")
+    key = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=16, choices=RULE_KINDS)
+    title = models.CharField(max_length=200, blank=True)
+    detail = models.TextField(blank=True)
+    threshold_days = models.PositiveIntegerField(null=True, blank=True)
+    deadline_days = models.PositiveIntegerField(null=True, blank=True)
+    deadline_unit = models.CharField(max_length=8, choices=DEADLINE_UNITS, default="calendar")
+    nationalities = models.JSONField(default=list, blank=True, help_text="ISO alpha-2 codes.")
+    max_days = models.PositiveIntegerField(null=True, blank=True)
+    places = models.ManyToManyField(Place, blank=True, related_name="rules")
+    activities = models.ManyToManyField(Activity, blank=True, related_name="rules")
+    exempt_passport_types = models.JSONField(default=list, blank=True)
+    exempt_visa_categories = models.JSONField(default=list, blank=True)
+    exempt_under_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    authority = models.CharField(max_length=200, blank=True)
+    citation = models.CharField(max_length=300, blank=True)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["country", "kind", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="rule_valid_until_after_valid_from",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        # One validator for the admin and content packs; places and activities (many-to-many)
+        # are checked by the admin form, as they cannot be read here.
+        from advisories.validation import model_rule_errors
+
+        errors = model_rule_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class EmergencyContact(models.Model):
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="emergency_contacts"
+    )
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.CASCADE)
+    label = models.CharField(max_length=120)
+    number = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["country", "place", "label"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.number}"
+
+    def clean(self) -> None:
+        place = self.place if self.place_id else None
+        if place is not None and self.country_id and place.country_id != self.country_id:
+            raise ValidationError({"place": "Choose a place of the contact's country."})
+
+
+class AdvisoryVersion(models.Model):
+    """An immutable, numbered publication of a country's whole content (advisory, sections,
+    places, rules, emergency contacts, cited sources) as a content-pack country entry."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    change_note = models.TextField()
+    material = models.BooleanField(
+        default=False, help_text="Material changes re-assess and re-brief upcoming trips."
+    )
+    level = models.PositiveSmallIntegerField(choices=LEVELS)
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["country", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "number"], name="unique_version_per_country")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("A published version is immutable.")
+        super().save(*args, **kwargs)
+
+
+class TopicKeyword(models.Model):
+    """Extends the document importer's topic guessing: a heading or text containing `keyword`
+    is filed under `topic`."""
+
+    keyword = models.CharField(max_length=80, unique=True)
+    topic = models.CharField(max_length=24, choices=TOPICS)
+
+    class Meta:
+        ordering = ["topic", "keyword"]
+
+    def __str__(self) -> str:
+        return f"{self.keyword} -> {self.topic}"

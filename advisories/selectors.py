@@ -1,0 +1,335 @@
+"""Reads of curated content.
+
+Two views of a country's content exist: the *draft* rows content admins edit, and the
+*published* snapshot (``AdvisoryVersion.content``) everyone else reads. Snapshots have the shape
+of a content pack's country entry plus the sources it cites, so the pack export, the read API,
+the engine's loader (in trips) and the version diff all read one format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from advisories.models import (
+    RULE_KINDS,
+    Activity,
+    Advisory,
+    AdvisoryVersion,
+    Country,
+    EmergencyContact,
+    Place,
+    Rule,
+    Section,
+    Source,
+    match_key,
+)
+from advisories.validation import RULE_FIELDS
+
+KIND_ORDER = {kind: position for position, (kind, _) in enumerate(RULE_KINDS)}
+
+
+def _codes(country_codes: Iterable[str]) -> list[str]:
+    return sorted({code.upper() for code in country_codes})
+
+
+# --- published content ------------------------------------------------------------------
+
+
+def published_snapshots(country_codes: Iterable[str]) -> dict[str, AdvisoryVersion]:
+    """The published version of each of these countries that has one, in one query."""
+    versions = AdvisoryVersion.objects.filter(
+        country_id__in=_codes(country_codes), country__published=F("pk")
+    ).select_related("country", "published_by")
+    return {version.country_id: version for version in versions}
+
+
+def published_version(country_code: str) -> AdvisoryVersion | None:
+    return published_snapshots([country_code]).get(country_code.upper())
+
+
+def countries_with_risk(search: str | None = None) -> QuerySet[Country]:
+    """Countries with their published level and version number (null when unpublished).
+
+    Annotations instead of the whole snapshot: the list never loads version content.
+    """
+    countries = Country.objects.annotate(
+        risk_level=F("published__level"), advisory_version=F("published__number")
+    ).order_by("name")
+    search = (search or "").strip()
+    if search:
+        countries = countries.filter(Q(code__iexact=search) | Q(name__icontains=search))
+    return countries
+
+
+def activities_list() -> QuerySet[Activity]:
+    return Activity.objects.order_by("label", "code")
+
+
+def place_match(country_code: str, text: str) -> Place | None:
+    """The curated place of this country whose name or an alias matches ``text``, ignoring
+    case, accents and punctuation ("ALMATY", "almaty.", "Алматы" when listed as an alias)."""
+    key = match_key(text or "")
+    if not key:
+        return None
+    return (
+        Place.objects.filter(country_id=country_code.upper())
+        .filter(Q(key=key) | Q(aliases__key=key))
+        .order_by("pk")
+        .distinct()
+        .first()
+    )
+
+
+def places_for(country_codes: Iterable[str]) -> QuerySet[Place]:
+    """The curated places of these countries with their aliases (two queries)."""
+    return (
+        Place.objects.filter(country_id__in=_codes(country_codes))
+        .prefetch_related("aliases")
+        .order_by("country_id", "name")
+    )
+
+
+# --- draft snapshots --------------------------------------------------------------------
+
+
+def source_entry(source: Source) -> dict[str, Any]:
+    return {
+        "key": source.key,
+        "publisher": source.publisher,
+        "title": source.title,
+        "url": source.url,
+        "retrieved": source.retrieved.isoformat() if source.retrieved else None,
+        "licence": source.licence,
+    }
+
+
+def section_entry(section: Section) -> dict[str, Any]:
+    return {
+        "key": section.key,
+        "topic": section.topic,
+        "heading": section.heading,
+        "body": section.body,
+        "level": section.level,
+        "places": sorted(place.name for place in section.places.all()),
+        "activities": sorted(activity.code for activity in section.activities.all()),
+        "months": sorted(section.months or []),
+        "source": section.source.key if section.source else None,
+    }
+
+
+def place_entry(place: Place) -> dict[str, Any]:
+    return {
+        "name": place.name,
+        "aliases": sorted((alias.name for alias in place.aliases.all()), key=str.casefold),
+        "kind": place.kind,
+        "level": place.level,
+    }
+
+
+def rule_entry(rule: Rule) -> dict[str, Any]:
+    """A rule in pack form: the common fields and exactly the fields its kind uses."""
+    entry: dict[str, Any] = {
+        "key": rule.key,
+        "kind": rule.kind,
+        "title": rule.title,
+        "detail": rule.detail,
+        "exemptions": {
+            "passport_types": list(rule.exempt_passport_types or []),
+            "visa_categories": list(rule.exempt_visa_categories or []),
+            "under_age": rule.exempt_under_age,
+        },
+        "valid_from": rule.valid_from.isoformat() if rule.valid_from else None,
+        "valid_until": rule.valid_until.isoformat() if rule.valid_until else None,
+        "authority": rule.authority,
+        "citation": rule.citation,
+        "source": rule.source.key if rule.source else None,
+    }
+    values = {
+        "threshold_days": rule.threshold_days,
+        "deadline_days": rule.deadline_days,
+        "deadline_unit": rule.deadline_unit,
+        "nationalities": list(rule.nationalities or []),
+        "max_days": rule.max_days,
+        "places": sorted(place.name for place in rule.places.all()),
+        "activities": sorted(activity.code for activity in rule.activities.all()),
+    }
+    spec = RULE_FIELDS.get(rule.kind)
+    for name in spec.fields if spec else ():
+        entry[name] = values[name]
+    return entry
+
+
+def draft_snapshots(country_codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The draft content of each country that has an advisory, as it would be published.
+
+    A fixed number of queries whatever the number of countries, so the admin can tell which
+    advisories have unpublished changes without a query storm.
+    """
+    codes = _codes(country_codes)
+    advisories = Advisory.objects.filter(country_id__in=codes).prefetch_related(
+        Prefetch(
+            "sections",
+            queryset=Section.objects.select_related("source")
+            .prefetch_related("places", "activities")
+            .order_by("order", "key"),
+        )
+    )
+    places: dict[str, list[Place]] = defaultdict(list)
+    for place in Place.objects.filter(country_id__in=codes).prefetch_related("aliases"):
+        places[place.country_id].append(place)
+    rules: dict[str, list[Rule]] = defaultdict(list)
+    for rule in (
+        Rule.objects.filter(country_id__in=codes)
+        .select_related("source")
+        .prefetch_related("places", "activities")
+    ):
+        rules[rule.country_id].append(rule)
+    contacts: dict[str, list[EmergencyContact]] = defaultdict(list)
+    # Contacts keep the order they were entered in (a pack import recreates them in order).
+    for contact in (
+        EmergencyContact.objects.filter(country_id__in=codes).select_related("place").order_by("pk")
+    ):
+        contacts[contact.country_id].append(contact)
+
+    snapshots = {}
+    for advisory in advisories:
+        code = advisory.country_id
+        country_rules = sorted(rules[code], key=lambda r: (KIND_ORDER.get(r.kind, 99), r.key))
+        sections = list(advisory.sections.all())
+        cited = {s.source.key: s.source for s in sections if s.source} | {
+            r.source.key: r.source for r in country_rules if r.source
+        }
+        snapshots[code] = {
+            "code": code,
+            "advisory": {
+                "level": advisory.level,
+                "summary": advisory.summary,
+                "sections": [section_entry(section) for section in sections],
+            },
+            "places": [
+                place_entry(place)
+                for place in sorted(places[code], key=lambda p: (p.name.casefold(), p.name))
+            ],
+            "emergency_contacts": [
+                {
+                    "label": contact.label,
+                    "number": contact.number,
+                    "place": contact.place.name if contact.place else None,
+                }
+                for contact in contacts[code]
+            ],
+            "rules": [rule_entry(rule) for rule in country_rules],
+            "sources": [source_entry(cited[key]) for key in sorted(cited)],
+        }
+    return snapshots
+
+
+def advisory_snapshot(country: Country | str) -> dict[str, Any] | None:
+    """The draft content of one country as it would be published; None without an advisory."""
+    code = country if isinstance(country, str) else country.code
+    return draft_snapshots([code]).get(code.upper())
+
+
+def snapshot_hash(snapshot: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a snapshot: equal content, equal hash."""
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def advisories_with_unpublished_changes() -> set[int]:
+    """Ids of the advisories whose draft differs from their published version (or that were
+    never published)."""
+    rows = list(
+        Advisory.objects.values_list("pk", "country_id", "country__published__content_hash")
+    )
+    snapshots = draft_snapshots(code for _, code, _ in rows)
+    return {
+        pk
+        for pk, code, published_hash in rows
+        if published_hash is None
+        or code not in snapshots
+        or snapshot_hash(snapshots[code]) != published_hash
+    }
+
+
+def country_versions(country_code: str) -> QuerySet[AdvisoryVersion]:
+    return AdvisoryVersion.objects.filter(country_id=country_code.upper()).order_by("-number")
+
+
+# --- rules in plain words ---------------------------------------------------------------
+
+
+def _days(n: int | None, unit: str = "calendar") -> str:
+    word = "working day" if unit == "working" else "day"
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _join(items: list[str], last: str = "and") -> str:
+    items = [str(item) for item in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def rule_in_words(entry: dict[str, Any]) -> str:
+    """One or two sentences saying what a rule (in pack form) asks of a traveller."""
+    kind = entry.get("kind")
+    unit = entry.get("deadline_unit") or "calendar"
+    nationalities = entry.get("nationalities") or []
+    activities = entry.get("activities") or []
+    if kind == "registration":
+        text = (
+            f"A stay of more than {_days(entry.get('threshold_days'))} must be registered "
+            f"within {_days(entry.get('deadline_days'), unit)} of arrival."
+        )
+    elif kind == "re_registration":
+        text = (
+            "When registration applies, each move to a different place must be registered "
+            f"again within {_days(entry.get('deadline_days'), unit)} of arriving there."
+        )
+    elif kind == "visa_free":
+        text = (
+            f"Citizens of {_join(sorted(nationalities))} may stay up to "
+            f"{_days(entry.get('max_days'))} without a visa; other foreign citizens need a visa."
+        )
+    elif kind == "transit":
+        text = (
+            f"Passing through in no more than {_days(entry.get('max_days'))} on the way to "
+            "another country needs no visa or registration, only the onward visa and ticket."
+        )
+    elif kind == "permit":
+        text = f"A permit is needed before visiting {_join(entry.get('places') or [], 'or')}."
+    elif kind == "document":
+        text = "Applies to every visit"
+        if activities:
+            text += f" that includes {_join(activities, 'or')}"
+        text += "."
+    elif kind == "activity":
+        text = f"Applies when a stop includes {_join(activities, 'or')}."
+    else:
+        text = ""
+    if nationalities and kind in ("document", "activity"):
+        text += f" Only for citizens of {_join(sorted(nationalities), 'or')}."
+    exemptions = entry.get("exemptions") or {}
+    exempt = []
+    if exemptions.get("passport_types"):
+        exempt.append(f"{_join(exemptions['passport_types'], 'or')} passport holders")
+    if exemptions.get("visa_categories"):
+        exempt.append(f"holders of {_join(exemptions['visa_categories'], 'or')} visas")
+    if exemptions.get("under_age"):
+        exempt.append(f"travellers under {exemptions['under_age']}")
+    if exempt:
+        text += f" Not required of {_join(exempt, 'or')}."
+    if entry.get("valid_from") and entry.get("valid_until"):
+        text += f" In force from {entry['valid_from']} until {entry['valid_until']}."
+    elif entry.get("valid_from"):
+        text += f" In force from {entry['valid_from']}."
+    elif entry.get("valid_until"):
+        text += f" In force until {entry['valid_until']}."
+    return text.strip()

@@ -1,0 +1,90 @@
+"""Writes to curated content: publishing a country's draft as an immutable version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from advisories.models import AdvisoryVersion, Country
+from advisories.selectors import advisory_snapshot, snapshot_hash
+from advisories.signals import content_changed
+from portal.audit import audit_record
+from portal.errors import DomainError
+
+
+class NothingToPublish(DomainError):
+    status_code = 409
+
+
+def advisory_publish(
+    *,
+    country: Country,
+    by: Any,
+    change_note: str,
+    material: bool,
+    ip: str | None = None,
+) -> AdvisoryVersion:
+    """Freeze the country's draft content into its next AdvisoryVersion and make it the one
+    everybody sees.
+
+    Raises DomainError without a change note, without an advisory, or when the draft is
+    identical to the last version (a version must mean a change). A material version is
+    announced with ``advisories.signals.content_changed`` once the transaction commits.
+    """
+    change_note = (change_note or "").strip()
+    if not change_note:
+        raise DomainError("A change note is required to publish.")
+
+    with transaction.atomic():
+        # The row lock serialises two publishers of one country, so version numbers never
+        # collide (the unique constraint would turn a race into an error instead).
+        locked = Country.objects.select_for_update().get(pk=country.pk)
+        snapshot = advisory_snapshot(locked)
+        if snapshot is None:
+            raise DomainError(f"{locked.name} has no advisory to publish.")
+        content_hash = snapshot_hash(snapshot)
+        latest = (
+            AdvisoryVersion.objects.filter(country=locked)
+            .order_by("-number")
+            .only("number", "content_hash")
+            .first()
+        )
+        if latest is not None and latest.content_hash == content_hash:
+            raise NothingToPublish(
+                f"Nothing changed in {locked.name} since version {latest.number}: "
+                "there is nothing to publish."
+            )
+        version = AdvisoryVersion.objects.create(
+            country=locked,
+            number=(latest.number if latest else 0) + 1,
+            published_by=by if getattr(by, "is_authenticated", False) else None,
+            change_note=change_note,
+            material=material,
+            level=snapshot["advisory"]["level"],
+            content=snapshot,
+            content_hash=content_hash,
+        )
+        locked.published = version
+        locked.save(update_fields=["published"])
+        country.published = version
+        audit_record(
+            actor=by,
+            action="advisory.published",
+            obj=version,
+            ip=ip,
+            details={
+                "country": locked.code,
+                "number": version.number,
+                "material": material,
+                "change_note": change_note,
+                "content_hash": content_hash,
+            },
+        )
+        if material:
+            transaction.on_commit(
+                lambda: content_changed.send(
+                    sender=AdvisoryVersion, country_code=locked.code, version=version
+                )
+            )
+    return version

@@ -1,0 +1,17 @@
+"""The one hook by which content changes leave the advisories app.
+
+content_changed(sender=AdvisoryVersion, country_code: str, version: AdvisoryVersion)
+    Sent by ``advisories.services.advisory_publish`` when a *material* version of a country's
+    content is published, and only after the publishing transaction has committed (through
+    ``transaction.on_commit``), so a listener always sees the new version and never hears of
+    one that was rolled back. Sent once per material version; non-material publications
+    (typo fixes) send nothing.
+
+    This is THE hook the trips app listens to in order to re-assess and re-brief the upcoming
+    trips that touch ``country_code``. Imports flow portal <- advisories <- trips: advisories
+    never imports trips, it only announces.
+"""
+
+from django.dispatch import Signal
+
+content_changed = Signal()

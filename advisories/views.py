@@ -1,0 +1,90 @@
+"""Destination guides: every published advisory, readable by every employee. Only the
+published snapshot is shown, never a draft."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+
+from advisories.models import TOPICS
+from advisories.selectors import countries_with_risk, published_version, rule_in_words
+from portal.lib.markdown import render_markdown
+
+TOPIC_LABELS = dict(TOPICS)
+TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
+LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
+KIND_LABELS = {
+    "registration": "Registration",
+    "re_registration": "Re-registration",
+    "visa_free": "Visa-free stays",
+    "transit": "Transit",
+    "permit": "Permit",
+    "document": "Documents",
+    "activity": "Activities",
+}
+
+
+def destinations(request):
+    search = request.GET.get("q", "").strip()
+    countries = (
+        countries_with_risk(search)
+        .filter(published__isnull=False)
+        .select_related("published")
+        .defer("published__content")
+    )
+    return render(
+        request,
+        "advisories/destinations.html",
+        {"countries": countries, "q": search, "level_names": LEVEL_NAMES},
+    )
+
+
+def destination(request, code: str):
+    version = published_version(code)
+    if version is None:
+        raise Http404("No published advisory for this country.")
+    content = version.content
+    advisory = content.get("advisory") or {}
+    sources = {source["key"]: source for source in content.get("sources", [])}
+    by_topic: dict[str, list[dict]] = {}
+    for section in advisory.get("sections", []):
+        by_topic.setdefault(section.get("topic", ""), []).append(
+            {
+                **section,
+                "body_html": mark_safe(render_markdown(section.get("body", ""))),  # noqa: S308 (sanitised)
+                "source_entry": sources.get(section.get("source") or ""),
+            }
+        )
+    topics = [
+        {"code": topic, "label": TOPIC_LABELS.get(topic, topic), "sections": sections}
+        for topic, sections in sorted(
+            by_topic.items(), key=lambda item: TOPIC_ORDER.get(item[0], 99)
+        )
+    ]
+    rules = [
+        {
+            **rule,
+            "kind_label": KIND_LABELS.get(rule.get("kind"), rule.get("kind")),
+            "words": rule_in_words(rule),
+            "source_entry": sources.get(rule.get("source") or ""),
+        }
+        for rule in content.get("rules", [])
+    ]
+    level = advisory.get("level", version.level)
+    return render(
+        request,
+        "advisories/destinations_detail.html",
+        {
+            "country": version.country,
+            "version": version,
+            "level": level,
+            "level_name": LEVEL_NAMES.get(level, "Unknown"),
+            "summary": advisory.get("summary", ""),
+            "topics": topics,
+            "places": content.get("places", []),
+            "rules": rules,
+            "contacts": content.get("emergency_contacts", []),
+            "sources": content.get("sources", []),
+        },
+    )

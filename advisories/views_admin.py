@@ -1,0 +1,203 @@
+"""The admin's own pages beyond add/change/delete: section preview, publish, version compare,
+content-pack upload. Thin: check the permission, call one service or selector, render.
+
+Each is mounted by its ModelAdmin's get_urls() inside ``admin_site.admin_view``, which already
+sends anyone who is not active staff to the admin login; the permission checks here make a
+staff member without the content-admin permissions get a 403.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from advisories.forms import PackUploadForm, PublishForm
+from advisories.models import Advisory, AdvisoryVersion, Country, Section
+from advisories.packs import PackError, pack_import
+from advisories.selectors import country_versions, rule_in_words
+from advisories.services import advisory_publish
+from portal.audit import client_ip
+from portal.errors import DomainError
+from portal.lib.markdown import render_markdown
+
+
+def _require(request: HttpRequest, *perms: str) -> None:
+    if not request.user.has_perms([f"advisories.{perm}" for perm in perms]):
+        raise PermissionDenied
+
+
+def section_preview(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    _require(request, "view_section")
+    section = get_object_or_404(Section.objects.select_related("advisory__country"), pk=object_id)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Section._meta,
+        "original": section,
+        "title": f"Preview: {section.heading}",
+        "body_html": mark_safe(render_markdown(section.body)),  # noqa: S308 - sanitised by nh3
+    }
+    return TemplateResponse(request, "admin/advisories/section/preview.html", context)
+
+
+def advisory_publish_view(model_admin, request: HttpRequest) -> HttpResponse:
+    """Ask for a change note and the material flag, then publish each chosen advisory."""
+    _require(request, "publish_advisory")
+    ids = [i for i in (request.POST.get("ids") or request.GET.get("ids", "")).split(",") if i]
+    advisories = list(
+        Advisory.objects.filter(pk__in=[i for i in ids if i.isdigit()]).select_related(
+            "country__published"
+        )
+    )
+    if not advisories:
+        raise Http404("No advisory chosen.")
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for advisory in advisories:
+            try:
+                version = advisory_publish(
+                    country=advisory.country,
+                    by=request.user,
+                    change_note=form.cleaned_data["change_note"],
+                    material=form.cleaned_data["material"],
+                    ip=client_ip(request),
+                )
+            except DomainError as exc:
+                messages.warning(request, str(exc))
+            else:
+                messages.success(
+                    request, f"Published {advisory.country.name}: version {version.number}."
+                )
+        return HttpResponseRedirect(reverse("admin:advisories_advisory_changelist"))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Advisory._meta,
+        "title": "Publish advisories",
+        "advisories": advisories,
+        "ids": ",".join(str(advisory.pk) for advisory in advisories),
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/advisories/advisory/publish.html", context)
+
+
+def pack_upload(model_admin, request: HttpRequest) -> HttpResponse:
+    _require(request, "add_advisory", "change_advisory", "publish_advisory")
+    form = PackUploadForm(request.POST or None, request.FILES or None)
+    pack_errors: list[str] = []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                report = pack_import(
+                    form.cleaned_data["pack"], draft=form.cleaned_data["draft"], by=request.user
+                )
+            except PackError as exc:  # the pack changed meaning between validation and import
+                pack_errors = exc.errors
+            else:
+                messages.success(request, "The content pack was imported. " + report.summary())
+                return HttpResponseRedirect(reverse("admin:advisories_advisory_changelist"))
+        else:
+            pack_errors = getattr(form, "pack_errors", [])
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Advisory._meta,
+        "title": "Import a content pack",
+        "form": form,
+        "pack_errors": pack_errors,
+    }
+    return TemplateResponse(request, "admin/advisories/import_pack.html", context)
+
+
+def versions_compare(model_admin, request: HttpRequest) -> HttpResponse:
+    """A side-by-side diff of two versions of one country (default: the latest two)."""
+    _require(request, "view_advisoryversion")
+    country = get_object_or_404(Country, code=(request.GET.get("country") or "").upper())
+    versions = list(country_versions(country.code))
+    if not versions:
+        raise Http404("This country has no published version.")
+    by_number = {version.number: version for version in versions}
+    try:
+        newer = by_number[int(request.GET.get("to") or versions[0].number)]
+        older_number = request.GET.get("from")
+        older = by_number[int(older_number)] if older_number else None
+    except (KeyError, ValueError) as exc:
+        raise Http404("No such version.") from exc
+    if older is None:
+        older = by_number.get(newer.number - 1, newer)
+    if older.number > newer.number:
+        older, newer = newer, older
+    table = difflib.HtmlDiff(wrapcolumn=80).make_table(
+        snapshot_lines(older.content),
+        snapshot_lines(newer.content),
+        fromdesc=f"version {older.number}",
+        todesc=f"version {newer.number}",
+        context=True,
+        numlines=3,
+    )
+    # HtmlDiff pads with &nbsp; (text it escaped itself cannot contain one); the template's
+    # white-space rule keeps the spacing, and the text stays searchable.
+    table = table.replace("&nbsp;", " ")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": AdvisoryVersion._meta,
+        "title": f"{country.name}: version {older.number} and version {newer.number}",
+        "country": country,
+        "older": older,
+        "newer": newer,
+        "versions": versions,
+        "identical": older.content_hash == newer.content_hash,
+        # HtmlDiff escapes the text it is given (&, <, >), so the table is safe to show.
+        "diff_table": mark_safe(table),  # noqa: S308
+    }
+    return TemplateResponse(request, "admin/advisories/advisoryversion/compare.html", context)
+
+
+def snapshot_lines(content: dict[str, Any]) -> list[str]:
+    """A snapshot as text a person can diff: one fact per line, Markdown bodies line by line."""
+    lines: list[str] = []
+    advisory = content.get("advisory", {})
+    lines += [f"Level: {advisory.get('level')}", "Summary:"]
+    lines += [f"  {line}" for line in (advisory.get("summary") or "").splitlines()]
+    for section in advisory.get("sections", []):
+        lines += [
+            "",
+            f"Section {section['key']} [{section['topic']}]: {section['heading']}",
+            f"  level: {section.get('level') or '-'}",
+            f"  places: {', '.join(section.get('places') or []) or 'whole country'}",
+            f"  activities: {', '.join(section.get('activities') or []) or 'any'}",
+            f"  months: {', '.join(map(str, section.get('months') or [])) or 'all year'}",
+            f"  source: {section.get('source') or '-'}",
+        ]
+        lines += [f"  | {line}" for line in (section.get("body") or "").splitlines()]
+    lines += ["", "Places:"]
+    for place in content.get("places", []):
+        aliases = ", ".join(place.get("aliases") or [])
+        lines.append(
+            f"  {place['name']} ({place['kind']}, level {place.get('level') or '-'})"
+            + (f" aka {aliases}" if aliases else "")
+        )
+    lines += ["", "Emergency contacts:"]
+    for contact in content.get("emergency_contacts", []):
+        where = f" [{contact['place']}]" if contact.get("place") else ""
+        lines.append(f"  {contact['label']}{where}: {contact['number']}")
+    for rule in content.get("rules", []):
+        lines += ["", f"Rule {rule['key']} [{rule['kind']}]: {rule.get('title', '')}"]
+        lines.append(f"  in words: {rule_in_words(rule)}")
+        for name in sorted(rule):
+            if name not in ("key", "kind", "title", "detail"):
+                lines.append(f"  {name}: {json.dumps(rule[name], ensure_ascii=False)}")
+        lines += [f"  | {line}" for line in (rule.get("detail") or "").splitlines()]
+    lines += ["", "Sources:"]
+    for source in content.get("sources", []):
+        lines.append(
+            f"  {source['key']}: {source['publisher']}, {source['title']} "
+            f"({source.get('url') or 'no URL'}, retrieved {source.get('retrieved') or '-'})"
+        )
+    return lines

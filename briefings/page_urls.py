@@ -1,0 +1,13 @@
+"""Page routes, included by portal/urls.py under /briefings/ (namespace "briefings")."""
+
+from django.urls import path
+
+from briefings import views
+
+app_name = "briefings"
+
+urlpatterns = [
+    path("<int:pk>/download/", views.download, name="download"),
+    path("<int:pk>/status/", views.status, name="status"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+]

@@ -1,0 +1,12 @@
+"""The briefings app listens to trips' one announcement (trips/signals.py): a trip needs a
+new briefing. The signal is sent after the trips transaction committed."""
+
+from django.dispatch import receiver
+
+from briefings.services import briefing_request
+from trips.signals import briefing_needed
+
+
+@receiver(briefing_needed, dispatch_uid="briefings-request-on-briefing-needed")
+def request_briefing(sender, trip, reason: str = "approved", changes=(), by=None, **kwargs):
+    briefing_request(trip=trip, reason=reason, changes=changes or (), by=by)

@@ -1,0 +1,389 @@
+"""Reads for briefings: what a briefing PDF says, assembled from the trip, its assessment and
+the advisory versions that assessment used (fetched in one query), and the lists the API
+and reminders work from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from advisories.models import TOPICS, AdvisoryVersion, Country, match_key
+from briefings.models import Briefing, BriefingStatus
+from portal.lib.markdown import render_markdown
+from trips.models import Trip, TripStatus
+
+TOPIC_LABELS = dict(TOPICS)
+TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
+KIND_LABELS = {
+    "registration": "Registration",
+    "re_registration": "Re-registration",
+    "visa": "Visa",
+    "permit": "Permit",
+    "document": "Document",
+    "activity": "Activity",
+}
+LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    topic: str
+    heading: str
+    body_html: str
+    level: int | None
+    places: tuple[str, ...]
+    source_key: str | None
+
+
+@dataclass(frozen=True)
+class TopicView:
+    topic: str
+    label: str
+    anchor: str
+    sections: tuple[SectionView, ...]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One country's advisory chapter: the same for every traveller who matched the same
+    sections of the same content version, so it is laid out once and reused (see rendering)."""
+
+    country: str
+    country_name: str
+    version: int | None
+    published_on: dt.date | None
+    level: int | None
+    summary: str
+    topics: tuple[TopicView, ...]
+
+    @property
+    def anchor(self) -> str:
+        return f"chapter-{self.country}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.country_name}: travel advice"
+
+    @property
+    def section_keys(self) -> tuple[str, ...]:
+        return tuple(section.key for topic in self.topics for section in topic.sections)
+
+    def cache_key(self, revision: str) -> str:
+        """Same key, same pages: country, content version, matched sections, renderer."""
+        material = "|".join(
+            [revision, self.country, str(self.version or 0), ",".join(self.section_keys)]
+        )
+        digest = hashlib.sha256(material.encode()).hexdigest()[:20]
+        return f"{self.country}-v{self.version or 0}-{digest}"
+
+
+@dataclass
+class BriefingDocument:
+    """Everything the personal pages say."""
+
+    briefing_id: int | None
+    version: int
+    reason: str
+    changes: list[str]
+    trip: Trip
+    traveller_name: str
+    traveller: dict[str, Any]
+    risk_level: int | None
+    risk_name: str
+    explanation: list[str]
+    approval_reasons: list[str]
+    destinations: list[str]
+    stops: list[dict[str, Any]]
+    requirements: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+    chapters: list[Chapter]
+    sources: list[dict[str, Any]]
+    content_versions: list[dict[str, Any]]
+    generated_on: dt.date
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _versions(content_versions: dict[str, int]) -> dict[str, AdvisoryVersion]:
+    """The advisory versions an assessment used, in one query."""
+    if not content_versions:
+        return {}
+    condition = Q()
+    for code, number in content_versions.items():
+        condition |= Q(country_id=code, number=number)
+    return {v.country_id: v for v in AdvisoryVersion.objects.filter(condition)}
+
+
+def briefing_document(*, briefing: Briefing, today: dt.date | None = None) -> BriefingDocument:
+    """Assemble what `briefing` says (a fixed number of queries)."""
+    trip = (
+        Trip.objects.select_related("traveller", "traveller__profile")
+        .prefetch_related("stops__place", "stops__country")
+        .get(pk=briefing.trip_id)
+    )
+    assessment = briefing.assessment or trip.assessments.first()
+    content_versions: dict[str, int] = dict(
+        briefing.content_versions or (assessment.content_versions if assessment else {})
+    )
+    return document_for(
+        trip=trip,
+        assessment=assessment,
+        content_versions=content_versions,
+        briefing_id=briefing.pk,
+        version=briefing.version,
+        reason=briefing.reason,
+        changes=list(briefing.changes or []),
+        today=today,
+    )
+
+
+def document_for(
+    *,
+    trip: Trip,
+    assessment,
+    content_versions: dict[str, int],
+    briefing_id: int | None = None,
+    version: int = 1,
+    reason: str = "approved",
+    changes: list[str] | None = None,
+    today: dt.date | None = None,
+) -> BriefingDocument:
+    stops = list(trip.stops.all())
+    country_codes = list(OrderedDict.fromkeys(stop.country_id for stop in stops))
+    versions = _versions(content_versions)
+    names = {
+        code: name
+        for code, name in Country.objects.filter(code__in=country_codes).values_list("code", "name")
+    }
+    user = trip.traveller
+    profile = user.profile
+    traveller = {
+        "name": user.get_full_name() or user.username,
+        "email": user.email,
+        "department": profile.department,
+        "phone": profile.phone,
+        "nationality": trip.passport_nationality or profile.nationality,
+        "passport_type": trip.get_passport_type_display()
+        if trip.passport_type
+        else profile.get_passport_type_display(),
+        "visa_category": trip.visa_category,
+        "emergency_contact_name": profile.emergency_contact_name,
+        "emergency_contact_phone": profile.emergency_contact_phone,
+    }
+
+    stop_rows = []
+    places_by_country: dict[str, set[str]] = {}
+    for stop in stops:
+        place = stop.place.name if stop.place else stop.place_text
+        if place:
+            places_by_country.setdefault(stop.country_id, set()).add(match_key(place))
+        stop_rows.append(
+            {
+                "country": stop.country_id,
+                "country_name": names.get(stop.country_id, stop.country_id),
+                "place": place,
+                "arrival": stop.arrival,
+                "departure": stop.departure,
+                "nights": (stop.departure - stop.arrival).days,
+                "activities": list(stop.activities or []),
+                "transit": stop.transit,
+            }
+        )
+
+    requirements = []
+    for requirement in (assessment.requirements if assessment else []) or []:
+        due = _date(requirement.get("due_date"))
+        requirements.append(
+            {
+                **requirement,
+                "kind_label": KIND_LABELS.get(requirement.get("kind"), requirement.get("kind")),
+                "due": due,
+                "country_name": names.get(requirement.get("country"), requirement.get("country")),
+            }
+        )
+    requirements.sort(key=lambda r: (r["due"] is None, r["due"] or dt.date.max, r["title"]))
+
+    matched: dict[str, list[str]] = {}
+    for section in (assessment.sections if assessment else []) or []:
+        keys = matched.setdefault(section["country"], [])
+        if section["key"] not in keys:
+            keys.append(section["key"])
+
+    chapters: list[Chapter] = []
+    contacts: list[dict[str, Any]] = []
+    sources: dict[str, dict[str, Any]] = {}
+    version_rows: list[dict[str, Any]] = []
+    for code in country_codes:
+        advisory_version = versions.get(code)
+        name = names.get(code, code)
+        snapshot = advisory_version.content if advisory_version else {}
+        snapshot_sources = {s["key"]: s for s in snapshot.get("sources", [])}
+        if advisory_version is not None:
+            version_rows.append(
+                {
+                    "country": code,
+                    "country_name": name,
+                    "number": advisory_version.number,
+                    "published_at": advisory_version.published_at,
+                    "level": advisory_version.level,
+                }
+            )
+        chapters.append(_chapter(code, name, advisory_version, matched.get(code, [])))
+        visited = places_by_country.get(code, set())
+        for contact in snapshot.get("emergency_contacts", []):
+            place = contact.get("place")
+            if place and match_key(place) not in visited:
+                continue
+            contacts.append({**contact, "country": code, "country_name": name})
+        for key in matched.get(code, []):
+            section = _snapshot_section(snapshot, key)
+            if section and section.get("source") in snapshot_sources:
+                _cite(sources, snapshot_sources[section["source"]], name, advisory_version)
+    for requirement in requirements:
+        source = requirement.get("source")
+        if source and source.get("key"):
+            country = str(requirement.get("country") or "")
+            _cite(sources, source, names.get(country, country), versions.get(country))
+
+    destinations: list[str] = list(
+        OrderedDict.fromkeys(
+            str(f"{row['place']}, {row['country_name']}" if row["place"] else row["country_name"])
+            for row in stop_rows
+        )
+    )
+    risk_level = assessment.risk_level if assessment else trip.risk_level
+    return BriefingDocument(
+        briefing_id=briefing_id,
+        version=version,
+        reason=reason,
+        changes=changes or [],
+        trip=trip,
+        traveller_name=traveller["name"],
+        traveller=traveller,
+        risk_level=risk_level,
+        risk_name=LEVEL_NAMES.get(risk_level, "Unknown") if risk_level else "Unknown",
+        explanation=list(assessment.explanation if assessment else []),
+        approval_reasons=list(assessment.approval_reasons if assessment else []),
+        destinations=destinations,
+        stops=stop_rows,
+        requirements=requirements,
+        contacts=contacts,
+        chapters=chapters,
+        sources=sorted(sources.values(), key=lambda s: (s["publisher"], s["title"])),
+        content_versions=version_rows,
+        generated_on=today or dt.date.today(),
+    )
+
+
+def _snapshot_section(snapshot: dict[str, Any], key: str) -> dict[str, Any] | None:
+    for section in (snapshot.get("advisory") or {}).get("sections", []):
+        if section.get("key") == key:
+            return section
+    return None
+
+
+def _cite(sources, source: dict[str, Any], country_name: str, version) -> None:
+    entry = sources.setdefault(
+        source["key"],
+        {
+            "key": source["key"],
+            "publisher": source.get("publisher", ""),
+            "title": source.get("title", ""),
+            "url": source.get("url", ""),
+            "retrieved": _date(source.get("retrieved")),
+            "licence": source.get("licence", ""),
+            "used_in": [],
+        },
+    )
+    label = f"{country_name}, version {version.number}" if version is not None else country_name
+    if label and label not in entry["used_in"]:
+        entry["used_in"].append(label)
+
+
+def _chapter(code: str, name: str, version, keys: list[str]) -> Chapter:
+    if version is None:
+        return Chapter(code, name, None, None, None, "", ())
+    advisory = version.content.get("advisory") or {}
+    wanted = set(keys)
+    by_topic: dict[str, list[SectionView]] = {}
+    for section in advisory.get("sections", []):
+        if section.get("key") not in wanted:
+            continue
+        by_topic.setdefault(section.get("topic", ""), []).append(
+            SectionView(
+                key=section["key"],
+                topic=section.get("topic", ""),
+                heading=section.get("heading", ""),
+                body_html=render_markdown(section.get("body", "")),
+                level=section.get("level"),
+                places=tuple(section.get("places") or ()),
+                source_key=section.get("source"),
+            )
+        )
+    topics = tuple(
+        TopicView(
+            topic=topic,
+            label=TOPIC_LABELS.get(topic, topic.replace("_", " ").capitalize()),
+            anchor=f"topic-{code}-{topic}",
+            sections=tuple(sections),
+        )
+        for topic, sections in sorted(by_topic.items(), key=lambda t: TOPIC_ORDER.get(t[0], 99))
+    )
+    return Chapter(
+        country=code,
+        country_name=name,
+        version=version.number,
+        published_on=version.published_at.date() if version.published_at else None,
+        level=advisory.get("level", version.level),
+        summary=advisory.get("summary", ""),
+        topics=topics,
+    )
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def briefings_for_trip(*, trip: Trip) -> QuerySet[Briefing]:
+    return (
+        Briefing.objects.filter(trip=trip)
+        .select_related("acknowledgement")
+        .order_by("-version", "-id")
+    )
+
+
+def briefing_latest_ready(*, trip: Trip) -> Briefing | None:
+    return (
+        Briefing.objects.current()
+        .filter(trip=trip, status=BriefingStatus.READY)
+        .select_related("acknowledgement")
+        .first()
+    )
+
+
+def trips_needing_acknowledgement(*, today: dt.date, within_days: int) -> QuerySet[Trip]:
+    """Approved trips departing from today to today + within_days whose current briefing is
+    not acknowledged yet."""
+    return (
+        Trip.objects.filter(
+            status=TripStatus.APPROVED,
+            first_arrival__gte=today,
+            first_arrival__lte=today + dt.timedelta(days=within_days),
+            briefings__superseded=False,
+            briefings__acknowledgement__isnull=True,
+        )
+        .select_related("traveller")
+        .distinct()
+        .order_by("first_arrival", "id")
+    )

@@ -1,0 +1,92 @@
+"""Briefing pages: the download (the same access rule as the API), a small status document
+for pages to poll while a briefing renders, and the acknowledgement form's target."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib import messages
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from briefings import services
+from briefings.models import Briefing, BriefingStatus
+from portal import roles
+from portal.audit import client_ip
+from portal.errors import DomainError
+
+
+def _visible(request, pk: int) -> Briefing:
+    return get_object_or_404(
+        Briefing.objects.visible_to(request.user).select_related("trip", "acknowledgement"),
+        pk=pk,
+    )
+
+
+def pdf_response(briefing: Briefing) -> FileResponse:
+    """The PDF as an attachment; a briefing without a file (not ready) is a 404."""
+    if briefing.status != BriefingStatus.READY or not briefing.file_name:
+        raise Http404("This briefing is not ready.")
+    try:
+        handle = storages["private"].open(briefing.file_name, "rb")
+    except OSError as exc:
+        raise Http404("The briefing file is missing.") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=briefing.download_name,
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    digest = base64.b64encode(bytes.fromhex(briefing.sha256)).decode()
+    response["Repr-Digest"] = f"sha-256=:{digest}:"
+    return response
+
+
+@require_GET
+def download(request, pk: int) -> FileResponse:
+    return pdf_response(_visible(request, pk))
+
+
+@require_GET
+def status(request, pk: int) -> JsonResponse:
+    briefing = _visible(request, pk)
+    ready = briefing.status == BriefingStatus.READY
+    acknowledgement = getattr(briefing, "acknowledgement", None)
+    body = {
+        "id": briefing.pk,
+        "trip": briefing.trip_id,
+        "version": briefing.version,
+        "status": briefing.status,
+        "superseded": briefing.superseded,
+        "sha256": briefing.sha256 if ready else None,
+        "download_url": reverse("briefings:download", args=[briefing.pk]) if ready else None,
+        "acknowledged_at": acknowledgement.created_at.isoformat() if acknowledgement else None,
+        "trip_status": briefing.trip.status,
+    }
+    if roles.is_manager(request.user):
+        body["error"] = briefing.error or None
+    response = JsonResponse(body)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def acknowledge(request, pk: int) -> HttpResponseRedirect:
+    briefing = _visible(request, pk)
+    try:
+        services.briefing_acknowledge(
+            briefing=briefing,
+            user=request.user,
+            sha256=request.POST.get("sha256", ""),
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you: your acknowledgement of the briefing is recorded.")
+    return HttpResponseRedirect(f"/trips/{briefing.trip_id}/")

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import User
+
+from portal.models import AuditEntry, TravellerProfile
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: nobody adds, changes or deletes an entry, superusers included."""
+
+    list_display = ["created_at", "actor", "action", "object_repr", "ip"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["action", "object_repr", "object_id", "actor__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ProfileInline(admin.StackedInline):
+    model = TravellerProfile
+    can_delete = False
+    filter_horizontal = ["arrangers"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [ProfileInline]

@@ -1,0 +1,129 @@
+"""Reading the environment into settings, with errors that name the variable.
+
+django-environ does the URL parsing; this module adds the strictness it lacks (a typo in
+DEBUG must not silently mean False) and the contract's own short forms (`console:`, `locmem:`,
+an embedded broker when CELERY_BROKER_URL is unset).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def parse_bool(name: str, value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use 1/0, true/false, yes/no or on/off"
+    )
+
+
+def parse_int(name: str, value: str | None, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+
+
+def parse_list(value: str | None, default: list[str]) -> list[str]:
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_database_url(value: str | None, default_path: Path) -> dict:
+    """DATABASE_URL to a DATABASES entry; SQLite gets the settings that make it safe for a
+    web server and a worker writing at once (immediate transactions, a busy timeout, WAL)."""
+    url = value or f"sqlite:///{default_path}"
+    scheme = urlsplit(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={url!r}: unsupported scheme {scheme!r}; "
+            "use sqlite:///path or postgres://user:pass@host:port/name"
+        )
+    try:
+        config = environ.Env.db_url_config(url)
+    except Exception as error:  # environ raises several types for malformed URLs
+        raise ImproperlyConfigured(f"DATABASE_URL={url!r} cannot be parsed: {error}") from None
+    if config["ENGINE"].endswith("sqlite3"):
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file")
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # A file, not pytest's in-memory default, so a real worker process can see test data;
+        # one per test process, so two test runs on one machine never share it.
+        test_name = Path(config["NAME"]).with_name(
+            f"test-{os.getpid()}-{Path(config['NAME']).name}"
+        )
+        config["TEST"] = {"NAME": str(test_name)}
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    else:
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database")
+        config.setdefault("CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def parse_broker_url(value: str | None, data_dir: Path) -> tuple[str, dict]:
+    """The Celery broker URL and its transport options.
+
+    Unset means kombu's filesystem transport in the data folder: a real broker that a
+    separate worker process consumes from, with no server to install.
+    """
+    if not value:
+        queue_dir = data_dir / "broker"
+        for sub in ("queue", "processed", "control"):
+            (queue_dir / sub).mkdir(parents=True, exist_ok=True)
+        return "filesystem://", {
+            "data_folder_in": str(queue_dir / "queue"),
+            "data_folder_out": str(queue_dir / "queue"),
+            "processed_folder": str(queue_dir / "processed"),
+            "store_processed": False,
+            # Fanout bindings (remote control, broadcast) default to ./control in the cwd.
+            "control_folder": str(queue_dir / "control"),
+        }
+    scheme = urlsplit(value).scheme
+    if scheme not in {"redis", "rediss", "filesystem", "memory", "amqp", "sqla+sqlite"}:
+        raise ImproperlyConfigured(
+            f"CELERY_BROKER_URL={value!r}: unsupported scheme {scheme!r}; use redis://host:port/db"
+        )
+    # Redis redelivers an unacknowledged task after the visibility timeout: keep it well above
+    # the hard time limit of the longest task, or a slow render would run twice.
+    return value, {"visibility_timeout": 3600}
+
+
+def parse_email_url(value: str | None) -> dict:
+    url = value or "console:"
+    scheme = urlsplit(url).scheme
+    if scheme in EMAIL_BACKENDS:
+        return {"EMAIL_BACKEND": EMAIL_BACKENDS[scheme]}
+    if scheme not in {"smtp", "smtps", "smtp+tls", "smtp+ssl"}:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={url!r}: unsupported scheme {scheme!r}; use smtp://..., console: or locmem:"
+        )
+    config = environ.Env.email_url_config(url)
+    return {key: val for key, val in config.items() if val not in (None, "")}

@@ -1,0 +1,74 @@
+"""Calendar arithmetic for deadlines, ages and seasons.
+
+Framework-free on purpose: the matching engine (``trips.engine``) is pure and imports these.
+Days are calendar dates; the arrival day is day 1 of a stay (see ``product.md``, "Rule
+semantics"). Working days are Monday to Friday: public holidays differ per country and are
+not part of the rule data, so they are not counted here.
+"""
+
+from datetime import date, timedelta
+
+SATURDAY = 5  # date.weekday(): Monday is 0, so Saturday and Sunday are 5 and 6
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < SATURDAY
+
+
+def add_calendar_days(start: date, n: int) -> date:
+    """The last day of a period of ``n`` calendar days starting on ``start``.
+
+    ``start`` is day 1, so "within 5 calendar days" of 1 March is due by 5 March.
+    """
+    if n < 1:
+        raise ValueError(f"a period of days must be at least 1 day long, got {n}")
+    return start + timedelta(days=n - 1)
+
+
+def nth_working_day(start: date, n: int) -> date:
+    """The ``n``-th Monday-to-Friday date counting from ``start``.
+
+    ``start`` itself counts when it is a weekday: 3 working days from a Friday end on the
+    Tuesday; from a Saturday they start on the Monday and end on the Wednesday.
+    """
+    if n < 1:
+        raise ValueError(f"a period of working days must be at least 1 day long, got {n}")
+    day = start
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    # Whole weeks hold exactly five working days, so only the remainder needs walking.
+    full_weeks, remaining = divmod(n - 1, 5)
+    day += timedelta(weeks=full_weeks)
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def age_on(born: date, on: date) -> int:
+    """Age in full years on the date ``on``.
+
+    Someone born on 29 February becomes a year older on 1 March in common years (the
+    birthday has not yet come on 28 February), as most jurisdictions count it.
+    """
+    if on < born:
+        raise ValueError(f"{on.isoformat()} is before the date of birth {born.isoformat()}")
+    birthday_not_yet_reached = (on.month, on.day) < (born.month, born.day)
+    return on.year - born.year - int(birthday_not_yet_reached)
+
+
+def months_overlapped(start: date, end: date) -> set[int]:
+    """The months (1-12) that the period from ``start`` to ``end`` (inclusive) touches.
+
+    A period from 28 December to 3 January overlaps months 12 and 1.
+    """
+    if end < start:
+        raise ValueError(f"{end.isoformat()} is before {start.isoformat()}")
+    months: set[int] = set()
+    year, month = start.year, start.month
+    # A period of a year or more touches every month: stop as soon as all twelve are in.
+    while (year, month) <= (end.year, end.month) and len(months) < 12:
+        months.add(month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

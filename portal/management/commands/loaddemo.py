@@ -1,0 +1,169 @@
+"""The demo company: the shipped content pack, one user per role (password `demo`) and a few
+trips in different states. Safe to run twice: it tops up, never duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from portal import roles
+
+DEMO_PACK = Path(settings.BASE_DIR) / "advisories" / "content" / "demo-pack.json"
+
+DEMO_USERS = [
+    # username, role, first, last, nationality, extra
+    ("employee", roles.EMPLOYEE, "Emma", "Employee", "GB", {"department": "Engineering"}),
+    ("arranger", roles.ARRANGER, "Arthur", "Arranger", "GB", {"department": "Travel desk"}),
+    ("manager", roles.MANAGER, "Mira", "Manager", "US", {"department": "Security"}),
+    ("manager2", roles.MANAGER, "Max", "Manager", "GB", {"department": "Security"}),
+    (
+        "editor",
+        roles.CONTENT_ADMIN,
+        "Elena",
+        "Editor",
+        "GB",
+        {"department": "Security intelligence"},
+    ),
+    ("admin", None, "Ada", "Admin", "GB", {"department": "IT"}),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo company: content pack, users (password 'demo') and sample trips."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "loaddemo creates users with the password 'demo'; it refuses to run with DEBUG "
+                "off. Use --force if this really is a demo installation."
+            )
+        self.load_content()
+        users = self.load_users()
+        self.load_trips(users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo loaded. Log in as employee, arranger, manager, manager2, editor or admin "
+                "with the password 'demo'."
+            )
+        )
+
+    def load_content(self) -> None:
+        from advisories.packs import PackError, pack_import
+
+        data = json.loads(DEMO_PACK.read_text(encoding="utf-8"))
+        try:
+            report = pack_import(data, draft=False, by=None)
+        except PackError as error:
+            raise CommandError("The demo pack is invalid:\n" + "\n".join(error.errors)) from None
+        self.stdout.write(f"Content: {report}")
+
+    @transaction.atomic
+    def load_users(self) -> dict[str, User]:
+        users: dict[str, User] = {}
+        for username, role, first, last, nationality, extra in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.com",
+                },
+            )
+            if created:
+                user.set_password("demo")
+            if role is None:
+                user.is_superuser = user.is_staff = True
+            else:
+                user.groups.add(Group.objects.get(name=role))
+                # Content admins and managers work in the admin (content; policy, audit trail).
+                user.is_staff = role in (roles.CONTENT_ADMIN, roles.MANAGER)
+            user.save()
+            profile = user.profile
+            profile.nationality = nationality
+            profile.phone = profile.phone or "+44 20 7946 0000"
+            profile.date_of_birth = profile.date_of_birth or dt.date(1988, 5, 17)
+            profile.emergency_contact_name = profile.emergency_contact_name or "Sam Contact"
+            profile.emergency_contact_phone = profile.emergency_contact_phone or "+44 20 7946 0999"
+            for name, value in extra.items():
+                setattr(profile, name, value)
+            profile.save()
+            users[username] = user
+        users["employee"].profile.arrangers.add(users["arranger"])
+        return users
+
+    def load_trips(self, users: dict[str, User]) -> None:
+        from trips import services
+        from trips.models import Trip
+
+        employee = users["employee"]
+        if Trip.objects.filter(traveller=employee).exists():
+            return
+        today = timezone.localdate()
+
+        def stop(country, place, start, days, activities=(), transit=False):
+            arrival = today + dt.timedelta(days=start)
+            return services.StopInput(
+                country=country,
+                place=place,
+                arrival=arrival,
+                departure=arrival + dt.timedelta(days=days),
+                activities=list(activities),
+                transit=transit,
+            )
+
+        # A draft still being planned.
+        services.trip_create(
+            by=employee,
+            data=services.TripInput(
+                purpose="Customer workshop in Almaty (draft)",
+                stops=[stop("KZ", "Almaty", 40, 3)],
+            ),
+        )
+        # A long stay with nightlife in Almaty and a move to Astana: level 3, needs approval.
+        pending = services.trip_create(
+            by=users["arranger"],
+            traveller=employee,
+            data=services.TripInput(
+                purpose="Pipeline audit, Almaty and Astana",
+                stops=[
+                    stop("KZ", "Almaty", 10, 6, ["nightlife", "driving"]),
+                    stop("KZ", "Astana", 16, 4),
+                ],
+            ),
+        )
+        services.trip_submit(trip=pending, by=users["arranger"])
+        # A short low-risk visit: approved automatically, its briefing queued.
+        services.trip_submit(
+            trip=services.trip_create(
+                by=employee,
+                data=services.TripInput(
+                    purpose="Partner meeting in Astana",
+                    stops=[stop("KZ", "Astana", 4, 3, ["business_meetings"])],
+                ),
+            ),
+            by=employee,
+        )
+        # A trip to a closed area: approved by a manager.
+        closed = services.trip_create(
+            by=users["manager2"],
+            data=services.TripInput(
+                purpose="Launch-site inspection, Baikonur",
+                stops=[stop("KZ", "Almaty", 20, 2), stop("KZ", "Baikonur", 22, 3, ["photography"])],
+            ),
+        )
+        services.trip_submit(trip=closed, by=users["manager2"])
+        services.trip_approve(
+            trip=closed, by=users["manager"], comment="Permit confirmed by the host."
+        )

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+PASSPORT_TYPES = [("ordinary", "Ordinary"), ("diplomatic", "Diplomatic"), ("service", "Service")]
+
+
+class TravellerProfile(models.Model):
+    """What the rules engine needs to know about a traveller, kept between trips so the trip
+    form can prefill it. Created for every user (portal.signals)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    nationality = models.CharField(
+        max_length=2, blank=True, help_text="Passport nationality, ISO 3166-1 alpha-2 (GB, US, ...)"
+    )
+    passport_type = models.CharField(max_length=12, choices=PASSPORT_TYPES, default="ordinary")
+    date_of_birth = models.DateField(null=True, blank=True)
+    department = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    arrangers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="arranged_profiles",
+        help_text="Travel arrangers who may file and view trips for this traveller.",
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    def clean(self) -> None:
+        from portal.lib.countries import is_country_code
+
+        if self.nationality:
+            self.nationality = self.nationality.upper()
+            if not is_country_code(self.nationality):
+                raise ValidationError(
+                    {"nationality": f"Unknown country code {self.nationality!r}."}
+                )
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is append-only: entries cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is append-only: entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """One thing that happened, recorded forever: approvals, acknowledgements, publications.
+
+    Append-only: saving an existing entry or deleting one raises; the admin offers no change or
+    delete; on PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0002).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=60, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        who = self.actor or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit trail is append-only: entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only: entries cannot be deleted.")

@@ -1,0 +1,30 @@
+"""The server-rendered pages (contracts.md, "Pages"): bookmarkable URLs are promises."""
+
+from django.urls import include, path
+
+from advisories import views as advisory_views
+from portal import views
+from trips import views as trip_views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("profile/", views.profile, name="profile"),
+    path("trips/new/", trip_views.trip_new, name="trip-new"),
+    path("trips/<int:pk>/", trip_views.trip_detail, name="trip-detail"),
+    path("trips/<int:pk>/edit/", trip_views.trip_edit, name="trip-edit"),
+    path("trips/<int:pk>/submit/", trip_views.trip_submit, name="trip-submit"),
+    path("trips/<int:pk>/cancel/", trip_views.trip_cancel, name="trip-cancel"),
+    path("trips/<int:pk>/approve/", trip_views.trip_approve, name="trip-approve"),
+    path("trips/<int:pk>/reject/", trip_views.trip_reject, name="trip-reject"),
+    path(
+        "trips/<int:pk>/acknowledge/",
+        trip_views.briefing_acknowledge,
+        name="trip-acknowledge",
+    ),
+    path("destinations/", advisory_views.destinations, name="destinations"),
+    path("destinations/<str:code>/", advisory_views.destination, name="destination"),
+    path("approvals/", trip_views.approvals, name="approvals"),
+    path("locations/", trip_views.locations, name="locations"),
+    path("compliance/", trip_views.compliance, name="compliance"),
+    path("briefings/", include("briefings.page_urls")),
+]

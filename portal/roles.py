@@ -1,0 +1,92 @@
+"""The four roles are Django groups; this module names them, says which model permissions
+each carries, and answers "what roles does this user have" once per request."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+EMPLOYEE = "Employee"
+ARRANGER = "Travel arranger"
+MANAGER = "Security manager"
+CONTENT_ADMIN = "Content admin"
+ROLES = (EMPLOYEE, ARRANGER, MANAGER, CONTENT_ADMIN)
+
+CONTENT_MODELS = (
+    "country",
+    "place",
+    "placealias",
+    "advisory",
+    "section",
+    "advisoryversion",
+    "source",
+    "rule",
+    "activity",
+    "emergencycontact",
+    "topickeyword",
+)
+
+# Model permissions per role. Employees and arrangers act through the portal's own pages and
+# API (access is decided per trip there), so they need no admin permissions at all.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    EMPLOYEE: [],
+    ARRANGER: [],
+    MANAGER: [
+        "portal.view_auditentry",
+        "trips.view_trip",
+        "trips.decide_trip",
+        "trips.view_approvalpolicy",
+        "trips.change_approvalpolicy",
+        "briefings.view_briefing",
+    ],
+    CONTENT_ADMIN: [
+        f"advisories.{action}_{model}"
+        for model in CONTENT_MODELS
+        for action in ("view", "add", "change", "delete")
+    ]
+    + ["advisories.publish_advisory", "portal.view_auditentry"],
+}
+
+
+def roles_sync(*, using: str = "default", group_model=Group, permission_model=Permission) -> None:
+    """Create the groups and give each exactly its permissions (those that exist yet).
+
+    Migrations pass their historical models; the post_migrate hook uses the real ones.
+    """
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.using(using).get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.extend(
+                permission_model.objects.using(using).filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)
+
+
+def on_post_migrate(sender, using="default", **kwargs) -> None:
+    if sender.name == "briefings":  # the last app: every permission exists by now
+        roles_sync(using=using)
+
+
+def user_roles(user) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._portal_roles = cached
+    return cached
+
+
+def is_manager(user) -> bool:
+    return MANAGER in user_roles(user)
+
+
+def is_arranger(user) -> bool:
+    return ARRANGER in user_roles(user)
+
+
+def is_content_admin(user) -> bool:
+    return CONTENT_ADMIN in user_roles(user) or getattr(user, "is_superuser", False)

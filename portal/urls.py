@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from advisories.admin_documents import import_document
+from portal import api
+
+api_patterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", api.MeView.as_view(), name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("advisories.urls")),
+    path("", include("trips.api_urls")),
+    path("", include("briefings.urls")),
+]
+
+urlpatterns = [
+    path(
+        "admin/advisories/import-document/",
+        admin.site.admin_view(import_document),
+        name="admin-import-document",
+    ),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include(api_patterns)),
+    path("", include("portal.page_urls")),
+]

@@ -1,0 +1,120 @@
+"""Pages every user has: the dashboard for their roles and their profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from briefings.models import Briefing, BriefingStatus
+from portal import roles
+from portal.forms import ProfileForm
+from portal.lib.countries import country_name
+from portal.services import PROFILE_FIELDS, profile_update
+from trips import selectors as trip_selectors
+from trips.models import Assessment, Trip, TripStatus
+
+SOON_DAYS = 14
+
+
+def _needs(trip: Trip, today: dt.date) -> list[dict]:
+    """What this trip still needs from the traveller, in plain words."""
+    needs = []
+    if trip.status == TripStatus.DRAFT:
+        needs.append({"kind": "draft", "text": "Finish and submit the itinerary"})
+    elif trip.status == TripStatus.PENDING_APPROVAL:
+        needs.append({"kind": "approval", "text": "Awaiting a security manager's approval"})
+    elif trip.status == TripStatus.REJECTED:
+        needs.append({"kind": "rejected", "text": "Rejected: amend the trip or cancel it"})
+    briefing = trip.current_briefings[0] if trip.current_briefings else None
+    if trip.status == TripStatus.APPROVED:
+        if briefing is not None and briefing.status == BriefingStatus.READY:
+            if getattr(briefing, "acknowledgement", None) is None:
+                needs.append({"kind": "briefing", "text": "Read and acknowledge your briefing"})
+        else:
+            needs.append({"kind": "waiting", "text": "Briefing being prepared"})
+    assessment = trip.latest_assessments[0] if trip.latest_assessments else None
+    if assessment is not None and trip.status != TripStatus.CANCELLED:
+        for requirement in assessment.requirements or []:
+            due = requirement.get("due_date")
+            due_date = dt.date.fromisoformat(due) if due else None
+            if due_date and due_date <= today + dt.timedelta(days=SOON_DAYS):
+                text = f"{requirement['title']} (due {due_date:%a %-d %b})"
+                needs.append({"kind": "requirement", "text": text})
+    return needs
+
+
+def dashboard(request):
+    today = timezone.localdate()
+    user = request.user
+    trips = list(
+        Trip.objects.editable_by(user)
+        .upcoming(today)
+        .select_related("traveller")
+        .prefetch_related(
+            trip_selectors.stops_with_places(),
+            Prefetch(
+                "briefings",
+                queryset=Briefing.objects.current().select_related("acknowledgement"),
+                to_attr="current_briefings",
+            ),
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.order_by("-created_at", "-id"),
+                to_attr="latest_assessments",
+            ),
+        )
+        .order_by("first_arrival", "id")
+    )
+    rows = [
+        {
+            "trip": trip,
+            "countries": list(
+                dict.fromkeys(country_name(stop.country_id) for stop in trip.stops.all())
+            ),
+            "needs": _needs(trip, today),
+            "for_someone_else": trip.traveller_id != user.pk,
+        }
+        for trip in trips
+    ]
+    context = {"rows": rows, "today": today}
+    if roles.is_manager(user):
+        abroad = trip_selectors.travellers_at(on=today)
+        context.update(
+            pending_count=trip_selectors.approval_queue().count(),
+            abroad_count=abroad.values("trip__traveller").distinct().count(),
+            gaps_count=len(trip_selectors.compliance_report(today=today, days=SOON_DAYS)),
+            soon_days=SOON_DAYS,
+        )
+    return render(request, "portal/dashboard.html", context)
+
+
+def profile(request):
+    current = request.user.profile
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                profile_update(
+                    user=request.user,
+                    **{name: form.cleaned_data[name] for name in PROFILE_FIELDS},
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("profile")
+        return render(request, "portal/profile.html", {"form": form}, status=400)
+    form = ProfileForm(
+        initial={
+            name: getattr(current, name) or ("" if name != "passport_type" else "ordinary")
+            for name in PROFILE_FIELDS
+        }
+    )
+    return render(request, "portal/profile.html", {"form": form})

@@ -1,0 +1,18 @@
+import pytest
+
+from briefings import rendering
+from tests.briefings.content import use_briefing_urls
+
+
+@pytest.fixture(autouse=True)
+def _briefing_urls(settings):
+    use_briefing_urls(settings)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_chapter_cache():
+    # Each test has its own private storage (tmp_path); the in-memory chapter cache must not
+    # carry layouts from one test's content into another's.
+    rendering.clear_memory_cache()
+    yield
+    rendering.clear_memory_cache()

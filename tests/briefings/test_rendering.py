@@ -1,0 +1,351 @@
+import io
+import re
+import socket
+import threading
+
+import pytest
+from django.core.files.storage import storages
+from pypdf import PdfReader
+
+from briefings import rendering, selectors, services
+from briefings.fetcher import AssetsOnlyURLFetcher, RefusedURL
+from briefings.models import Briefing, BriefingStatus
+from tests.briefings.content import REQUIREMENTS, approved_trip, publish_kz
+from tests.factories import employee
+
+pytestmark = pytest.mark.django_db
+
+
+def render(trip, capture) -> Briefing:
+    with capture(execute=True):
+        briefing = services.briefing_request(trip=trip, reason="approved")
+    briefing.refresh_from_db()
+    return briefing
+
+
+def pdf_pages(briefing: Briefing) -> list[str]:
+    with storages["private"].open(briefing.file_name) as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    return [page.extract_text() for page in reader.pages]
+
+
+def test_the_pdf_names_the_traveller_the_places_every_requirement_and_the_sources(
+    django_capture_on_commit_callbacks,
+):
+    trip = approved_trip()
+    briefing = render(trip, django_capture_on_commit_callbacks)
+
+    assert briefing.status == BriefingStatus.READY, briefing.error
+    text = "\n".join(pdf_pages(briefing))
+    assert "Aigerim Testova" in text
+    assert "Almaty" in text and "Baikonur" in text and "Kazakhstan" in text
+    for requirement in REQUIREMENTS:
+        assert requirement["title"] in text
+        if requirement["due_date"]:
+            assert requirement["due_date"] in text
+    assert "Migration police" in text
+    assert "112" in text and "102" in text
+    assert "Sources and content versions" in text
+    assert "Kazakhstan, version 1" in text
+    assert "Police, identity checks and traffic stops" in text  # a matched advisory section
+
+
+def test_page_numbers_headers_and_contents_stay_right_around_the_stamped_chapter(
+    django_capture_on_commit_callbacks,
+):
+    briefing = render(approved_trip(), django_capture_on_commit_callbacks)
+    pages = pdf_pages(briefing)
+    total = len(pages)
+
+    assert briefing.page_count == total
+    for number, text in enumerate(pages[1:], start=2):  # the cover has no number
+        assert f"Page {number} of {total}" in text
+    chapter_page = next(
+        i for i, text in enumerate(pages, start=1) if "COUNTRY ADVISORY" in text.upper()
+    )
+    sources_page = next(
+        i for i, text in enumerate(pages, start=1) if "PUBLISHER AND TITLE" in text.upper()
+    )
+    with storages["private"].open(briefing.file_name) as handle:
+        contents = (
+            PdfReader(io.BytesIO(handle.read())).pages[1].extract_text(extraction_mode="layout")
+        )
+    assert re.search(rf"Kazakhstan: travel advice\s+{chapter_page}\n", contents)
+    assert re.search(rf"Sources and content versions\s+{sources_page}\n", contents)
+    # The chapter pages carry the running header of the chapter.
+    assert "Kazakhstan: travel advice" in pages[chapter_page - 1]
+
+
+def document(trip):
+    briefing = Briefing.objects.create(
+        trip=trip,
+        version=1,
+        reason="approved",
+        content_versions=dict(trip.assessments.first().content_versions),
+    )
+    return selectors.briefing_document(briefing=briefing)
+
+
+def test_a_country_chapter_is_laid_out_once_per_content_version_and_reused():
+    version = publish_kz()
+    first = document(approved_trip(version=version))
+    second = document(
+        approved_trip(version=version, traveller=employee(first_name="Second", last_name="Person"))
+    )
+
+    assert rendering.render_briefing_pdf(first).chapters_cached == 0
+    rendering.clear_memory_cache()
+    reused = rendering.render_briefing_pdf(second)
+    assert reused.chapters_cached == 1  # from the private storage, laid out for the first
+    assert rendering.render_briefing_pdf(first).chapters_cached == 1  # now from memory
+
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(reused.pdf)).pages)
+    assert "Second Person" in text and "Aigerim Testova" not in text
+
+    # Another content version, or other matched sections: another layout.
+    assert (
+        rendering.render_briefing_pdf(
+            document(approved_trip(version=publish_kz(level=3)))
+        ).chapters_cached
+        == 0
+    )
+    keys = [s["key"] for s in version.content["advisory"]["sections"]][:3]
+    assert (
+        rendering.render_briefing_pdf(
+            document(approved_trip(version=version, section_keys=keys))
+        ).chapters_cached
+        == 0
+    )
+
+
+def test_a_half_written_cached_chapter_is_laid_out_again(django_capture_on_commit_callbacks):
+    briefing = render(approved_trip(), django_capture_on_commit_callbacks)
+    document = selectors.briefing_document(briefing=briefing)
+    key = document.chapters[0].cache_key(rendering.renderer_revision())
+    storage = storages["private"]
+    pdf_name = f"{rendering.CHAPTER_CACHE_DIR}/{key}.pdf"
+    storage.delete(pdf_name)
+    storage.save(pdf_name, io.BytesIO(b"%PDF-1.7 truncated"))
+    rendering.clear_memory_cache()
+
+    assert rendering.render_briefing_pdf(document).chapters_cached == 0
+
+
+def test_a_country_without_a_published_advisory_says_so(django_capture_on_commit_callbacks):
+    trip = approved_trip(requirements=[])
+    trip.assessments.update(content_versions={})
+    briefing = render(trip, django_capture_on_commit_callbacks)
+    text = "\n".join(pdf_pages(briefing))
+    assert briefing.status == BriefingStatus.READY
+    assert "No published advisory" in text
+    assert "No entry, visa or registration requirement applies" in text
+
+
+# --- safety ------------------------------------------------------------------------------------
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+def hostile(port: int) -> str:
+    return "\n\n".join(
+        [
+            f'<img src="http://127.0.0.1:{port}/x">',
+            "![passwd](file:///etc/passwd)",
+            f"![remote](http://127.0.0.1:{port}/md.png)",
+            '<link rel="attachment" href="file:///etc/passwd">',
+            f"<style>@import url(http://127.0.0.1:{port}/a.css);</style>",
+            "<script>document.write('owned')</script>",
+            '<a rel="attachment" href="file:///etc/passwd">passwd</a>',
+            f"[a link](http://127.0.0.1:{port}/link) stays a link, never fetched.",
+        ]
+    )
+
+
+def assert_no_attachment(pdf: bytes) -> None:
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.attachments == {}
+    names = reader.trailer["/Root"].get("/Names")
+    assert names is None or "/EmbeddedFiles" not in names.get_object()
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            assert annotation.get_object().get("/Subtype") != "/FileAttachment"
+    assert b"root:x:0:0" not in pdf
+
+
+def test_hostile_advisory_content_fetches_nothing_and_attaches_nothing(
+    listener, django_capture_on_commit_callbacks
+):
+    section = {
+        "key": "kz-hostile",
+        "topic": "crime",
+        "heading": f'<img src="http://127.0.0.1:{listener.port}/heading">Hostile heading',
+        "body": hostile(listener.port),
+        "level": None,
+        "places": [],
+        "activities": [],
+        "months": [],
+        "source": None,
+    }
+    version = publish_kz(extra_sections=[section])
+    trip = approved_trip(version=version, section_keys=["kz-hostile"])
+    trip.assessments.update(explanation=['<link rel="attachment" href="file:///etc/passwd">'])
+
+    briefing = render(trip, django_capture_on_commit_callbacks)
+
+    assert briefing.status == BriefingStatus.READY, briefing.error
+    with storages["private"].open(briefing.file_name) as handle:
+        pdf = handle.read()
+    assert_no_attachment(pdf)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    # Raw HTML in Markdown stays inert text (markdown-it escapes it); headings are escaped.
+    assert "Hostile heading" in text
+    assert "<script>document.write('owned')</script>" in text
+    assert listener.connections == 0
+
+
+def test_the_fetcher_refuses_everything_but_our_assets_even_in_raw_html(listener):
+    # Past the sanitiser: were hostile HTML ever to reach the layout, the fetcher still holds.
+    port = listener.port
+    html = f"""<html><head>
+      <link rel="stylesheet" href="http://127.0.0.1:{port}/s.css">
+      <link rel="attachment" href="file:///etc/passwd" title="passwd">
+      <link rel="attachment" href="http://127.0.0.1:{port}/att">
+      <style>@import url(http://127.0.0.1:{port}/a.css);
+        @font-face {{ font-family: X; src: url(http://127.0.0.1:{port}/f.woff) }}
+        body {{ background: url(http://127.0.0.1:{port}/bg.png); font-family: X }}</style>
+      </head><body>
+      <img src="http://127.0.0.1:{port}/x"><img src="file:///etc/passwd">
+      <img src="../../portal/settings.py"><object data="http://127.0.0.1:{port}/o"></object>
+      <a rel="attachment" href="file:///etc/passwd">attached?</a>
+      <iframe src="http://127.0.0.1:{port}/frame"></iframe>
+      <img src="mark.svg"><p>Rendered anyway.</p></body></html>"""
+
+    pdf = rendering.html_to_pdf(html)
+
+    assert "Rendered anyway." in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert_no_attachment(pdf)
+    assert listener.connections == 0
+
+
+def test_the_fetcher_serves_our_assets_and_data_urls_only(settings):
+    fetcher = AssetsOnlyURLFetcher()
+    root = rendering.assets_root()
+    assert fetcher.fetch((root / "mark.svg").as_uri()).read().startswith(b"<svg")
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    for url in [
+        "file:///etc/passwd",
+        root.as_uri() + "/../../portal/settings.py",
+        "file://evil.example/" + str(root / "mark.svg"),
+        "http://127.0.0.1:9/x",
+        "https://example.org/x.png",
+        "ftp://example.org/x",
+        "javascript:alert(1)",
+    ]:
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
+
+
+def test_two_countries_get_two_chapters_in_itinerary_order_with_the_right_numbers(
+    django_capture_on_commit_callbacks,
+):
+    from advisories.models import AdvisoryVersion, Country
+    from tests.factories import StopFactory
+
+    uzbekistan = Country.objects.get(code="UZ")
+    snapshot = {
+        "code": "UZ",
+        "advisory": {
+            "level": 3,
+            "summary": "Uzbekistan summary for tests.",
+            "sections": [
+                {
+                    "key": "uz-crime",
+                    "topic": "crime",
+                    "heading": "Uzbek crime note",
+                    "body": "Mind your bag.",
+                    "level": None,
+                    "places": [],
+                    "source": "uz-src",
+                },
+            ],
+        },
+        "places": [],
+        "emergency_contacts": [{"label": "Ambulance", "number": "103", "place": None}],
+        "rules": [],
+        "sources": [
+            {
+                "key": "uz-src",
+                "publisher": "Uzbek Publisher",
+                "title": "UZ advice",
+                "url": "https://example.org/uz",
+                "retrieved": "2026-10-01",
+            }
+        ],
+    }
+    version = AdvisoryVersion.objects.create(
+        country=uzbekistan, number=1, change_note="t", level=3, content=snapshot, content_hash="uz"
+    )
+    trip = approved_trip()
+    StopFactory(trip=trip, position=2, country=uzbekistan, place_text="Tashkent")
+    assessment = trip.assessments.first()
+    assessment.content_versions = {**assessment.content_versions, "UZ": version.number}
+    assessment.sections = [
+        *assessment.sections,
+        {
+            "stop_index": 2,
+            "country": "UZ",
+            "place": None,
+            "key": "uz-crime",
+            "topic": "crime",
+            "heading": "Uzbek crime note",
+            "level": None,
+        },
+    ]
+    assessment.save()
+
+    briefing = render(trip, django_capture_on_commit_callbacks)
+    pages = pdf_pages(briefing)
+    kz = next(
+        i for i, t in enumerate(pages, 1) if "Kazakhstan\n" in t and "COUNTRY ADVISORY" in t.upper()
+    )
+    uz = next(i for i, t in enumerate(pages, 1) if "Uzbek crime note" in t)
+    assert kz < uz
+    assert "Uzbekistan: travel advice" in pages[uz - 1]  # running header of its slot
+    assert f"Page {uz} of {len(pages)}" in pages[uz - 1]
+    text = "\n".join(pages)
+    assert "103" in text and "Uzbek Publisher" in text and "Uzbekistan, version 1" in text

@@ -1,0 +1,77 @@
+import pytest
+from django.contrib.admin.sites import site
+from django.db import connection
+
+from portal.audit import audit_record
+from portal.models import AuditEntry
+from tests.factories import content_admin, manager
+
+
+@pytest.fixture
+def entry(db):
+    return audit_record(
+        actor=None, action="trip.approved", details={"comment": "ok"}, ip="10.0.0.1"
+    )
+
+
+def test_an_entry_records_actor_action_ip_and_details(entry):
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert (stored.action, stored.ip, stored.details) == (
+        "trip.approved",
+        "10.0.0.1",
+        {"comment": "ok"},
+    )
+    assert stored.created_at is not None
+
+
+def test_an_entry_cannot_be_changed(entry):
+    entry.action = "something.else"
+    with pytest.raises(PermissionError):
+        entry.save()
+    assert AuditEntry.objects.get(pk=entry.pk).action == "trip.approved"
+
+
+def test_an_entry_cannot_be_deleted(entry):
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.update(action="x")
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_database_itself_refuses_updates(entry):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    from django.db import DatabaseError, transaction
+
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE portal_auditentry SET action = 'x' WHERE id = %s", [entry.pk])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("make_user", [manager, content_admin])
+def test_the_admin_shows_the_trail_read_only(client, entry, make_user):
+    user = make_user()
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    listing = client.get("/admin/portal/auditentry/")
+    assert listing.status_code == 200
+    assert b"trip.approved" in listing.content
+    model_admin = site._registry[AuditEntry]
+    request = listing.wsgi_request
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, entry)
+    assert not model_admin.has_delete_permission(request, entry)
+    assert (
+        client.post(f"/admin/portal/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()

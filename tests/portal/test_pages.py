@@ -1,0 +1,236 @@
+"""Pages every user has: log in and out, the dashboard, the profile, destination guides."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import employee, manager
+from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
+from trips import services
+from trips.services import StopInput, TripInput
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date.today()
+
+
+def d(offset: int) -> dt.date:
+    return TODAY + dt.timedelta(days=offset)
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def file_trip(traveller, *, place="Old Harbour", start=3, days=8, submit=True, purpose="Audit"):
+    data = TripInput(
+        purpose=purpose,
+        stops=[StopInput(country="MN", place=place, arrival=d(start), departure=d(start + days))],
+    )
+    trip = services.trip_create(by=traveller, data=data)
+    return services.trip_submit(trip=trip, by=traveller) if submit else trip
+
+
+@pytest.mark.parametrize("path", ["/", "/profile/", "/destinations/", "/destinations/MN/"])
+def test_every_page_requires_a_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+def test_the_login_page_has_a_protected_form(client):
+    response = client.get("/accounts/login/?next=/profile/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "csrfmiddlewaretoken" in body
+    assert 'name="next" value="/profile/"' in body
+    assert 'name="username"' in body and 'name="password"' in body
+
+
+def test_logging_in_through_the_form_and_out_again(db):
+    user = employee(username="ada")
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        "/accounts/login/",
+        {"username": "ada", "password": "pw-for-tests-1", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Log out" in page.content.decode()
+    assert page.context["user"] == user
+    token = client.cookies["csrftoken"].value
+    assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_logging_in_without_the_csrf_token_is_refused(db):
+    employee(username="grace")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "grace", "password": "pw-for-tests-1"})
+    assert response.status_code == 403
+
+
+def test_a_wrong_password_shows_an_error(client, db):
+    employee(username="alan")
+    response = client.post("/accounts/login/", {"username": "alan", "password": "nope"})
+    assert response.status_code == 200
+    assert "did not match" in response.content.decode()
+
+
+def test_repeated_failures_lock_the_account(client, db, settings):
+    employee(username="mallory")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "mallory", "password": "guess"})
+    response = client.post(
+        "/accounts/login/", {"username": "mallory", "password": "pw-for-tests-1"}
+    )
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+
+
+# --- the profile -----------------------------------------------------------------------------
+
+
+def test_the_profile_page_saves_through_the_service(db):
+    user = employee()
+    client = logged_in(user)
+    assert client.get("/profile/").status_code == 200
+    response = client.post(
+        "/profile/",
+        {
+            "nationality": "GB",
+            "passport_type": "service",
+            "date_of_birth": "1990-05-01",
+            "department": "Engineering",
+            "phone": "+44 1234",
+            "emergency_contact_name": "Sam",
+            "emergency_contact_phone": "+44 999",
+        },
+    )
+    assert response.status_code == 302
+    user.profile.refresh_from_db()
+    assert user.profile.nationality == "GB"
+    assert user.profile.passport_type == "service"
+    assert user.profile.date_of_birth == dt.date(1990, 5, 1)
+    assert user.profile.emergency_contact_name == "Sam"
+
+
+def test_the_profile_rejects_bad_input_and_keeps_what_was_typed(db):
+    user = employee()
+    response = logged_in(user).post(
+        "/profile/",
+        {
+            "nationality": "XX",
+            "passport_type": "fake",
+            "date_of_birth": "yesterday",
+            "department": "Typed",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Select a valid choice" in body
+    assert "Enter a valid date." in body
+    assert 'value="Typed"' in body and 'value="yesterday"' in body
+    user.profile.refresh_from_db()
+    assert user.profile.department == ""
+
+
+def test_the_profile_form_needs_the_csrf_token(db):
+    user = employee()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post("/profile/", {"department": "Hacked"}).status_code == 403
+    user.profile.refresh_from_db()
+    assert user.profile.department == ""
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def test_the_employee_dashboard_says_what_each_trip_needs(catalogue):  # noqa: F811
+    user = employee()
+    pending = file_trip(user, place="Sealed Valley", purpose="Valley survey")
+    draft = file_trip(user, submit=False, purpose="Draft idea", start=40)
+    approved = file_trip(user, purpose="Harbour talks", start=2)
+    file_trip(employee(), purpose="Someone else's trip")
+    body = logged_in(user).get("/").content.decode()
+    for trip in (pending, draft, approved):
+        assert f'href="/trips/{trip.pk}/"' in body
+    assert "Someone else" not in body
+    assert "Awaiting a security manager" in body
+    assert "Finish and submit" in body
+    assert "Register your stay" in body  # due within the fortnight
+    assert "tile-number" not in body  # no manager tiles
+
+
+def test_the_manager_dashboard_counts_the_work(catalogue):  # noqa: F811
+    file_trip(employee(), place="Sealed Valley", start=0)
+    file_trip(employee(), start=0)
+    response = logged_in(manager()).get("/")
+    assert response.status_code == 200
+    assert response.context["pending_count"] == 1
+    assert response.context["abroad_count"] == 2
+    assert response.context["gaps_count"] >= 1
+    body = response.content.decode()
+    assert 'href="/approvals/"' in body and 'href="/locations/"' in body
+
+
+def test_the_dashboard_runs_a_constant_number_of_queries(catalogue, django_assert_max_num_queries):  # noqa: F811
+    user = manager()
+    client = logged_in(user)
+    file_trip(user, place="Sealed Valley")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for start in range(5):
+        file_trip(user, place="Sealed Valley", start=start + 10)
+        file_trip(user, start=start + 20)
+        file_trip(employee(), start=1)
+    with django_assert_max_num_queries(len(one)):
+        assert client.get("/").status_code == 200
+
+
+# --- destination guides ----------------------------------------------------------------------
+
+
+def test_destination_guides_show_only_published_advisories(catalogue):  # noqa: F811
+    from tests.factories import AdvisoryFactory, country
+
+    AdvisoryFactory(country=country("FR"), summary="Draft only")
+    client = logged_in(employee())
+    listing = client.get("/destinations/").content.decode()
+    assert 'href="/destinations/MN/"' in listing
+    assert "/destinations/FR/" not in listing
+    assert client.get("/destinations/FR/").status_code == 404
+    assert client.get("/destinations/ZZ/").status_code == 404
+    page = client.get("/destinations/MN/").content.decode()
+    assert "Normal precautions." in page
+    assert "<p>Watch your bag.</p>" in page
+    assert "Sealed Valley" in page and "closed area" in page
+    assert "A stay of more than 5 days must be registered within 5 days of arrival." in page
+    assert "Police" in page and "102" in page
+    assert "Version 1" in page
+
+
+def test_advisory_bodies_are_sanitised(db):
+    import copy
+
+    from advisories.packs import pack_import
+    from tests.trips.conftest import TEST_PACK
+
+    pack = copy.deepcopy(TEST_PACK)
+    pack["countries"][0]["advisory"]["sections"][0]["body"] = (
+        "Hi <script>alert(1)</script> [x](javascript:alert(2))"
+    )
+    pack_import(pack, by=None)
+    body = logged_in(employee()).get("/destinations/MN/").content.decode()
+    assert "<script>alert(1)" not in body
+    assert 'href="javascript:' not in body

@@ -1,0 +1,95 @@
+import copy
+
+import pytest
+
+from advisories.packs import pack_import
+from tests.conftest import api_as
+from tests.factories import employee, manager
+from tests.trips.conftest import TEST_PACK
+from tests.trips.test_trips_api import file_trip, stop
+from trips.models import Trip
+from trips.signals import briefing_needed
+
+pytestmark = pytest.mark.django_db
+
+
+def republish(level=None, section_level=None):
+    pack = copy.deepcopy(TEST_PACK)
+    advisory = pack["countries"][0]["advisory"]
+    if level is not None:
+        advisory["level"] = level
+    if section_level is not None:
+        advisory["sections"][0]["level"] = section_level
+    advisory["change_note"] = "Escalation"
+    pack_import(pack, by=None)
+
+
+@pytest.fixture
+def briefings_requested():
+    calls = []
+
+    def listener(sender, trip, reason, changes, **kwargs):
+        calls.append((trip.pk, reason, changes))
+
+    briefing_needed.connect(listener, dispatch_uid="test-listener")
+    yield calls
+    briefing_needed.disconnect(dispatch_uid="test-listener")
+
+
+def test_an_escalation_sends_an_approved_trip_back_for_a_decision(
+    catalogue, django_capture_on_commit_callbacks
+):
+    traveller = employee()
+    trip = file_trip(traveller, stop())
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    assert Trip.objects.get(pk=trip["id"]).status == "approved"
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(level=4)
+    refreshed = Trip.objects.get(pk=trip["id"])
+    assert refreshed.status == "pending_approval"
+    assert refreshed.risk_level == 4
+    assert refreshed.assessments.count() == 2
+    assert refreshed.assessments.first().content_versions == {"MN": 2}
+
+
+def test_a_change_that_needs_no_new_decision_rebriefs_with_what_changed(
+    catalogue, briefings_requested, django_capture_on_commit_callbacks
+):
+    traveller = employee()
+    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(manager()).post(f"/api/trips/{trip['id']}/approve/", {}, format="json")
+    briefings_requested.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(section_level=4)
+    assert Trip.objects.get(pk=trip["id"]).status == "approved"
+    assert [(pk, reason) for pk, reason, _ in briefings_requested] == [
+        (trip["id"], "content_changed")
+    ]
+    assert "advisory was updated" in briefings_requested[0][2][0]
+
+
+def test_drafts_cancelled_and_past_trips_are_left_alone(
+    catalogue, django_capture_on_commit_callbacks
+):
+    traveller = employee()
+    draft = file_trip(traveller, stop())
+    cancelled = file_trip(traveller, stop())
+    api_as(traveller).post(f"/api/trips/{cancelled['id']}/cancel/")
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(level=4)
+    assert not Trip.objects.get(pk=draft["id"]).assessments.exists()
+    assert not Trip.objects.get(pk=cancelled["id"]).assessments.exists()
+
+
+def test_completed_trips_are_marked_by_the_daily_task(catalogue):
+    import datetime as dt
+
+    from trips.services import trips_complete_past
+
+    traveller = employee()
+    trip = file_trip(traveller, stop(arrival=1, departure=2))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    assert trips_complete_past(today=dt.date.today() + dt.timedelta(days=3)) == 1
+    assert Trip.objects.get(pk=trip["id"]).status == "completed"

@@ -1,0 +1,409 @@
+"""The trip pages: the form, the trip page, and the security managers' pages."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+
+from tests.factories import arranger_for, employee, manager
+from tests.trips.conftest import day
+from trips import services
+from trips.models import Trip, TripStatus
+from trips.services import StopInput, TripInput
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date.today()
+
+
+def d(offset: int) -> dt.date:
+    return TODAY + dt.timedelta(days=offset)
+
+
+def file_trip(traveller, *, place="Old Harbour", activities=(), submit=True, start=10, days=8):
+    data = TripInput(
+        purpose="Plant audit",
+        stops=[
+            StopInput(
+                country="MN",
+                place=place,
+                arrival=d(start),
+                departure=d(start + days),
+                activities=list(activities),
+            )
+        ],
+    )
+    trip = services.trip_create(by=traveller, data=data)
+    if submit:
+        trip = services.trip_submit(trip=trip, by=traveller)
+    return trip
+
+
+def trip_links(response) -> int:
+    return len(re.findall(r'href="/trips/\d+/"', response.content.decode()))
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def form_data(**overrides):
+    data = {
+        "purpose": "Customer visit",
+        "passport_nationality": "",
+        "passport_type": "",
+        "visa_category": "",
+        "stops-TOTAL_FORMS": "2",
+        "stops-INITIAL_FORMS": "0",
+        "stops-MIN_NUM_FORMS": "1",
+        "stops-MAX_NUM_FORMS": "50",
+        "stops-0-country": "MN",
+        "stops-0-place": "Old Harbour",
+        "stops-0-arrival": day(20),
+        "stops-0-departure": day(28),
+        "stops-0-activities": ["driving"],
+        "stops-1-country": "KZ",
+        "stops-1-place": "Almaty",
+        "stops-1-arrival": day(28),
+        "stops-1-departure": day(30),
+        "action": "draft",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- login required --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/trips/new/", "/trips/1/", "/trips/1/edit/", "/approvals/", "/locations/", "/compliance/"],
+)
+def test_every_trip_page_requires_a_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+# --- the trip form ---------------------------------------------------------------------------
+
+
+def test_the_new_trip_form_offers_countries_places_and_activities(catalogue):
+    response = logged_in(employee()).get("/trips/new/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<option value="MN">Mongolia</option>' in body
+    assert '<datalist id="places-MN">' in body and 'value="Old Harbour"' in body
+    assert 'value="driving"' in body and "Driving a vehicle" in body
+    assert "Save draft" in body and ">Submit<" in body
+    assert 'name="traveller"' not in body
+
+
+def test_an_employee_saves_a_two_country_draft(catalogue):
+    user = employee()
+    response = logged_in(user).post("/trips/new/", form_data())
+    trip = Trip.objects.get(traveller=user)
+    assert response.status_code == 302
+    assert response["Location"] == f"/trips/{trip.pk}/"
+    assert trip.status == TripStatus.DRAFT
+    stops = list(trip.stops.order_by("position"))
+    assert [s.country_id for s in stops] == ["MN", "KZ"]
+    assert stops[0].place.name == "Old Harbour"
+    assert stops[0].activities == ["driving"]
+
+
+def test_submitting_from_the_form_assesses_the_trip(catalogue):
+    user = employee()
+    client = logged_in(user)
+    response = client.post("/trips/new/", form_data(action="submit"), follow=True)
+    trip = Trip.objects.get(traveller=user)
+    assert trip.status in (TripStatus.APPROVED, TripStatus.PENDING_APPROVAL)
+    body = response.content.decode()
+    assert "International Driving Permit" in body
+    assert "Register your stay" in body
+    assert "Due" in body
+
+
+def test_the_form_rejects_bad_input_next_to_the_field_and_keeps_what_was_typed(catalogue):
+    user = employee()
+    data = form_data(**{"stops-1-departure": day(25), "purpose": "Keep me typed"})
+    response = logged_in(user).post("/trips/new/", data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Departure is before arrival." in body
+    assert 'value="Keep me typed"' in body
+    assert 'value="Almaty"' in body
+    assert f'value="{day(28)}"' in body
+    assert not Trip.objects.exists()
+
+
+def test_the_services_errors_land_on_the_stop_fields(catalogue):
+    # Overlapping stops are the service's judgement, mapped back onto the second stop.
+    data = form_data(**{"stops-1-arrival": day(22), "stops-1-departure": day(24)})
+    response = logged_in(employee()).post("/trips/new/", data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Overlaps the stop from" in body
+    assert 'id="id_stops-1-arrival_errors"' in body
+    assert not Trip.objects.exists()
+
+
+def test_the_form_requires_a_purpose_and_known_dates(catalogue):
+    data = form_data(purpose="", **{"stops-0-arrival": "not a date"})
+    response = logged_in(employee()).post("/trips/new/", data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "This field is required." in body
+    assert "Enter a valid date." in body
+    assert 'value="not a date"' in body
+    assert not Trip.objects.exists()
+
+
+def test_dates_more_than_two_years_ahead_are_refused(catalogue):
+    far = (TODAY + dt.timedelta(days=800)).isoformat()
+    data = form_data(**{"stops-1-arrival": far, "stops-1-departure": far})
+    response = logged_in(employee()).post("/trips/new/", data)
+    assert response.status_code == 400
+    assert "more than 2 years ahead" in response.content.decode()
+    assert not Trip.objects.exists()
+
+
+def test_an_arranger_files_for_their_traveller_only(catalogue):
+    traveller, stranger = employee(), employee()
+    arranger = arranger_for(traveller)
+    client = logged_in(arranger)
+    body = client.get("/trips/new/").content.decode()
+    assert f'<option value="{traveller.pk}"' in body
+    assert f'<option value="{stranger.pk}"' not in body
+    refused = client.post("/trips/new/", form_data(traveller=stranger.pk))
+    assert refused.status_code == 400
+    assert not Trip.objects.exists()
+    response = client.post("/trips/new/", form_data(traveller=traveller.pk))
+    assert response.status_code == 302
+    assert Trip.objects.get().traveller == traveller
+
+
+def test_editing_a_draft_keeps_its_stops_and_saves_changes(catalogue):
+    user = employee()
+    trip = file_trip(user, submit=False)
+    client = logged_in(user)
+    body = client.get(f"/trips/{trip.pk}/edit/").content.decode()
+    assert 'value="Plant audit"' in body and 'value="Old Harbour"' in body
+    response = client.post(
+        f"/trips/{trip.pk}/edit/",
+        form_data(**{"stops-INITIAL_FORMS": "1", "purpose": "Renamed"}),
+    )
+    assert response.status_code == 302
+    trip.refresh_from_db()
+    assert trip.purpose == "Renamed"
+    assert trip.stops.count() == 2
+
+
+def test_amending_an_approved_trip_reassesses_it(catalogue):
+    user = employee()
+    trip = file_trip(user)
+    assert trip.status == TripStatus.APPROVED
+    response = logged_in(user).post(
+        f"/trips/{trip.pk}/edit/", form_data(action="save", purpose="Amended")
+    )
+    assert response.status_code == 302
+    trip.refresh_from_db()
+    assert trip.purpose == "Amended"
+    assert trip.transitions.filter(comment="Itinerary amended").exists()
+
+
+# --- ownership ------------------------------------------------------------------------------
+
+
+def test_the_trip_page_is_for_its_traveller_and_managers_only(catalogue):
+    traveller = employee()
+    trip = file_trip(traveller, place="Sealed Valley")
+    assert trip.status == TripStatus.PENDING_APPROVAL
+    own = logged_in(traveller).get(f"/trips/{trip.pk}/")
+    assert own.status_code == 200
+    assert "Awaiting approval" in own.content.decode()
+    assert logged_in(employee()).get(f"/trips/{trip.pk}/").status_code == 404
+    assert logged_in(employee()).get(f"/trips/{trip.pk}/edit/").status_code == 404
+    boss = manager()
+    as_manager = logged_in(boss).get(f"/trips/{trip.pk}/")
+    assert as_manager.status_code == 200
+    assert "Your decision" in as_manager.content.decode()
+    assert logged_in(boss).get(f"/trips/{trip.pk}/edit/").status_code == 403
+    assert logged_in(arranger_for(traveller)).get(f"/trips/{trip.pk}/").status_code == 200
+
+
+def test_an_outsider_cannot_act_on_someone_elses_trip(catalogue):
+    trip = file_trip(employee(), submit=False)
+    client = logged_in(employee())
+    assert client.post(f"/trips/{trip.pk}/submit/").status_code == 404
+    assert client.post(f"/trips/{trip.pk}/cancel/").status_code == 404
+    assert client.post(f"/trips/{trip.pk}/acknowledge/", {"sha256": "x"}).status_code == 404
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.DRAFT
+
+
+def test_the_trip_page_shows_the_assessment_sanitised(catalogue):
+    user = employee()
+    trip = file_trip(user, activities=["driving", "nightlife"])
+    body = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    assert "International Driving Permit" in body
+    assert "Immigration office" in body  # the authority
+    assert 'href="https://example.org/mn"' in body
+    assert "Late nights in Old Harbour" in body
+    assert "<p>Go in groups.</p>" in body
+    assert "risk-3" in body
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def test_a_manager_approves_from_the_trip_page(catalogue):
+    trip = file_trip(employee(), place="Sealed Valley")
+    response = logged_in(manager()).post(f"/trips/{trip.pk}/approve/", {"comment": "Fine"})
+    assert response.status_code == 302
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.APPROVED
+
+
+def test_a_rejection_needs_a_reason(catalogue):
+    trip = file_trip(employee(), place="Sealed Valley")
+    client = logged_in(manager())
+    client.post(f"/trips/{trip.pk}/reject/", {"reason": "  "})
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.PENDING_APPROVAL
+    client.post(f"/trips/{trip.pk}/reject/", {"reason": "No escort"})
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.REJECTED
+
+
+def test_an_employee_cannot_approve(catalogue):
+    traveller = employee()
+    trip = file_trip(traveller, place="Sealed Valley")
+    assert logged_in(traveller).post(f"/trips/{trip.pk}/approve/").status_code == 403
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.PENDING_APPROVAL
+
+
+def test_the_traveller_cancels_their_trip(catalogue):
+    user = employee()
+    trip = file_trip(user, submit=False)
+    logged_in(user).post(f"/trips/{trip.pk}/cancel/")
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.CANCELLED
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+
+
+def test_forms_are_protected_against_cross_site_requests(catalogue):
+    user = employee()
+    trip = file_trip(user, submit=False)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post("/trips/new/", form_data()).status_code == 403
+    assert client.post(f"/trips/{trip.pk}/edit/", form_data()).status_code == 403
+    assert client.post(f"/trips/{trip.pk}/submit/").status_code == 403
+    assert client.post(f"/trips/{trip.pk}/cancel/").status_code == 403
+    assert client.post(f"/trips/{trip.pk}/acknowledge/").status_code == 403
+    boss = Client(enforce_csrf_checks=True)
+    boss.force_login(manager())
+    assert boss.post(f"/trips/{trip.pk}/approve/").status_code == 403
+    assert boss.post(f"/trips/{trip.pk}/reject/", {"reason": "x"}).status_code == 403
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.DRAFT
+    assert Trip.objects.count() == 1
+
+
+# --- managers' pages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/approvals/", "/locations/", "/compliance/", "/compliance/?format=csv"]
+)
+def test_managers_pages_are_forbidden_to_employees(path):
+    assert logged_in(employee()).get(path).status_code == 403
+    assert logged_in(manager()).get(path).status_code == 200
+
+
+def test_the_queue_lists_pending_trips_by_departure_with_filters(catalogue):
+    later = file_trip(employee(), place="Sealed Valley", start=30)
+    sooner = file_trip(employee(), place="Sealed Valley", start=5)
+    file_trip(employee())  # approved automatically: not in the queue
+    client = logged_in(manager())
+    body = client.get("/approvals/").content.decode()
+    assert body.index(f"/trips/{sooner.pk}/") < body.index(f"/trips/{later.pk}/")
+    assert trip_links(client.get("/approvals/")) == 2
+    assert trip_links(client.get("/approvals/?level=4")) == 2
+    assert trip_links(client.get("/approvals/?level=1")) == 0
+    assert trip_links(client.get("/approvals/?country=KZ")) == 0
+    assert trip_links(client.get("/approvals/?country=MN")) == 2
+    assert trip_links(client.get("/approvals/?second=1")) == 0
+
+
+def test_who_is_where_shows_travellers_and_counts(catalogue):
+    traveller = employee(first_name="Ada", last_name="Lovelace")
+    traveller.profile.phone = "+44 20 7946 0000"
+    traveller.profile.save()
+    file_trip(traveller, start=2)
+    client = logged_in(manager())
+    body = client.get(f"/locations/?date={day(4)}").content.decode()
+    assert "Ada Lovelace" in body
+    assert "+44 20 7946 0000" in body
+    assert 'class="bar"' in body and "Mongolia" in body
+    empty = client.get(f"/locations/?date={day(4)}&country=KZ").content.decode()
+    assert "Ada Lovelace" not in empty
+    assert client.get("/locations/?date=nonsense").status_code == 200
+
+
+def test_the_compliance_csv_lists_what_is_missing(catalogue):
+    traveller = employee(first_name="Grace", last_name="Hopper")
+    trip = file_trip(traveller, place="Sealed Valley", start=3)
+    response = logged_in(manager()).get("/compliance/?format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "trip,traveller,email,departure,countries,status,missing"
+    assert lines[1] == (
+        f"{trip.pk},Grace Hopper,{traveller.email},{d(3).isoformat()},MN,pending_approval,approval"
+    )
+    page = logged_in(manager()).get("/compliance/").content.decode()
+    assert "Grace Hopper" in page and "approval" in page
+
+
+def test_csv_cells_cannot_smuggle_formulas(catalogue):
+    traveller = employee(first_name="=HYPERLINK(1)", last_name="")
+    file_trip(traveller, place="Sealed Valley", start=3)
+    body = logged_in(manager()).get("/compliance/?format=csv").content.decode()
+    assert ",'=HYPERLINK(1)," in body
+
+
+# --- constant query counts ------------------------------------------------------------------
+
+
+def _queries(client, path, django_assert_max_num_queries, limit):
+    with django_assert_max_num_queries(limit):
+        assert client.get(path).status_code == 200
+
+
+def test_the_queue_and_who_is_where_run_a_constant_number_of_queries(
+    catalogue, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    boss = manager()
+    client = logged_in(boss)
+    file_trip(employee(), place="Sealed Valley", start=2)
+    counts = {}
+    for path in ("/approvals/", f"/locations/?date={day(4)}"):
+        with CaptureQueriesContext(connection) as one:
+            client.get(path)
+        counts[path] = len(one)
+    for _ in range(5):
+        file_trip(employee(), place="Sealed Valley", start=2)
+    for path, count in counts.items():
+        _queries(client, path, django_assert_max_num_queries, count)

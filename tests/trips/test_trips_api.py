@@ -1,0 +1,457 @@
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from portal.models import AuditEntry
+from tests.conftest import api_as
+from tests.factories import arranger_for, content_admin, employee, manager
+from tests.trips.conftest import day
+from trips.models import Decision, Transition, Trip
+
+pytestmark = pytest.mark.django_db
+
+
+def trip_body(*stops, purpose="Site visit", **extra):
+    return {"purpose": purpose, "stops": list(stops), **extra}
+
+
+def stop(country="MN", place="Old Harbour", arrival=10, departure=12, **extra):
+    return {
+        "country": country,
+        "place": place,
+        "arrival": day(arrival),
+        "departure": day(departure),
+        **extra,
+    }
+
+
+@pytest.fixture
+def traveller(db):
+    user = employee()
+    user.profile.nationality = "GB"
+    user.profile.save()
+    return user
+
+
+def file_trip(user, *stops, **kwargs):
+    response = api_as(user).post(
+        "/api/trips/", trip_body(*(stops or [stop()]), **kwargs), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+# --- filing and validation ---------------------------------------------------------------
+
+
+def test_an_employee_files_a_draft_and_the_place_is_matched_by_alias(catalogue, traveller):
+    body = file_trip(traveller, stop(place="old harbour"))
+    assert body["status"] == "draft"
+    assert body["traveller"] == traveller.username
+    assert body["stops"][0]["place"] == "Old Harbour"
+    assert body["stops"][0]["place_matched"] is True
+
+
+def test_an_unknown_place_is_kept_as_free_text(catalogue, traveller):
+    body = file_trip(traveller, stop(place="Nowhere Junction"))
+    assert body["stops"][0] == {
+        **body["stops"][0],
+        "place": "Nowhere Junction",
+        "place_matched": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("stops", "field", "message"),
+    [
+        ([stop(arrival=10, departure=8)], "departure", "Departure is before arrival."),
+        ([stop(country="XX")], "country", "Unknown country code 'XX'."),
+        ([stop(activities=["skydiving"])], "activities", "Unknown activity code 'skydiving'."),
+        ([stop(arrival=800, departure=801)], "arrival", "more than 2 years ahead"),
+    ],
+    ids=["departure-before-arrival", "unknown-country", "unknown-activity", "too-far-ahead"],
+)
+def test_bad_stops_get_a_field_error_and_nothing_is_saved(
+    catalogue, traveller, stops, field, message
+):
+    response = api_as(traveller).post("/api/trips/", trip_body(*stops), format="json")
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["stops"]["0"][field])
+    assert not Trip.objects.exists()
+
+
+def test_overlapping_stops_are_refused_but_a_shared_travel_day_is_fine(catalogue, traveller):
+    overlapping = api_as(traveller).post(
+        "/api/trips/",
+        trip_body(
+            stop(arrival=10, departure=14), stop(place="Hill Town", arrival=12, departure=16)
+        ),
+        format="json",
+    )
+    assert overlapping.status_code == 400
+    assert "Overlaps" in overlapping.json()["stops"]["1"]["arrival"][0]
+    file_trip(
+        traveller, stop(arrival=10, departure=14), stop(place="Hill Town", arrival=14, departure=16)
+    )
+    assert Trip.objects.count() == 1
+
+
+def test_more_than_fifty_stops_are_refused(catalogue, traveller):
+    stops = [stop(arrival=i, departure=i) for i in range(1, 53)]
+    response = api_as(traveller).post("/api/trips/", trip_body(*stops), format="json")
+    assert response.status_code == 400
+    assert "at most 50 stops" in response.json()["stops"][0]
+
+
+def test_malformed_dates_are_a_field_error_not_a_500(catalogue, traveller):
+    response = api_as(traveller).post(
+        "/api/trips/",
+        {
+            "purpose": "x",
+            "stops": [{"country": "MN", "arrival": "tomorrow", "departure": "2027-01-01"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "arrival" in response.json()["stops"]["0"]
+
+
+def test_an_arranger_files_for_their_traveller_but_not_for_others(catalogue, traveller):
+    arranger = arranger_for(traveller)
+    body = file_trip(arranger, traveller=traveller.username)
+    assert body["traveller"] == traveller.username
+    stranger = employee()
+    refused = api_as(arranger).post(
+        "/api/trips/", {**trip_body(stop()), "traveller": stranger.username}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "traveller" in refused.json()
+
+
+# --- submitting and the assessment -------------------------------------------------------
+
+
+def test_a_short_low_risk_trip_is_approved_automatically_with_its_checklist(catalogue, traveller):
+    trip = file_trip(traveller, stop(arrival=10, departure=12, activities=["driving"]))
+    submitted = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    assert submitted.status_code == 200
+    assert submitted.json()["status"] == "approved"
+    assessment = api_as(traveller).get(f"/api/trips/{trip['id']}/assessment/").json()
+    assert assessment["risk_level"] == 2
+    assert assessment["requires_approval"] is False
+    assert [r["kind"] for r in assessment["requirements"]] == ["activity"]
+    assert assessment["requirements"][0]["due_date"] == day(10)
+    assert assessment["content_versions"] == {"MN": 1}
+    transitions = list(
+        Transition.objects.filter(trip_id=trip["id"]).values_list("to_status", flat=True)
+    )
+    assert transitions == ["submitted", "approved"]
+
+
+def test_a_long_stay_requires_registration_due_on_the_fifth_day(catalogue, traveller):
+    trip = file_trip(traveller, stop(arrival=10, departure=15))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    requirements = (
+        api_as(traveller).get(f"/api/trips/{trip['id']}/assessment/").json()["requirements"]
+    )
+    registration = next(r for r in requirements if r["kind"] == "registration")
+    assert registration["due_date"] == day(14)
+    assert registration["rule"] == "mn-registration"
+    assert registration["source"]["publisher"] == "Test Ministry"
+
+
+def test_nightlife_in_old_harbour_raises_the_level_and_needs_approval(catalogue, traveller):
+    trip = file_trip(traveller, stop(activities=["nightlife"]))
+    body = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/").json()
+    assert body["status"] == "pending_approval"
+    assert body["risk_level"] == 3
+    assessment = api_as(traveller).get(f"/api/trips/{trip['id']}/assessment/").json()
+    assert any("Late nights in Old Harbour" in line for line in assessment["explanation"])
+    assert {s["heading"] for s in assessment["sections"]} == {
+        "Street crime",
+        "Late nights in Old Harbour",
+    }
+
+
+def test_managers_are_emailed_when_a_trip_awaits_a_decision(
+    catalogue, traveller, django_capture_on_commit_callbacks
+):
+    boss = manager()
+    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    assert [m.to for m in mail.outbox if "awaiting your decision" in m.subject] == [[boss.email]]
+
+
+def test_a_country_without_an_advisory_has_unknown_risk_and_needs_approval(catalogue, traveller):
+    trip = file_trip(traveller, stop(country="PE", place="Lima"))
+    body = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/").json()
+    assert body["status"] == "pending_approval"
+    assert body["risk_level"] is None
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pending_trip(catalogue, traveller):
+    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    return Trip.objects.get(pk=trip["id"])
+
+
+def test_a_manager_approves_from_the_queue_and_it_is_audited(
+    pending_trip, django_capture_on_commit_callbacks
+):
+    boss = manager()
+    queue = api_as(boss).get("/api/approvals/").json()
+    assert [t["id"] for t in queue["results"]] == [pending_trip.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(boss).post(
+            f"/api/trips/{pending_trip.pk}/approve/", {"comment": "Permit seen"}, format="json"
+        )
+    assert response.status_code == 200
+    assert response.json()["status"] == "approved"
+    assert AuditEntry.objects.filter(
+        action="trip.approved", actor=boss, object_id=str(pending_trip.pk)
+    ).exists()
+    assert any(
+        "approved" in m.subject and m.to == [pending_trip.traveller.email] for m in mail.outbox
+    )
+
+
+def test_approving_a_trip_that_is_not_awaiting_a_decision_is_a_conflict(pending_trip):
+    boss = manager()
+    api_as(boss).post(f"/api/trips/{pending_trip.pk}/approve/", {}, format="json")
+    again = api_as(manager()).post(f"/api/trips/{pending_trip.pk}/approve/", {}, format="json")
+    assert again.status_code == 409
+    assert "not awaiting a decision" in again.json()["detail"]
+    assert Decision.objects.filter(trip=pending_trip).count() == 1
+
+
+def test_a_manager_cannot_approve_their_own_trip(catalogue):
+    boss = manager()
+    trip = file_trip(boss, stop(place="Sealed Valley"))
+    api_as(boss).post(f"/api/trips/{trip['id']}/submit/")
+    response = api_as(boss).post(f"/api/trips/{trip['id']}/approve/", {}, format="json")
+    assert response.status_code == 403
+    assert Trip.objects.get(pk=trip["id"]).status == "pending_approval"
+
+
+def test_a_rejection_needs_a_reason(pending_trip):
+    boss = manager()
+    missing = api_as(boss).post(f"/api/trips/{pending_trip.pk}/reject/", {}, format="json")
+    assert missing.status_code == 400
+    assert "reason" in missing.json()
+    rejected = api_as(boss).post(
+        f"/api/trips/{pending_trip.pk}/reject/", {"reason": "No permit"}, format="json"
+    )
+    assert rejected.json()["status"] == "rejected"
+    assert Transition.objects.filter(
+        trip=pending_trip, to_status="rejected", comment="No permit"
+    ).exists()
+
+
+def test_level_five_needs_two_different_managers(catalogue, traveller):
+    from trips.models import ApprovalPolicy
+
+    policy = ApprovalPolicy.current()
+    policy.dual_approval_level = 4
+    policy.save()
+    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    first, second = manager(), manager()
+    assert (
+        api_as(first).post(f"/api/trips/{trip['id']}/approve/", {}, format="json").json()["status"]
+        == "pending_approval"
+    )
+    assert (
+        api_as(first).post(f"/api/trips/{trip['id']}/approve/", {}, format="json").status_code
+        == 409
+    )
+    assert (
+        api_as(second).post(f"/api/trips/{trip['id']}/approve/", {}, format="json").json()["status"]
+        == "approved"
+    )
+
+
+def test_an_approved_trip_amended_goes_back_through_assessment(catalogue, traveller):
+    from trips import services
+
+    trip = file_trip(traveller, stop())
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    instance = Trip.objects.get(pk=trip["id"])
+    assert instance.status == "approved"
+    services.trip_update(
+        trip=instance,
+        by=traveller,
+        data=services.TripInput(
+            purpose="Site visit",
+            stops=[
+                services.StopInput(
+                    country="MN",
+                    place="Sealed Valley",
+                    arrival=TODAY_PLUS(10),
+                    departure=TODAY_PLUS(12),
+                )
+            ],
+        ),
+    )
+    instance.refresh_from_db()
+    assert instance.status == "pending_approval"
+    assert instance.assessments.count() == 2
+
+
+def TODAY_PLUS(days):
+    return dt.date.fromisoformat(day(days))
+
+
+def test_cancelling_records_the_transition(catalogue, traveller):
+    trip = file_trip(traveller)
+    response = api_as(traveller).post(f"/api/trips/{trip['id']}/cancel/")
+    assert response.json()["status"] == "cancelled"
+    assert api_as(traveller).post(f"/api/trips/{trip['id']}/cancel/").status_code == 409
+
+
+def test_patch_edits_a_draft_only(catalogue, traveller):
+    trip = file_trip(traveller)
+    edited = api_as(traveller).patch(
+        f"/api/trips/{trip['id']}/", {"purpose": "Audit"}, format="json"
+    )
+    assert edited.json()["purpose"] == "Audit"
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    assert (
+        api_as(traveller)
+        .patch(f"/api/trips/{trip['id']}/", {"purpose": "Later"}, format="json")
+        .status_code
+        == 409
+    )
+    assert api_as(traveller).delete(f"/api/trips/{trip['id']}/").status_code == 409
+
+
+# --- ownership ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "list_sees", "detail", "assessment", "submit"),
+    [
+        ("traveller", True, 200, 200, 200),
+        ("other_employee", False, 404, 404, 404),
+        ("arranger", True, 200, 200, 200),
+        ("manager", True, 200, 200, 403),
+        ("content_admin", False, 404, 404, 404),
+    ],
+)
+def test_who_sees_and_acts_on_a_trip(
+    catalogue, traveller, who, list_sees, detail, assessment, submit
+):
+    users = {
+        "traveller": traveller,
+        "other_employee": employee(),
+        "arranger": arranger_for(traveller),
+        "manager": manager(),
+        "content_admin": content_admin(),
+    }
+    trip = file_trip(traveller)
+    client = api_as(users[who])
+    ids = [t["id"] for t in client.get("/api/trips/").json()["results"]]
+    assert (trip["id"] in ids) is list_sees
+    assert client.get(f"/api/trips/{trip['id']}/").status_code == detail
+    assert client.post(f"/api/trips/{trip['id']}/submit/").status_code == submit
+    if submit == 200:
+        assert client.get(f"/api/trips/{trip['id']}/assessment/").status_code == assessment
+
+
+def test_anonymous_requests_are_refused(api, catalogue, traveller):
+    trip = file_trip(traveller)
+    for path in [
+        "/api/trips/",
+        f"/api/trips/{trip['id']}/",
+        "/api/approvals/",
+        "/api/me/",
+        "/api/locations/",
+    ]:
+        assert api.get(path).status_code in (401, 403), path
+
+
+@pytest.mark.parametrize("path", ["/api/approvals/", "/api/locations/", "/api/compliance/"])
+def test_manager_lists_are_forbidden_to_employees(catalogue, traveller, path):
+    assert api_as(traveller).get(path).status_code == 403
+    assert api_as(manager()).get(path).status_code == 200
+
+
+# --- who is where and compliance ---------------------------------------------------------
+
+
+def test_who_is_where_lists_travellers_on_a_date_with_their_phone(catalogue, traveller):
+    traveller.profile.phone = "+44 7700 900123"
+    traveller.profile.save()
+    trip = file_trip(traveller, stop(arrival=10, departure=12))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    boss = manager()
+    present = api_as(boss).get(f"/api/locations/?date={day(11)}&country=mn").json()["results"]
+    assert [(r["traveller"], r["place"], r["phone"]) for r in present] == [
+        (traveller.username, "Old Harbour", "+44 7700 900123")
+    ]
+    assert api_as(boss).get(f"/api/locations/?date={day(13)}").json()["results"] == []
+    assert api_as(boss).get("/api/locations/?date=someday").status_code == 400
+
+
+def test_compliance_lists_departures_missing_approval_or_acknowledgement(pending_trip, traveller):
+    approved = file_trip(traveller, stop(arrival=5, departure=6, place="Hill Town"))
+    api_as(traveller).post(f"/api/trips/{approved['id']}/submit/")
+    rows = api_as(manager()).get("/api/compliance/?days=14").json()["results"]
+    missing = {row["trip"]: row["missing"] for row in rows}
+    assert missing == {pending_trip.pk: ["approval"], approved["id"]: ["briefing acknowledgement"]}
+    assert api_as(manager()).get("/api/compliance/?days=abc").status_code == 400
+
+
+# --- me ----------------------------------------------------------------------------------
+
+
+def test_me_shows_roles_and_updates_the_profile(traveller):
+    client = api_as(traveller)
+    assert client.get("/api/me/").json()["roles"] == ["Employee"]
+    updated = client.patch(
+        "/api/me/", {"profile": {"nationality": "us", "passport_type": "service"}}, format="json"
+    )
+    assert updated.status_code == 200
+    assert updated.json()["profile"]["nationality"] == "US"
+    bad = client.patch("/api/me/", {"profile": {"nationality": "ZZ"}}, format="json")
+    assert bad.status_code == 400
+    assert "nationality" in bad.json()
+
+
+def test_a_token_authenticates_api_calls(api, traveller):
+    traveller.set_password("correct horse 42")
+    traveller.save()
+    token = api.post(
+        "/api/auth/token/",
+        {"username": traveller.username, "password": "correct horse 42"},
+        format="json",
+    )
+    assert token.status_code == 200
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert api.get("/api/me/").json()["username"] == traveller.username
+
+
+def test_the_openapi_schema_and_docs_are_served(traveller):
+    client = api_as(traveller)
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+# --- query counts ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_trip_list_runs_a_constant_number_of_queries(
+    catalogue, traveller, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        file_trip(traveller, stop(), stop(place="Hill Town", arrival=12, departure=14))
+    client = api_as(traveller)
+    with django_assert_max_num_queries(6):
+        response = client.get("/api/trips/")
+    assert response.json()["count"] == count

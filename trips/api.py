@@ -1,0 +1,237 @@
+"""The trips API (contracts.md): thin views over trips.services and trips.selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from portal import roles
+from trips import selectors, services
+from trips.models import Trip
+from trips.serializers import (
+    AssessmentSerializer,
+    ComplianceRowSerializer,
+    DecisionInputSerializer,
+    LocationSerializer,
+    RejectInputSerializer,
+    TripInputSerializer,
+    TripSerializer,
+)
+
+
+class IsManager(permissions.BasePermission):
+    message = "Only security managers may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return roles.is_manager(request.user)
+
+
+class TripFilter(django_filters.FilterSet):
+    status = django_filters.CharFilter(field_name="status")
+    country = django_filters.CharFilter(method="filter_country")
+    departure_after = django_filters.DateFilter(field_name="first_arrival", lookup_expr="gte")
+    departure_before = django_filters.DateFilter(field_name="first_arrival", lookup_expr="lte")
+
+    class Meta:
+        model = Trip
+        fields = ["status", "country", "departure_after", "departure_before"]
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(stops__country_id=value.upper()).distinct()
+
+
+class TripViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = TripSerializer
+    filterset_class = TripFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.trips_for_list(self.request.user).order_by("first_arrival", "id")
+
+    def _own_trip(self) -> Trip:
+        """A trip the user may act on as traveller or arranger (managers only read)."""
+        trip = self.get_object()
+        if not Trip.objects.editable_by(self.request.user).filter(pk=trip.pk).exists():
+            raise PermissionDenied("Only the traveller or their arranger may do this.")
+        return trip
+
+    def _respond(self, trip: Trip, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=trip.pk)
+        return Response(TripSerializer(fresh).data, status=code)
+
+    @extend_schema(request=TripInputSerializer, responses={201: TripSerializer})
+    def create(self, request, *args, **kwargs):
+        data = TripInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        trip = services.trip_create(
+            by=request.user, data=data.to_input(), traveller=data.validated_data.get("traveller")
+        )
+        return self._respond(trip, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TripInputSerializer, responses=TripSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        trip = self._own_trip()
+        current = TripSerializer(trip).data
+        merged = {
+            "purpose": current["purpose"],
+            "stops": current["stops"],
+            "passport_nationality": current["passport_nationality"],
+            "passport_type": current["passport_type"],
+            "visa_category": current["visa_category"],
+            **request.data,
+        }
+        data = TripInputSerializer(data=merged)
+        data.is_valid(raise_exception=True)
+        if trip.status != "draft":
+            raise services.TransitionNotAllowed("Only a draft can be changed through PATCH.")
+        trip = services.trip_update(trip=trip, by=request.user, data=data.to_input())
+        return self._respond(trip)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return self.partial_update(request, *args, **kwargs)
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.trip_delete(trip=self._own_trip(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=TripSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        trip = services.trip_submit(trip=self._own_trip(), by=request.user)
+        return self._respond(trip)
+
+    @extend_schema(request=None, responses=TripSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        trip = self.get_object()
+        if not (
+            roles.is_manager(request.user)
+            or Trip.objects.editable_by(request.user).filter(pk=trip.pk).exists()
+        ):
+            raise PermissionDenied("Only the traveller, their arranger or a manager may cancel.")
+        trip = services.trip_cancel(
+            trip=trip, by=request.user, reason=str(request.data.get("reason", ""))
+        )
+        return self._respond(trip)
+
+    @extend_schema(request=None, responses=AssessmentSerializer)
+    @action(detail=True, methods=["get"])
+    def assessment(self, request, pk=None):
+        trip = self.get_object()
+        assessment = trip.assessments.first()
+        if assessment is None:
+            raise NotFound("This trip has not been assessed yet: submit it first.")
+        return Response(AssessmentSerializer(assessment).data)
+
+    @extend_schema(request=DecisionInputSerializer, responses=TripSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsManager])
+    def approve(self, request, pk=None):
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        trip = services.trip_approve(
+            trip=self.get_object(), by=request.user, comment=data.validated_data["comment"]
+        )
+        return self._respond(trip)
+
+    @extend_schema(request=RejectInputSerializer, responses=TripSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsManager])
+    def reject(self, request, pk=None):
+        data = RejectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        trip = services.trip_reject(
+            trip=self.get_object(), by=request.user, reason=data.validated_data["reason"]
+        )
+        return self._respond(trip)
+
+
+class ApprovalQueueView(generics.ListAPIView):
+    """Trips awaiting a decision, the soonest departure first."""
+
+    serializer_class = TripSerializer
+    permission_classes = [IsManager]
+    filterset_class = None
+
+    def get_queryset(self):
+        queryset = selectors.approval_queue()
+        level = self.request.query_params.get("risk_level")
+        if level and level.isdigit():
+            queryset = queryset.filter(risk_level=int(level))
+        country = self.request.query_params.get("country")
+        if country:
+            queryset = queryset.filter(stops__country_id=country.upper()).distinct()
+        return queryset
+
+
+def _query_date(request, name: str, default: dt.date) -> dt.date:
+    value = request.query_params.get(name)
+    if not value:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise serializers.ValidationError({name: ["Use a date as YYYY-MM-DD."]}) from None
+
+
+class LocationsView(generics.ListAPIView):
+    """Who is where on a date (default today), optionally in one country or place."""
+
+    serializer_class = LocationSerializer
+    permission_classes = [IsManager]
+    filterset_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", str, description="YYYY-MM-DD, default today"),
+            OpenApiParameter("country", str),
+            OpenApiParameter("place", str),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        on = _query_date(self.request, "date", timezone.localdate())
+        return selectors.travellers_at(
+            on=on,
+            country=self.request.query_params.get("country") or None,
+            place=self.request.query_params.get("place") or None,
+        )
+
+
+class ComplianceView(generics.GenericAPIView):
+    """Upcoming departures that are not cleared to travel, with what is missing."""
+
+    permission_classes = [IsManager]
+    serializer_class = ComplianceRowSerializer
+    filterset_class = None
+
+    @extend_schema(parameters=[OpenApiParameter("days", int, description="Look-ahead, default 14")])
+    def get(self, request):
+        days_param = request.query_params.get("days", "14")
+        if not days_param.isdigit() or not 0 <= int(days_param) <= 366:
+            raise serializers.ValidationError({"days": ["A whole number of days from 0 to 366."]})
+        rows = selectors.compliance_report(today=timezone.localdate(), days=int(days_param))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ComplianceRowSerializer(page, many=True).data)
+
+
+def trip_for(request, trip_id: int) -> Trip:
+    """Shared by other apps' API views: the trip if the user may see it, else 404."""
+    return get_object_or_404(Trip.objects.visible_to(request.user), pk=trip_id)

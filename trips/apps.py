@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class TripsConfig(AppConfig):
+    name = "trips"
+
+    def ready(self) -> None:
+        from trips import receivers  # noqa: F401

@@ -1,0 +1,918 @@
+"""The matching engine: an itinerary and curated content in, an explainable assessment out.
+
+Pure on purpose: plain dataclasses, the standard library and the framework-free date helpers of
+``portal.lib.dates``; no Django, no ORM. A selector loads the published content into
+``Content`` once per assessment and a service stores the ``Assessment``.
+
+The semantics are the contract of ``product.md`` ("Assessment: the matching engine", "Rule
+semantics", "Approval policy"). Nothing about any real country belongs here: rules are data.
+
+Decisions where ``product.md`` is silent (tests hold them too):
+
+- Stops are judged in (arrival, departure) order; ``stop_index`` fields refer to the position of
+  the stop in the sequence given to ``assess`` / ``country_visits``.
+- A rule with ``nationalities`` applies only to those nationalities (for ``visa_free`` the list
+  means "may enter without a visa"). An unknown nationality is never assumed to be on a list:
+  nationality-filtered rules apply to it, and it is never visa-free.
+- An exemption relieves a traveller of what a rule asks; it never withdraws a relief. An
+  exempt traveller gets no ``document`` requirement from a ``transit`` rule, but the transit
+  relief (no visa, no registration) still holds.
+- ``threshold_days`` of None means every stay counts; ``max_days`` of None means no limit.
+- At most one ``visa`` requirement per country visit: the first in-force rule that calls for one.
+- Own nationals get no permit requirement, not even the generic one for a closed area.
+- Requirements bound to a stop (registration, re-registration, permit, activity) name its place;
+  country-wide ones (visa, document) name none.
+- Requirements of the same due date and stop follow the order of ``REQUIREMENT_KINDS``.
+- A risk level at or above the dual-approval level is an approval reason of its own, so a
+  policy whose threshold lies above it still asks for the two approvals.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from portal.lib.dates import add_calendar_days, age_on, months_overlapped, nth_working_day
+
+PASSPORT_TYPES = ("ordinary", "diplomatic", "service")
+RULE_KINDS = (
+    "registration",
+    "re_registration",
+    "visa_free",
+    "transit",
+    "permit",
+    "document",
+    "activity",
+)
+REQUIREMENT_KINDS = ("registration", "re_registration", "visa", "permit", "document", "activity")
+PLACE_KINDS = ("city", "region", "closed_area")
+DEADLINE_UNITS = ("calendar", "working")
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+ONE_DAY = timedelta(days=1)
+
+
+# --- Content: what the selector loads once per assessment ------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    key: str
+    publisher: str
+    title: str
+    url: str
+    retrieved: date | None
+
+
+@dataclass(frozen=True)
+class Exemptions:
+    passport_types: frozenset[str] = frozenset()
+    visa_categories: frozenset[str] = frozenset()
+    under_age: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    kind: str
+    country: str
+    title: str = ""
+    detail: str = ""
+    threshold_days: int | None = None
+    deadline_days: int | None = None
+    deadline_unit: str = "calendar"
+    nationalities: frozenset[str] = frozenset()
+    max_days: int | None = None
+    # Canonical curated place names: the loader has already resolved aliases.
+    places: frozenset[str] = frozenset()
+    activities: frozenset[str] = frozenset()
+    exemptions: Exemptions = Exemptions()
+    valid_from: date | None = None
+    valid_until: date | None = None
+    authority: str = ""
+    citation: str = ""
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    name: str
+    country: str
+    kind: str = "city"  # one of PLACE_KINDS
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    country: str
+    topic: str
+    heading: str
+    level: int | None = None
+    places: frozenset[str] = frozenset()
+    activities: frozenset[str] = frozenset()
+    months: frozenset[int] = frozenset()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Advisory:
+    country: str
+    country_name: str
+    level: int
+    version: int
+    sections: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True)
+class Content:
+    # By country code; a country missing here has NO published advisory.
+    advisories: dict[str, Advisory]
+    rules: dict[str, tuple[Rule, ...]]
+    country_names: dict[str, str] = field(default_factory=dict)
+
+    def country_name(self, code: str) -> str:
+        advisory = self.advisories.get(code)
+        return self.country_names.get(code) or (advisory.country_name if advisory else "") or code
+
+
+# --- The trip -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stop:
+    country: str
+    arrival: date
+    departure: date
+    place: PlaceRef | None = None  # the curated place, when the name or an alias matched one
+    place_text: str = ""  # what the traveller typed, kept when no curated place matched
+    activities: frozenset[str] = frozenset()
+    transit: bool = False
+
+    @property
+    def place_name(self) -> str:
+        """The place as a person reads it: the curated name, else the free text."""
+        return self.place.name if self.place else self.place_text
+
+
+@dataclass(frozen=True)
+class Traveller:
+    nationality: str | None  # None: unknown
+    passport_type: str = "ordinary"
+    visa_category: str = ""
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    threshold_level: int = 3
+    closed_area_needs_approval: bool = True
+    permit_needs_approval: bool = True
+    unknown_risk_needs_approval: bool = True
+    dual_approval_level: int = 5
+
+
+@dataclass(frozen=True)
+class CountryVisit:
+    """A maximal run of consecutive stops in one country with no gap of a full day."""
+
+    country: str
+    stops: tuple[Stop, ...]
+    # Positions of ``stops`` in the sequence given to ``country_visits``.
+    stop_indexes: tuple[int, ...] = ()
+
+    @property
+    def first_arrival(self) -> date:
+        return self.stops[0].arrival
+
+    @property
+    def last_departure(self) -> date:
+        return max(stop.departure for stop in self.stops)
+
+    @property
+    def stay_days(self) -> int:
+        # The arrival and departure days both count.
+        return (self.last_departure - self.first_arrival).days + 1
+
+    @property
+    def is_transit_only(self) -> bool:
+        return all(stop.transit for stop in self.stops)
+
+
+# --- The assessment -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    kind: str  # one of REQUIREMENT_KINDS
+    title: str
+    detail: str
+    due_date: date | None
+    country: str  # the country code
+    place: str  # the place name, or ""
+    rule: str | None  # the rule's key; None for the generic closed-area permit
+    citation: str = ""
+    source: SourceRef | None = None
+    authority: str = ""
+    # Position, in the sequence given to ``assess``, of the stop the requirement hangs on.
+    stop_index: int | None = None
+
+
+@dataclass(frozen=True)
+class MatchedSection:
+    stop_index: int
+    country: str
+    place: str
+    key: str
+    topic: str
+    heading: str
+    level: int | None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    risk_level: int | None  # None: some stop's country has no published advisory
+    requires_approval: bool
+    approvals_needed: int
+    approval_reasons: tuple[str, ...]
+    requirements: tuple[Requirement, ...]
+    sections: tuple[MatchedSection, ...]
+    explanation: tuple[str, ...]
+    content_versions: dict[str, int]
+
+
+# --- Itinerary ------------------------------------------------------------------------------
+
+
+def ordered_stops(stops: Sequence[Stop]) -> list[tuple[int, Stop]]:
+    """The stops with their positions, in trip order: by arrival, then departure."""
+    return sorted(enumerate(stops), key=lambda item: (item[1].arrival, item[1].departure))
+
+
+def country_visits(stops: Sequence[Stop]) -> list[CountryVisit]:
+    """Group the trip's stops into country visits, in trip order.
+
+    Consecutive stops in one country belong to the same visit when the next arrival is on or
+    before the day after the previous departure: a night spent travelling inside the country is
+    no exit from it.
+    """
+    visits: list[CountryVisit] = []
+    for index, stop in ordered_stops(stops):
+        current = visits[-1] if visits else None
+        if (
+            current is not None
+            and current.country == stop.country
+            and stop.arrival <= current.last_departure + ONE_DAY
+        ):
+            visits[-1] = CountryVisit(
+                country=current.country,
+                stops=(*current.stops, stop),
+                stop_indexes=(*current.stop_indexes, index),
+            )
+        else:
+            visits.append(CountryVisit(country=stop.country, stops=(stop,), stop_indexes=(index,)))
+    return visits
+
+
+def check_stops(stops: Sequence[Stop]) -> None:
+    """Refuse what trip validation refuses long before a trip reaches the engine."""
+    if not stops:
+        raise ValueError("a trip needs at least one stop to be assessed")
+    for stop in stops:
+        if stop.departure < stop.arrival:
+            raise ValueError(f"a stop in {stop.country} departs before it arrives")
+
+
+# --- Which rules apply ----------------------------------------------------------------------
+
+
+def rules_in_force(rules: Iterable[Rule], on: date) -> tuple[Rule, ...]:
+    """The rules valid on ``on``; both ends of a validity period are inclusive."""
+    return tuple(
+        rule
+        for rule in rules
+        if (rule.valid_from is None or rule.valid_from <= on)
+        and (rule.valid_until is None or on <= rule.valid_until)
+    )
+
+
+def is_exempt(rule: Rule, traveller: Traveller, on: date) -> bool:
+    """Whether the traveller is exempt from the rule on ``on`` (the visit's first arrival)."""
+    exemptions = rule.exemptions
+    if traveller.passport_type in exemptions.passport_types:
+        return True
+    if traveller.visa_category and traveller.visa_category in exemptions.visa_categories:
+        return True
+    # An unknown (or impossible) date of birth proves no age: the traveller is not exempt.
+    return (
+        exemptions.under_age is not None
+        and traveller.date_of_birth is not None
+        and traveller.date_of_birth <= on
+        and age_on(traveller.date_of_birth, on) < exemptions.under_age
+    )
+
+
+def concerns_nationality(rule: Rule, nationality: str | None) -> bool:
+    """Whether a nationality-filtered rule concerns the traveller (not for ``visa_free``).
+
+    An unknown nationality cannot be ruled out, so the rule is kept.
+    """
+    return not rule.nationalities or nationality is None or nationality in rule.nationalities
+
+
+def obliges(rule: Rule, traveller: Traveller, on: date) -> bool:
+    """Whether the rule's obligation falls on the traveller: concerned and not exempt."""
+    return concerns_nationality(rule, traveller.nationality) and not is_exempt(rule, traveller, on)
+
+
+def of_kind(rules: Iterable[Rule], kind: str) -> tuple[Rule, ...]:
+    return tuple(rule for rule in rules if rule.kind == kind)
+
+
+def due_date(start: date, deadline_days: int | None, unit: str) -> date | None:
+    """The last day to comply with "within ``deadline_days`` ``unit`` days" from ``start``."""
+    if deadline_days is None:
+        return None
+    # A deadline of 0 days can only mean "on the day itself".
+    days = max(deadline_days, 1)
+    if unit == "working":
+        return nth_working_day(start, days)
+    return add_calendar_days(start, days)
+
+
+def deadline_phrase(rule: Rule) -> str:
+    if rule.deadline_days is None:
+        return ""
+    unit = "working" if rule.deadline_unit == "working" else "calendar"
+    plural = "" if rule.deadline_days == 1 else "s"
+    return f" within {rule.deadline_days} {unit} day{plural}"
+
+
+# --- Requirements, one function per rule kind -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitContext:
+    """What every rule of one country visit is judged against."""
+
+    visit: CountryVisit
+    rules: tuple[Rule, ...]  # in force on the first arrival; empty for own nationals
+    traveller: Traveller
+    country_name: str
+    onward_country: str | None  # the country of the next stop, when it is another country
+
+    @property
+    def on(self) -> date:
+        return self.visit.first_arrival
+
+    def stops(self) -> Iterable[tuple[int, Stop]]:
+        return zip(self.visit.stop_indexes, self.visit.stops, strict=True)
+
+
+def requirement(
+    rule: Rule | None,
+    *,
+    kind: str,
+    title: str,
+    detail: str,
+    due: date | None,
+    country: str,
+    place: str,
+    stop_index: int,
+) -> Requirement:
+    return Requirement(
+        kind=kind,
+        title=title,
+        detail=detail,
+        due_date=due,
+        country=country,
+        place=place,
+        rule=rule.key if rule else None,
+        citation=rule.citation if rule else "",
+        source=rule.source if rule else None,
+        authority=rule.authority if rule else "",
+        stop_index=stop_index,
+    )
+
+
+def transit_relief(context: VisitContext) -> Rule | None:
+    """The transit rule that spares this visit a visa and registration, if any.
+
+    Only a visit made of transit stops, short enough, and followed by a stop in another country
+    qualifies; anything else is a normal stay.
+    """
+    if not context.visit.is_transit_only or context.onward_country is None:
+        return None
+    for rule in of_kind(context.rules, "transit"):
+        within_limit = rule.max_days is None or context.visit.stay_days <= rule.max_days
+        if within_limit and concerns_nationality(rule, context.traveller.nationality):
+            return rule
+    return None
+
+
+def transit_requirements(context: VisitContext, rule: Rule) -> list[Requirement]:
+    if is_exempt(rule, context.traveller, context.on):
+        return []
+    limit = f"up to {rule.max_days} days " if rule.max_days is not None else ""
+    return [
+        requirement(
+            rule,
+            kind="document",
+            title=rule.title or "Onward visa and ticket for transit",
+            detail=rule.detail
+            or (
+                f"Transit through {context.country_name} is allowed {limit}without a visa or "
+                "registration when travelling on to another country: carry the onward ticket "
+                "and any visa the next country requires."
+            ),
+            due=context.on,
+            country=context.visit.country,
+            place="",
+            stop_index=context.visit.stop_indexes[0],
+        )
+    ]
+
+
+def registration_requirements(context: VisitContext) -> list[Requirement]:
+    visit = context.visit
+    found = []
+    for rule in of_kind(context.rules, "registration"):
+        threshold = rule.threshold_days or 0
+        if visit.stay_days <= threshold or not obliges(rule, context.traveller, context.on):
+            continue
+        first_stop = visit.stops[0]
+        found.append(
+            requirement(
+                rule,
+                kind="registration",
+                title=rule.title or f"Register your stay in {context.country_name}",
+                detail=rule.detail
+                or (
+                    f"Stays longer than {threshold} days must be registered"
+                    f"{deadline_phrase(rule)} of arrival; this stay is {visit.stay_days} days."
+                ),
+                due=due_date(visit.first_arrival, rule.deadline_days, rule.deadline_unit),
+                country=visit.country,
+                place=first_stop.place_name,
+                stop_index=visit.stop_indexes[0],
+            )
+        )
+    return found
+
+
+def moves(context: VisitContext) -> list[tuple[int, Stop]]:
+    """The stops where the visit moves on to another known place.
+
+    Free-text places prove nothing either way, so both ends of a move must be curated places.
+    """
+    found = []
+    previous: Stop | None = None
+    for index, stop in context.stops():
+        if (
+            previous is not None
+            and previous.place is not None
+            and stop.place is not None
+            and stop.place.name != previous.place.name
+        ):
+            found.append((index, stop))
+        previous = stop
+    return found
+
+
+def re_registration_requirements(context: VisitContext) -> list[Requirement]:
+    found = []
+    for rule in of_kind(context.rules, "re_registration"):
+        if not obliges(rule, context.traveller, context.on):
+            continue
+        for index, stop in moves(context):
+            found.append(
+                requirement(
+                    rule,
+                    kind="re_registration",
+                    title=rule.title or f"Register again in {stop.place_name}",
+                    detail=rule.detail
+                    or (
+                        f"Moving to another place in {context.country_name} means registering "
+                        f"again{deadline_phrase(rule)} of arriving at the new place."
+                    ),
+                    due=due_date(stop.arrival, rule.deadline_days, rule.deadline_unit),
+                    country=context.visit.country,
+                    place=stop.place_name,
+                    stop_index=index,
+                )
+            )
+    return found
+
+
+def visa_requirements(context: VisitContext) -> list[Requirement]:
+    """At most one ``visa`` requirement: the first in-force visa-free rule that calls for one.
+
+    A country with no visa-free rule makes no claim either way.
+    """
+    visit, traveller = context.visit, context.traveller
+    visa_free_rules = of_kind(context.rules, "visa_free")
+    listed_under = [rule for rule in visa_free_rules if traveller.nationality in rule.nationalities]
+    for rule in listed_under:
+        over_limit = rule.max_days is not None and visit.stay_days > rule.max_days
+        if over_limit and not is_exempt(rule, traveller, context.on):
+            return [
+                visa_requirement(
+                    context,
+                    rule,
+                    f"{context.country_name} admits {traveller.nationality} passports without "
+                    f"a visa for up to {rule.max_days} days; this stay is {visit.stay_days} days.",
+                )
+            ]
+    if listed_under or not visa_free_rules:
+        return []
+    # Not on any list: a visa is needed, unless every visa-free rule exempts the traveller.
+    for rule in visa_free_rules:
+        if not is_exempt(rule, traveller, context.on):
+            who = (
+                f"{traveller.nationality} passports are"
+                if traveller.nationality
+                else "The traveller's nationality is unknown, so the passport is"
+            )
+            return [
+                visa_requirement(
+                    context,
+                    rule,
+                    f"{who} not on {context.country_name}'s visa-free list: "
+                    "a visa is needed before travel.",
+                )
+            ]
+    return []
+
+
+def visa_requirement(context: VisitContext, rule: Rule, detail: str) -> Requirement:
+    # The rule's own title names the visa-free scheme, not the visa that is missing.
+    return requirement(
+        rule,
+        kind="visa",
+        title=f"Visa required for {context.country_name}",
+        detail=detail,
+        due=context.on,
+        country=context.visit.country,
+        place="",
+        stop_index=context.visit.stop_indexes[0],
+    )
+
+
+def permit_requirements(context: VisitContext, own_national: bool) -> list[Requirement]:
+    """One permit per stop and per permit rule, for listed places and closed areas.
+
+    A closed area in a country that has no permit rule in force still needs one: the generic
+    permit (no rule). Own nationals get none: no rule of a country applies to them.
+    """
+    if own_national:
+        return []
+    permit_rules = of_kind(context.rules, "permit")
+    found = []
+    for index, stop in context.stops():
+        place = stop.place
+        if place is None:
+            continue
+        closed_area = place.kind == "closed_area"
+        if closed_area and not permit_rules:
+            found.append(generic_permit(context, index, stop, place))
+        for rule in permit_rules:
+            if not (closed_area or place.name in rule.places):
+                continue
+            if not obliges(rule, context.traveller, context.on):
+                continue
+            found.append(
+                requirement(
+                    rule,
+                    kind="permit",
+                    title=rule.title or f"Permit to enter {place.name}",
+                    detail=rule.detail
+                    or f"{place.name} may be entered only with a permit obtained in advance.",
+                    due=stop.arrival,
+                    country=context.visit.country,
+                    place=place.name,
+                    stop_index=index,
+                )
+            )
+    return found
+
+
+def generic_permit(context: VisitContext, index: int, stop: Stop, place: PlaceRef) -> Requirement:
+    return requirement(
+        None,
+        kind="permit",
+        title=f"Permit to enter {place.name}",
+        detail=(
+            f"{place.name} is a closed area of {context.country_name}: entry needs a permit from "
+            "the authorities, obtained before arrival."
+        ),
+        due=stop.arrival,
+        country=context.visit.country,
+        place=place.name,
+        stop_index=index,
+    )
+
+
+def document_requirements(context: VisitContext) -> list[Requirement]:
+    visit_activities: frozenset[str] = frozenset().union(
+        *(stop.activities for stop in context.visit.stops)
+    )
+    found = []
+    for rule in of_kind(context.rules, "document"):
+        if rule.activities and not rule.activities & visit_activities:
+            continue
+        if not obliges(rule, context.traveller, context.on):
+            continue
+        found.append(
+            requirement(
+                rule,
+                kind="document",
+                title=rule.title or f"Documents to carry in {context.country_name}",
+                detail=rule.detail,
+                due=None,
+                country=context.visit.country,
+                place="",
+                stop_index=context.visit.stop_indexes[0],
+            )
+        )
+    return found
+
+
+def activity_requirements(context: VisitContext) -> list[Requirement]:
+    found = []
+    for rule in of_kind(context.rules, "activity"):
+        first = next(
+            ((i, stop) for i, stop in context.stops() if rule.activities & stop.activities), None
+        )
+        if first is None or not obliges(rule, context.traveller, context.on):
+            continue
+        index, stop = first
+        activities = ", ".join(sorted(rule.activities & stop.activities))
+        found.append(
+            requirement(
+                rule,
+                kind="activity",
+                title=rule.title or f"Requirement for {activities} in {context.country_name}",
+                detail=rule.detail,
+                due=stop.arrival,
+                country=context.visit.country,
+                place=stop.place_name,
+                stop_index=index,
+            )
+        )
+    return found
+
+
+def visit_requirements(context: VisitContext) -> list[Requirement]:
+    """Everything the rules of one country visit ask of the traveller."""
+    own_national = context.traveller.nationality == context.visit.country
+    found = []
+    relief = transit_relief(context)
+    if relief is not None:
+        found += transit_requirements(context, relief)
+    else:
+        registrations = registration_requirements(context)
+        found += registrations
+        # Re-registration follows registration: no registration, nothing to renew.
+        if registrations:
+            found += re_registration_requirements(context)
+        found += visa_requirements(context)
+    found += permit_requirements(context, own_national)
+    found += document_requirements(context)
+    found += activity_requirements(context)
+    return found
+
+
+def trip_requirements(
+    visits: Sequence[CountryVisit], traveller: Traveller, content: Content
+) -> list[Requirement]:
+    found = []
+    for number, visit in enumerate(visits):
+        following = visits[number + 1] if number + 1 < len(visits) else None
+        own_national = traveller.nationality == visit.country
+        context = VisitContext(
+            visit=visit,
+            rules=()
+            if own_national
+            else rules_in_force(content.rules.get(visit.country, ()), visit.first_arrival),
+            traveller=traveller,
+            country_name=content.country_name(visit.country),
+            onward_country=(
+                following.country
+                if following is not None and following.country != visit.country
+                else None
+            ),
+        )
+        found += visit_requirements(context)
+    return found
+
+
+def checklist_order(
+    requirements: Iterable[Requirement], trip_position: dict[int, int]
+) -> tuple[Requirement, ...]:
+    """By due date (undated last), then the stop's place in the trip, then kind.
+
+    Kinds follow ``REQUIREMENT_KINDS`` (registration before visa before permit ...); the sort
+    is stable, so ties keep the order of the rules in the content.
+    """
+
+    def sort_key(req: Requirement) -> tuple[bool, date, int, int]:
+        position = trip_position[req.stop_index] if req.stop_index is not None else 0
+        return (
+            req.due_date is None,
+            req.due_date or date.min,
+            position,
+            REQUIREMENT_KINDS.index(req.kind),
+        )
+
+    return tuple(sorted(requirements, key=sort_key))
+
+
+# --- Advisory sections and the risk level ---------------------------------------------------
+
+
+def section_applies(section: Section, stop: Stop) -> bool:
+    """A section applies to a stop unless its places, activities or months rule it out."""
+    if section.places and (stop.place is None or stop.place.name not in section.places):
+        return False
+    if section.activities and not section.activities & stop.activities:
+        return False
+    return not (
+        section.months and not section.months & months_overlapped(stop.arrival, stop.departure)
+    )
+
+
+def section_context(section: Section, stop: Stop, country_name: str) -> str:
+    """Why a section matched, in words: "Old Fort, nightlife" or "December, January"."""
+    parts: list[str] = []
+    if section.places:
+        parts.append(stop.place_name)
+    parts += sorted(section.activities & stop.activities)
+    if section.months:
+        touched = section.months & months_overlapped(stop.arrival, stop.departure)
+        parts += [MONTH_NAMES[month - 1] for month in sorted(touched)]
+    return ", ".join(parts) or country_name
+
+
+@dataclass(frozen=True)
+class Contribution:
+    level: int | None  # None: risk unknown
+    line: str
+
+
+def stop_contribution(stop: Stop, content: Content) -> Contribution:
+    name = content.country_name(stop.country)
+    if stop.place is not None and stop.place.level is not None:
+        place, level = stop.place, stop.place.level
+        if place.kind == "closed_area":
+            return Contribution(level, f"{place.name} is a closed area: level {level}")
+        return Contribution(level, f"{place.name}: level {level}")
+    advisory = content.advisories.get(stop.country)
+    if advisory is None:
+        label = name if name == stop.country else f"{name} ({stop.country})"
+        return Contribution(None, f"{label} has no published advisory: risk unknown")
+    return Contribution(advisory.level, f"{name} advisory: level {advisory.level}")
+
+
+def matched_sections(
+    ordered: Sequence[tuple[int, Stop]], content: Content
+) -> tuple[list[MatchedSection], list[Contribution]]:
+    matched: list[MatchedSection] = []
+    contributions: list[Contribution] = []
+    for index, stop in ordered:
+        contributions.append(stop_contribution(stop, content))
+        advisory = content.advisories.get(stop.country)
+        if advisory is None:
+            continue
+        for section in advisory.sections:
+            if not section_applies(section, stop):
+                continue
+            matched.append(
+                MatchedSection(
+                    stop_index=index,
+                    country=stop.country,
+                    place=stop.place_name,
+                    key=section.key,
+                    topic=section.topic,
+                    heading=section.heading,
+                    level=section.level,
+                )
+            )
+            if section.level is not None:
+                why = section_context(section, stop, content.country_name(stop.country))
+                line = f'Section "{section.heading}" ({why}): level {section.level}'
+                contributions.append(Contribution(section.level, line))
+    return matched, contributions
+
+
+def risk_level(contributions: Sequence[Contribution]) -> int | None:
+    """The highest contribution; unknown when any stop's country has no advisory."""
+    levels = [c.level for c in contributions]
+    if not levels or any(level is None for level in levels):
+        return None
+    return max(level for level in levels if level is not None)
+
+
+def unique(lines: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(lines))
+
+
+# --- Approval -------------------------------------------------------------------------------
+
+
+def approval_reasons(
+    *,
+    risk: int | None,
+    contributions: Sequence[Contribution],
+    stops: Sequence[tuple[int, Stop]],
+    requirements: Sequence[Requirement],
+    policy: Policy,
+) -> tuple[str, ...]:
+    reasons: list[str] = []
+    if risk is not None and risk >= policy.threshold_level:
+        reasons.append(
+            f"Risk level {risk} is at or above the company threshold of {policy.threshold_level}"
+        )
+    if risk is not None and risk >= policy.dual_approval_level:
+        reasons.append(f"Risk level {risk} needs the approval of two security managers")
+    if policy.closed_area_needs_approval:
+        reasons += [
+            f"{stop.place.name} is a closed area"
+            for _, stop in stops
+            if stop.place is not None and stop.place.kind == "closed_area"
+        ]
+    if policy.permit_needs_approval:
+        reasons += [
+            f"A permit is required for {req.place or req.country}"
+            for req in requirements
+            if req.kind == "permit"
+        ]
+    if policy.unknown_risk_needs_approval:
+        reasons += [c.line for c in contributions if c.level is None]
+    return unique(reasons)
+
+
+def approvals_needed(risk: int | None, reasons: Sequence[str], policy: Policy) -> int:
+    if risk is not None and risk >= policy.dual_approval_level:
+        return 2
+    return 1 if reasons else 0
+
+
+# --- The entry point ------------------------------------------------------------------------
+
+
+def assess(
+    *,
+    stops: Sequence[Stop],
+    traveller: Traveller,
+    content: Content,
+    policy: Policy = Policy(),
+) -> Assessment:
+    """Assess a trip against the published content.
+
+    Raises ``ValueError`` for an empty itinerary or a stop that departs before it arrives:
+    trip validation refuses both before a trip is ever assessed.
+    """
+    check_stops(stops)
+    ordered = ordered_stops(stops)
+    trip_position = {index: position for position, (index, _) in enumerate(ordered)}
+
+    requirements = checklist_order(
+        trip_requirements(country_visits(stops), traveller, content), trip_position
+    )
+    sections, contributions = matched_sections(ordered, content)
+    risk = risk_level(contributions)
+    reasons = approval_reasons(
+        risk=risk,
+        contributions=contributions,
+        stops=ordered,
+        requirements=requirements,
+        policy=policy,
+    )
+    trip_countries = unique(stop.country for _, stop in ordered)
+    return Assessment(
+        risk_level=risk,
+        requires_approval=bool(reasons),
+        approvals_needed=approvals_needed(risk, reasons, policy),
+        approval_reasons=reasons,
+        requirements=requirements,
+        sections=tuple(sections),
+        explanation=unique(c.line for c in contributions),
+        content_versions={
+            country: content.advisories[country].version
+            for country in trip_countries
+            if country in content.advisories
+        },
+    )

@@ -1,0 +1,178 @@
+"""The trip form: the trip's own fields and a formset of stops. Forms only parse what the
+browser sent; the itinerary's rules live in trips.services.itinerary_validate, whose errors
+the view maps back onto these fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+
+from portal.lib.countries import country_names
+from portal.models import PASSPORT_TYPES
+from trips.services import ItineraryInvalid, StopInput, TripInput
+
+
+def country_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    choices = sorted(country_names().items(), key=lambda item: item[1])
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TripForm(forms.Form):
+    traveller = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    purpose = forms.CharField(
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Site visit to the Almaty plant"}),
+    )
+    passport_nationality = forms.ChoiceField(
+        label="Passport nationality",
+        required=False,
+        help_text="Only if you travel on a different passport than the one in your profile.",
+    )
+    passport_type = forms.ChoiceField(
+        label="Passport type",
+        required=False,
+        choices=[("", "As in my profile"), *PASSPORT_TYPES],
+    )
+    visa_category = forms.CharField(
+        label="Visa category", max_length=40, required=False, help_text="e.g. business, investor."
+    )
+
+    def __init__(self, *args, travellers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["passport_nationality"].choices = country_choices("As in my profile")
+        if travellers is None:
+            del self.fields["traveller"]
+        else:
+            field = self.fields["traveller"]
+            field.queryset = travellers
+            field.required = True
+            field.label = "Traveller"
+            field.label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class StopForm(forms.Form):
+    country = forms.ChoiceField()
+    place = forms.CharField(
+        max_length=120, required=False, help_text="City, region or site; suggestions as you type."
+    )
+    arrival = forms.DateField(widget=DateInput())
+    departure = forms.DateField(widget=DateInput())
+    activities = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    transit = forms.BooleanField(
+        required=False, label="Transit only", help_text="Just passing through to another country."
+    )
+
+    def __init__(self, *args, activity_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices("Choose a country")
+        self.fields["activities"].choices = list(activity_choices)
+        self.fields["place"].widget.attrs.update({"autocomplete": "off", "data-place": ""})
+        self.fields["country"].widget.attrs["data-country"] = ""
+
+    def clean(self):
+        data = super().clean()
+        arrival, departure = data.get("arrival"), data.get("departure")
+        if arrival and departure and departure < arrival:
+            self.add_error("departure", "Departure is before arrival.")
+        return data
+
+
+StopFormSet = forms.formset_factory(
+    StopForm,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=50,
+    validate_max=True,
+    absolute_max=60,
+)
+
+
+def trip_input(form: TripForm, formset) -> TripInput:
+    data = form.cleaned_data
+    return TripInput(
+        purpose=data["purpose"],
+        passport_nationality=data.get("passport_nationality") or "",
+        passport_type=data.get("passport_type") or "",
+        visa_category=data.get("visa_category") or "",
+        stops=[
+            StopInput(
+                country=stop["country"],
+                place=stop.get("place") or "",
+                arrival=stop["arrival"],
+                departure=stop["departure"],
+                activities=list(stop.get("activities") or []),
+                transit=bool(stop.get("transit")),
+            )
+            for stop in (f.cleaned_data for f in formset.forms)
+        ],
+    )
+
+
+def itinerary_errors_apply(exc: ItineraryInvalid, form: TripForm, formset) -> list[str]:
+    """Put the service's errors next to the fields they concern; return the ones that belong
+    to the itinerary as a whole."""
+    general: list[str] = []
+    errors: dict[str, Any] = exc.errors
+    for name, messages in errors.items():
+        if name == "stops":
+            if isinstance(messages, dict):
+                for index, problems in messages.items():
+                    stop_form = formset.forms[int(index)]
+                    for field, field_messages in problems.items():
+                        for message in field_messages:
+                            if field in stop_form.fields:
+                                stop_form.add_error(field, message)
+                            else:
+                                general.append(f"Stop {int(index) + 1}: {message}")
+            else:
+                general.extend(messages)
+        elif name in form.fields:
+            for message in messages:
+                form.add_error(name, message)
+        else:
+            general.extend(messages if isinstance(messages, list) else [str(messages)])
+    return general
+
+
+def trip_initial(trip) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    initial = {
+        "traveller": trip.traveller_id,
+        "purpose": trip.purpose,
+        "passport_nationality": trip.passport_nationality,
+        "passport_type": trip.passport_type,
+        "visa_category": trip.visa_category,
+    }
+    stops = [
+        {
+            "country": stop.country_id,
+            "place": stop.place_text or (stop.place.name if stop.place else ""),
+            "arrival": stop.arrival,
+            "departure": stop.departure,
+            "activities": list(stop.activities or []),
+            "transit": stop.transit,
+        }
+        for stop in trip.stops.all()
+    ]
+    return initial, stops
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from portal.models import PASSPORT_TYPES
+
+
+class TripStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    PENDING_APPROVAL = "pending_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CLEARED = "cleared", "Cleared to travel"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+
+
+class TripQuerySet(models.QuerySet):
+    def upcoming(self, today):
+        """Not over and not cancelled: the trips a content change or a reminder concerns."""
+        return self.filter(last_departure__gte=today).exclude(
+            status__in=[TripStatus.CANCELLED, TripStatus.COMPLETED]
+        )
+
+    def visible_to(self, user):
+        """Every read starts here: what this user may see. Someone else's trip is simply not
+        in the queryset, so it is a 404 by construction."""
+        from portal.roles import is_manager
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if is_manager(user):
+            return self
+        return self.filter(
+            models.Q(traveller=user) | models.Q(traveller__profile__arrangers=user)
+        ).distinct()
+
+    def editable_by(self, user):
+        """Trips this user may file, edit, submit or cancel as traveller or arranger."""
+        return self.filter(
+            models.Q(traveller=user) | models.Q(traveller__profile__arrangers=user)
+        ).distinct()
+
+
+class Trip(models.Model):
+    traveller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trips"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=20, choices=TripStatus.choices, default=TripStatus.DRAFT, db_index=True
+    )
+    # Per-journey overrides of the traveller's profile; blank means "as in the profile".
+    passport_nationality = models.CharField(max_length=2, blank=True)
+    passport_type = models.CharField(max_length=12, choices=PASSPORT_TYPES, blank=True)
+    visa_category = models.CharField(max_length=40, blank=True)
+    # Denormalised from the stops so lists sort and filter without a join.
+    first_arrival = models.DateField(null=True, blank=True, db_index=True)
+    last_departure = models.DateField(null=True, blank=True, db_index=True)
+    # The latest assessment's headline, for lists and filters.
+    risk_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    approvals_needed = models.PositiveSmallIntegerField(default=0)
+    approval_round = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TripQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["first_arrival", "id"]
+        permissions = [("decide_trip", "Can approve or reject trips")]
+
+    def __str__(self) -> str:
+        return f"Trip #{self.pk}: {self.purpose}"
+
+
+class Stop(models.Model):
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="stops")
+    position = models.PositiveSmallIntegerField()
+    country = models.ForeignKey("advisories.Country", on_delete=models.PROTECT, related_name="+")
+    place = models.ForeignKey(
+        "advisories.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    place_text = models.CharField(max_length=120, blank=True)
+    arrival = models.DateField()
+    departure = models.DateField()
+    activities = models.JSONField(default=list, blank=True)
+    transit = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["trip", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(departure__gte=models.F("arrival")),
+                name="stop_departure_not_before_arrival",
+            ),
+            models.UniqueConstraint(fields=["trip", "position"], name="unique_stop_position"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.place.name if self.place else (self.place_text or self.country_id)
+        return f"{where} {self.arrival}..{self.departure}"
+
+
+class Assessment(models.Model):
+    """One run of the engine over a trip, kept as it was computed (the trip's current one is
+    the newest)."""
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="assessments")
+    created_at = models.DateTimeField(auto_now_add=True)
+    risk_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    requires_approval = models.BooleanField()
+    approvals_needed = models.PositiveSmallIntegerField(default=0)
+    approval_reasons = models.JSONField(default=list)
+    requirements = models.JSONField(default=list)
+    sections = models.JSONField(default=list)
+    explanation = models.JSONField(default=list)
+    content_versions = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"Assessment of trip #{self.trip_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Decision(models.Model):
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="decisions")
+    approval_round = models.PositiveIntegerField()
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One say per manager per round: the second of two clicks cannot count twice.
+            models.UniqueConstraint(
+                fields=["trip", "approval_round", "manager"], name="one_decision_per_manager_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} by {self.manager} (trip #{self.trip_id})"
+
+
+class Transition(models.Model):
+    """One step of the lifecycle: who moved the trip from which status to which, and why."""
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="transitions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=TripStatus.choices)
+    to_status = models.CharField(max_length=20, choices=TripStatus.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Trip #{self.trip_id}: {self.from_status} -> {self.to_status}"
+
+
+class ApprovalPolicy(models.Model):
+    """The company's approval policy: one row, edited in the admin."""
+
+    threshold_level = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Trips at or above this risk level need a security manager's approval.",
+    )
+    closed_area_needs_approval = models.BooleanField(default=True)
+    permit_needs_approval = models.BooleanField(default=True)
+    unknown_risk_needs_approval = models.BooleanField(
+        default=True, help_text="A stop in a country with no published advisory."
+    )
+    dual_approval_level = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="At or above this level two different managers must approve.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "approval policy"
+
+    def __str__(self) -> str:
+        return "Company approval policy"
+
+    @classmethod
+    def current(cls) -> ApprovalPolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy

@@ -1,0 +1,243 @@
+"""Reads for the trips app: the published content as engine input, and the lists managers
+work from. Each runs a fixed number of queries whatever the catalogue's or the list's size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from advisories.models import Country
+from portal.models import TravellerProfile
+from trips import engine
+from trips.models import ApprovalPolicy, Stop, Trip, TripStatus
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _source(key: str | None, sources: dict[str, dict[str, Any]]) -> engine.SourceRef | None:
+    source = sources.get(key or "")
+    if source is None:
+        return None
+    return engine.SourceRef(
+        key=source["key"],
+        publisher=source.get("publisher", ""),
+        title=source.get("title", ""),
+        url=source.get("url", ""),
+        retrieved=_date(source.get("retrieved")),
+    )
+
+
+def _rule(code: str, data: dict[str, Any], sources: dict[str, dict[str, Any]]) -> engine.Rule:
+    exemptions = data.get("exemptions") or {}
+    return engine.Rule(
+        key=data["key"],
+        kind=data["kind"],
+        country=code,
+        title=data.get("title", ""),
+        detail=data.get("detail", ""),
+        threshold_days=data.get("threshold_days"),
+        deadline_days=data.get("deadline_days"),
+        deadline_unit=data.get("deadline_unit") or "calendar",
+        nationalities=frozenset(data.get("nationalities") or ()),
+        max_days=data.get("max_days"),
+        places=frozenset(data.get("places") or ()),
+        activities=frozenset(data.get("activities") or ()),
+        exemptions=engine.Exemptions(
+            passport_types=frozenset(exemptions.get("passport_types") or ()),
+            visa_categories=frozenset(exemptions.get("visa_categories") or ()),
+            under_age=exemptions.get("under_age"),
+        ),
+        valid_from=_date(data.get("valid_from")),
+        valid_until=_date(data.get("valid_until")),
+        authority=data.get("authority", ""),
+        citation=data.get("citation", ""),
+        source=_source(data.get("source"), sources),
+    )
+
+
+def _advisory(code: str, name: str, number: int, snapshot: dict[str, Any]) -> engine.Advisory:
+    sources = {source["key"]: source for source in snapshot.get("sources", [])}
+    advisory = snapshot["advisory"]
+    sections = tuple(
+        engine.Section(
+            key=section["key"],
+            country=code,
+            topic=section["topic"],
+            heading=section["heading"],
+            level=section.get("level"),
+            places=frozenset(section.get("places") or ()),
+            activities=frozenset(section.get("activities") or ()),
+            months=frozenset(section.get("months") or ()),
+            source=_source(section.get("source"), sources),
+        )
+        for section in advisory.get("sections", [])
+    )
+    return engine.Advisory(
+        country=code, country_name=name, level=advisory["level"], version=number, sections=sections
+    )
+
+
+class PublishedContent:
+    """The published content of some countries, loaded in one query: engine input, plus the
+    curated places as published (so a stop's place carries the published kind and level)."""
+
+    def __init__(self, country_codes: Iterable[str]) -> None:
+        codes = sorted(set(country_codes))
+        countries = Country.objects.filter(code__in=codes).select_related("published")
+        advisories: dict[str, engine.Advisory] = {}
+        rules: dict[str, tuple[engine.Rule, ...]] = {}
+        self.places: dict[tuple[str, str], engine.PlaceRef] = {}
+        names: dict[str, str] = {}
+        for country in countries:
+            names[country.code] = country.name
+            version = country.published
+            if version is None:
+                continue
+            snapshot = version.content
+            advisories[country.code] = _advisory(
+                country.code, country.name, version.number, snapshot
+            )
+            sources = {source["key"]: source for source in snapshot.get("sources", [])}
+            rules[country.code] = tuple(
+                _rule(country.code, rule, sources) for rule in snapshot.get("rules", [])
+            )
+            for place in snapshot.get("places", []):
+                self.places[(country.code, place["name"])] = engine.PlaceRef(
+                    name=place["name"],
+                    country=country.code,
+                    kind=place.get("kind") or "city",
+                    level=place.get("level"),
+                )
+        self.content = engine.Content(advisories=advisories, rules=rules, country_names=names)
+
+    def place(self, country: str, name: str | None) -> engine.PlaceRef | None:
+        return self.places.get((country, name)) if name else None
+
+
+def stops_with_places() -> Prefetch:
+    return Prefetch("stops", queryset=Stop.objects.select_related("place").order_by("position"))
+
+
+def trip_traveller(trip: Trip) -> engine.Traveller:
+    """The traveller as the rules see them: the trip's overrides, else the profile."""
+    profile = TravellerProfile.objects.get(user_id=trip.traveller_id)
+    return engine.Traveller(
+        nationality=(trip.passport_nationality or profile.nationality or None),
+        passport_type=trip.passport_type or profile.passport_type or "ordinary",
+        visa_category=trip.visa_category,
+        date_of_birth=profile.date_of_birth,
+    )
+
+
+def trip_engine_stops(stops: Iterable[Stop], published: PublishedContent) -> list[engine.Stop]:
+    return [
+        engine.Stop(
+            country=stop.country_id,
+            arrival=stop.arrival,
+            departure=stop.departure,
+            place=published.place(stop.country_id, stop.place.name if stop.place else None),
+            place_text=stop.place_text,
+            activities=frozenset(stop.activities or ()),
+            transit=stop.transit,
+        )
+        for stop in stops
+    ]
+
+
+def policy_for_engine() -> engine.Policy:
+    policy = ApprovalPolicy.current()
+    return engine.Policy(
+        threshold_level=policy.threshold_level,
+        closed_area_needs_approval=policy.closed_area_needs_approval,
+        permit_needs_approval=policy.permit_needs_approval,
+        unknown_risk_needs_approval=policy.unknown_risk_needs_approval,
+        dual_approval_level=policy.dual_approval_level,
+    )
+
+
+def trip_assess(trip: Trip) -> engine.Assessment:
+    """Run the engine over a trip: one query for its stops, one for the profile, one for the
+    content of its countries and one for the policy, whatever the catalogue's size."""
+    stops = list(trip.stops.select_related("place").order_by("position"))
+    published = PublishedContent(stop.country_id for stop in stops)
+    return engine.assess(
+        stops=trip_engine_stops(stops, published),
+        traveller=trip_traveller(trip),
+        content=published.content,
+        policy=policy_for_engine(),
+    )
+
+
+def trips_for_list(user) -> QuerySet[Trip]:
+    return (
+        Trip.objects.visible_to(user)
+        .select_related("traveller")
+        .prefetch_related(stops_with_places())
+    )
+
+
+def approval_queue() -> QuerySet[Trip]:
+    """Trips awaiting a decision, the soonest departure first."""
+    return (
+        Trip.objects.filter(status=TripStatus.PENDING_APPROVAL)
+        .select_related("traveller", "traveller__profile")
+        .prefetch_related(stops_with_places(), "decisions")
+        .order_by("first_arrival", "id")
+    )
+
+
+def travellers_at(
+    *, on: dt.date, country: str | None = None, place: str | None = None
+) -> QuerySet[Stop]:
+    """Who is where: the stops that cover a date, of trips that are going ahead."""
+    stops = (
+        Stop.objects.filter(arrival__lte=on, departure__gte=on)
+        .exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.REJECTED])
+        .select_related("trip", "trip__traveller", "trip__traveller__profile", "place", "country")
+        .order_by("country__name", "trip__traveller__username", "arrival")
+    )
+    if country:
+        stops = stops.filter(country_id=country.upper())
+    if place:
+        from advisories.models import match_key
+
+        stops = stops.filter(place__key=match_key(place)) | stops.filter(
+            place__isnull=True, place_text__iexact=place
+        )
+    return stops
+
+
+COMPLIANCE_GAPS = {
+    TripStatus.SUBMITTED: "assessment",
+    TripStatus.PENDING_APPROVAL: "approval",
+    TripStatus.REJECTED: "rejected: must not travel",
+    TripStatus.APPROVED: "briefing acknowledgement",
+}
+
+
+def compliance_report(*, today: dt.date, days: int) -> list[dict[str, Any]]:
+    """Upcoming departures (within `days`) that are not cleared to travel, with what is
+    missing."""
+    trips = (
+        Trip.objects.filter(
+            first_arrival__gte=today,
+            first_arrival__lte=today + dt.timedelta(days=days),
+            status__in=list(COMPLIANCE_GAPS),
+        )
+        .select_related("traveller", "traveller__profile")
+        .prefetch_related(stops_with_places())
+        .order_by("first_arrival", "id")
+    )
+    return [
+        {
+            "trip": trip,
+            "missing": [COMPLIANCE_GAPS[TripStatus(trip.status)]],
+            "countries": sorted({stop.country_id for stop in trip.stops.all()}),
+        }
+        for trip in trips
+    ]

@@ -1,0 +1,178 @@
+"""Shapes of the trips API (contracts.md). Input serializers only check types; the rules of a
+valid itinerary live in trips.services.itinerary_validate, shared with the pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from rest_framework import serializers
+
+from trips.models import Assessment, Stop, Trip
+from trips.services import StopInput, TripInput
+
+
+class StopSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country_id")
+    place = serializers.SerializerMethodField()
+    place_matched = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Stop
+        fields = [
+            "country",
+            "place",
+            "place_matched",
+            "arrival",
+            "departure",
+            "activities",
+            "transit",
+        ]
+
+    def get_place(self, stop: Stop) -> str:
+        return stop.place.name if stop.place else stop.place_text
+
+    def get_place_matched(self, stop: Stop) -> bool:
+        return stop.place_id is not None
+
+
+class TripSerializer(serializers.ModelSerializer):
+    traveller = serializers.CharField(source="traveller.username")
+    stops = StopSerializer(many=True)
+
+    class Meta:
+        model = Trip
+        fields = [
+            "id",
+            "traveller",
+            "purpose",
+            "status",
+            "risk_level",
+            "approvals_needed",
+            "stops",
+            "passport_nationality",
+            "passport_type",
+            "visa_category",
+            "first_arrival",
+            "last_departure",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class StopInputSerializer(serializers.Serializer):
+    country = serializers.CharField(max_length=2, min_length=2)
+    place = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, allow_null=True, default=""
+    )
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    activities = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list
+    )
+    transit = serializers.BooleanField(required=False, default=False)
+
+
+class TripInputSerializer(serializers.Serializer):
+    purpose = serializers.CharField(max_length=300)
+    stops = StopInputSerializer(many=True)
+    passport_nationality = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, default=""
+    )
+    passport_type = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, default=""
+    )
+    visa_category = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    traveller = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_traveller(self, value: str) -> User | None:
+        if not value:
+            return None
+        user = User.objects.filter(username=value).first()
+        if user is None and value.isdigit():
+            user = User.objects.filter(pk=int(value)).first()
+        if user is None:
+            raise serializers.ValidationError(f"No traveller {value!r}.")
+        return user
+
+    def to_input(self) -> TripInput:
+        data = self.validated_data
+        return TripInput(
+            purpose=data["purpose"],
+            stops=[
+                StopInput(
+                    country=stop["country"].upper(),
+                    place=stop.get("place") or "",
+                    arrival=stop["arrival"],
+                    departure=stop["departure"],
+                    activities=list(stop.get("activities") or []),
+                    transit=stop.get("transit", False),
+                )
+                for stop in data["stops"]
+            ],
+            passport_nationality=data.get("passport_nationality") or "",
+            passport_type=data.get("passport_type") or "",
+            visa_category=data.get("visa_category") or "",
+        )
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    requirements = serializers.SerializerMethodField()
+    sections = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "risk_level",
+            "requires_approval",
+            "approvals_needed",
+            "approval_reasons",
+            "requirements",
+            "sections",
+            "explanation",
+            "content_versions",
+            "created_at",
+        ]
+
+    def get_requirements(self, assessment: Assessment) -> list[dict]:
+        return assessment.requirements
+
+    def get_sections(self, assessment: Assessment) -> list[dict]:
+        return assessment.sections
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=True, allow_blank=False)
+
+
+class LocationSerializer(serializers.Serializer):
+    traveller = serializers.CharField(source="trip.traveller.username")
+    traveller_name = serializers.SerializerMethodField()
+    trip = serializers.IntegerField(source="trip_id")
+    country = serializers.CharField(source="country_id")
+    place = serializers.SerializerMethodField()
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    phone = serializers.CharField(source="trip.traveller.profile.phone")
+    email = serializers.CharField(source="trip.traveller.email")
+
+    def get_traveller_name(self, stop: Stop) -> str:
+        return stop.trip.traveller.get_full_name() or stop.trip.traveller.username
+
+    def get_place(self, stop: Stop) -> str:
+        return stop.place.name if stop.place else stop.place_text
+
+
+class ComplianceRowSerializer(serializers.Serializer):
+    trip = serializers.IntegerField(source="trip.pk")
+    traveller = serializers.CharField(source="trip.traveller.username")
+    purpose = serializers.CharField(source="trip.purpose")
+    status = serializers.CharField(source="trip.status")
+    departure = serializers.DateField(source="trip.first_arrival")
+    risk_level = serializers.IntegerField(source="trip.risk_level", allow_null=True)
+    countries = serializers.ListField(child=serializers.CharField())
+    missing = serializers.ListField(child=serializers.CharField())

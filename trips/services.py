@@ -1,0 +1,590 @@
+"""Writes for the trips app: filing, the lifecycle, decisions and re-assessment.
+
+Every state change goes through `_transition`, which locks the trip row, checks the state it
+expects, records the Transition and the audit entry, all in one transaction. On SQLite the
+portal opens transactions IMMEDIATE, so the lock is the database's write lock; on PostgreSQL it
+is SELECT ... FOR UPDATE. Either way two managers acting at once produce one decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from advisories.models import Activity, Country, Place, match_key
+from portal import roles
+from portal.audit import audit_record
+from portal.errors import Conflict, DomainError, NotAllowed, TransitionNotAllowed
+from portal.lib.countries import is_country_code
+from portal.models import PASSPORT_TYPES
+from trips import engine, selectors
+from trips.models import Assessment, Decision, Stop, Transition, Trip, TripStatus
+from trips.signals import briefing_needed
+
+MAX_STOPS = 50
+PASSPORT_TYPE_CODES = {code for code, _ in PASSPORT_TYPES}
+EDITABLE = {TripStatus.DRAFT}
+AMENDABLE = {
+    TripStatus.APPROVED,
+    TripStatus.CLEARED,
+    TripStatus.PENDING_APPROVAL,
+    TripStatus.REJECTED,
+}
+CANCELLABLE = {
+    TripStatus.DRAFT,
+    TripStatus.SUBMITTED,
+    TripStatus.PENDING_APPROVAL,
+    TripStatus.APPROVED,
+    TripStatus.CLEARED,
+    TripStatus.REJECTED,
+}
+
+
+class ItineraryInvalid(DomainError):
+    """Bad trip input; `errors` is shaped like DRF's: {"stops": {"1": {"departure": [...]}}}
+    for a stop's field, {"stops": ["..."]} for the itinerary as a whole."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("The itinerary is not valid.")
+        self.errors = errors
+
+
+@dataclass
+class StopInput:
+    country: str
+    arrival: dt.date
+    departure: dt.date
+    place: str = ""
+    activities: list[str] = field(default_factory=list)
+    transit: bool = False
+
+
+@dataclass
+class TripInput:
+    purpose: str
+    stops: list[StopInput]
+    passport_nationality: str = ""
+    passport_type: str = ""
+    visa_category: str = ""
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def itinerary_validate(data: TripInput, *, today: dt.date | None = None) -> None:
+    """Raise ItineraryInvalid naming every problem; nothing is saved before this passes."""
+    today = today or timezone.localdate()
+    try:
+        horizon = today.replace(year=today.year + 2)
+    except ValueError:  # 29 February
+        horizon = today.replace(year=today.year + 2, day=28)
+    errors: dict[str, Any] = {}
+    if not data.purpose.strip():
+        errors["purpose"] = ["Say what the trip is for."]
+    if data.passport_nationality and not is_country_code(data.passport_nationality):
+        errors["passport_nationality"] = [f"Unknown country code {data.passport_nationality!r}."]
+    if data.passport_type and data.passport_type not in PASSPORT_TYPE_CODES:
+        errors["passport_type"] = [
+            f"Unknown passport type {data.passport_type!r}: ordinary, diplomatic or service."
+        ]
+    if not data.stops:
+        errors["stops"] = ["Add at least one stop."]
+    elif len(data.stops) > MAX_STOPS:
+        errors["stops"] = [f"A trip has at most {MAX_STOPS} stops; this one has {len(data.stops)}."]
+    else:
+        known_activities = set(
+            Activity.objects.filter(
+                code__in={code for stop in data.stops for code in stop.activities}
+            ).values_list("code", flat=True)
+        )
+        stop_errors: list[dict[str, list[str]]] = []
+        for stop in data.stops:
+            problems: dict[str, list[str]] = {}
+            if not is_country_code(stop.country):
+                problems["country"] = [f"Unknown country code {stop.country!r}."]
+            if stop.departure < stop.arrival:
+                problems["departure"] = ["Departure is before arrival."]
+            for name in ("arrival", "departure"):
+                if getattr(stop, name) > horizon:
+                    problems.setdefault(name, []).append(
+                        f"Dates more than 2 years ahead (after {horizon:%d %B %Y}) cannot be "
+                        "planned yet."
+                    )
+                    break
+            unknown = [code for code in stop.activities if code not in known_activities]
+            if unknown:
+                problems["activities"] = [f"Unknown activity code {code!r}." for code in unknown]
+            stop_errors.append(problems)
+        ordered = sorted(
+            range(len(data.stops)), key=lambda i: (data.stops[i].arrival, data.stops[i].departure)
+        )
+        for before, after in pairwise(ordered):
+            previous, current = data.stops[before], data.stops[after]
+            # Sharing a date is the travel day; arriving before the previous departure overlaps.
+            if current.arrival < previous.departure:
+                stop_errors[after].setdefault("arrival", []).append(
+                    f"Overlaps the stop from {previous.arrival:%d %b} "
+                    f"to {previous.departure:%d %b}."
+                )
+        if any(stop_errors):
+            errors["stops"] = {
+                str(i): problems for i, problems in enumerate(stop_errors) if problems
+            }
+    if errors:
+        raise ItineraryInvalid(errors)
+
+
+def _write_stops(trip: Trip, stops: Sequence[StopInput]) -> None:
+    trip.stops.all().delete()
+    codes = {stop.country.upper() for stop in stops}
+    places_by_key: dict[tuple[str, str], Place] = {}
+    for place in Place.objects.filter(country_id__in=codes).prefetch_related("aliases"):
+        places_by_key[(place.country_id, place.key)] = place
+        for alias in place.aliases.all():
+            places_by_key.setdefault((place.country_id, alias.key), place)
+    ordered = sorted(stops, key=lambda s: (s.arrival, s.departure))
+    Stop.objects.bulk_create(
+        Stop(
+            trip=trip,
+            position=position,
+            country_id=stop.country.upper(),
+            place=places_by_key.get((stop.country.upper(), match_key(stop.place)))
+            if stop.place
+            else None,
+            place_text=stop.place.strip(),
+            arrival=stop.arrival,
+            departure=stop.departure,
+            activities=sorted(set(stop.activities)),
+            transit=stop.transit,
+        )
+        for position, stop in enumerate(ordered)
+    )
+    trip.first_arrival = ordered[0].arrival
+    trip.last_departure = max(stop.departure for stop in ordered)
+
+
+def _apply(trip: Trip, data: TripInput) -> None:
+    trip.purpose = data.purpose.strip()
+    trip.passport_nationality = data.passport_nationality.upper()
+    trip.passport_type = data.passport_type
+    trip.visa_category = data.visa_category.strip()
+
+
+def may_file_for(user: User, traveller: User) -> bool:
+    if user == traveller:
+        return True
+    return roles.is_arranger(user) and traveller.profile.arrangers.filter(pk=user.pk).exists()
+
+
+# --- filing ------------------------------------------------------------------------------
+
+
+def trip_create(*, by: User, data: TripInput, traveller: User | None = None) -> Trip:
+    """File a draft trip for `traveller` (default: the user themself)."""
+    traveller = traveller or by
+    if not may_file_for(by, traveller):
+        raise ItineraryInvalid({"traveller": ["You may not file trips for this traveller."]})
+    itinerary_validate(data)
+    with transaction.atomic():
+        trip = Trip(traveller=traveller, created_by=by)
+        _apply(trip, data)
+        trip.save()
+        _write_stops(trip, data.stops)
+        trip.save()
+    return trip
+
+
+def trip_update(*, trip: Trip, by: User, data: TripInput) -> Trip:
+    """Edit a draft; an approved, cleared, pending or rejected trip is amended instead: its new
+    itinerary is re-assessed and, if needed, goes back for approval."""
+    itinerary_validate(data)
+    with transaction.atomic():
+        locked = _lock(trip)
+        if locked.status in EDITABLE:
+            _apply(locked, data)
+            _write_stops(locked, data.stops)
+            locked.save()
+            return locked
+        if locked.status not in AMENDABLE:
+            raise TransitionNotAllowed(
+                f"A {locked.get_status_display().lower()} trip cannot be edited."
+            )
+        _apply(locked, data)
+        _write_stops(locked, data.stops)
+        locked.save()
+        _move(locked, by=by, to=TripStatus.SUBMITTED, comment="Itinerary amended")
+        return _assess_and_route(locked, by=by, amended=True)
+
+
+def trip_delete(*, trip: Trip, by: User) -> None:
+    with transaction.atomic():
+        locked = _lock(trip)
+        if locked.status != TripStatus.DRAFT:
+            raise TransitionNotAllowed("Only a draft can be deleted; cancel the trip instead.")
+        locked.delete()
+
+
+# --- the lifecycle -----------------------------------------------------------------------
+
+
+def _lock(trip: Trip) -> Trip:
+    return Trip.objects.select_for_update().select_related("traveller").get(pk=trip.pk)
+
+
+def _move(trip: Trip, *, by: User | None, to: TripStatus, comment: str = "") -> None:
+    from_status = trip.status
+    trip.status = to
+    trip.save(
+        update_fields=["status", "updated_at", "approval_round", "risk_level", "approvals_needed"]
+    )
+    Transition.objects.create(
+        trip=trip, actor=by, from_status=from_status, to_status=to, comment=comment
+    )
+    audit_record(
+        actor=by,
+        action=f"trip.{to}",
+        obj=trip,
+        details={"from": from_status, "to": str(to), "comment": comment},
+    )
+
+
+def _store(trip: Trip, result: engine.Assessment) -> Assessment:
+    trip.risk_level = result.risk_level
+    trip.approvals_needed = result.approvals_needed
+    return Assessment.objects.create(
+        trip=trip,
+        risk_level=result.risk_level,
+        requires_approval=result.requires_approval,
+        approvals_needed=result.approvals_needed,
+        approval_reasons=list(result.approval_reasons),
+        requirements=[_requirement_json(r) for r in result.requirements],
+        sections=[
+            {
+                "stop_index": s.stop_index,
+                "country": s.country,
+                "place": s.place,
+                "key": s.key,
+                "topic": s.topic,
+                "heading": s.heading,
+                "level": s.level,
+            }
+            for s in result.sections
+        ],
+        explanation=list(result.explanation),
+        content_versions=dict(result.content_versions),
+    )
+
+
+def _requirement_json(requirement: engine.Requirement) -> dict[str, Any]:
+    source = requirement.source
+    return {
+        "kind": requirement.kind,
+        "title": requirement.title,
+        "detail": requirement.detail,
+        "due_date": requirement.due_date.isoformat() if requirement.due_date else None,
+        "country": requirement.country,
+        "place": requirement.place,
+        "rule": requirement.rule,
+        "citation": requirement.citation,
+        "authority": requirement.authority,
+        "source": None
+        if source is None
+        else {
+            "key": source.key,
+            "publisher": source.publisher,
+            "title": source.title,
+            "url": source.url,
+            "retrieved": source.retrieved.isoformat() if source.retrieved else None,
+        },
+    }
+
+
+def _assess_and_route(trip: Trip, *, by: User | None, amended: bool = False) -> Trip:
+    """From `submitted`: assess, then either await a decision or approve automatically."""
+    result = selectors.trip_assess(trip)
+    _store(trip, result)
+    if result.requires_approval:
+        trip.approval_round += 1
+        _move(
+            trip, by=by, to=TripStatus.PENDING_APPROVAL, comment="; ".join(result.approval_reasons)
+        )
+        transaction.on_commit(lambda: notify_managers_decision_needed(trip.pk))
+    else:
+        _move(
+            trip, by=None, to=TripStatus.APPROVED, comment="Automatic: below the approval threshold"
+        )
+        _brief_on_commit(trip, reason="amended" if amended else "approved", by=by)
+    return trip
+
+
+def _brief_on_commit(
+    trip: Trip, *, reason: str, by: User | None, changes: Sequence[str] = ()
+) -> None:
+    trip_pk = trip.pk
+
+    def send() -> None:
+        fresh = Trip.objects.get(pk=trip_pk)
+        briefing_needed.send(sender=Trip, trip=fresh, reason=reason, changes=list(changes), by=by)
+
+    transaction.on_commit(send)
+
+
+def trip_submit(*, trip: Trip, by: User) -> Trip:
+    """Submit a draft: assess it and route it to approval or approve it automatically."""
+    with transaction.atomic():
+        locked = _lock(trip)
+        if locked.status != TripStatus.DRAFT:
+            raise TransitionNotAllowed(
+                "Only a draft can be submitted; "
+                f"this trip is {locked.get_status_display().lower()}."
+            )
+        if not locked.stops.exists():
+            raise ItineraryInvalid({"stops": ["Add at least one stop before submitting."]})
+        _move(locked, by=by, to=TripStatus.SUBMITTED)
+        return _assess_and_route(locked, by=by)
+
+
+def trip_cancel(*, trip: Trip, by: User, reason: str = "") -> Trip:
+    with transaction.atomic():
+        locked = _lock(trip)
+        if locked.status not in CANCELLABLE:
+            raise TransitionNotAllowed(
+                f"A {locked.get_status_display().lower()} trip cannot be cancelled."
+            )
+        if (
+            locked.first_arrival
+            and locked.first_arrival <= timezone.localdate()
+            and locked.status
+            in {
+                TripStatus.APPROVED,
+                TripStatus.CLEARED,
+            }
+        ):
+            raise TransitionNotAllowed("The trip has started; it can no longer be cancelled.")
+        _move(locked, by=by, to=TripStatus.CANCELLED, comment=reason)
+        return locked
+
+
+def trip_approve(*, trip: Trip, by: User, comment: str = "") -> Trip:
+    """A manager approves. At the dual-approval level the trip stays pending until a second,
+    different manager approves too."""
+    with transaction.atomic():
+        locked = _lock(trip)
+        _check_decider(locked, by)
+        try:
+            with transaction.atomic():
+                Decision.objects.create(
+                    trip=locked,
+                    approval_round=locked.approval_round,
+                    manager=by,
+                    outcome=Decision.Outcome.APPROVE,
+                    comment=comment,
+                )
+        except IntegrityError:
+            raise Conflict(
+                "You have already approved this trip; a second manager must approve it."
+            ) from None
+        approvals = locked.decisions.filter(
+            approval_round=locked.approval_round, outcome=Decision.Outcome.APPROVE
+        ).count()
+        if approvals < max(locked.approvals_needed, 1):
+            audit_record(
+                actor=by,
+                action="trip.first_approval",
+                obj=locked,
+                details={
+                    "comment": comment,
+                    "approvals": approvals,
+                    "needed": locked.approvals_needed,
+                },
+            )
+            transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk))
+            return locked
+        _move(locked, by=by, to=TripStatus.APPROVED, comment=comment)
+        _brief_on_commit(locked, reason="approved", by=by)
+        transaction.on_commit(lambda: notify_traveller_decision(locked.pk))
+        return locked
+
+
+def trip_reject(*, trip: Trip, by: User, reason: str) -> Trip:
+    if not (reason or "").strip():
+        raise ItineraryInvalid({"reason": ["A rejection needs a reason."]})
+    with transaction.atomic():
+        locked = _lock(trip)
+        _check_decider(locked, by)
+        Decision.objects.create(
+            trip=locked,
+            approval_round=locked.approval_round,
+            manager=by,
+            outcome=Decision.Outcome.REJECT,
+            comment=reason.strip(),
+        )
+        _move(locked, by=by, to=TripStatus.REJECTED, comment=reason.strip())
+        transaction.on_commit(lambda: notify_traveller_decision(locked.pk))
+        return locked
+
+
+def _check_decider(trip: Trip, by: User) -> None:
+    if not roles.is_manager(by):
+        raise NotAllowed("Only security managers decide on trips.")
+    if trip.status != TripStatus.PENDING_APPROVAL:
+        raise TransitionNotAllowed(
+            f"This trip is not awaiting a decision (it is {trip.get_status_display().lower()})."
+        )
+    if trip.traveller_id == by.pk:
+        raise NotAllowed("You cannot decide on your own trip.")
+
+
+def trip_briefing_acknowledged(*, trip: Trip, by: User | None) -> Trip:
+    """The latest briefing was acknowledged: an approved trip is cleared to travel."""
+    with transaction.atomic():
+        locked = _lock(trip)
+        if locked.status == TripStatus.APPROVED:
+            _move(locked, by=by, to=TripStatus.CLEARED, comment="Briefing acknowledged")
+        return locked
+
+
+def trip_briefing_superseded(*, trip: Trip) -> Trip:
+    """A new briefing replaces the acknowledged one: not cleared until it is acknowledged."""
+    with transaction.atomic():
+        locked = _lock(trip)
+        if locked.status == TripStatus.CLEARED:
+            _move(locked, by=None, to=TripStatus.APPROVED, comment="New briefing to acknowledge")
+        return locked
+
+
+# --- content changes and the calendar ----------------------------------------------------
+
+
+def trip_reassess(*, trip: Trip, reason: str) -> Trip:
+    """Re-run the engine after a material content change. A trip that now needs a decision it
+    has not had goes back to pending approval; an approved one gets a new briefing."""
+    with transaction.atomic():
+        locked = _lock(trip)
+        previous = locked.assessments.first()
+        result = selectors.trip_assess(locked)
+        _store(locked, result)
+        changes = assessment_changes(previous, result)
+        if locked.status == TripStatus.PENDING_APPROVAL:
+            locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
+            return locked
+        if locked.status not in {TripStatus.APPROVED, TripStatus.CLEARED}:
+            locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
+            return locked
+        approvals_had = locked.decisions.filter(
+            approval_round=locked.approval_round, outcome=Decision.Outcome.APPROVE
+        ).count()
+        if result.requires_approval and approvals_had < result.approvals_needed:
+            locked.approval_round += 1
+            _move(locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}")
+            transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk))
+            return locked
+        locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
+        _brief_on_commit(locked, reason="content_changed", by=None, changes=[reason, *changes])
+        return locked
+
+
+def assessment_changes(previous: Assessment | None, result: engine.Assessment) -> list[str]:
+    """What changed for the traveller, in plain words, for the re-brief note."""
+    if previous is None:
+        return []
+    changes: list[str] = []
+    if previous.risk_level != result.risk_level:
+        changes.append(
+            f"Risk level changed from {previous.risk_level or 'unknown'} "
+            f"to {result.risk_level or 'unknown'}."
+        )
+    before = {(r["kind"], r["title"], r["due_date"]) for r in previous.requirements}
+    after = {
+        (r.kind, r.title, r.due_date.isoformat() if r.due_date else None)
+        for r in result.requirements
+    }
+    for _kind, title, due in sorted(after - before, key=str):
+        changes.append(f"New requirement: {title}" + (f" (due {due})." if due else "."))
+    for _kind, title, _due in sorted(before - after, key=str):
+        changes.append(f"No longer required: {title}.")
+    return changes
+
+
+def trips_touching(country_code: str, *, today: dt.date):
+    return (
+        Trip.objects.upcoming(today)
+        .exclude(status=TripStatus.DRAFT)
+        .filter(stops__country_id=country_code)
+        .distinct()
+    )
+
+
+def trips_reassess_for_country(
+    *, country_code: str, version: int, today: dt.date | None = None
+) -> int:
+    today = today or timezone.localdate()
+    name = (
+        Country.objects.filter(code=country_code).values_list("name", flat=True).first()
+        or country_code
+    )
+    reason = f"The {name} advisory was updated (version {version})."
+    count = 0
+    for trip in trips_touching(country_code, today=today):
+        trip_reassess(trip=trip, reason=reason)
+        count += 1
+    return count
+
+
+def trips_complete_past(*, today: dt.date | None = None) -> int:
+    """Trips whose last departure has passed are completed (cancelled and drafts aside)."""
+    today = today or timezone.localdate()
+    count = 0
+    for trip in Trip.objects.filter(
+        last_departure__lt=today,
+        status__in=[TripStatus.APPROVED, TripStatus.CLEARED],
+    ):
+        with transaction.atomic():
+            locked = _lock(trip)
+            if locked.status in {TripStatus.APPROVED, TripStatus.CLEARED}:
+                _move(locked, by=None, to=TripStatus.COMPLETED, comment="Returned")
+                count += 1
+    return count
+
+
+# --- e-mail ------------------------------------------------------------------------------
+
+
+def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None:
+    recipients = [address for address in recipients if address]
+    if not recipients:
+        return
+    context = {**context, "base_url": settings.PORTAL_BASE_URL}
+    subject = render_to_string(f"emails/{template}-subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}-body.txt", context)
+    html = render_to_string(f"emails/{template}-body.html", context)
+    send_mail(subject, body, None, recipients, html_message=html)
+
+
+def notify_managers_decision_needed(trip_id: int) -> None:
+    trip = Trip.objects.select_related("traveller").get(pk=trip_id)
+    managers = User.objects.filter(groups__name=roles.MANAGER, is_active=True).exclude(
+        pk=trip.traveller_id
+    )
+    assessment = trip.assessments.first()
+    _send(
+        "approval-needed",
+        {"trip": trip, "assessment": assessment},
+        list(managers.values_list("email", flat=True)),
+    )
+
+
+def notify_traveller_decision(trip_id: int) -> None:
+    trip = Trip.objects.select_related("traveller").get(pk=trip_id)
+    decision = trip.decisions.order_by("-created_at", "-id").first()
+    _send("decision", {"trip": trip, "decision": decision}, [trip.traveller.email])

@@ -1,0 +1,12 @@
+"""Signals the trips app sends. Sent only after the transaction that caused them commits.
+
+briefing_needed(sender=Trip, trip: Trip, reason: str, changes: list[str], by: User | None)
+    A trip needs a new briefing: it was approved (by a manager or automatically), amended
+    while approved, or re-assessed after a material content change. The briefings app
+    listens and queues the render. `changes` says in plain words what changed, for the
+    traveller's "what changed" note; it is empty for the first briefing.
+"""
+
+from django.dispatch import Signal
+
+briefing_needed = Signal()

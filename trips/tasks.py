@@ -1,0 +1,17 @@
+from celery import shared_task
+
+from trips import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def complete_past_trips() -> int:
+    return services.trips_complete_past()
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(ConnectionError,), retry_backoff=True
+)
+def reassess_country(country_code: str, version: int) -> int:
+    # Idempotent enough to run twice: a second run re-assesses against the same version and
+    # finds nothing new for approved trips' briefings beyond one more version.
+    return services.trips_reassess_for_country(country_code=country_code, version=version)

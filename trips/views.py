@@ -1,0 +1,529 @@
+"""Trip pages: the form, the trip page with its assessment and briefing, and the security
+managers' pages (approval queue, who is where, compliance). Views are thin: they parse the
+request, call the same services and selectors as the API, and render.
+
+These pages sit on top of every app, so they read briefings too (the trip page shows the
+briefing's status); the services underneath keep the one-way import order."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter, OrderedDict
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from advisories.models import TOPICS, Activity, Place
+from advisories.selectors import published_snapshots
+from briefings import selectors as briefing_selectors
+from briefings import services as briefing_services
+from briefings.models import BriefingStatus
+from portal import roles
+from portal.audit import client_ip
+from portal.errors import DomainError
+from portal.lib.countries import country_name
+from portal.lib.markdown import render_markdown
+from trips import selectors, services
+from trips.forms import (
+    DecisionForm,
+    RejectForm,
+    StopFormSet,
+    TripForm,
+    country_choices,
+    itinerary_errors_apply,
+    trip_initial,
+    trip_input,
+)
+from trips.models import Decision, Transition, Trip, TripStatus
+
+TOPIC_LABELS = dict(TOPICS)
+TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
+LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
+KIND_LABELS = {
+    "registration": "Registration",
+    "re_registration": "Re-registration",
+    "visa": "Visa",
+    "permit": "Permit",
+    "document": "Document",
+    "activity": "Activity",
+}
+
+
+def manager_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles.is_manager(request.user):
+            raise PermissionDenied("This page is for security managers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- the trip form -----------------------------------------------------------------------
+
+
+def _travellers(user):
+    """Arrangers choose among themselves and their travellers; others file for themselves."""
+    if not roles.is_arranger(user):
+        return None
+    from django.contrib.auth.models import User
+    from django.db.models import Q
+
+    return (
+        User.objects.filter(Q(pk=user.pk) | Q(profile__arrangers=user))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _form_context(form, formset, *, trip=None, general_errors=()):
+    places: dict[str, list[str]] = {}
+    for code, name in Place.objects.order_by("country_id", "name").values_list(
+        "country_id", "name"
+    ):
+        places.setdefault(code, []).append(name)
+    return {
+        "form": form,
+        "formset": formset,
+        "trip": trip,
+        "general_errors": list(general_errors),
+        "place_lists": places,
+        "amending": trip is not None and trip.status != TripStatus.DRAFT,
+    }
+
+
+def _activity_choices():
+    return list(Activity.objects.order_by("label").values_list("code", "label"))
+
+
+def _trip_form_page(request, trip: Trip | None):
+    travellers = _travellers(request.user) if trip is None else None
+    form_kwargs = {"activity_choices": _activity_choices()}
+    if request.method == "POST":
+        form = TripForm(request.POST, travellers=travellers)
+        formset = StopFormSet(request.POST, prefix="stops", form_kwargs=form_kwargs)
+        if form.is_valid() and formset.is_valid():
+            data = trip_input(form, formset)
+            submit = request.POST.get("action") == "submit"
+            try:
+                if trip is None:
+                    trip = services.trip_create(
+                        by=request.user,
+                        data=data,
+                        traveller=form.cleaned_data.get("traveller") or request.user,
+                    )
+                    created = trip
+                else:
+                    created = None
+                    was_draft = trip.status == TripStatus.DRAFT
+                    trip = services.trip_update(trip=trip, by=request.user, data=data)
+                    if not was_draft:
+                        submit = False  # an amendment is re-assessed by trip_update itself
+                        messages.success(request, "Your amendment was submitted and re-assessed.")
+                if submit:
+                    trip = services.trip_submit(trip=trip, by=request.user)
+                    messages.success(request, _submitted_message(trip))
+                elif created is not None or trip.status == TripStatus.DRAFT:
+                    messages.success(
+                        request, "Draft saved. Submit it when the itinerary is complete."
+                    )
+                return redirect("trip-detail", pk=trip.pk)
+            except services.ItineraryInvalid as exc:
+                general = itinerary_errors_apply(exc, form, formset)
+                return render(
+                    request,
+                    "trips/trip_form.html",
+                    _form_context(form, formset, trip=trip, general_errors=general),
+                    status=400,
+                )
+            except DomainError as exc:
+                messages.error(request, str(exc))
+                if trip is not None and trip.pk:
+                    return redirect("trip-detail", pk=trip.pk)
+        status = 400
+    else:
+        status = 200
+        if trip is None:
+            form = TripForm(travellers=travellers, initial={"traveller": request.user.pk})
+            formset = StopFormSet(prefix="stops", form_kwargs=form_kwargs)
+        else:
+            initial, stops = trip_initial(trip)
+            form = TripForm(initial=initial)
+            formset = StopFormSet(prefix="stops", initial=stops, form_kwargs=form_kwargs)
+            formset.extra = 0
+    return render(
+        request, "trips/trip_form.html", _form_context(form, formset, trip=trip), status=status
+    )
+
+
+def _submitted_message(trip: Trip) -> str:
+    if trip.status == TripStatus.PENDING_APPROVAL:
+        return "Submitted. A security manager will review the trip; you will get an e-mail."
+    return "Submitted and approved automatically. Your briefing is being prepared."
+
+
+def trip_new(request):
+    return _trip_form_page(request, None)
+
+
+def trip_edit(request, pk: int):
+    trip = get_object_or_404(
+        Trip.objects.visible_to(request.user).prefetch_related(selectors.stops_with_places()),
+        pk=pk,
+    )
+    if not Trip.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied("Only the traveller or their arranger can edit this trip.")
+    if trip.status not in services.EDITABLE | services.AMENDABLE:
+        messages.error(request, f"A {trip.get_status_display().lower()} trip cannot be edited.")
+        return redirect("trip-detail", pk=pk)
+    return _trip_form_page(request, trip)
+
+
+# --- the trip page -----------------------------------------------------------------------
+
+
+def _matched_sections(assessment) -> list[dict]:
+    """The assessment's matched sections, per country and topic, with their bodies from the
+    published snapshot, rendered and sanitised."""
+    if assessment is None or not assessment.sections:
+        return []
+    wanted: OrderedDict[str, dict[str, set[str]]] = OrderedDict()
+    for section in assessment.sections:
+        wanted.setdefault(section["country"], {}).setdefault(section["key"], set())
+        if section.get("place"):
+            wanted[section["country"]][section["key"]].add(section["place"])
+    snapshots = published_snapshots(wanted)
+    countries = []
+    for code, keys in wanted.items():
+        version = snapshots.get(code)
+        if version is None:
+            continue
+        by_topic: dict[str, list[dict]] = {}
+        for section in (version.content.get("advisory") or {}).get("sections", []):
+            if section.get("key") not in keys:
+                continue
+            by_topic.setdefault(section.get("topic", ""), []).append(
+                {
+                    "heading": section.get("heading", ""),
+                    "level": section.get("level"),
+                    "places": section.get("places") or [],
+                    "body": mark_safe(render_markdown(section.get("body", ""))),  # noqa: S308 (sanitised)
+                }
+            )
+        countries.append(
+            {
+                "code": code,
+                "name": version.country.name,
+                "version": version.number,
+                "topics": [
+                    {"label": TOPIC_LABELS.get(topic, topic), "sections": sections}
+                    for topic, sections in sorted(
+                        by_topic.items(), key=lambda item: TOPIC_ORDER.get(item[0], 99)
+                    )
+                ],
+            }
+        )
+    return countries
+
+
+def _requirements(assessment) -> list[dict]:
+    rows = []
+    today = timezone.localdate()
+    for requirement in (assessment.requirements if assessment else []) or []:
+        due = (
+            dt.date.fromisoformat(requirement["due_date"]) if requirement.get("due_date") else None
+        )
+        rows.append(
+            {
+                **requirement,
+                "due": due,
+                "kind_label": KIND_LABELS.get(requirement.get("kind"), requirement.get("kind")),
+                "due_soon": due is not None and due <= today + dt.timedelta(days=14),
+                "country_name": country_name(requirement.get("country") or ""),
+            }
+        )
+    rows.sort(key=lambda r: (r["due"] is None, r["due"] or dt.date.max, r["title"]))
+    return rows
+
+
+def trip_detail(request, pk: int):
+    trip = get_object_or_404(
+        Trip.objects.visible_to(request.user)
+        .select_related("traveller", "traveller__profile", "created_by")
+        .prefetch_related(
+            selectors.stops_with_places(),
+            Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
+            Prefetch("decisions", queryset=Decision.objects.select_related("manager")),
+        ),
+        pk=pk,
+    )
+    user = request.user
+    is_traveller = trip.traveller_id == user.pk
+    may_edit = is_traveller or Trip.objects.editable_by(user).filter(pk=pk).exists()
+    assessment = trip.assessments.first()
+    briefing = briefing_selectors.briefings_for_trip(trip=trip).filter(superseded=False).first()
+    acknowledgement = getattr(briefing, "acknowledgement", None) if briefing else None
+    manager = roles.is_manager(user)
+    round_approvals = [
+        d
+        for d in trip.decisions.all()
+        if d.approval_round == trip.approval_round and d.outcome == Decision.Outcome.APPROVE
+    ]
+    context = {
+        "trip": trip,
+        "stops": list(trip.stops.all()),
+        "assessment": assessment,
+        "level_name": LEVEL_NAMES.get(trip.risk_level or 0, "Unknown"),
+        "requirements": _requirements(assessment),
+        "countries": _matched_sections(assessment),
+        "transitions": list(trip.transitions.all()),
+        "briefing": briefing,
+        "briefing_pending": briefing is not None
+        and briefing.status in (BriefingStatus.QUEUED, BriefingStatus.RENDERING),
+        "acknowledgement": acknowledgement,
+        "may_acknowledge": is_traveller
+        and briefing is not None
+        and briefing.status == BriefingStatus.READY
+        and acknowledgement is None,
+        "may_edit": may_edit and trip.status in services.EDITABLE | services.AMENDABLE,
+        "may_submit": may_edit and trip.status == TripStatus.DRAFT,
+        "may_cancel": (may_edit or manager) and trip.status in services.CANCELLABLE,
+        "may_decide": manager and not is_traveller and trip.status == TripStatus.PENDING_APPROVAL,
+        "already_approved": any(d.manager_id == user.pk for d in round_approvals),
+        "round_approvals": round_approvals,
+        "decision_form": DecisionForm(),
+        "reject_form": RejectForm(),
+    }
+    return render(request, "trips/trip_detail.html", context)
+
+
+def _act(request, pk: int, action, success: str, *, queryset=None):
+    trip = get_object_or_404(
+        queryset if queryset is not None else Trip.objects.visible_to(request.user), pk=pk
+    )
+    try:
+        action(trip)
+    except services.ItineraryInvalid as exc:
+        for problems in exc.errors.values():
+            for message in problems if isinstance(problems, list) else [str(problems)]:
+                messages.error(request, message)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("trip-detail", pk=pk)
+
+
+@require_POST
+def trip_submit(request, pk: int):
+    def action(trip):
+        trip = services.trip_submit(trip=trip, by=request.user)
+        messages.info(request, _submitted_message(trip))
+
+    return _act(
+        request,
+        pk,
+        action,
+        "The trip was submitted.",
+        queryset=Trip.objects.editable_by(request.user),
+    )
+
+
+@require_POST
+def trip_cancel(request, pk: int):
+    queryset = Trip.objects.visible_to(request.user)
+    trip = get_object_or_404(queryset, pk=pk)
+    if (
+        not roles.is_manager(request.user)
+        and not Trip.objects.editable_by(request.user).filter(pk=trip.pk).exists()
+    ):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda t: services.trip_cancel(trip=t, by=request.user, reason=reason),
+        "The trip was cancelled.",
+    )
+
+
+@require_POST
+@manager_required
+def trip_approve(request, pk: int):
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    return _act(
+        request,
+        pk,
+        lambda t: services.trip_approve(trip=t, by=request.user, comment=comment),
+        "Your approval is recorded.",
+    )
+
+
+@require_POST
+@manager_required
+def trip_reject(request, pk: int):
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        get_object_or_404(Trip.objects.visible_to(request.user), pk=pk)
+        messages.error(request, "A rejection needs a reason.")
+        return redirect("trip-detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda t: services.trip_reject(trip=t, by=request.user, reason=form.cleaned_data["reason"]),
+        "The trip was rejected; the traveller is told why.",
+    )
+
+
+@require_POST
+def briefing_acknowledge(request, pk: int):
+    """The traveller confirms the briefing whose digest the page showed them."""
+    trip = get_object_or_404(Trip.objects.visible_to(request.user), pk=pk)
+    briefing = get_object_or_404(
+        briefing_selectors.briefings_for_trip(trip=trip).select_related("trip"),
+        pk=request.POST.get("briefing") or 0,
+    )
+    try:
+        briefing_services.briefing_acknowledge(
+            briefing=briefing,
+            user=request.user,
+            sha256=request.POST.get("sha256", ""),
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you: your acknowledgement of the briefing is recorded.")
+    return redirect("trip-detail", pk=pk)
+
+
+# --- security managers -------------------------------------------------------------------
+
+
+@manager_required
+def approvals(request):
+    trips = selectors.approval_queue()
+    level = request.GET.get("level", "")
+    country = request.GET.get("country", "").upper()
+    second = request.GET.get("second") == "1"
+    if level == "unknown":
+        trips = trips.filter(risk_level__isnull=True)
+    elif level.isdigit():
+        trips = trips.filter(risk_level=int(level))
+    if country:
+        trips = trips.filter(stops__country_id=country).distinct()
+    rows = []
+    for trip in trips:
+        approvals_had = sum(
+            1
+            for d in trip.decisions.all()
+            if d.approval_round == trip.approval_round and d.outcome == Decision.Outcome.APPROVE
+        )
+        needs_second = trip.approvals_needed >= 2 and approvals_had >= 1
+        if second and not needs_second:
+            continue
+        stops = list(trip.stops.all())
+        rows.append(
+            {
+                "trip": trip,
+                "countries": list(OrderedDict.fromkeys(country_name(s.country_id) for s in stops)),
+                "approvals_had": approvals_had,
+                "needs_second": needs_second,
+                "mine": trip.traveller_id == request.user.pk,
+            }
+        )
+    return render(
+        request,
+        "trips/approvals.html",
+        {
+            "rows": rows,
+            "level": level,
+            "country": country,
+            "second": second,
+            "countries": country_choices("Any country"),
+            "levels": [
+                ("", "Any level"),
+                *[(str(n), f"{n} · {LEVEL_NAMES[n]}") for n in range(1, 6)],
+                ("unknown", "Unknown"),
+            ],
+        },
+    )
+
+
+@manager_required
+def locations(request):
+    raw_date = request.GET.get("date", "")
+    error = ""
+    try:
+        on = dt.date.fromisoformat(raw_date) if raw_date else timezone.localdate()
+    except ValueError:
+        on = timezone.localdate()
+        error = f"{raw_date!r} is not a date (YYYY-MM-DD); showing today."
+    country = request.GET.get("country", "").upper()
+    stops = list(selectors.travellers_at(on=on, country=country or None))
+    counts = Counter((stop.country_id, stop.country.name) for stop in stops)
+    peak = max(counts.values(), default=0)
+    bars = [
+        {"code": code, "name": name, "count": count, "percent": round(100 * count / peak)}
+        for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][1]))
+    ]
+    return render(
+        request,
+        "trips/locations.html",
+        {
+            "stops": stops,
+            "on": on,
+            "country": country,
+            "bars": bars,
+            "error": error,
+            "countries": country_choices("All countries"),
+        },
+    )
+
+
+@manager_required
+def compliance(request):
+    try:
+        days = max(1, min(int(request.GET.get("days") or 14), 365))
+    except ValueError:
+        days = 14
+    today = timezone.localdate()
+    rows = selectors.compliance_report(today=today, days=days)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="compliance-{today.isoformat()}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(
+            ["trip", "traveller", "email", "departure", "countries", "status", "missing"]
+        )
+        for row in rows:
+            trip = row["trip"]
+            writer.writerow(
+                [
+                    trip.pk,
+                    _csv_safe(trip.traveller.get_full_name() or trip.traveller.username),
+                    _csv_safe(trip.traveller.email),
+                    trip.first_arrival.isoformat() if trip.first_arrival else "",
+                    " ".join(row["countries"]),
+                    trip.status,
+                    "; ".join(row["missing"]),
+                ]
+            )
+        return response
+    return render(request, "trips/compliance.html", {"rows": rows, "days": days, "today": today})
+
+
+def _csv_safe(value: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
