@@ -13,7 +13,6 @@ import pytest
 from tests.factories import employee, manager
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 
-
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
