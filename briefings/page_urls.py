@@ -7,6 +7,8 @@ from briefings import views
 app_name = "briefings"
 
 urlpatterns = [
+    path("failed/", views.failed, name="failed"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/download/", views.download, name="download"),
     path("<int:pk>/status/", views.status, name="status"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),

@@ -363,6 +363,18 @@ def briefings_for_trip(*, trip: Trip) -> QuerySet[Briefing]:
     )
 
 
+def briefings_failed() -> QuerySet[Briefing]:
+    """Current briefings whose render failed, for trips still going ahead: the managers' list,
+    soonest departure first, in one query."""
+    return (
+        Briefing.objects.current()
+        .filter(status=BriefingStatus.FAILED)
+        .exclude(trip__status__in=[TripStatus.CANCELLED, TripStatus.COMPLETED])
+        .select_related("trip__traveller")
+        .order_by("trip__first_arrival", "trip_id")
+    )
+
+
 def briefing_latest_ready(*, trip: Trip) -> Briefing | None:
     return (
         Briefing.objects.current()

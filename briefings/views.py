@@ -1,5 +1,6 @@
 """Briefing pages: the download (the same access rule as the API), a small status document
-for pages to poll while a briefing renders, and the acknowledgement form's target."""
+for pages to poll while a briefing renders, the acknowledgement form's target, and the
+security managers' list of failed renders with a retry button."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import base64
 from django.contrib import messages
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from briefings import services
+from briefings import selectors, services
 from briefings.models import Briefing, BriefingStatus
 from portal import roles
 from portal.audit import client_ip
 from portal.errors import DomainError
+from portal.roles import manager_required
 
 
 def _visible(request, pk: int) -> Briefing:
@@ -90,3 +92,22 @@ def acknowledge(request, pk: int) -> HttpResponseRedirect:
     else:
         messages.success(request, "Thank you: your acknowledgement of the briefing is recorded.")
     return HttpResponseRedirect(f"/trips/{briefing.trip_id}/")
+
+
+@manager_required
+@require_GET
+def failed(request):
+    return render(request, "briefings/failed.html", {"briefings": selectors.briefings_failed()})
+
+
+@manager_required
+@require_POST
+def retry(request, pk: int) -> HttpResponseRedirect:
+    briefing = _visible(request, pk)
+    try:
+        services.briefing_retry(briefing=briefing, by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The briefing for “{briefing.trip.purpose}” is queued again.")
+    return redirect("briefings:failed")

@@ -26,5 +26,6 @@ urlpatterns = [
     path("approvals/", trip_views.approvals, name="approvals"),
     path("locations/", trip_views.locations, name="locations"),
     path("compliance/", trip_views.compliance, name="compliance"),
+    path("audit/", views.audit_trail, name="audit-trail"),
     path("briefings/", include("briefings.page_urls")),
 ]

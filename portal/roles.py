@@ -3,7 +3,10 @@ each carries, and answers "what roles does this user have" once per request."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 
 EMPLOYEE = "Employee"
 ARRANGER = "Travel arranger"
@@ -90,3 +93,15 @@ def is_arranger(user) -> bool:
 
 def is_content_admin(user) -> bool:
     return CONTENT_ADMIN in user_roles(user) or getattr(user, "is_superuser", False)
+
+
+def manager_required(view):
+    """A page for security managers only: anyone else gets 403 (contracts.md, Pages)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_manager(request.user):
+            raise PermissionDenied("This page is for security managers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

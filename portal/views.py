@@ -1,19 +1,26 @@
-"""Pages every user has: the dashboard for their roles and their profile."""
+"""Pages every user has (the dashboard for their roles and their profile) and the security
+managers' audit trail."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
 from portal import roles
+from portal.filters import AuditFilter
 from portal.forms import ProfileForm
 from portal.lib.countries import country_name
+from portal.lib.csvexport import csv_response
+from portal.models import AuditEntry
+from portal.roles import manager_required
 from portal.services import PROFILE_FIELDS, profile_update
 from trips import selectors as trip_selectors
 from trips.models import Assessment, Trip, TripStatus
@@ -118,3 +125,40 @@ def profile(request):
         }
     )
     return render(request, "portal/profile.html", {"form": form})
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@manager_required
+def audit_trail(request):
+    """Everything recorded, newest first, filtered; the CSV carries the whole filtered set."""
+    entries = AuditFilter(
+        request.GET, queryset=AuditEntry.objects.select_related("actor").order_by("-id")
+    )
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"audit-trail-{timezone.localdate().isoformat()}.csv",
+            ["time", "user", "action", "object type", "object id", "object", "ip", "details"],
+            (
+                [
+                    entry.created_at.isoformat(),
+                    entry.actor.username if entry.actor else "system",
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    entry.object_repr,
+                    entry.ip or "",
+                    json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
+                ]
+                for entry in entries.qs.iterator(chunk_size=500)
+            ),
+        )
+    page = Paginator(entries.qs, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/audit.html",
+        {"filter": entries, "page": page, "query": query.urlencode()},
+    )

@@ -35,7 +35,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         role_name = extracted or roles.EMPLOYEE
         self.groups.add(Group.objects.get(name=role_name))
-        if role_name == roles.CONTENT_ADMIN:
+        # As loaddemo: content admins curate in the admin, managers read the audit trail,
+        # trips and the approval policy there.
+        if role_name in (roles.CONTENT_ADMIN, roles.MANAGER):
             self.is_staff = True
             self.save(update_fields=["is_staff"])
 

@@ -7,15 +7,12 @@ briefing's status); the services underneath keep the one-way import order."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter, OrderedDict
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -30,7 +27,9 @@ from portal import roles
 from portal.audit import client_ip
 from portal.errors import DomainError
 from portal.lib.countries import country_name
+from portal.lib.csvexport import csv_response
 from portal.lib.markdown import render_markdown
+from portal.roles import manager_required
 from trips import selectors, services
 from trips.forms import (
     DecisionForm,
@@ -55,16 +54,6 @@ KIND_LABELS = {
     "document": "Document",
     "activity": "Activity",
 }
-
-
-def manager_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not roles.is_manager(request.user):
-            raise PermissionDenied("This page is for security managers.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # --- the trip form -----------------------------------------------------------------------
@@ -499,31 +488,20 @@ def compliance(request):
     today = timezone.localdate()
     rows = selectors.compliance_report(today=today, days=days)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="compliance-{today.isoformat()}.csv"'
-        )
-        writer = csv.writer(response)
-        writer.writerow(
-            ["trip", "traveller", "email", "departure", "countries", "status", "missing"]
-        )
-        for row in rows:
-            trip = row["trip"]
-            writer.writerow(
+        return csv_response(
+            f"compliance-{today.isoformat()}.csv",
+            ["trip", "traveller", "email", "departure", "countries", "status", "missing"],
+            (
                 [
-                    trip.pk,
-                    _csv_safe(trip.traveller.get_full_name() or trip.traveller.username),
-                    _csv_safe(trip.traveller.email),
-                    trip.first_arrival.isoformat() if trip.first_arrival else "",
+                    row["trip"].pk,
+                    row["trip"].traveller.get_full_name() or row["trip"].traveller.username,
+                    row["trip"].traveller.email,
+                    row["trip"].first_arrival.isoformat() if row["trip"].first_arrival else "",
                     " ".join(row["countries"]),
-                    trip.status,
+                    row["trip"].status,
                     "; ".join(row["missing"]),
                 ]
-            )
-        return response
+                for row in rows
+            ),
+        )
     return render(request, "trips/compliance.html", {"rows": rows, "days": days, "today": today})
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value

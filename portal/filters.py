@@ -1,0 +1,48 @@
+"""Filters for the audit trail page (django-filter, as the API's lists use)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+
+from portal.models import AuditEntry
+
+
+def _actions(request=None) -> list[tuple[str, str]]:
+    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    return [(action, action) for action in actions]
+
+
+class AuditFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(choices=_actions, empty_label="Any action")
+    actor = django_filters.CharFilter(
+        field_name="actor__username", lookup_expr="iexact", label="User name"
+    )
+    object_type = django_filters.ChoiceFilter(
+        label="Object",
+        empty_label="Any object",
+        choices=[
+            ("trips.trip", "Trip"),
+            ("briefings.briefing", "Briefing"),
+            ("advisories.advisory", "Advisory"),
+            ("advisories.advisoryversion", "Advisory version"),
+            ("trips.approvalpolicy", "Approval policy"),
+        ],
+    )
+    object_id = django_filters.CharFilter(label="Object number")
+    since = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields: list[str] = []
