@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
 
 from portal.models import AuditEntry
 
+# The IP of the request being served (set by AuditRequestMiddleware), so that every entry a
+# service writes during a request carries it without each view passing it down. Celery tasks
+# and commands have no request: their entries have no IP.
+request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+
 
 def client_ip(request) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditRequestMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = request_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            request_ip.reset(token)
 
 
 def audit_record(
@@ -29,6 +47,6 @@ def audit_record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        ip=ip,
+        ip=ip or request_ip.get(),
         details=details or {},
     )

@@ -133,6 +133,14 @@ def test_an_employee_files_a_trip_that_is_approved_briefed_and_cleared(
     shot(boss, "07-who-is-where")
     boss.goto(f"{base}/compliance/?days=30")
     shot(boss, "08-compliance")
+    boss.get_by_role("link", name="Audit trail").first.click()
+    boss.get_by_label("Action").select_option("trip.approved")
+    boss.get_by_role("button", name="Filter").click()
+    approved_row = boss.locator("tbody tr").first
+    assert "Morgan Security" in approved_row.inner_text()
+    assert "Harbour plant audit" in approved_row.inner_text()
+    assert "127.0.0.1" in approved_row.inner_text()
+    shot(boss, "08b-audit-trail")
 
     # --- the briefing renders; the employee downloads and acknowledges it -----------------
     page.goto(f"{base}/trips/{trip_id}/")

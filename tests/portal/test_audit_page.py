@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from portal.audit import audit_record
 from portal.models import AuditEntry
 from tests.factories import content_admin, employee, manager
+from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,15 @@ def test_the_csv_carries_the_filtered_entries_with_formulas_neutralised():
     assert [row[2] for row in rows[1:]] == ["trip.rejected"]
     assert '"reason": "=HYPERLINK(1)"' in rows[1][7]
     assert AuditEntry.objects.count() == 2
+
+
+def test_entries_written_while_serving_a_request_carry_its_ip(catalogue):  # noqa: F811
+    from tests.trips.test_pages import file_trip
+
+    trip = file_trip(employee(), place="Sealed Valley")  # a closed area: needs a decision
+    boss = manager()
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    client.force_login(boss)
+    client.post(f"/trips/{trip.pk}/approve/", {"comment": "fine"})
+    entry = AuditEntry.objects.get(action="trip.approved", actor__isnull=False)
+    assert (entry.actor, entry.ip) == (boss, "203.0.113.9")
