@@ -1,6 +1,7 @@
 """The whole journey in a real browser (Debian's Chromium through Playwright): an employee
-files a two-country trip, a manager approves it from the queue, the briefing is rendered, the
-employee downloads and acknowledges it, and the trip is cleared to travel. Screenshots of the
+files a two-country trip, a manager approves it from the queue, a real Celery worker (on
+Redis) renders the briefing, the employee downloads and acknowledges it, and the trip is
+cleared to travel. Screenshots of the
 main pages go to test-artifacts/screenshots/."""
 
 import datetime as dt
@@ -12,6 +13,7 @@ import pytest
 
 from tests.factories import employee, manager
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
+from tests.workers import celery_worker_factory  # noqa: F401 (a fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -74,8 +76,10 @@ def test_an_employee_files_a_trip_that_is_approved_briefed_and_cleared(
     live_server,
     catalogue,  # noqa: F811
     browser,
+    celery_worker_factory,  # noqa: F811
 ):
     base = live_server.url
+    worker = celery_worker_factory().start()
     erin = employee(username="erin", first_name="Erin", last_name="Traveller")
     erin.profile.nationality = "GB"
     erin.profile.phone = "+44 7700 900123"
@@ -147,6 +151,8 @@ def test_an_employee_files_a_trip_that_is_approved_briefed_and_cleared(
     download_link = page.get_by_role("link", name="Download the briefing (PDF)")
     download_link.wait_for(timeout=90_000)  # the page polls and reloads itself when ready
     shot(page, "09-trip-briefing-ready")
+    # Rendered by the worker process, not in this one.
+    assert "Task briefings.tasks.render_briefing[" in worker.output()
     with page.expect_download() as info:
         download_link.click()
     pdf = info.value
