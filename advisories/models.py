@@ -44,6 +44,30 @@ LEVELS = [
 ]
 level_validators = [MinValueValidator(1), MaxValueValidator(5)]
 
+# Words for readers (pages and briefings), one place for all of them.
+LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
+TOPIC_LABELS = dict(TOPICS)
+TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
+# Rules, as a destination guide groups them.
+RULE_KIND_LABELS = {
+    "registration": "Registration",
+    "re_registration": "Re-registration",
+    "visa_free": "Visa-free stays",
+    "transit": "Transit",
+    "permit": "Permit",
+    "document": "Documents",
+    "activity": "Activities",
+}
+# Requirements, as the engine names what a trip needs.
+REQUIREMENT_KIND_LABELS = {
+    "registration": "Registration",
+    "re_registration": "Re-registration",
+    "visa": "Visa",
+    "permit": "Permit",
+    "document": "Document",
+    "activity": "Activity",
+}
+
 
 def match_key(name: str) -> str:
     """Case-, accent- and punctuation-insensitive form of a place name:

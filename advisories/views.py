@@ -7,22 +7,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
-from advisories.models import TOPICS
+from advisories.models import LEVEL_NAMES, RULE_KIND_LABELS, TOPIC_LABELS, TOPIC_ORDER
 from advisories.selectors import countries_with_risk, published_version, rule_in_words
 from portal.lib.markdown import render_markdown
-
-TOPIC_LABELS = dict(TOPICS)
-TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
-LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
-KIND_LABELS = {
-    "registration": "Registration",
-    "re_registration": "Re-registration",
-    "visa_free": "Visa-free stays",
-    "transit": "Transit",
-    "permit": "Permit",
-    "document": "Documents",
-    "activity": "Activities",
-}
 
 
 def destinations(request):
@@ -65,7 +52,7 @@ def destination(request, code: str):
     rules = [
         {
             **rule,
-            "kind_label": KIND_LABELS.get(rule.get("kind"), rule.get("kind")),
+            "kind_label": RULE_KIND_LABELS.get(rule.get("kind"), rule.get("kind")),
             "words": rule_in_words(rule),
             "source_entry": sources.get(rule.get("source") or ""),
         }

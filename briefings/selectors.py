@@ -12,22 +12,18 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from advisories.models import TOPICS, AdvisoryVersion, Country, match_key
+from advisories.models import (
+    LEVEL_NAMES,
+    REQUIREMENT_KIND_LABELS,
+    TOPIC_LABELS,
+    TOPIC_ORDER,
+    AdvisoryVersion,
+    Country,
+    match_key,
+)
 from briefings.models import Briefing, BriefingStatus
 from portal.lib.markdown import render_markdown
 from trips.models import Trip, TripStatus
-
-TOPIC_LABELS = dict(TOPICS)
-TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
-KIND_LABELS = {
-    "registration": "Registration",
-    "re_registration": "Re-registration",
-    "visa": "Visa",
-    "permit": "Permit",
-    "document": "Document",
-    "activity": "Activity",
-}
-LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
 
 
 @dataclass(frozen=True)
@@ -208,7 +204,9 @@ def document_for(
         requirements.append(
             {
                 **requirement,
-                "kind_label": KIND_LABELS.get(requirement.get("kind"), requirement.get("kind")),
+                "kind_label": REQUIREMENT_KIND_LABELS.get(
+                    requirement.get("kind"), requirement.get("kind")
+                ),
                 "due": due,
                 "country_name": names.get(requirement.get("country"), requirement.get("country")),
             }

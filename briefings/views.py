@@ -91,7 +91,7 @@ def acknowledge(request, pk: int) -> HttpResponseRedirect:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Thank you: your acknowledgement of the briefing is recorded.")
-    return HttpResponseRedirect(f"/trips/{briefing.trip_id}/")
+    return redirect("trip-detail", pk=briefing.trip_id)
 
 
 @manager_required

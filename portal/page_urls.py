@@ -16,11 +16,6 @@ urlpatterns = [
     path("trips/<int:pk>/cancel/", trip_views.trip_cancel, name="trip-cancel"),
     path("trips/<int:pk>/approve/", trip_views.trip_approve, name="trip-approve"),
     path("trips/<int:pk>/reject/", trip_views.trip_reject, name="trip-reject"),
-    path(
-        "trips/<int:pk>/acknowledge/",
-        trip_views.briefing_acknowledge,
-        name="trip-acknowledge",
-    ),
     path("destinations/", advisory_views.destinations, name="destinations"),
     path("destinations/<str:code>/", advisory_views.destination, name="destination"),
     path("approvals/", trip_views.approvals, name="approvals"),

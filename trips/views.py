@@ -18,13 +18,18 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from advisories.models import TOPICS, Activity, Place
+from advisories.models import (
+    LEVEL_NAMES,
+    REQUIREMENT_KIND_LABELS,
+    TOPIC_LABELS,
+    TOPIC_ORDER,
+    Activity,
+    Place,
+)
 from advisories.selectors import published_snapshots
 from briefings import selectors as briefing_selectors
-from briefings import services as briefing_services
 from briefings.models import BriefingStatus
 from portal import roles
-from portal.audit import client_ip
 from portal.errors import DomainError
 from portal.lib.countries import country_name
 from portal.lib.csvexport import csv_response
@@ -42,19 +47,6 @@ from trips.forms import (
     trip_input,
 )
 from trips.models import Decision, Transition, Trip, TripStatus
-
-TOPIC_LABELS = dict(TOPICS)
-TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
-LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
-KIND_LABELS = {
-    "registration": "Registration",
-    "re_registration": "Re-registration",
-    "visa": "Visa",
-    "permit": "Permit",
-    "document": "Document",
-    "activity": "Activity",
-}
-
 
 # --- the trip form -----------------------------------------------------------------------
 
@@ -234,7 +226,9 @@ def _requirements(assessment) -> list[dict]:
             {
                 **requirement,
                 "due": due,
-                "kind_label": KIND_LABELS.get(requirement.get("kind"), requirement.get("kind")),
+                "kind_label": REQUIREMENT_KIND_LABELS.get(
+                    requirement.get("kind"), requirement.get("kind")
+                ),
                 "due_soon": due is not None and due <= today + dt.timedelta(days=14),
                 "country_name": country_name(requirement.get("country") or ""),
             }
@@ -371,28 +365,6 @@ def trip_reject(request, pk: int):
         lambda t: services.trip_reject(trip=t, by=request.user, reason=form.cleaned_data["reason"]),
         "The trip was rejected; the traveller is told why.",
     )
-
-
-@require_POST
-def briefing_acknowledge(request, pk: int):
-    """The traveller confirms the briefing whose digest the page showed them."""
-    trip = get_object_or_404(Trip.objects.visible_to(request.user), pk=pk)
-    briefing = get_object_or_404(
-        briefing_selectors.briefings_for_trip(trip=trip).select_related("trip"),
-        pk=request.POST.get("briefing") or 0,
-    )
-    try:
-        briefing_services.briefing_acknowledge(
-            briefing=briefing,
-            user=request.user,
-            sha256=request.POST.get("sha256", ""),
-            ip=client_ip(request),
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Thank you: your acknowledgement of the briefing is recorded.")
-    return redirect("trip-detail", pk=pk)
 
 
 # --- security managers -------------------------------------------------------------------

@@ -255,3 +255,15 @@ def test_the_acknowledge_form_refuses_others(world, who, expected):
     )
     assert response.status_code == expected
     assert not Acknowledgement.objects.exists()
+
+
+def test_the_trip_page_offers_the_acknowledge_form_with_the_digest_and_csrf(world):
+    briefing = world["briefing"]
+    body = page_client(world["traveller"]).get(f"/trips/{world['trip'].pk}/").content.decode()
+    action = reverse("briefings:acknowledge", args=[briefing.pk])
+    assert f'action="{action}"' in body
+    assert f'name="sha256" value="{briefing.sha256}"' in body
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world["traveller"])
+    assert strict.post(action, {"sha256": briefing.sha256}).status_code == 403
+    assert not Acknowledgement.objects.exists()
