@@ -466,21 +466,36 @@ def trip_briefing_superseded(*, trip: Trip) -> Trip:
 # --- content changes and the calendar ----------------------------------------------------
 
 
-def trip_reassess(*, trip: Trip, reason: str) -> Trip:
-    """Re-run the engine after a material content change. A trip that now needs a decision it
-    has not had goes back to pending approval; an approved one gets a new briefing."""
+def trip_reassess(
+    *, trip: Trip, reason: str, country_code: str | None = None, version: int | None = None
+) -> bool:
+    """Re-run the engine after a material content change (True if it ran). A trip that now
+    needs a decision it has not had goes back to pending approval; an approved one gets a new
+    briefing.
+
+    Given the country and version that changed, a trip already assessed against that version
+    (or a newer one) is left alone: a trip filed after the publication, or a second delivery
+    of the same announcement, must not re-brief anyone.
+    """
     with transaction.atomic():
         locked = _lock(trip)
         previous = locked.assessments.first()
+        if (
+            previous is not None
+            and country_code is not None
+            and version is not None
+            and previous.content_versions.get(country_code, 0) >= version
+        ):
+            return False
         result = selectors.trip_assess(locked)
         _store(locked, result)
         changes = assessment_changes(previous, result)
         if locked.status == TripStatus.PENDING_APPROVAL:
             locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
-            return locked
+            return True
         if locked.status not in {TripStatus.APPROVED, TripStatus.CLEARED}:
             locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
-            return locked
+            return True
         approvals_had = locked.decisions.filter(
             approval_round=locked.approval_round, outcome=Decision.Outcome.APPROVE
         ).count()
@@ -488,10 +503,10 @@ def trip_reassess(*, trip: Trip, reason: str) -> Trip:
             locked.approval_round += 1
             _move(locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}")
             transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk))
-            return locked
+            return True
         locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
         _brief_on_commit(locked, reason="content_changed", by=None, changes=[reason, *changes])
-        return locked
+        return True
 
 
 def assessment_changes(previous: Assessment | None, result: engine.Assessment) -> list[str]:
@@ -536,8 +551,7 @@ def trips_reassess_for_country(
     reason = f"The {name} advisory was updated (version {version})."
     count = 0
     for trip in trips_touching(country_code, today=today):
-        trip_reassess(trip=trip, reason=reason)
-        count += 1
+        count += trip_reassess(trip=trip, reason=reason, country_code=country_code, version=version)
     return count
 
 

@@ -12,6 +12,6 @@ def complete_past_trips() -> int:
     acks_late=True, reject_on_worker_lost=True, autoretry_for=(ConnectionError,), retry_backoff=True
 )
 def reassess_country(country_code: str, version: int) -> int:
-    # Idempotent enough to run twice: a second run re-assesses against the same version and
-    # finds nothing new for approved trips' briefings beyond one more version.
+    # Idempotent: a trip already assessed against this version is skipped, so a second
+    # delivery re-assesses and re-briefs nobody.
     return services.trips_reassess_for_country(country_code=country_code, version=version)

@@ -93,3 +93,28 @@ def test_completed_trips_are_marked_by_the_daily_task(catalogue):
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     assert trips_complete_past(today=dt.date.today() + dt.timedelta(days=3)) == 1
     assert Trip.objects.get(pk=trip["id"]).status == "completed"
+
+
+def test_an_announcement_is_idempotent_and_spares_trips_filed_after_it(
+    catalogue, briefings_requested, django_capture_on_commit_callbacks
+):
+    from trips.services import trips_reassess_for_country
+
+    traveller = employee()
+    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(manager()).post(f"/api/trips/{trip['id']}/approve/", {}, format="json")
+    assessments = Trip.objects.get(pk=trip["id"]).assessments.count()
+    briefings_requested.clear()
+    # The trip was assessed against version 1: announcing version 1 (a late or repeated
+    # delivery) changes nothing for it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trips_reassess_for_country(country_code="MN", version=1) == 0
+    assert briefings_requested == []
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(section_level=4)  # version 2, announced through the hook...
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trips_reassess_for_country(country_code="MN", version=2) == 0  # ...and again
+    assert [pk for pk, _reason, _changes in briefings_requested] == [trip["id"]]
+    assert Trip.objects.get(pk=trip["id"]).assessments.count() == assessments + 1
