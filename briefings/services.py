@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -317,7 +317,12 @@ def briefing_acknowledge(
 # --- e-mail -------------------------------------------------------------------------------------
 
 
-def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None:
+def _send(
+    template: str,
+    context: dict[str, Any],
+    recipients: list[str],
+    attachment: tuple[str, bytes, str] | None = None,
+) -> None:
     recipients = sorted({address for address in recipients if address})
     if not recipients:
         return
@@ -325,7 +330,11 @@ def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None
     subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
     body = render_to_string(f"emails/{template}-body.txt", context)
     html = render_to_string(f"emails/{template}-body.html", context)
-    send_mail(subject, body, None, recipients, html_message=html)
+    message = EmailMultiAlternatives(subject, body, None, recipients)
+    message.attach_alternative(html, "text/html")
+    if attachment is not None:
+        message.attach(*attachment)
+    message.send()
 
 
 def _trip_url(trip: Trip) -> str:
@@ -333,12 +342,17 @@ def _trip_url(trip: Trip) -> str:
 
 
 def notify_briefing_ready(briefing_id: int) -> None:
-    """ "Your briefing is ready" (or "what changed" for a re-brief): a link, never the PDF."""
+    """ "Your briefing is ready" (or "what changed" for a re-brief): a link to the portal, and
+    the PDF itself only where BRIEFING_EMAIL_ATTACHMENT is on."""
     briefing = Briefing.objects.select_related("trip__traveller").get(pk=briefing_id)
     if briefing.superseded or briefing.status != BriefingStatus.READY:
         return
     trip = briefing.trip
     template = "briefing-rebrief" if briefing.version > 1 else "briefing-ready"
+    attachment = None
+    if settings.BRIEFING_EMAIL_ATTACHMENT:
+        with storages["private"].open(briefing.file_name, "rb") as handle:
+            attachment = (briefing.download_name, handle.read(), "application/pdf")
     _send(
         template,
         {
@@ -348,6 +362,7 @@ def notify_briefing_ready(briefing_id: int) -> None:
             "trip_path": _trip_url(trip),
         },
         [trip.traveller.email],
+        attachment,
     )
 
 

@@ -145,6 +145,11 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Travel risk portal <travel-risk@localhost>"
 )
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Briefing e-mails carry a link to the portal; the PDF itself only when a company asks for it
+# (a briefing is personal data, and mailboxes are less private than the portal).
+BRIEFING_EMAIL_ATTACHMENT = config.parse_bool(
+    "BRIEFING_EMAIL_ATTACHMENT", os.environ.get("BRIEFING_EMAIL_ATTACHMENT"), False
+)
 
 # --- security: secure by default once DEBUG is off; a TLS-terminating proxy sets
 # USE_X_FORWARDED_PROTO so Django trusts its X-Forwarded-Proto header.

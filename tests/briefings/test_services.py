@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 from unittest import mock
 
 import pytest
@@ -282,6 +283,17 @@ def test_the_traveller_is_told_the_briefing_is_ready_with_a_link_not_the_pdf(req
     assert "ready" in message.subject
     assert f"/trips/{trip.pk}/" in message.body
     assert message.attachments == []
+
+
+def test_a_company_that_asks_for_it_gets_the_pdf_attached(request_ready, settings):
+    settings.BRIEFING_EMAIL_ATTACHMENT = True
+    trip = approved_trip()
+    briefing = request_ready(trip)
+    (message,) = mail.outbox
+    ((name, content, mimetype),) = message.attachments
+    assert (name, mimetype) == (briefing.download_name, "application/pdf")
+    assert hashlib.sha256(content).hexdigest() == briefing.sha256
+    assert f"/trips/{trip.pk}/" in message.body
 
 
 def test_a_rebrief_says_what_changed(request_ready):
