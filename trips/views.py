@@ -1,9 +1,7 @@
-"""Trip pages: the form, the trip page with its assessment and briefing, and the security
-managers' pages (approval queue, who is where, compliance). Views are thin: they parse the
-request, call the same services and selectors as the API, and render.
-
-These pages sit on top of every app, so they read briefings too (the trip page shows the
-briefing's status); the services underneath keep the one-way import order."""
+"""Trip pages: the form, the trip page with its assessment, and the security managers' pages
+(approval queue, who is where, compliance). Views are thin: they parse the request, call the
+same services and selectors as the API, and render. The trip page's briefing panel comes from
+the briefings app's template tag, so this module never imports briefings."""
 
 from __future__ import annotations
 
@@ -27,8 +25,6 @@ from advisories.models import (
     Place,
 )
 from advisories.selectors import published_snapshots
-from briefings import selectors as briefing_selectors
-from briefings.models import BriefingStatus
 from portal import roles
 from portal.errors import DomainError
 from portal.lib.countries import country_name
@@ -252,8 +248,6 @@ def trip_detail(request, pk: int):
     is_traveller = trip.traveller_id == user.pk
     may_edit = is_traveller or Trip.objects.editable_by(user).filter(pk=pk).exists()
     assessment = trip.assessments.first()
-    briefing = briefing_selectors.briefings_for_trip(trip=trip).filter(superseded=False).first()
-    acknowledgement = getattr(briefing, "acknowledgement", None) if briefing else None
     manager = roles.is_manager(user)
     round_approvals = [
         d
@@ -268,14 +262,6 @@ def trip_detail(request, pk: int):
         "requirements": _requirements(assessment),
         "countries": _matched_sections(assessment),
         "transitions": list(trip.transitions.all()),
-        "briefing": briefing,
-        "briefing_pending": briefing is not None
-        and briefing.status in (BriefingStatus.QUEUED, BriefingStatus.RENDERING),
-        "acknowledgement": acknowledgement,
-        "may_acknowledge": is_traveller
-        and briefing is not None
-        and briefing.status == BriefingStatus.READY
-        and acknowledgement is None,
         "may_edit": may_edit and trip.status in services.EDITABLE | services.AMENDABLE,
         "may_submit": may_edit and trip.status == TripStatus.DRAFT,
         "may_cancel": (may_edit or manager) and trip.status in services.CANCELLABLE,

@@ -119,3 +119,14 @@ def test_the_failed_page_runs_a_constant_number_of_queries():
         response = client.get("/briefings/failed/")
     assert len(response.context["briefings"]) == 5
     assert len(five) == len(one)
+
+
+def test_the_trip_page_offers_managers_the_retry_and_tells_the_traveller_only_the_outcome():
+    trip = approved_trip()
+    briefing = failed_briefing(trip, error="OSError: disk full")
+    retry = f'action="/briefings/{briefing.pk}/retry/"'
+    as_manager = logged_in(manager()).get(f"/trips/{trip.pk}/").content.decode()
+    assert retry in as_manager and "OSError: disk full" in as_manager
+    as_traveller = logged_in(trip.traveller).get(f"/trips/{trip.pk}/").content.decode()
+    assert "could not be prepared" in as_traveller
+    assert retry not in as_traveller and "OSError" not in as_traveller
