@@ -12,36 +12,47 @@ most of each PDF is that country's advisory chapter. So a briefing is two layout
   header, the page number ("Page 7 of 14") and the anchors the table of contents points at,
   so every number is right by construction.
 
-Then pypdf stamps each chapter page onto its slot page as a Form XObject: the chapter's
-content stream is copied, not parsed, so merging costs a few milliseconds.
+Then each chapter page is drawn under its slot page as a Form XObject, by a WeasyPrint
+finisher that works on the personal document's pydyf objects before they are written: the
+personal PDF is never parsed again. pypdf takes a chapter PDF apart once per process (its
+"kit": the objects its pages need, serialised, with their references left to be numbered);
+each briefing then copies those bytes, so merging costs about a millisecond.
 
-Parsed stylesheets and one FontConfiguration are kept per worker process. Everything is
+Parsed stylesheets and one FontConfiguration are kept per worker process, and the cyclic
+garbage collector is held off while a render runs (see _without_gc_pauses). Everything is
 loaded through AssetsOnlyURLFetcher (see fetcher.py); no URL is given to `stylesheets=` and
 no attachment is ever added.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
 import threading
+import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
+import pydyf
 import weasyprint
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.template.loader import get_template, render_to_string
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
-    DecodedStreamObject,
     DictionaryObject,
+    IndirectObject,
     NameObject,
+    PdfObject,
+    StreamObject,
 )
 from weasyprint.text.fonts import FontConfiguration
 
@@ -69,6 +80,11 @@ class ChapterPdf:
     # The chapter page (0-based) on which each topic starts: the slot pages carry these
     # anchors so the table of contents can point at topics inside the chapter.
     anchors: dict[str, int]
+
+    @cached_property
+    def kit(self) -> _ChapterKit:
+        """Taken apart once per process (the memory cache keeps it with the chapter)."""
+        return _chapter_kit(self.pdf)
 
 
 @dataclass(frozen=True)
@@ -130,7 +146,8 @@ def _layout(html: str, kind: str) -> weasyprint.Document:
 
 def html_to_pdf(html: str) -> bytes:
     """Lay out one of our HTML documents with the briefing stylesheet (tests, previews)."""
-    return _layout(html, "personal").write_pdf()
+    with _without_gc_pauses():
+        return _layout(html, "personal").write_pdf()
 
 
 # --- chapters, cached -------------------------------------------------------------------------
@@ -223,8 +240,43 @@ def _store(chapter: ChapterPdf) -> None:
 # --- the briefing ---------------------------------------------------------------------------
 
 
+_gc_lock = threading.Lock()
+_gc_renders = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _without_gc_pauses() -> Iterator[None]:
+    """No cyclic garbage collection while a render runs.
+
+    A layout allocates hundreds of thousands of small objects: the collector would run its
+    young generations hundreds of times and scan the whole heap (Django, fonts, caches) a few
+    times per briefing, a quarter of the render. Reference counting still frees most garbage
+    at once; the render's cycles are collected in one pass once the collector is back on.
+    Nested and concurrent renders share one suspension; a collector that was off stays off.
+    """
+    global _gc_renders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_renders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_renders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_renders -= 1
+            if _gc_renders == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def render_briefing_pdf(document: BriefingDocument, *, use_cache: bool = True) -> RenderedBriefing:
     """The complete PDF of one briefing."""
+    with _without_gc_pauses():
+        return _render_briefing_pdf(document, use_cache=use_cache)
+
+
+def _render_briefing_pdf(document: BriefingDocument, *, use_cache: bool) -> RenderedBriefing:
     placed: list[ChapterPdf] = []
     cached = 0
     for chapter in document.chapters:
@@ -242,13 +294,11 @@ def render_briefing_pdf(document: BriefingDocument, *, use_cache: bool = True) -
         for name in page.anchors:
             if name.startswith("slot-") and name.endswith("-0"):
                 first_pages[name[len("slot-") : -len("-0")]] = index
-    pdf = _stamp_chapters(
-        personal.write_pdf(),
-        [
-            (first_pages[c.country], laid_out)
-            for c, laid_out in zip(document.chapters, placed, strict=True)
-        ],
-    )
+    placements = [
+        (first_pages[c.country], laid_out)
+        for c, laid_out in zip(document.chapters, placed, strict=True)
+    ]
+    pdf = personal.write_pdf(finisher=_Stamper(placements) if placements else None)
     return RenderedBriefing(
         pdf=pdf,
         pages=len(personal.pages),
@@ -267,69 +317,193 @@ def _slot_pages(chapter: Chapter, laid_out: ChapterPdf) -> list[dict]:
     ]
 
 
-def _stamp_chapters(personal_pdf: bytes, placements: list[tuple[int, ChapterPdf]]) -> bytes:
-    if not placements:
-        return personal_pdf
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(personal_pdf)))
-    for number, (first_index, laid_out) in enumerate(placements):
-        reader = PdfReader(io.BytesIO(laid_out.pdf))
-        for offset, source in enumerate(reader.pages):
-            _stamp(
-                writer,
-                writer.pages[first_index + offset],
-                source,
-                f"/BriefingChapter{number}p{offset}",
-            )
+class _CopiedObject(pydyf.Object):
+    """An object of a cached chapter PDF, written into the briefing being generated.
+
+    Its serialisation is kept as bytes, with the references to other copied objects left as
+    indices; they become the object numbers this briefing gives them when it is written.
+    """
+
+    def __init__(self, kit: _ChapterKit, index: int, numbers: list[int]) -> None:
+        super().__init__()
+        self._segments, self._stream = kit.objects[index]
+        self._numbers = numbers
+
+    @property
+    def data(self) -> bytes:
+        numbers = self._numbers
+        head = b"".join(
+            segment if isinstance(segment, bytes) else b"%d 0 R" % numbers[segment]
+            for segment in self._segments
+        )
+        if self._stream is None:
+            return head
+        return b"%s\nstream\n%s\nendstream" % (head, self._stream)
+
+    @property
+    def compressible(self) -> bool:
+        return self._stream is None and not self.generation
+
+
+@dataclass(frozen=True)
+class _ChapterKit:
+    """A chapter PDF taken apart once per process, ready to be copied into briefings.
+
+    `objects` holds, for every object that the chapter pages need, its serialisation as
+    segments (bytes, or the index in `objects` of a referenced object) and its raw stream
+    data; `forms` the index of each page's Form XObject, `annotations` each page's links.
+    """
+
+    objects: tuple[tuple[tuple[bytes | int, ...], bytes | None], ...]
+    forms: tuple[int, ...]
+    annotations: tuple[tuple[int, ...], ...]
+
+
+def _chapter_kit(pdf: bytes) -> _ChapterKit:
+    reader = PdfReader(io.BytesIO(pdf))
+    objects: list[tuple[tuple[bytes | int, ...], bytes | None]] = []
+    numbers: dict[int, int] = {}
+    pending: list[tuple[int, PdfObject | None]] = []
+
+    def reserve() -> int:
+        objects.append(((), None))
+        return len(objects) - 1
+
+    def reference(indirect: IndirectObject) -> int:
+        if indirect.idnum not in numbers:
+            numbers[indirect.idnum] = reserve()
+            pending.append((numbers[indirect.idnum], indirect.get_object()))
+        return numbers[indirect.idnum]
+
+    def serialise(value: PdfObject | None, out: list[bytes | int], skip=()) -> None:
+        if isinstance(value, IndirectObject):
+            target = value.get_object()
+            if isinstance(target, DictionaryObject) and target.get("/Type") in ("/Page", "/Pages"):
+                out.append(b"null")  # never drag the chapter's page tree along
+            else:
+                out.append(reference(value))
+        elif isinstance(value, DictionaryObject):
+            out.append(b"<<")
+            for key, item in dict.items(value):
+                if key in skip or (isinstance(value, StreamObject) and key == "/Length"):
+                    continue
+                out.append(_pdf_bytes(NameObject(key)) + b" ")
+                serialise(item, out)
+                out.append(b"\n")
+            out.append(b">>")
+        elif isinstance(value, ArrayObject):
+            out.append(b"[")
+            for item in list.__iter__(value):
+                serialise(item, out)
+                out.append(b" ")
+            out.append(b"]")
+        elif value is None:
+            out.append(b"null")
+        else:
+            out.append(_pdf_bytes(value))
+
+    def drain() -> None:
+        while pending:
+            index, value = pending.pop()
+            out: list[bytes | int] = []
+            stream = None
+            if isinstance(value, StreamObject):
+                stream = _raw_stream_data(value)
+                serialise(value, out)
+                out.insert(-1, b"/Length %d\n" % len(stream))
+            else:
+                serialise(value, out)
+            objects[index] = (tuple(out), stream)
+
+    forms: list[int] = []
+    annotations: list[tuple[int, ...]] = []
+    for page in reader.pages:
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        if isinstance(contents, ArrayObject):
+            data = b"\n".join(part.get_object().get_data() for part in contents)
+        else:
+            data = contents.get_data() if contents is not None else b""
+        head: list[bytes | int] = [b"<</Type /XObject /Subtype /Form /BBox "]
+        serialise(page.mediabox, head)
+        head.append(b" /Resources ")
+        serialise(dict.get(page, "/Resources"), head)
+        stream = zlib.compress(data)
+        head.append(b" /Filter /FlateDecode /Length %d>>" % len(stream))
+        form = reserve()
+        objects[form] = (tuple(head), stream)
+        page_links: list[int] = []
+        for annotation in list.__iter__(page.get("/Annots") or ArrayObject()):
+            target = annotation.get_object()
+            index = reserve()
+            out: list[bytes | int] = []
+            serialise(target, out, skip=("/P",))  # the chapter page is not in the briefing
+            objects[index] = (tuple(out), None)
+            page_links.append(index)
+        forms.append(form)
+        annotations.append(tuple(page_links))
+        drain()
+    return _ChapterKit(objects=tuple(objects), forms=tuple(forms), annotations=tuple(annotations))
+
+
+def _pdf_bytes(value: PdfObject) -> bytes:
     out = io.BytesIO()
-    writer.write(out)
+    value.write_to_stream(out)
     return out.getvalue()
 
 
-def _stamp(writer: PdfWriter, target, source, name: str) -> None:
-    """Draw `source` (a chapter page) under `target` (its slot page) as a Form XObject."""
-    contents = source.get("/Contents")
-    contents = contents.get_object() if contents is not None else None
-    if isinstance(contents, ArrayObject):
-        data = b"\n".join(part.get_object().get_data() for part in contents)
-    else:
-        data = contents.get_data() if contents is not None else b""
-    form = DecodedStreamObject()
-    form.set_data(data)
-    form.update(
-        {
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): source.mediabox.clone(writer),
-            NameObject("/Resources"): source["/Resources"].clone(writer),
-        }
-    )
-    form_ref = writer._add_object(form.flate_encode())
+def _raw_stream_data(stream: StreamObject) -> bytes:
+    """The stream's data as stored (still encoded), through pypdf's public writer.
 
-    resources = target["/Resources"].get_object()
-    xobjects = resources.get("/XObject")
-    if xobjects is None:
-        xobjects = DictionaryObject()
-        resources[NameObject("/XObject")] = xobjects
-    xobjects = xobjects.get_object()
-    xobjects[NameObject(name)] = form_ref
+    pypdf writes the dictionary (strings escaped, so no bare newline in it), then
+    "\\nstream\\n", the data and "\\nendstream".
+    """
+    written = _pdf_bytes(stream)
+    return written[written.index(b"\nstream\n") + len(b"\nstream\n") : -len(b"\nendstream")]
 
-    own = target.get_contents()
-    own_data = own.get_data() if own is not None else b""
-    page_stream = DecodedStreamObject()
-    page_stream.set_data(b"q " + name.encode() + b" Do Q\nq\n" + own_data + b"\nQ\n")
-    target[NameObject("/Contents")] = writer._add_object(page_stream.flate_encode())
 
-    annotations = source.get("/Annots")
-    if annotations:
-        target_annotations = target.get("/Annots")
-        target_annotations = (
-            target_annotations.get_object() if target_annotations is not None else ArrayObject()
-        )
-        for annotation in annotations.get_object():
-            copy = annotation.get_object().clone(writer)
-            copy.pop(NameObject("/P"), None)
-            target_annotations.append(copy.indirect_reference or writer._add_object(copy))
-        target[NameObject("/Annots")] = target_annotations
+class _Stamper:
+    """A WeasyPrint finisher: draws each chapter page under its slot page as a Form XObject.
+
+    Runs on the briefing's pydyf objects before they are written, so neither PDF is parsed
+    again: the chapter's objects are copied from its kit (taken apart once per process).
+    """
+
+    def __init__(self, placements: list[tuple[int, ChapterPdf]]) -> None:
+        self.placements = placements
+
+    def __call__(self, document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+        kids = pdf.pages["Kids"][::3]
+        for number, (first_index, laid_out) in enumerate(self.placements):
+            kit = laid_out.kit
+            numbers: list[int] = []
+            for index in range(len(kit.objects)):
+                copied = _CopiedObject(kit, index, numbers)
+                pdf.add_object(copied)
+                numbers.append(copied.number)
+            for offset, form in enumerate(kit.forms):
+                page = pdf.objects[kids[first_index + offset]]
+                name = f"BriefingChapter{number}p{offset}"
+                shared = page["Resources"]
+                resources = pydyf.Dictionary(pdf.objects[_number(shared)])
+                resources["XObject"] = pydyf.Dictionary(
+                    {**resources.get("XObject", {}), name: b"%d 0 R" % numbers[form]}
+                )
+                pdf.add_object(resources)
+                page["Resources"] = resources.reference
+                # Under the slot page's own drawing (header, page number), in the default
+                # coordinate system: before the page's first transformation.
+                content = pdf.objects[_number(page["Contents"])]
+                content.stream.insert(0, f"q /{name} Do Q".encode())
+                links = kit.annotations[offset]
+                if links:
+                    page.setdefault("Annots", pydyf.Array()).extend(
+                        b"%d 0 R" % numbers[index] for index in links
+                    )
+
+
+def _number(reference: bytes) -> int:
+    return int(reference.split()[0])
 
 
 def sha256_hex(data: bytes) -> str:

@@ -118,6 +118,41 @@ def test_a_country_chapter_is_laid_out_once_per_content_version_and_reused():
     )
 
 
+def test_the_stamped_chapter_keeps_its_text_and_links_in_a_well_formed_pdf(
+    django_capture_on_commit_callbacks,
+):
+    section = {
+        "key": "kz-linked",
+        "topic": "crime",
+        "heading": "Linked section",
+        "body": "See [the embassy page](https://example.org/embassy) before you go.",
+        "level": None,
+        "places": [],
+        "activities": [],
+        "months": [],
+        "source": None,
+    }
+    version = publish_kz(extra_sections=[section])
+    briefing = render(
+        approved_trip(version=version, section_keys=["kz-linked"]),
+        django_capture_on_commit_callbacks,
+    )
+    with storages["private"].open(briefing.file_name) as handle:
+        reader = PdfReader(io.BytesIO(handle.read()), strict=True)
+
+    pages = [page.extract_text() for page in reader.pages]
+    chapter_page = next(i for i, text in enumerate(pages) if "Linked section" in text)
+    assert f"Page {chapter_page + 1} of {len(pages)}" in pages[chapter_page]
+    uris = [
+        annotation.get_object()["/A"]["/URI"]
+        for annotation in reader.pages[chapter_page].get("/Annots") or []
+        if "/A" in annotation.get_object()
+    ]
+    assert uris == ["https://example.org/embassy"]
+    # The chapter's objects were copied, not its page tree: still one page per page.
+    assert len(reader.pages) == briefing.page_count
+
+
 def test_a_half_written_cached_chapter_is_laid_out_again(django_capture_on_commit_callbacks):
     briefing = render(approved_trip(), django_capture_on_commit_callbacks)
     document = selectors.briefing_document(briefing=briefing)
