@@ -574,8 +574,11 @@ def visa_requirement(context: VisitContext, rule: Rule, detail: str) -> Requirem
 def permit_requirements(context: VisitContext, own_national: bool) -> list[Requirement]:
     """One permit per stop and per permit rule, for listed places and closed areas.
 
-    A closed area in a country that has no permit rule in force still needs one: the generic
-    permit (no rule). Own nationals get none: no rule of a country applies to them.
+    A stop in a place that permit rules list is held to those rules only. A closed area that
+    no rule lists is held to every permit rule in force, worded for that area rather than with
+    the title of a rule written for another place; in a country that has no permit rule in
+    force it still needs one: the generic permit (no rule). Own nationals get none: no rule of
+    a country applies to them.
     """
     if own_national:
         return []
@@ -585,21 +588,29 @@ def permit_requirements(context: VisitContext, own_national: bool) -> list[Requi
         place = stop.place
         if place is None:
             continue
-        closed_area = place.kind == "closed_area"
-        if closed_area and not permit_rules:
+        listing = [rule for rule in permit_rules if place.name in rule.places]
+        if not listing and place.kind != "closed_area":
+            continue
+        if not permit_rules:
             found.append(generic_permit(context, index, stop, place))
-        for rule in permit_rules:
-            if not (closed_area or place.name in rule.places):
-                continue
+        for rule in listing or permit_rules:
             if not obliges(rule, context.traveller, context.on):
                 continue
+            if listing:
+                title = rule.title or f"Permit to enter {place.name}"
+                detail = (
+                    rule.detail
+                    or f"{place.name} may be entered only with a permit obtained in advance."
+                )
+            else:
+                generic = generic_permit(context, index, stop, place)
+                title, detail = generic.title, generic.detail
             found.append(
                 requirement(
                     rule,
                     kind="permit",
-                    title=rule.title or f"Permit to enter {place.name}",
-                    detail=rule.detail
-                    or f"{place.name} may be entered only with a permit obtained in advance.",
+                    title=title,
+                    detail=detail,
                     due=stop.arrival,
                     country=context.visit.country,
                     place=place.name,

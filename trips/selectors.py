@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from advisories.models import Country
+from advisories.models import Country, Place, match_key
 from portal.models import TravellerProfile
 from trips import engine
 from trips.models import ApprovalPolicy, Stop, Trip, TripStatus
@@ -84,7 +84,11 @@ def _advisory(code: str, name: str, number: int, snapshot: dict[str, Any]) -> en
 
 class PublishedContent:
     """The published content of some countries, loaded in one query: engine input, plus the
-    curated places as published (so a stop's place carries the published kind and level)."""
+    curated places as published (so a stop's place carries the published kind and level).
+
+    A stop is matched to a place by what the traveller typed, against the published names and
+    aliases: a draft rename, or a place row recreated by a pack import, must not change what
+    the rules see until it is published."""
 
     def __init__(self, country_codes: Iterable[str]) -> None:
         codes = sorted(set(country_codes))
@@ -107,16 +111,21 @@ class PublishedContent:
                 _rule(country.code, rule, sources) for rule in snapshot.get("rules", [])
             )
             for place in snapshot.get("places", []):
-                self.places[(country.code, place["name"])] = engine.PlaceRef(
+                ref = engine.PlaceRef(
                     name=place["name"],
                     country=country.code,
                     kind=place.get("kind") or "city",
                     level=place.get("level"),
                 )
+                for name in place.get("aliases", []):
+                    self.places.setdefault((country.code, match_key(name)), ref)
+                # A name wins over another place's alias.
+                self.places[(country.code, match_key(place["name"]))] = ref
         self.content = engine.Content(advisories=advisories, rules=rules, country_names=names)
 
-    def place(self, country: str, name: str | None) -> engine.PlaceRef | None:
-        return self.places.get((country, name)) if name else None
+    def place(self, country: str, text: str) -> engine.PlaceRef | None:
+        """The published place a stop's place text names (by name or alias), if any."""
+        return self.places.get((country, match_key(text))) if text.strip() else None
 
 
 def stops_with_places() -> Prefetch:
@@ -140,7 +149,9 @@ def trip_engine_stops(stops: Iterable[Stop], published: PublishedContent) -> lis
             country=stop.country_id,
             arrival=stop.arrival,
             departure=stop.departure,
-            place=published.place(stop.country_id, stop.place.name if stop.place else None),
+            place=published.place(
+                stop.country_id, stop.place_text or (stop.place.name if stop.place else "")
+            ),
             place_text=stop.place_text,
             activities=frozenset(stop.activities or ()),
             transit=stop.transit,
@@ -204,11 +215,11 @@ def travellers_at(
     if country:
         stops = stops.filter(country_id=country.upper())
     if place:
-        from advisories.models import match_key
-
-        stops = stops.filter(place__key=match_key(place)) | stops.filter(
-            place__isnull=True, place_text__iexact=place
-        )
+        # By the curated place (its name or an alias), or by what was typed when the stop
+        # names no curated place.
+        key = match_key(place)
+        curated = Place.objects.filter(Q(key=key) | Q(aliases__key=key)).values("pk")
+        stops = stops.filter(Q(place__in=curated) | Q(place__isnull=True, place_text__iexact=place))
     return stops
 
 

@@ -118,3 +118,26 @@ def test_an_announcement_is_idempotent_and_spares_trips_filed_after_it(
         assert trips_reassess_for_country(country_code="MN", version=2) == 0  # ...and again
     assert [pk for pk, _reason, _changes in briefings_requested] == [trip["id"]]
     assert Trip.objects.get(pk=trip["id"]).assessments.count() == assessments + 1
+
+
+def test_a_draft_rename_or_a_removed_place_row_does_not_change_what_the_rules_see(catalogue):
+    """Stops are matched against the published places by what the traveller typed: editing
+    the draft (or a pack import recreating place rows) changes nothing until it is published."""
+    from advisories.models import Place, match_key
+    from trips import selectors
+
+    traveller = employee()
+    trip = Trip.objects.get(pk=file_trip(traveller, stop(place="sealed valley"))["id"])
+
+    def permits_and_level():
+        result = selectors.trip_assess(trip)
+        return [r.place for r in result.requirements if r.kind == "permit"], result.risk_level
+
+    assert permits_and_level() == (["Sealed Valley"], 4)
+    Place.objects.filter(name="Sealed Valley").update(
+        name="Hidden Valley", key=match_key("Hidden Valley")
+    )
+    assert permits_and_level() == (["Sealed Valley"], 4)
+    Place.objects.filter(name="Hidden Valley").delete()
+    trip.refresh_from_db()
+    assert permits_and_level() == (["Sealed Valley"], 4)

@@ -872,6 +872,20 @@ def test_the_transit_document_reads_from_the_rule_or_a_clear_default() -> None:
             id="a place neither listed nor closed needs no permit",
         ),
         table(
+            (PERMIT, replace(PERMIT, key="xa-fort-permit", places=frozenset({"Old Fort"}))),
+            [stop("2030-03-03", "2030-03-04", OLD_FORT)],
+            FOREIGNER,
+            [("permit", "2030-03-03", "Old Fort", "xa-fort-permit")],
+            id="a closed area that a rule lists is held to that rule only",
+        ),
+        table(
+            (PERMIT, replace(PERMIT, key="xa-fort-permit", places=frozenset({"Old Fort"}))),
+            [stop("2030-03-03", "2030-03-04", SALT_FLATS)],
+            FOREIGNER,
+            [("permit", "2030-03-03", "Salt Flats", "xa-permits")],
+            id="a listed place is not held to a rule written for another place",
+        ),
+        table(
             (PERMIT,),
             [stop("2030-03-03", "2030-03-04", place_text="Salt Flats")],
             FOREIGNER,
@@ -919,6 +933,16 @@ def test_permit(
     rules: tuple[Rule, ...], stops: list[Stop], who: Traveller, expected: list[Line]
 ) -> None:
     check(rules, stops, who, expected)
+
+
+def test_a_permit_for_an_unlisted_closed_area_is_worded_for_that_area() -> None:
+    titled = replace(PERMIT, title="Salt Flats entry permit", detail="Apply at the border post.")
+    (fort,) = run([stop("2030-03-03", "2030-03-04", OLD_FORT)], (titled,)).requirements
+    assert fort.title == "Permit to enter Old Fort"
+    assert "Old Fort is a closed area" in fort.detail
+    assert fort.rule == "xa-permits"  # cited: the rule in force is what makes it binding
+    (flats,) = run([stop("2030-03-03", "2030-03-04", SALT_FLATS)], (titled,)).requirements
+    assert (flats.title, flats.detail) == ("Salt Flats entry permit", "Apply at the border post.")
 
 
 # --- documents ------------------------------------------------------------------------------
