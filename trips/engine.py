@@ -476,19 +476,18 @@ def registration_requirements(context: VisitContext) -> list[Requirement]:
 def moves(context: VisitContext) -> list[tuple[int, Stop]]:
     """The stops where the visit moves on to another known place.
 
-    Free-text places prove nothing either way, so both ends of a move must be curated places.
+    A stop's place is compared with the last known place before it: a free-text stop in
+    between proves nothing either way, so Almaty, a friend's dacha, then Astana is one move
+    (at Astana), and Almaty, the dacha, then Almaty again is none.
     """
     found = []
-    previous: Stop | None = None
+    last_known: PlaceRef | None = None
     for index, stop in context.stops():
-        if (
-            previous is not None
-            and previous.place is not None
-            and stop.place is not None
-            and stop.place.name != previous.place.name
-        ):
+        if stop.place is None:
+            continue
+        if last_known is not None and stop.place.name != last_known.name:
             found.append((index, stop))
-        previous = stop
+        last_known = stop.place
     return found
 
 

@@ -575,6 +575,20 @@ REGISTERED_IN_HARBOUR_TOWN: Line = ("registration", "2030-03-05", "Harbour Town"
                 stop("2030-03-06", "2030-03-10", SALT_FLATS),
             ],
             FOREIGNER,
+            [
+                REGISTERED_IN_HARBOUR_TOWN,
+                ("re_registration", "2030-03-10", "Salt Flats", "xa-re-registration"),
+            ],
+            id="a free-text stop between two known places does not hide the move",
+        ),
+        table(
+            REGISTRATION_RULES,
+            [
+                stop("2030-03-01", "2030-03-04", HARBOUR),
+                stop("2030-03-04", "2030-03-06", place_text="A friend's dacha"),
+                stop("2030-03-06", "2030-03-10", HARBOUR),
+            ],
+            FOREIGNER,
             [REGISTERED_IN_HARBOUR_TOWN],
             id="a free-text place proves no move on either side",
         ),
