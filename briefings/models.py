@@ -16,6 +16,9 @@ class BriefingStatus(models.TextChoices):
     RENDERING = "rendering", "Rendering"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+    # Never rendered: superseded by a newer version while queued, or the trip stopped being
+    # approved (cancelled, sent back for a decision) before a worker got to it.
+    SKIPPED = "skipped", "Not rendered"
 
 
 class BriefingReason(models.TextChoices):

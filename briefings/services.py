@@ -5,6 +5,7 @@ The lifecycle of one briefing row::
     queued --claim--> rendering --> ready
        ^                  |
        +---(transient)----+--(retries exhausted / permanent error)--> failed --retry--> queued
+    queued --(a newer version is requested, or the trip is no longer approved)--> skipped
 
 A claim is a conditional UPDATE (queued -> rendering, or a rendering whose claim is older
 than the task's hard time limit, i.e. whose worker died): whichever delivery of the task wins
@@ -87,12 +88,17 @@ def briefing_request(
                 f"{locked.get_status_display().lower()}."
             )
         previous = Briefing.objects.filter(trip=locked).order_by("-version").first()
+        version = (previous.version + 1) if previous else 1
+        Briefing.objects.filter(trip=locked, status=BriefingStatus.QUEUED).update(
+            status=BriefingStatus.SKIPPED,
+            error=f"Superseded by version {version} before it was rendered.",
+        )
         Briefing.objects.filter(trip=locked, superseded=False).update(superseded=True)
         assessment = locked.assessments.first()
         now = timezone.now()
         briefing = Briefing.objects.create(
             trip=locked,
-            version=(previous.version + 1) if previous else 1,
+            version=version,
             reason=reason,
             changes=[str(change) for change in changes],
             assessment=assessment,
@@ -119,12 +125,25 @@ def briefing_request(
 def _claim(briefing_id: int, now: dt.datetime) -> bool:
     stale = now - stale_claim_age()
     return bool(
-        Briefing.objects.filter(pk=briefing_id, superseded=False)
+        Briefing.objects.filter(pk=briefing_id, superseded=False, trip__status__in=BRIEFABLE)
         .filter(
             Q(status=BriefingStatus.QUEUED)
             | Q(status=BriefingStatus.RENDERING, claimed_at__lt=stale)
         )
         .update(status=BriefingStatus.RENDERING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def _skip_unbriefable(briefing_id: int) -> bool:
+    """A queued briefing of a trip that is no longer approved (cancelled, or sent back for a
+    decision) is never rendered; its new approval will ask for a new version."""
+    return bool(
+        Briefing.objects.filter(pk=briefing_id, status=BriefingStatus.QUEUED)
+        .exclude(trip__status__in=BRIEFABLE)
+        .update(
+            status=BriefingStatus.SKIPPED,
+            error="Not rendered: the trip was no longer approved when its turn came.",
+        )
     )
 
 
@@ -143,7 +162,10 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
 
     claimed_at = timezone.now()
     if not _claim(briefing_id, claimed_at):
-        logger.info("Briefing %s: nothing to claim", briefing_id)
+        if _skip_unbriefable(briefing_id):
+            logger.info("Briefing %s: the trip is no longer approved; not rendered", briefing_id)
+        else:
+            logger.info("Briefing %s: nothing to claim", briefing_id)
         return None
     mine = Briefing.objects.filter(
         pk=briefing_id, status=BriefingStatus.RENDERING, claimed_at=claimed_at

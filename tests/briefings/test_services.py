@@ -14,7 +14,7 @@ from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
 from portal.models import AuditEntry
 from tests.briefings.content import approved_trip
 from tests.factories import employee, manager
-from trips.models import TripStatus
+from trips.models import Trip, TripStatus
 from trips.signals import briefing_needed
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +128,33 @@ def test_a_superseded_briefing_is_not_rendered():
     briefing = queued(approved_trip())
     Briefing.objects.filter(pk=briefing.pk).update(superseded=True)
     assert services.briefing_render(briefing_id=briefing.pk) is None
+
+
+def test_a_version_superseded_while_queued_is_never_rendered_and_says_so(
+    django_capture_on_commit_callbacks,
+):
+    trip = approved_trip()
+    first = queued(trip)
+    second = services.briefing_request(trip=trip, reason="amended")
+    first.refresh_from_db()
+    assert (first.status, first.superseded) == (BriefingStatus.SKIPPED, True)
+    assert first.error == "Superseded by version 2 before it was rendered."
+    assert services.briefing_render(briefing_id=first.pk) is None
+    assert services.briefing_render(briefing_id=second.pk).status == BriefingStatus.READY
+
+
+def test_a_briefing_queued_for_a_trip_cancelled_meanwhile_is_not_rendered():
+    briefing = queued(approved_trip())
+    Trip.objects.filter(pk=briefing.trip_id).update(status=TripStatus.CANCELLED)
+    with mock.patch("briefings.rendering.render_briefing_pdf") as render:
+        assert render_briefing.apply(args=[briefing.pk]).get() == "skipped"
+    render.assert_not_called()
+    briefing.refresh_from_db()
+    assert briefing.status == BriefingStatus.SKIPPED
+    assert "no longer approved" in briefing.error
+    # The sweeper leaves it alone: nothing is queued any more.
+    later = timezone.now() + dt.timedelta(hours=1)
+    assert services.briefings_requeue_stuck(now=later) == []
 
 
 @pytest.fixture
