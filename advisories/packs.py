@@ -64,31 +64,52 @@ class PackError(Exception):
 
 @dataclass
 class ImportReport:
+    """What an import did. Counters are keyed by a model's plural name ("places", "rules")."""
+
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     deleted: Counter = field(default_factory=Counter)
     published: list[tuple[str, int]] = field(default_factory=list)
+    material: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        def counts(counter: Counter) -> str:
-            return ", ".join(f"{n} {what}" for what, n in sorted(counter.items()) if n) or "none"
+        """A few lines for a person: what was published, what changed, what did not.
 
-        lines = [
-            f"Created: {counts(self.created)}",
-            f"Updated: {counts(self.updated)}",
-            f"Removed: {counts(self.deleted)}",
-        ]
-        if self.published:
-            lines.append(
-                "Published: " + ", ".join(f"{code} v{number}" for code, number in self.published)
+        "Published: KZ v3 (material)" / "Created: 4 places, 6 rules" / "Updated: 1 rule" ...
+        """
+
+        def counts(counter: Counter) -> str:
+            return ", ".join(
+                f"{n} {what if n != 1 else _SINGULAR.get(what, what)}"
+                for what, n in sorted(counter.items())
+                if n
             )
-        if self.drafts:
-            lines.append("Changed drafts, not published: " + ", ".join(self.drafts))
-        if self.unchanged:
-            lines.append("Unchanged: " + ", ".join(self.unchanged))
-        return "\n".join(lines)
+
+        versions = ", ".join(
+            f"{code} v{number}" + (" (material)" if code in self.material else "")
+            for code, number in self.published
+        )
+        lines = [
+            f"{heading}: {text}"
+            for heading, text in (
+                ("Published", versions),
+                ("Changed drafts, not published", ", ".join(self.drafts)),
+                ("Unchanged", ", ".join(self.unchanged)),
+                ("Created", counts(self.created)),
+                ("Updated", counts(self.updated)),
+                ("Removed", counts(self.deleted)),
+            )
+            if text
+        ]
+        return "\n".join(lines) or "Nothing to import."
+
+
+_SINGULAR = {
+    str(model._meta.verbose_name_plural): str(model._meta.verbose_name)
+    for model in (Source, Activity, Advisory, Place, Section, Rule, EmergencyContact)
+}
 
 
 # --- validation -------------------------------------------------------------------------
@@ -130,7 +151,8 @@ class _Checker:
     ) -> None:
         value = parent.get(name)
         where = f"{path}.{name}"
-        if value is None or value == "":
+        blank = isinstance(value, str) and not value.strip()
+        if value is None or value == "" or (required and blank):
             if required:
                 self.error(where, "is required")
             return
@@ -139,7 +161,8 @@ class _Checker:
         elif max_length and len(value) > max_length:
             self.error(where, f"is longer than {max_length} characters")
 
-    def key(self, parent: dict, name: str, path: str, seen: dict[str, str], what: str) -> None:
+    def key(self, parent: dict, name: str, path: str, seen: dict[str, str], what: str) -> bool:
+        """Check a slug key unique within the pack; True when it is valid and new."""
         value = parent.get(name)
         where = f"{path}.{name}"
         if value is None or value == "":
@@ -150,6 +173,8 @@ class _Checker:
             self.error(where, f'duplicate {what} "{value}" (also at {seen[value]})')
         else:
             seen[value] = where
+            return True
+        return False
 
     def names(
         self, value: Any, where: str, known: set[str], what: str, *, by_key: bool = False
@@ -181,7 +206,10 @@ def pack_validate(data: Any) -> list[str]:
     """Every error in the pack, each as "json.path: message"; an empty list means valid.
 
     Sources and activities a pack refers to may be in the pack or already installed.
-    Places are the country's own: those listed in its entry (by name or alias).
+    Places are the country's own: those listed in its entry (by name or alias). Section and
+    rule keys are unique across all countries (as in the models): a pack may not use a key
+    that belongs to a country it does not list, since importing it would move that country's
+    section or rule.
     """
     check = _Checker()
     if not check.obj(data, "(pack)", ("format", "sources", "activities", "countries")):
@@ -226,6 +254,9 @@ def pack_validate(data: Any) -> list[str]:
     country_codes: dict[str, str] = {}
     section_keys: dict[str, str] = {}
     rule_keys: dict[str, str] = {}
+    # key -> the code of the country entry that lists it
+    section_countries: dict[str, Any] = {}
+    rule_countries: dict[str, Any] = {}
     for i, entry in check.items(data, "countries", ""):
         path = f"countries[{i}]"
         allowed = ("code", "advisory", "places", "emergency_contacts", "rules")
@@ -261,13 +292,16 @@ def pack_validate(data: Any) -> list[str]:
             elif aliases:
                 names += [(f"{place_path}.aliases[{k}]", a) for k, a in enumerate(aliases)]
             for where, name in names:
-                if not isinstance(name, str) or not match_key(name):
-                    if where.endswith("]"):
-                        check.error(where, "must be a name with letters or digits")
-                    continue
-                if len(name) > 120:
-                    check.error(where, "is longer than 120 characters")
+                is_alias = where.endswith("]")
+                if not isinstance(name, str) or (not is_alias and not name.strip()):
+                    continue  # the name's own type and presence are reported above
                 key = match_key(name)
+                if not key:
+                    # Matched by its letters and digits only, this would match nothing.
+                    check.error(where, f"must be a name with letters or digits, not {quoted(name)}")
+                    continue
+                if (is_alias and len(name) > 120) or len(key) > 120:
+                    check.error(where, "is longer than 120 characters")
                 if key in place_keys:
                     check.error(
                         where, f'"{name}" already names a place of this country ({place_keys[key]})'
@@ -294,7 +328,15 @@ def pack_validate(data: Any) -> list[str]:
             for message in level_errors(advisory.get("level"), required=True):
                 check.error(f"{advisory_path}.level", message)
             check.text(advisory, "summary", advisory_path)
-            check.text(advisory, "change_note", advisory_path, required=False)
+            change_note = advisory.get("change_note")
+            if isinstance(change_note, str) and not change_note.strip():
+                # Publishing refuses a blank note; leaving it out means the default note.
+                check.error(
+                    f"{advisory_path}.change_note",
+                    "is blank; write a change note or leave the field out",
+                )
+            else:
+                check.text(advisory, "change_note", advisory_path, required=False)
             if "material" in advisory and not isinstance(advisory["material"], bool):
                 check.error(f"{advisory_path}.material", "must be true or false")
             for j, section in check.items(advisory, "sections", advisory_path):
@@ -312,7 +354,8 @@ def pack_validate(data: Any) -> list[str]:
                 )
                 if not check.obj(section, section_path, allowed):
                     continue
-                check.key(section, "key", section_path, section_keys, "section key")
+                if check.key(section, "key", section_path, section_keys, "section key"):
+                    section_countries[section["key"]] = code
                 for message in topic_errors(section.get("topic")):
                     check.error(f"{section_path}.topic", message)
                 check.text(section, "heading", section_path, max_length=200)
@@ -352,7 +395,8 @@ def pack_validate(data: Any) -> list[str]:
             if not isinstance(rule, dict):
                 check.error(rule_path, f"must be an object, not {_json_type(rule)}")
                 continue
-            check.key(rule, "key", rule_path, rule_keys, "rule key")
+            if check.key(rule, "key", rule_path, rule_keys, "rule key"):
+                rule_countries[rule["key"]] = code
             for name, messages in rule_errors(rule).items():
                 if name == "key":
                     continue
@@ -376,7 +420,46 @@ def pack_validate(data: Any) -> list[str]:
                 )
             _check_source(check, rule, rule_path, known_sources)
 
+    listed = set(country_codes)
+    section_owners = Section.objects.filter(key__in=list(section_countries)).values_list(
+        "key", "advisory__country_id"
+    )
+    _check_key_owners(check, section_owners, section_countries, section_keys, listed)
+    rule_owners = Rule.objects.filter(key__in=list(rule_countries)).values_list("key", "country_id")
+    _check_key_owners(check, rule_owners, rule_countries, rule_keys, listed)
+    _check_nul_characters(check, data)
     return check.errors
+
+
+def _check_key_owners(
+    check: _Checker,
+    owners: Any,
+    claimed_by: dict[str, Any],
+    paths: dict[str, str],
+    listed: set[str],
+) -> None:
+    """Refuse a key already installed for another country, unless the pack lists that country
+    too: a pack is the whole content of each country it lists, so that country gives it up."""
+    for key, owner in owners:
+        if owner != claimed_by[key] and owner not in listed:
+            check.error(paths[key], f'key "{key}" already belongs to country {owner}')
+
+
+def _check_nul_characters(check: _Checker, data: Any) -> None:
+    # PostgreSQL cannot store NUL in text; refuse it here rather than fail mid-import.
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                check.error(path or "(pack)", "contains a NUL character")
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, dict):
+            stack.extend(
+                (f"{path}.{name}" if path else str(name), item)
+                for name, item in reversed(list(value.items()))
+            )
 
 
 def _check_source(check: _Checker, item: dict, path: str, known: set[str]) -> None:
@@ -414,16 +497,22 @@ class _Importer:
     def __init__(self, report: ImportReport) -> None:
         self.report = report
 
-    def upsert(self, model: type, lookup: dict[str, Any], values: dict[str, Any]) -> Any:
+    def upsert(
+        self, model: type, lookup: dict[str, Any], values: dict[str, Any]
+    ) -> tuple[Any, str]:
+        """The row with ``lookup``, created or updated to ``values``, and what was done to it:
+        "created", "updated" or "" (nothing)."""
         label = model._meta.verbose_name_plural
         obj = model.objects.filter(**lookup).first()
         if obj is None:
             obj = model.objects.create(**lookup, **values)
             self.report.created[label] += 1
-        elif _assign(obj, values):
+            return obj, "created"
+        if _assign(obj, values):
             obj.save()
             self.report.updated[label] += 1
-        return obj
+            return obj, "updated"
+        return obj, ""
 
     def delete(self, queryset: Any) -> None:
         """Delete what the pack no longer lists, counting only the rows of that model (not
@@ -436,7 +525,7 @@ class _Importer:
     def country(self, entry: dict[str, Any], activities: dict[str, Activity]) -> Country:
         country = Country.objects.get(code=entry["code"])
         advisory_data = entry["advisory"]
-        advisory = self.upsert(
+        advisory, _ = self.upsert(
             Advisory,
             {"country": country},
             {"level": advisory_data["level"], "summary": advisory_data["summary"]},
@@ -452,7 +541,8 @@ class _Importer:
             Section.objects.filter(advisory=advisory).exclude(key__in=[s["key"] for s in sections])
         )
         for order, data in enumerate(sections):
-            section = self.upsert(
+            # By key: validation made sure the key is not another country's (pack_validate).
+            section, done = self.upsert(
                 Section,
                 {"key": data["key"]},
                 {
@@ -470,45 +560,71 @@ class _Importer:
             changed |= _set_related(
                 section.activities, [activities[code] for code in data.get("activities") or []]
             )
-            if changed:
-                self.report.updated["sections (places, activities)"] += 1
+            if changed and not done:
+                self.report.updated["sections"] += 1
 
         rules = entry.get("rules") or []
         self.delete(Rule.objects.filter(country=country).exclude(key__in=[r["key"] for r in rules]))
         for data in rules:
-            rule = self.upsert(Rule, {"key": data["key"]}, _rule_values(country, data, sources))
+            rule, done = self.upsert(
+                Rule, {"key": data["key"]}, _rule_values(country, data, sources)
+            )
             changed = _set_related(rule.places, resolve(data.get("places")))
             changed |= _set_related(
                 rule.activities, [activities[code] for code in data.get("activities") or []]
             )
-            if changed:
-                self.report.updated["rules (places, activities)"] += 1
+            if changed and not done:
+                self.report.updated["rules"] += 1
 
         self.contacts(country, entry.get("emergency_contacts") or [], places)
         return country
 
     def places(self, country: Country, entries: list[dict[str, Any]]) -> dict[str, Place]:
-        """Create or update the country's places by name; returns every name and alias key."""
-        wanted = {match_key(entry["name"]): entry for entry in entries}
-        self.delete(Place.objects.filter(country=country).exclude(key__in=list(wanted)))
+        """Create or update the country's places; returns every name and alias key.
+
+        An existing place keeps its row (and so the trip stops, sections, rules and contacts
+        that refer to it) whenever the pack still lists it, under its name or one of its
+        aliases: a place renamed with its old name kept as an alias is the same place. Only
+        the places the pack no longer lists are deleted, as a pack is the whole content of
+        each country it lists.
+        """
+        existing = list(
+            Place.objects.filter(country=country).prefetch_related("aliases").order_by("pk")
+        )
+        matches = _match_places(existing, entries)
+        kept = [place.pk for place in matches if place is not None]
+        # A rename never collides with another kept place's name (unique per country): an
+        # existing place named like an entry is always that entry's match.
+        self.delete(Place.objects.filter(country=country).exclude(pk__in=kept))
         by_key: dict[str, Place] = {}
-        for key, entry in wanted.items():
-            place = self.upsert(
-                Place,
-                {"country": country, "key": key},
-                {
-                    "name": entry["name"],
-                    "kind": entry.get("kind") or "city",
-                    "level": entry.get("level"),
-                },
-            )
+        for entry, match in zip(entries, matches, strict=True):
+            values = {
+                "name": entry["name"],
+                "kind": entry.get("kind") or "city",
+                "level": entry.get("level"),
+            }
+            if match is None:
+                place = Place.objects.create(country=country, **values)
+                self.report.created["places"] += 1
+                current: dict[str, PlaceAlias] = {}
+                changed = False
+            else:
+                place = match
+                current = {alias.name: alias for alias in place.aliases.all()}
+                changed = _assign(place, values)
+                if changed:
+                    place.save()
             aliases = entry.get("aliases") or []
-            if sorted(a.name for a in place.aliases.all()) != sorted(aliases):
-                place.aliases.all().delete()
-                for alias in aliases:
-                    PlaceAlias.objects.create(place=place, name=alias)
-                self.report.updated["place aliases"] += 1
-            by_key[key] = place
+            stale = [alias.pk for name, alias in current.items() if name not in aliases]
+            # Stale aliases go first: a respelt alias ("Ulan bator") has the same key.
+            if stale:
+                PlaceAlias.objects.filter(pk__in=stale).delete()
+            added = [name for name in aliases if name not in current]
+            for name in added:
+                PlaceAlias.objects.create(place=place, name=name)
+            if match is not None and (changed or stale or added):
+                self.report.updated["places"] += 1
+            by_key[match_key(entry["name"])] = place
             for alias in aliases:
                 by_key[match_key(alias)] = place
         return by_key
@@ -528,15 +644,58 @@ class _Importer:
             )
             for entry in entries
         ]
-        if existing == [(label, number, p.pk if p else None) for label, number, p in wanted]:
+        wanted_rows = [(label, number, p.pk if p else None) for label, number, p in wanted]
+        if existing == wanted_rows:
             return
-        # Contacts have no key, so they are replaced as a list (keeping the pack's order).
+        # Contacts have no key, so they are replaced as a list (keeping the pack's order);
+        # the report counts what really differs.
         EmergencyContact.objects.filter(country=country).delete()
         for label, number, place in wanted:
             EmergencyContact.objects.create(
                 country=country, label=label, number=number, place=place
             )
-        self.report.updated["emergency contact lists"] += 1
+        contacts = EmergencyContact._meta.verbose_name_plural
+        added = sum((Counter(wanted_rows) - Counter(existing)).values())
+        removed = sum((Counter(existing) - Counter(wanted_rows)).values())
+        self.report.created[contacts] += added
+        self.report.deleted[contacts] += removed
+        if not added and not removed:  # the same contacts in a new order
+            self.report.updated[contacts] += len(wanted_rows)
+
+
+def _match_places(existing: list[Place], entries: list[dict[str, Any]]) -> list[Place | None]:
+    """The existing place each pack entry updates (None: a new place), each used once.
+
+    Tried in this order over all entries, so an exact match is never taken by a looser one:
+    the entry's name is the place's name; one of the entry's aliases is the place's name (a
+    place renamed, keeping its old name as an alias); the entry's name is one of the place's
+    aliases; an alias is shared. Keys are match keys, so case and accents do not matter.
+    """
+    by_name = {place.key: place for place in existing}
+    by_alias: dict[str, list[Place]] = {}
+    for place in existing:
+        for alias in place.aliases.all():
+            by_alias.setdefault(alias.key, []).append(place)
+    name_keys = [match_key(entry["name"]) for entry in entries]
+    alias_keys = [[match_key(alias) for alias in entry.get("aliases") or []] for entry in entries]
+    passes = (
+        lambda i: [by_name.get(name_keys[i])],
+        lambda i: [by_name.get(key) for key in alias_keys[i]],
+        lambda i: by_alias.get(name_keys[i], []),
+        lambda i: [place for key in alias_keys[i] for place in by_alias.get(key, [])],
+    )
+    matches: list[Place | None] = [None] * len(entries)
+    taken: set[int] = set()
+    for candidates in passes:
+        for i in range(len(entries)):
+            if matches[i] is not None:
+                continue
+            for candidate in candidates(i):
+                if candidate is not None and candidate.pk not in taken:
+                    matches[i] = candidate
+                    taken.add(candidate.pk)
+                    break
+    return matches
 
 
 def _rule_values(country: Country, data: dict[str, Any], sources: dict[str, Source]) -> dict:
@@ -611,6 +770,8 @@ def pack_import(data: Any, *, draft: bool = False, by: Any = None) -> ImportRepo
                     material=advisory.get("material", True),
                 )
                 report.published.append((country.code, version.number))
+                if version.material:
+                    report.material.append(country.code)
         audit_record(
             actor=by,
             action="content_pack.imported",

@@ -100,6 +100,9 @@ KIND_FIELDS = tuple(sorted({name for spec in RULE_FIELDS.values() for name in sp
 ALL_RULE_FIELDS = COMMON_FIELDS + KIND_FIELDS
 
 INT_FIELDS = ("threshold_days", "deadline_days", "max_days")
+# A century: far beyond any real rule, and far within what a database integer and date
+# arithmetic (arrival + deadline) can hold.
+MAX_DAYS = 36_500
 LIST_FIELDS = ("nationalities", "places", "activities")
 
 
@@ -204,8 +207,12 @@ def rule_errors(rule: Mapping[str, Any], *, check_relations: bool = True) -> dic
 
     for name in INT_FIELDS:
         value = rule.get(name)
-        if value is not None and (not is_int(value) or value < 0):
+        if value is None:
+            continue
+        if not is_int(value) or value < 0:
             add(name, f"must be a whole number of days, not {quoted(value)}")
+        elif value > MAX_DAYS:
+            add(name, f"must be at most {MAX_DAYS} days, not {value}")
     if is_int(rule.get("max_days")) and rule["max_days"] == 0:
         add("max_days", "must be at least 1")
     if is_int(rule.get("deadline_days")) and rule["deadline_days"] == 0:

@@ -17,8 +17,8 @@ def write(tmp_path, pack) -> str:
 def test_import_content_imports_publishes_and_summarises(tmp_path, capsys):
     call_command("import_content", write(tmp_path, content_pack("MN")))
     out = capsys.readouterr().out
-    assert "Published: MN v1" in out
-    assert "Created:" in out
+    assert "Published: MN v1 (material)" in out
+    assert "Created: 1 activity, 1 advisory, 1 emergency contact, 1 place, 1 rule" in out
     assert Country.objects.get(code="MN").published.number == 1
 
 
