@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError
+from portal.parsers import NOT_AN_OBJECT
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ParseError):
+        # A body we cannot read is bad input like any other: the 400 shape of contracts.md.
+        return Response({"non_field_errors": [str(exc.detail)]}, status=exc.status_code)
     if isinstance(exc, DomainError):
         # Input errors carry DRF-shaped field errors; the rest a single detail message.
         body = getattr(exc, "errors", None) or {"detail": str(exc)}
@@ -76,9 +81,10 @@ class MeView(generics.RetrieveUpdateAPIView):
     def patch(self, request, *args, **kwargs):
         from portal.services import profile_update
 
-        data = ProfileSerializer(
-            request.user.profile, data=request.data.get("profile", {}), partial=True
-        )
+        profile = request.data.get("profile", {})
+        if not isinstance(profile, dict):
+            raise serializers.ValidationError({"profile": [NOT_AN_OBJECT]})
+        data = ProfileSerializer(request.user.profile, data=profile, partial=True)
         data.is_valid(raise_exception=True)
         profile_update(user=request.user, **data.validated_data)
         request.user.refresh_from_db()

@@ -1,4 +1,46 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+
+from portal import roles
+
+NUL = "\x00"
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address or a query parameter is a 400, before any view runs.
+
+    PostgreSQL cannot store or even compare a string holding one, so it would otherwise be a
+    500 in whichever query first met it; refusing it here covers every page and endpoint. The
+    API answers in its field-error shape (contracts.md), naming the parameter.
+    """
+
+    message = "Null characters are not allowed."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        errors = self.errors(request)
+        if not errors:
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            return JsonResponse(errors, status=400)
+        return HttpResponseBadRequest(
+            "Bad request: the address contains a null character.",
+            content_type="text/plain; charset=utf-8",
+        )
+
+    def errors(self, request) -> dict[str, list[str]]:
+        if NUL in request.path_info:
+            return {"non_field_errors": ["The address contains a null character."]}
+        errors: dict[str, list[str]] = {}
+        for name, values in request.GET.lists():
+            if NUL in name:
+                return {"non_field_errors": ["A query parameter's name contains a null character."]}
+            if any(NUL in value for value in values):
+                errors[name] = [self.message]
+        return errors
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -11,3 +53,27 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if request.path.startswith(self.exempt_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RoleRequiredMiddleware:
+    """A signed-in user with no role (in none of the four groups, not a superuser) gets a
+    403 page saying so on every page, instead of an employee's powers. The API refuses them
+    itself (portal.permissions.HasPortalRole); the admin checks its own permissions; the
+    account pages stay open so that they can log out."""
+
+    exempt_prefixes = ("/api/", "/admin/", "/static/", "/accounts/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if (
+            not request.user.is_authenticated
+            or request.path.startswith(self.exempt_prefixes)
+            or roles.has_portal_role(request.user)
+        ):
+            return None
+        return render(request, "portal/no_role.html", status=403)

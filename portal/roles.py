@@ -83,6 +83,17 @@ def user_roles(user) -> frozenset[str]:
     return cached
 
 
+NO_ROLE_MESSAGE = "You have no role in the portal: ask an administrator to give you one."
+
+
+def has_portal_role(user) -> bool:
+    """In one of the four groups, or a superuser. A signed-in user with neither has no
+    business in the portal (product.md, Roles): 403 on the API and every page."""
+    return bool(user_roles(user)) or (
+        getattr(user, "is_authenticated", False) and getattr(user, "is_superuser", False)
+    )
+
+
 def is_manager(user) -> bool:
     return MANAGER in user_roles(user)
 

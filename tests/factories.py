@@ -61,6 +61,13 @@ def content_admin(**kwargs) -> User:
     return UserFactory(role=roles.CONTENT_ADMIN, **kwargs)
 
 
+def without_role(**kwargs) -> User:
+    """A signed-in user in none of the four groups (and not a superuser)."""
+    user = UserFactory(**kwargs)
+    user.groups.clear()
+    return user
+
+
 class SourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Source

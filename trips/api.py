@@ -15,9 +15,10 @@ from rest_framework.response import Response
 
 from portal import roles
 from trips import selectors, services
-from trips.models import Trip
+from trips.models import Trip, TripStatus
 from trips.serializers import (
     AssessmentSerializer,
+    CancelInputSerializer,
     ComplianceRowSerializer,
     DecisionInputSerializer,
     LocationSerializer,
@@ -86,6 +87,9 @@ class TripViewSet(
     @extend_schema(request=TripInputSerializer, responses=TripSerializer)
     def partial_update(self, request, *args, **kwargs):
         trip = self._own_trip()
+        # The state first: a trip that cannot be edited is a 409 whatever the body says.
+        if trip.status != TripStatus.DRAFT:
+            raise services.TransitionNotAllowed(services.DRAFTS_ONLY)
         current = TripSerializer(trip).data
         merged = {
             "purpose": current["purpose"],
@@ -97,9 +101,9 @@ class TripViewSet(
         }
         data = TripInputSerializer(data=merged)
         data.is_valid(raise_exception=True)
-        if trip.status != "draft":
-            raise services.TransitionNotAllowed("Only a draft can be changed through PATCH.")
-        trip = services.trip_update(trip=trip, by=request.user, data=data.to_input())
+        trip = services.trip_update(
+            trip=trip, by=request.user, data=data.to_input(), drafts_only=True
+        )
         return self._respond(trip)
 
     def update(self, request, *args, **kwargs):
@@ -117,7 +121,7 @@ class TripViewSet(
         trip = services.trip_submit(trip=self._own_trip(), by=request.user)
         return self._respond(trip)
 
-    @extend_schema(request=None, responses=TripSerializer)
+    @extend_schema(request=CancelInputSerializer, responses=TripSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         trip = self.get_object()
@@ -126,8 +130,10 @@ class TripViewSet(
             or Trip.objects.editable_by(request.user).filter(pk=trip.pk).exists()
         ):
             raise PermissionDenied("Only the traveller, their arranger or a manager may cancel.")
+        data = CancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         trip = services.trip_cancel(
-            trip=trip, by=request.user, reason=str(request.data.get("reason", ""))
+            trip=trip, by=request.user, reason=data.validated_data["reason"]
         )
         return self._respond(trip)
 

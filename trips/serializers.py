@@ -149,6 +149,10 @@ class RejectInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=True, allow_blank=False)
 
 
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class LocationSerializer(serializers.Serializer):
     traveller = serializers.CharField(source="trip.traveller.username")
     traveller_name = serializers.SerializerMethodField()

@@ -204,9 +204,13 @@ def trip_create(*, by: User, data: TripInput, traveller: User | None = None) -> 
     return trip
 
 
-def trip_update(*, trip: Trip, by: User, data: TripInput) -> Trip:
+DRAFTS_ONLY = "Only a draft can be changed through PATCH."
+
+
+def trip_update(*, trip: Trip, by: User, data: TripInput, drafts_only: bool = False) -> Trip:
     """Edit a draft; an approved, cleared, pending or rejected trip is amended instead: its new
-    itinerary is re-assessed and, if needed, goes back for approval."""
+    itinerary is re-assessed and, if needed, goes back for approval. With `drafts_only` (the
+    API's PATCH) anything but a draft is refused, checked again under the lock."""
     itinerary_validate(data)
     with transaction.atomic():
         locked = _lock(trip)
@@ -215,6 +219,8 @@ def trip_update(*, trip: Trip, by: User, data: TripInput) -> Trip:
             _write_stops(locked, data.stops)
             locked.save()
             return locked
+        if drafts_only:
+            raise TransitionNotAllowed(DRAFTS_ONLY)
         if locked.status not in AMENDABLE:
             raise TransitionNotAllowed(
                 f"A {locked.get_status_display().lower()} trip cannot be edited."
@@ -417,19 +423,39 @@ def trip_approve(*, trip: Trip, by: User, comment: str = "") -> Trip:
 
 
 def trip_reject(*, trip: Trip, by: User, reason: str) -> Trip:
+    """A manager rejects; one rejection is enough, whatever the level.
+
+    A manager who gave the first of two approvals may still reject: a manager has one say per
+    round (the decisions' unique constraint), so the rejection replaces their approval. The
+    withdrawn approval stays on the audit trail.
+    """
     if not (reason or "").strip():
         raise ItineraryInvalid({"reason": ["A rejection needs a reason."]})
+    reason = reason.strip()
     with transaction.atomic():
         locked = _lock(trip)
         _check_decider(locked, by)
-        Decision.objects.create(
-            trip=locked,
-            approval_round=locked.approval_round,
-            manager=by,
-            outcome=Decision.Outcome.REJECT,
-            comment=reason.strip(),
-        )
-        _move(locked, by=by, to=TripStatus.REJECTED, comment=reason.strip())
+        earlier = locked.decisions.filter(approval_round=locked.approval_round, manager=by).first()
+        if earlier is None:
+            Decision.objects.create(
+                trip=locked,
+                approval_round=locked.approval_round,
+                manager=by,
+                outcome=Decision.Outcome.REJECT,
+                comment=reason,
+            )
+        else:
+            audit_record(
+                actor=by,
+                action="trip.approval_withdrawn",
+                obj=locked,
+                details={"approved_at": earlier.created_at.isoformat(), "comment": earlier.comment},
+            )
+            earlier.outcome = Decision.Outcome.REJECT
+            earlier.comment = reason
+            earlier.created_at = timezone.now()
+            earlier.save(update_fields=["outcome", "comment", "created_at"])
+        _move(locked, by=by, to=TripStatus.REJECTED, comment=reason)
         transaction.on_commit(lambda: notify_traveller_decision(locked.pk))
         return locked
 

@@ -33,6 +33,7 @@ from portal.lib.markdown import render_markdown
 from portal.roles import manager_required
 from trips import selectors, services
 from trips.forms import (
+    CancelForm,
     DecisionForm,
     RejectForm,
     StopFormSet,
@@ -315,7 +316,13 @@ def trip_cancel(request, pk: int):
         and not Trip.objects.editable_by(request.user).filter(pk=trip.pk).exists()
     ):
         raise PermissionDenied
-    reason = request.POST.get("reason", "")
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for message in problems:
+                messages.error(request, message)
+        return redirect("trip-detail", pk=pk)
+    reason = form.cleaned_data["reason"]
     return _act(
         request,
         pk,

@@ -37,13 +37,17 @@ def test_any_signed_in_user_reads_the_published_content(mongolia, make_user):
 @pytest.mark.django_db
 def test_anonymous_users_are_refused(api, mongolia):
     for url in ["/api/countries/", "/api/countries/MN/advisory/", "/api/activities/"]:
-        assert api.get(url).status_code in (401, 403), url
+        response = api.get(url)
+        assert response.status_code == 401, url
+        assert response["WWW-Authenticate"] == "Token", url
+        assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 
 @pytest.mark.django_db
 def test_countries_list_their_published_level_and_version(mongolia, django_assert_max_num_queries):
     client = api_as(employee())
-    with django_assert_max_num_queries(2):
+    # The count, the page, and the user's roles (a user with none is refused).
+    with django_assert_max_num_queries(3):
         body = client.get("/api/countries/?search=mongol").json()
     assert body["count"] == 1
     assert body["results"] == [
@@ -61,11 +65,12 @@ def test_a_country_without_a_published_advisory_has_null_risk(mongolia):
 
 
 @pytest.mark.django_db
-def test_the_country_list_is_paginated_and_takes_two_queries_whatever_its_size(
+def test_the_country_list_is_paginated_and_takes_three_queries_whatever_its_size(
     mongolia, django_assert_max_num_queries
 ):
     client = api_as(employee())
-    with django_assert_max_num_queries(2):
+    # The count, the page, and the user's roles (a user with none is refused).
+    with django_assert_max_num_queries(3):
         body = client.get("/api/countries/").json()
     assert body["count"] > 240
     assert body["next"]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import employee, manager
+from tests.factories import TripFactory, employee, manager, without_role
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 from trips import services
 from trips.services import StopInput, TripInput
@@ -95,6 +95,52 @@ def test_repeated_failures_lock_the_account(client, db, settings):
     )
     assert response.status_code == 429
     assert "Too many failed log-in attempts" in response.content.decode()
+
+
+# --- users with no role ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/trips/new/", "/trips/{trip}/", "/trips/{trip}/edit/", "/profile/", "/destinations/"],
+)
+def test_a_user_with_no_role_gets_a_page_saying_so(path):
+    user = without_role()
+    trip = TripFactory(traveller=user)
+    response = logged_in(user).get(path.format(trip=trip.pk))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "You have no role in the travel risk portal" in body
+    assert "ask an administrator" in body
+    assert 'href="/trips/new/"' not in body  # no navigation to pages they cannot use
+    assert "Log out" in body
+
+
+def test_a_user_with_no_role_cannot_file_a_trip_through_the_form(db):
+    user = without_role()
+    response = logged_in(user).post(
+        "/trips/new/",
+        {
+            "purpose": "Sneaky",
+            "stops-TOTAL_FORMS": "1",
+            "stops-INITIAL_FORMS": "0",
+            "stops-0-country": "MN",
+            "stops-0-arrival": d(5).isoformat(),
+            "stops-0-departure": d(6).isoformat(),
+        },
+    )
+    assert response.status_code == 403
+    assert not user.trips.exists()
+
+
+def test_a_user_with_no_role_can_still_log_out(db):
+    client = logged_in(without_role())
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_a_superuser_without_a_group_sees_the_dashboard(db):
+    assert logged_in(without_role(is_superuser=True)).get("/").status_code == 200
 
 
 # --- the profile -----------------------------------------------------------------------------

@@ -3,7 +3,9 @@ from django.contrib.auth.models import Group, User
 
 from portal import roles
 from portal.models import TravellerProfile
-from tests.factories import employee, manager
+from tests.conftest import api_as
+from tests.factories import TripFactory, content_admin, employee, manager, without_role
+from trips.models import Trip
 
 
 @pytest.mark.django_db
@@ -53,3 +55,51 @@ def test_every_new_user_gets_a_traveller_profile():
 def test_roles_are_read_from_the_groups():
     assert roles.is_manager(manager())
     assert not roles.is_manager(employee())
+
+
+# --- users with no role ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_user_has_a_role_in_the_portal_only_through_a_group_or_as_superuser():
+    assert roles.has_portal_role(employee())
+    assert roles.has_portal_role(content_admin())
+    assert not roles.has_portal_role(without_role())
+    assert roles.has_portal_role(without_role(is_superuser=True))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/me/"),
+        ("patch", "/api/me/"),
+        ("get", "/api/trips/"),
+        ("post", "/api/trips/"),
+        ("get", "/api/trips/{trip}/"),
+        ("post", "/api/trips/{trip}/submit/"),
+        ("post", "/api/trips/{trip}/cancel/"),
+        ("get", "/api/countries/"),
+        ("get", "/api/activities/"),
+        ("get", "/api/approvals/"),
+    ],
+)
+def test_a_user_with_no_role_is_refused_by_the_api(method, path):
+    user = without_role()
+    trip = TripFactory(traveller=user)
+    response = getattr(api_as(user), method)(path.format(trip=trip.pk), {}, format="json")
+    assert response.status_code == 403
+    if "approvals" not in path:
+        assert response.json() == {
+            "detail": "You have no role in the portal: ask an administrator to give you one."
+        }
+    trip.refresh_from_db()
+    assert trip.status == "draft"
+    assert Trip.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_superuser_without_a_group_still_uses_the_api():
+    client = api_as(without_role(is_superuser=True))
+    assert client.get("/api/me/").json()["roles"] == []
+    assert client.get("/api/trips/").status_code == 200

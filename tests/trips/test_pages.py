@@ -278,6 +278,28 @@ def test_a_rejection_needs_a_reason(catalogue):
     assert trip.status == TripStatus.REJECTED
 
 
+def test_a_manager_who_approved_once_at_the_dual_level_may_reject_from_the_trip_page(catalogue):
+    from trips.models import ApprovalPolicy, Decision
+
+    policy = ApprovalPolicy.current()
+    policy.dual_approval_level = 4
+    policy.save()
+    trip = file_trip(employee(), place="Sealed Valley")
+    boss = manager()
+    client = logged_in(boss)
+    client.post(f"/trips/{trip.pk}/approve/", {"comment": "Fine by me"})
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.PENDING_APPROVAL
+    response = client.post(f"/trips/{trip.pk}/reject/", {"reason": "No escort after all"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/trips/{trip.pk}/"
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.REJECTED
+    assert list(Decision.objects.filter(trip=trip).values_list("manager", "outcome")) == [
+        (boss.pk, "reject")
+    ]
+
+
 def test_an_employee_cannot_approve(catalogue):
     traveller = employee()
     trip = file_trip(traveller, place="Sealed Valley")
@@ -292,6 +314,16 @@ def test_the_traveller_cancels_their_trip(catalogue):
     logged_in(user).post(f"/trips/{trip.pk}/cancel/")
     trip.refresh_from_db()
     assert trip.status == TripStatus.CANCELLED
+
+
+def test_a_cancellation_reason_with_a_null_character_is_refused_with_a_message(catalogue):
+    user = employee()
+    trip = file_trip(user, submit=False)
+    response = logged_in(user).post(f"/trips/{trip.pk}/cancel/", {"reason": "a\x00b"}, follow=True)
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
+    trip.refresh_from_db()
+    assert trip.status == TripStatus.DRAFT
 
 
 # --- CSRF -----------------------------------------------------------------------------------

@@ -276,6 +276,55 @@ def test_level_five_needs_two_different_managers(catalogue, traveller):
     )
 
 
+@pytest.fixture
+def dual_approval_trip(catalogue, traveller):
+    """A trip at the dual-approval level (Sealed Valley is level 4; the policy asks two
+    managers from level 4 on), submitted and awaiting its first approval."""
+    from trips.models import ApprovalPolicy
+
+    policy = ApprovalPolicy.current()
+    policy.dual_approval_level = 4
+    policy.save()
+    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    return Trip.objects.get(pk=trip["id"])
+
+
+def test_a_manager_who_gave_the_first_of_two_approvals_may_still_reject(dual_approval_trip):
+    boss = manager()
+    url = f"/api/trips/{dual_approval_trip.pk}"
+    assert api_as(boss).post(f"{url}/approve/", {}, format="json").status_code == 200
+    response = api_as(boss).post(f"{url}/reject/", {"reason": "Escort fell through"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "rejected"
+    # One say per manager per round: the rejection replaces the approval, it is not added.
+    decisions = list(Decision.objects.filter(trip=dual_approval_trip))
+    assert [(d.manager, d.outcome, d.comment) for d in decisions] == [
+        (boss, "reject", "Escort fell through")
+    ]
+    assert Transition.objects.filter(
+        trip=dual_approval_trip, to_status="rejected", comment="Escort fell through"
+    ).exists()
+    # The withdrawn approval stays on the audit trail.
+    assert list(
+        AuditEntry.objects.filter(object_id=str(dual_approval_trip.pk), actor=boss)
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["trip.first_approval", "trip.approval_withdrawn", "trip.rejected"]
+
+
+def test_after_a_rejection_the_second_manager_cannot_approve(dual_approval_trip):
+    first, second = manager(), manager()
+    url = f"/api/trips/{dual_approval_trip.pk}"
+    api_as(first).post(f"{url}/approve/", {}, format="json")
+    api_as(first).post(f"{url}/reject/", {"reason": "Changed my mind"}, format="json")
+    late = api_as(second).post(f"{url}/approve/", {}, format="json")
+    assert late.status_code == 409
+    assert "not awaiting a decision" in late.json()["detail"]
+    dual_approval_trip.refresh_from_db()
+    assert dual_approval_trip.status == "rejected"
+
+
 def test_an_approved_trip_amended_goes_back_through_assessment(catalogue, traveller):
     from trips import services
 
@@ -314,6 +363,19 @@ def test_cancelling_records_the_transition(catalogue, traveller):
     assert api_as(traveller).post(f"/api/trips/{trip['id']}/cancel/").status_code == 409
 
 
+def test_a_cancellation_reason_is_checked_like_any_other_field(catalogue, traveller):
+    trip = file_trip(traveller)
+    url = f"/api/trips/{trip['id']}/cancel/"
+    bad = api_as(traveller).post(url, {"reason": "Plans\x00changed"}, format="json")
+    assert bad.status_code == 400
+    assert bad.json() == {"reason": ["Null characters are not allowed."]}
+    assert api_as(traveller).post(url, {"reason": ["a"]}, format="json").status_code == 400
+    assert Trip.objects.get(pk=trip["id"]).status == "draft"
+    good = api_as(traveller).post(url, {"reason": "Plans changed"}, format="json")
+    assert good.json()["status"] == "cancelled"
+    assert Transition.objects.filter(trip_id=trip["id"], comment="Plans changed").exists()
+
+
 def test_patch_edits_a_draft_only(catalogue, traveller):
     trip = file_trip(traveller)
     edited = api_as(traveller).patch(
@@ -328,6 +390,83 @@ def test_patch_edits_a_draft_only(catalogue, traveller):
         == 409
     )
     assert api_as(traveller).delete(f"/api/trips/{trip['id']}/").status_code == 409
+
+
+@pytest.mark.parametrize(
+    "body", [{"purpose": "Later"}, {"purpose": ""}, {"stops": []}, {"stops": "x"}, []]
+)
+def test_patching_a_trip_that_is_no_longer_a_draft_is_a_conflict_whatever_the_body(
+    catalogue, traveller, body
+):
+    trip = file_trip(traveller)
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    response = api_as(traveller).patch(f"/api/trips/{trip['id']}/", body, format="json")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "Only a draft can be changed through PATCH."}
+    assert Trip.objects.get(pk=trip["id"]).purpose == "Site visit"
+
+
+def test_the_draft_check_is_repeated_under_the_lock(catalogue, traveller):
+    """A trip submitted between the view's check and the update is refused, not amended."""
+    from trips import services
+
+    trip = file_trip(traveller)
+    stale = Trip.objects.get(pk=trip["id"])
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    data = services.TripInput(
+        purpose="Later",
+        stops=[services.StopInput(country="MN", arrival=TODAY_PLUS(10), departure=TODAY_PLUS(12))],
+    )
+    with pytest.raises(services.TransitionNotAllowed):
+        services.trip_update(trip=stale, by=traveller, data=data, drafts_only=True)
+    fresh = Trip.objects.get(pk=trip["id"])
+    assert (fresh.purpose, fresh.assessments.count()) == ("Site visit", 1)
+
+
+@pytest.mark.parametrize("body", ["[]", '"x"', "5", "null", '[{"purpose": "Audit"}]'])
+@pytest.mark.parametrize(
+    ("method", "action"),
+    [("patch", ""), ("post", "cancel/")],
+)
+def test_a_body_that_is_not_a_json_object_is_a_field_error_not_a_500(
+    catalogue, traveller, method, action, body
+):
+    trip = file_trip(traveller)
+    response = getattr(api_as(traveller), method)(
+        f"/api/trips/{trip['id']}/{action}", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Expected a JSON object."]}
+    assert Trip.objects.get(pk=trip["id"]).status == "draft"
+    assert Trip.objects.get(pk=trip["id"]).purpose == "Site visit"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/trips/", "/api/trips/{id}/approve/", "/api/trips/{id}/reject/"]
+)
+def test_creating_and_deciding_refuse_a_json_list_the_same_way(pending_trip, path):
+    response = api_as(manager()).post(
+        path.format(id=pending_trip.pk), "[]", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Expected a JSON object."]}
+    pending_trip.refresh_from_db()
+    assert pending_trip.status == "pending_approval"
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_malformed_json_is_a_400_in_the_field_error_shape(catalogue, traveller, method):
+    trip = file_trip(traveller)
+    path = "/api/trips/" if method == "post" else f"/api/trips/{trip['id']}/"
+    response = getattr(api_as(traveller), method)(
+        path, '{"purpose": "Audit",', content_type="application/json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body) == ["non_field_errors"]
+    assert body["non_field_errors"][0].startswith("JSON parse error")
+    assert Trip.objects.count() == 1
+    assert Trip.objects.get().purpose == "Site visit"
 
 
 # --- ownership ---------------------------------------------------------------------------
@@ -372,7 +511,18 @@ def test_anonymous_requests_are_refused(api, catalogue, traveller):
         "/api/me/",
         "/api/locations/",
     ]:
-        assert api.get(path).status_code in (401, 403), path
+        response = api.get(path)
+        assert response.status_code == 401, path
+        assert response["WWW-Authenticate"] == "Token", path
+    for path in [
+        "/api/trips/",
+        f"/api/trips/{trip['id']}/submit/",
+        f"/api/trips/{trip['id']}/approve/",
+        f"/api/trips/{trip['id']}/reject/",
+    ]:
+        assert api.post(path, {}, format="json").status_code == 401, path
+    assert api.patch("/api/me/", {}, format="json").status_code == 401
+    assert Trip.objects.get(pk=trip["id"]).status == "draft"
 
 
 @pytest.mark.parametrize("path", ["/api/approvals/", "/api/locations/", "/api/compliance/"])
@@ -421,6 +571,28 @@ def test_me_shows_roles_and_updates_the_profile(traveller):
     bad = client.patch("/api/me/", {"profile": {"nationality": "ZZ"}}, format="json")
     assert bad.status_code == 400
     assert "nationality" in bad.json()
+
+
+@pytest.mark.parametrize("body", ["[]", '"x"', "5", "null"])
+def test_me_refuses_a_body_that_is_not_a_json_object(traveller, body):
+    response = api_as(traveller).patch("/api/me/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Expected a JSON object."]}
+
+
+@pytest.mark.parametrize("profile", [[], "x", 5])
+def test_me_refuses_a_profile_that_is_not_an_object(traveller, profile):
+    response = api_as(traveller).patch("/api/me/", {"profile": profile}, format="json")
+    assert response.status_code == 400
+    assert "profile" in response.json()
+    traveller.profile.refresh_from_db()
+    assert traveller.profile.nationality == "GB"
+
+
+def test_me_refuses_malformed_json(traveller):
+    response = api_as(traveller).patch("/api/me/", "{", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"][0].startswith("JSON parse error")
 
 
 def test_a_token_authenticates_api_calls(api, traveller):

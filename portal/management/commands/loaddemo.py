@@ -67,7 +67,7 @@ class Command(BaseCommand):
             report = pack_import(data, draft=False, by=None)
         except PackError as error:
             raise CommandError("The demo pack is invalid:\n" + "\n".join(error.errors)) from None
-        self.stdout.write(f"Content: {report}")
+        self.stdout.write("Content:\n" + report.summary())
 
     @transaction.atomic
     def load_users(self) -> dict[str, User]:
