@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.factories import employee, manager
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
@@ -51,6 +52,10 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
         browser.close()
+        # While Playwright's loop runs, Django keeps this thread's connections apart (asgiref
+        # treats the thread as async): close them here, or the test database cannot be
+        # dropped at the end of the session.
+        connections.close_all()
 
 
 def log_in(browser, base: str, username: str, *, viewport=None):
