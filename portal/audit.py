@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from portal.models import AuditEntry
@@ -16,8 +17,24 @@ request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None
 
 
 def client_ip(request) -> str | None:
+    """The address of the person making the request, for the audit trail and the login lockout.
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies, each of which appends the address it received
+    the request from to X-Forwarded-For, the client is the entry that many places from the
+    right: entries further left were sent by the client itself and prove nothing. With no
+    proxy configured the header is ignored (anyone can send one) and REMOTE_ADDR is used.
+    """
     if request is None:
         return None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

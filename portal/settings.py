@@ -172,6 +172,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- django-axes: lock an account out after repeated failed logins
+# How many reverse proxies (load balancer, nginx) sit in front of gunicorn and append to
+# X-Forwarded-For; the audit trail and the lockout take the client's address from there.
+TRUSTED_PROXY_COUNT = config.parse_int(
+    "TRUSTED_PROXY_COUNT", os.environ.get("TRUSTED_PROXY_COUNT"), 0
+)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} cannot be negative")
+AXES_CLIENT_IP_CALLABLE = "portal.audit.client_ip"
 AXES_FAILURE_LIMIT = config.parse_int("AXES_FAILURE_LIMIT", os.environ.get("AXES_FAILURE_LIMIT"), 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -75,3 +75,41 @@ def test_the_admin_shows_the_trail_read_only(client, entry, make_user):
         == 403
     )
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no proxy configured: the header proves nothing
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "198.51.100.66, 203.0.113.9", "203.0.113.9"),  # a spoofed entry on the left
+        (2, "203.0.113.9, 10.0.0.7", "203.0.113.9"),
+        (2, "", "10.0.0.2"),  # fewer entries than proxies: not behind them after all
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(settings, proxies, forwarded, expected):
+    from django.test import RequestFactory
+
+    from portal.audit import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+@pytest.mark.django_db
+def test_entries_written_during_a_request_carry_the_forwarded_address(settings):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from portal.audit import AuditRequestMiddleware
+
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def view(request):
+        audit_record(actor=None, action="test.request", obj=None, details={})
+        return HttpResponse()
+
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    AuditRequestMiddleware(view)(request)
+    assert AuditEntry.objects.get(action="test.request").ip == "203.0.113.9"
