@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,9 +42,6 @@ logger = logging.getLogger(__name__)
 # would have killed a live one by then.
 CLAIM_MARGIN = dt.timedelta(seconds=30)
 QUEUED_GRACE = dt.timedelta(minutes=2)
-# Test hook, documented in README: an integration test sets it on the worker to widen the
-# window in which it kills a render. Never set in production.
-RENDER_DELAY_ENV = "BRIEFING_RENDER_DELAY_SECONDS"
 BRIEFABLE = {TripStatus.APPROVED, TripStatus.CLEARED}
 
 
@@ -171,9 +166,6 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
         pk=briefing_id, status=BriefingStatus.RENDERING, claimed_at=claimed_at
     )
     try:
-        delay = float(os.environ.get(RENDER_DELAY_ENV) or 0)
-        if delay > 0:
-            time.sleep(delay)
         briefing = Briefing.objects.get(pk=briefing_id)
         document = selectors.briefing_document(briefing=briefing, today=timezone.localdate())
         rendered = render_briefing_pdf(document, use_cache=use_cache)

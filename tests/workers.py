@@ -64,13 +64,20 @@ class Worker:
         self.log: Path | None = None
         self.started = 0
 
-    def start(self, **extra_env: str) -> Worker:
+    def start(self, *, render_delay: float = 0) -> Worker:
+        """Start the worker; with `render_delay`, every briefing render first sleeps that
+        many seconds (tests/slow_worker.py), so a test can kill it mid-render."""
         self.started += 1
         self.log = self.log_dir / f"worker-{self.started}.log"
         handle = self.log.open("wb")
+        program = (
+            [sys.executable, "-m", "tests.slow_worker", str(render_delay)]
+            if render_delay
+            else [str(CELERY)]
+        )
         self.process = subprocess.Popen(
             [
-                str(CELERY),
+                *program,
                 "-A",
                 "portal",
                 "worker",
@@ -87,7 +94,7 @@ class Worker:
                 "--without-heartbeat",
             ],
             cwd=BASE_DIR,
-            env={**os.environ, **self.env, **extra_env},
+            env={**os.environ, **self.env},
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: kill it and its children at once

@@ -98,7 +98,7 @@ def test_an_approved_trip_gets_its_briefing_from_the_worker_and_is_cleared_once_
 
 
 def test_a_render_killed_with_its_worker_still_ends_ready_exactly_once(celery_worker_factory):
-    slow = celery_worker_factory().start(BRIEFING_RENDER_DELAY_SECONDS="60")
+    slow = celery_worker_factory().start(render_delay=60)
     trip = approved_trip()
     briefing = services.briefing_request(trip=trip, reason="approved")  # enqueued on commit
 
