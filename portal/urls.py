@@ -27,3 +27,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("", include("portal.page_urls")),
 ]
+
+handler404 = "portal.errors_views.not_found"
+handler403 = "portal.errors_views.forbidden"
+handler500 = "portal.errors_views.server_error"

@@ -497,7 +497,7 @@ def trip_reassess(
 ) -> bool:
     """Re-run the engine after a material content change (True if it ran). A trip that now
     needs a decision it has not had goes back to pending approval; an approved one gets a new
-    briefing.
+    briefing; one awaiting a decision that is no longer needed is approved and briefed.
 
     Given the country and version that changed, a trip already assessed against that version
     (or a newer one) is left alone: a trip filed after the publication, or a second delivery
@@ -516,16 +516,26 @@ def trip_reassess(
         result = selectors.trip_assess(locked)
         _store(locked, result)
         changes = assessment_changes(previous, result)
-        if locked.status == TripStatus.PENDING_APPROVAL:
-            locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
+        approvals_had = locked.decisions.filter(
+            approval_round=locked.approval_round, outcome=Decision.Outcome.APPROVE
+        ).count()
+        decided = not result.requires_approval or approvals_had >= result.approvals_needed
+        if locked.status == TripStatus.PENDING_APPROVAL and decided:
+            # The content no longer asks for the decision it was waiting for (or for the
+            # second approval it lacked): approved as on submit, and briefed.
+            _move(
+                locked,
+                by=None,
+                to=TripStatus.APPROVED,
+                comment=f"Automatic: re-assessed ({reason}); no further decision is needed",
+            )
+            # The traveller hears of it with the new briefing, which says what changed.
+            _brief_on_commit(locked, reason="content_changed", by=None, changes=[reason, *changes])
             return True
         if locked.status not in {TripStatus.APPROVED, TripStatus.CLEARED}:
             locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
             return True
-        approvals_had = locked.decisions.filter(
-            approval_round=locked.approval_round, outcome=Decision.Outcome.APPROVE
-        ).count()
-        if result.requires_approval and approvals_had < result.approvals_needed:
+        if not decided:
             locked.approval_round += 1
             _move(locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}")
             transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk))

@@ -141,3 +141,27 @@ def test_a_draft_rename_or_a_removed_place_row_does_not_change_what_the_rules_se
     Place.objects.filter(name="Hidden Valley").delete()
     trip.refresh_from_db()
     assert permits_and_level() == (["Sealed Valley"], 4)
+
+
+def test_a_trip_awaiting_a_decision_the_content_no_longer_asks_for_is_approved_and_briefed(
+    catalogue, briefings_requested, django_capture_on_commit_callbacks
+):
+    traveller = employee()
+    trip = file_trip(traveller, stop())
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(level=4)  # a future trip filed at level 2: escalated before submission
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    assert Trip.objects.get(pk=trip["id"]).status == "pending_approval"
+    briefings_requested.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(level=2)
+
+    refreshed = Trip.objects.get(pk=trip["id"])
+    assert (refreshed.status, refreshed.risk_level) == ("approved", 2)
+    assert refreshed.transitions.order_by("-id").first().comment.startswith("Automatic")
+    assert [(pk, reason) for pk, reason, _ in briefings_requested] == [
+        (trip["id"], "content_changed")
+    ]
+    approvals = api_as(manager()).get("/api/approvals/").json()
+    assert trip["id"] not in [t["id"] for t in approvals["results"]]
