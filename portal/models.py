@@ -3,6 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+
+
+def born_in_the_past(value) -> None:
+    # The under-age exemptions read it: a date of birth to come would make anyone a child.
+    if value > timezone.localdate():
+        raise ValidationError("A date of birth cannot be in the future.")
+
 
 PASSPORT_TYPES = [("ordinary", "Ordinary"), ("diplomatic", "Diplomatic"), ("service", "Service")]
 
@@ -18,7 +26,7 @@ class TravellerProfile(models.Model):
         max_length=2, blank=True, help_text="Passport nationality, ISO 3166-1 alpha-2 (GB, US, ...)"
     )
     passport_type = models.CharField(max_length=12, choices=PASSPORT_TYPES, default="ordinary")
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[born_in_the_past])
     department = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     emergency_contact_name = models.CharField(max_length=120, blank=True)

@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from portal import roles
+from portal.lib.dates import parse_iso_date
 from trips import selectors, services
 from trips.models import Trip, TripStatus
 from trips.serializers import (
@@ -101,6 +102,11 @@ class TripViewSet(
         }
         data = TripInputSerializer(data=merged)
         data.is_valid(raise_exception=True)
+        traveller = data.validated_data.get("traveller")
+        if traveller is not None and traveller.pk != trip.traveller_id:
+            raise serializers.ValidationError(
+                {"traveller": ["A trip's traveller cannot be changed; file a new trip instead."]}
+            )
         trip = services.trip_update(
             trip=trip, by=request.user, data=data.to_input(), drafts_only=True
         )
@@ -190,7 +196,7 @@ def _query_date(request, name: str, default: dt.date) -> dt.date:
     if not value:
         return default
     try:
-        return dt.date.fromisoformat(value)
+        return parse_iso_date(value)
     except ValueError:
         raise serializers.ValidationError({name: ["Use a date as YYYY-MM-DD."]}) from None
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from trips.models import Assessment, Stop, Trip
-from trips.services import StopInput, TripInput
+from trips.services import NOT_YOUR_TRAVELLER, StopInput, TripInput
 
 
 class StopSerializer(serializers.ModelSerializer):
@@ -92,7 +92,9 @@ class TripInputSerializer(serializers.Serializer):
         if user is None and value.isdigit():
             user = User.objects.filter(pk=int(value)).first()
         if user is None:
-            raise serializers.ValidationError(f"No traveller {value!r}.")
+            # The same words as for someone else's traveller (services.trip_create): the API
+            # must not tell which usernames exist.
+            raise serializers.ValidationError(NOT_YOUR_TRAVELLER)
         return user
 
     def to_input(self) -> TripInput:

@@ -180,6 +180,9 @@ def _apply(trip: Trip, data: TripInput) -> None:
     trip.visa_category = data.visa_category.strip()
 
 
+NOT_YOUR_TRAVELLER = "You may not file trips for this traveller."
+
+
 def may_file_for(user: User, traveller: User) -> bool:
     if user == traveller:
         return True
@@ -193,7 +196,7 @@ def trip_create(*, by: User, data: TripInput, traveller: User | None = None) -> 
     """File a draft trip for `traveller` (default: the user themself)."""
     traveller = traveller or by
     if not may_file_for(by, traveller):
-        raise ItineraryInvalid({"traveller": ["You may not file trips for this traveller."]})
+        raise ItineraryInvalid({"traveller": [NOT_YOUR_TRAVELLER]})
     itinerary_validate(data)
     with transaction.atomic():
         trip = Trip(traveller=traveller, created_by=by)

@@ -29,6 +29,7 @@ from portal import roles
 from portal.errors import DomainError
 from portal.lib.countries import country_name
 from portal.lib.csvexport import csv_response
+from portal.lib.dates import parse_iso_date
 from portal.lib.markdown import render_markdown
 from portal.roles import manager_required
 from trips import selectors, services
@@ -366,7 +367,8 @@ def trip_reject(request, pk: int):
 @manager_required
 def approvals(request):
     trips = selectors.approval_queue()
-    level = request.GET.get("level", "")
+    # `risk_level`, as in the API; `level` still works for links made before.
+    level = request.GET.get("risk_level", request.GET.get("level", ""))
     country = request.GET.get("country", "").upper()
     second = request.GET.get("second") == "1"
     if level == "unknown":
@@ -418,7 +420,7 @@ def locations(request):
     raw_date = request.GET.get("date", "")
     error = ""
     try:
-        on = dt.date.fromisoformat(raw_date) if raw_date else timezone.localdate()
+        on = parse_iso_date(raw_date) if raw_date else timezone.localdate()
     except ValueError:
         on = timezone.localdate()
         error = f"{raw_date!r} is not a date (YYYY-MM-DD); showing today."

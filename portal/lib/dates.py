@@ -72,3 +72,14 @@ def months_overlapped(start: date, end: date) -> set[int]:
         months.add(month)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def parse_iso_date(text: str) -> date:
+    """A date written exactly as YYYY-MM-DD (contracts.md), else ValueError.
+
+    ``date.fromisoformat`` also takes "20261211" and "2026-W50-5" since Python 3.11: a query
+    string in another shape should be an error the user sees, not a guess.
+    """
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD")
+    return date.fromisoformat(text)

@@ -103,3 +103,21 @@ def test_a_superuser_without_a_group_still_uses_the_api():
     client = api_as(without_role(is_superuser=True))
     assert client.get("/api/me/").json()["roles"] == []
     assert client.get("/api/trips/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_date_of_birth_in_the_future_is_a_field_error_and_nothing_is_saved():
+    from tests.conftest import api_as
+    from tests.factories import employee
+
+    user = employee()
+    api = api_as(user)
+    response = api.patch(
+        "/api/me/",
+        {"profile": {"date_of_birth": "3000-01-01", "phone": "+1 555 0100"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"date_of_birth": ["A date of birth cannot be in the future."]}
+    user.profile.refresh_from_db()
+    assert (user.profile.date_of_birth, user.profile.phone) == (None, "")

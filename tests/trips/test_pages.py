@@ -368,6 +368,7 @@ def test_the_queue_lists_pending_trips_by_departure_with_filters(catalogue):
     assert trip_links(client.get("/approvals/")) == 2
     assert trip_links(client.get("/approvals/?level=4")) == 2
     assert trip_links(client.get("/approvals/?level=1")) == 0
+    assert trip_links(client.get("/approvals/?risk_level=4")) == 2  # the API's name
     assert trip_links(client.get("/approvals/?country=KZ")) == 0
     assert trip_links(client.get("/approvals/?country=MN")) == 2
     assert trip_links(client.get("/approvals/?second=1")) == 0

@@ -127,6 +127,12 @@ def test_an_arranger_files_for_their_traveller_but_not_for_others(catalogue, tra
     )
     assert refused.status_code == 400
     assert "traveller" in refused.json()
+    # An unknown username reads the same: the API does not tell which usernames exist.
+    unknown = api_as(arranger).post(
+        "/api/trips/", {**trip_body(stop()), "traveller": "no-such-user"}, format="json"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json() == refused.json()
 
 
 # --- submitting and the assessment -------------------------------------------------------
@@ -392,6 +398,23 @@ def test_patch_edits_a_draft_only(catalogue, traveller):
     assert api_as(traveller).delete(f"/api/trips/{trip['id']}/").status_code == 409
 
 
+def test_patch_refuses_to_hand_a_trip_to_another_traveller(catalogue, traveller):
+    trip = file_trip(traveller)
+    other = employee()
+    moved = api_as(traveller).patch(
+        f"/api/trips/{trip['id']}/", {"traveller": other.username}, format="json"
+    )
+    assert moved.status_code == 400
+    assert "traveller" in moved.json()
+    assert api_as(traveller).get(f"/api/trips/{trip['id']}/").json()["traveller"] == (
+        traveller.username
+    )
+    same = api_as(traveller).patch(
+        f"/api/trips/{trip['id']}/", {"traveller": traveller.username}, format="json"
+    )
+    assert same.status_code == 200
+
+
 @pytest.mark.parametrize(
     "body", [{"purpose": "Later"}, {"purpose": ""}, {"stops": []}, {"stops": "x"}, []]
 )
@@ -546,6 +569,9 @@ def test_who_is_where_lists_travellers_on_a_date_with_their_phone(catalogue, tra
     ]
     assert api_as(boss).get(f"/api/locations/?date={day(13)}").json()["results"] == []
     assert api_as(boss).get("/api/locations/?date=someday").status_code == 400
+    compact = api_as(boss).get(f"/api/locations/?date={day(11).replace('-', '')}")
+    assert compact.status_code == 400
+    assert compact.json() == {"date": ["Use a date as YYYY-MM-DD."]}
 
 
 def test_compliance_lists_departures_missing_approval_or_acknowledgement(pending_trip, traveller):
