@@ -1,14 +1,19 @@
 """Admin upload page for official documents (issue 7).
 
-Two steps: "preview" parses the uploaded document and shows the sections, the source and the
-suggestions without writing anything (the bytes wait in the session, base64-encoded);
-"import" writes them as draft sections of the country's advisory. Nothing is published here.
+Two steps, two forms. "Preview" uploads the document, parses it and shows the sections, the
+source and the suggestions without writing anything; the bytes are kept in the session
+(base64-encoded) under a fresh token. "Import" is a form of its own that carries only that
+token (and the level a country without an advisory needs): it writes the kept copy as draft
+sections of the previewed country's advisory, so the file is never asked for twice (a
+browser cannot fill a file input again). Nothing is published here.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import secrets
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,43 +22,36 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from advisories.importers.documents import FORMATS, DocumentError
+from advisories.importers.documents import FORMATS, DocumentError, ParsedDocument
 from advisories.importers.drafts import (
     DraftImportError,
     document_import_draft,
     document_parse,
     document_preview,
 )
-from advisories.models import Country
+from advisories.models import Advisory, Country
 from portal.lib.markdown import render_markdown
 from portal.roles import is_content_admin
 
 MAX_BYTES = 2 * 1024 * 1024
 SESSION_KEY = "advisories.import_document"
+NO_PREVIEW = (
+    "There is no preview to import: it has expired or was replaced by another preview. "
+    "Upload the document and preview it before importing."
+)
 
 
 class ImportDocumentForm(forms.Form):
+    """The first step: the document to preview and how to read it."""
+
     document = forms.FileField(
-        required=False,
         help_text="An official advice document (text/Markdown), at most 2 MB.",
     )
     country = forms.ModelChoiceField(queryset=Country.objects.all())
     fmt = forms.ChoiceField(label="Format", choices=[(f, f) for f in FORMATS], initial="auto")
-    level = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=5,
-        help_text="Overall level (1-5), needed only if the country has no advisory yet.",
-    )
 
-    def __init__(self, *args, require_document: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["document"].required = require_document
-
-    def clean_document(self):
-        upload = self.cleaned_data.get("document")
-        if upload is None:
-            return None
+    def clean_document(self) -> bytes:
+        upload = self.cleaned_data["document"]
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(
                 f"The file is {upload.size:,} bytes; the limit is 2 MB ({MAX_BYTES:,} bytes)."
@@ -64,14 +62,36 @@ class ImportDocumentForm(forms.Form):
         return data
 
 
-def _stored(request) -> bytes | None:
-    stored = request.session.get(SESSION_KEY)
-    if not stored:
+class ImportPreviewedForm(forms.Form):
+    """The second step: which kept preview to import. The country and format are the
+    previewed ones, read from the session, so what is imported is what was shown."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    level = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=5,
+        label="Level",
+        help_text="The country's overall level (1-5): needed because it has no advisory yet.",
+    )
+
+
+def _no_level_error(country: Country) -> str:
+    return f"{country.name} has no advisory yet: give its overall level (1-5) in the Level field."
+
+
+def _kept(request, token: str | None) -> dict[str, Any] | None:
+    """The kept preview named by ``token``, with its bytes decoded; None when there is none
+    (never previewed, expired with the session, replaced by a later preview, or imported)."""
+    kept = request.session.get(SESSION_KEY)
+    if not kept or not token or not secrets.compare_digest(str(kept.get("token", "")), token):
         return None
     try:
-        return base64.b64decode(stored["data"], validate=True)
-    except (KeyError, TypeError, binascii.Error):
+        data = base64.b64decode(kept["data"], validate=True)
+        country = Country.objects.get(pk=kept["country"])
+    except (KeyError, TypeError, binascii.Error, Country.DoesNotExist):
         return None
+    return {**kept, "data": data, "country": country}
 
 
 def _render_preview(preview: dict) -> dict:
@@ -82,64 +102,97 @@ def _render_preview(preview: dict) -> dict:
     return {**preview, "sections": sections}
 
 
+def _import_step(
+    *, country: Country, parsed: ParsedDocument, name: str, form: ImportPreviewedForm
+) -> dict[str, Any]:
+    """What the page shows of a preview: the parsed document and the form to import it."""
+    return {
+        "preview": _render_preview(document_preview(parsed)),
+        "import_form": form,
+        "country": country,
+        "stored_name": name,
+        "needs_level": not Advisory.objects.filter(country=country).exists(),
+    }
+
+
 def import_document(request):
     if not is_content_admin(request.user):
         raise PermissionDenied
     action = request.POST.get("action") if request.method == "POST" else None
-    preview = None
+    step: dict[str, Any] = {}
     if action == "preview":
-        form = ImportDocumentForm(request.POST, request.FILES, require_document=True)
+        form = ImportDocumentForm(request.POST, request.FILES)
         request.session.pop(SESSION_KEY, None)
         if form.is_valid():
-            data = form.cleaned_data["document"]
+            data, country, fmt = (form.cleaned_data[k] for k in ("document", "country", "fmt"))
             try:
-                parsed = document_parse(
-                    country=form.cleaned_data["country"], data=data, fmt=form.cleaned_data["fmt"]
-                )
+                parsed = document_parse(country=country, data=data, fmt=fmt)
             except DocumentError as exc:
                 form.add_error("document", str(exc))
             else:
-                preview = _render_preview(document_preview(parsed))
+                token = secrets.token_urlsafe(16)
+                name = getattr(request.FILES.get("document"), "name", "")
                 request.session[SESSION_KEY] = {
+                    "token": token,
                     "data": base64.b64encode(data).decode("ascii"),
-                    "name": getattr(request.FILES.get("document"), "name", ""),
+                    "name": name,
+                    "country": country.pk,
+                    "fmt": fmt,
                 }
-    elif action == "import":
-        form = ImportDocumentForm(request.POST)
-        data = _stored(request)
-        if data is None:
-            form.add_error(None, "Upload the document and preview it before importing.")
-        elif form.is_valid():
-            country = form.cleaned_data["country"]
-            parsed = None
-            try:
-                parsed = document_parse(country=country, data=data, fmt=form.cleaned_data["fmt"])
-                created = document_import_draft(
+                step = _import_step(
                     country=country,
                     parsed=parsed,
-                    by=request.user,
-                    level=form.cleaned_data["level"],
+                    name=name,
+                    form=ImportPreviewedForm(initial={"token": token}),
                 )
-            except (DocumentError, DraftImportError) as exc:
-                form.add_error(None, str(exc))
-                if parsed is not None:
-                    preview = _render_preview(document_preview(parsed))
-            else:
+    elif action == "import":
+        import_form = ImportPreviewedForm(request.POST)
+        kept = _kept(request, request.POST.get("token"))
+        if kept is None:
+            form = ImportDocumentForm()
+            import_form.add_error(None, NO_PREVIEW)
+            step = {"import_form": import_form}
+        else:
+            country = kept["country"]
+            form = ImportDocumentForm(initial={"country": country, "fmt": kept["fmt"]})
+            try:
+                parsed = document_parse(country=country, data=kept["data"], fmt=kept["fmt"])
+            except DocumentError as exc:  # the curated keywords changed since the preview
                 request.session.pop(SESSION_KEY, None)
-                advisory = country.advisory
-                messages.success(
-                    request,
-                    f"Imported {len(created)} draft section(s) into the advisory for "
-                    f"{country.name}. Review them, then publish.",
+                import_form.add_error(None, f"{exc} Preview the document again.")
+                step = {"import_form": import_form}
+            else:
+                step = _import_step(
+                    country=country, parsed=parsed, name=kept["name"], form=import_form
                 )
-                return redirect(reverse("admin:advisories_advisory_change", args=[advisory.pk]))
+                if import_form.is_valid():
+                    level = import_form.cleaned_data["level"]
+                    if step["needs_level"] and level is None:
+                        import_form.add_error("level", _no_level_error(country))
+                    else:
+                        try:
+                            created = document_import_draft(
+                                country=country, parsed=parsed, by=request.user, level=level
+                            )
+                        except DraftImportError as exc:
+                            import_form.add_error(None, str(exc))
+                        else:
+                            request.session.pop(SESSION_KEY, None)
+                            messages.success(
+                                request,
+                                f"Imported {len(created)} draft section(s) into the advisory "
+                                f"for {country.name}. Review them, then publish.",
+                            )
+                            advisory = Advisory.objects.get(country=country)
+                            return redirect(
+                                reverse("admin:advisories_advisory_change", args=[advisory.pk])
+                            )
     else:
         form = ImportDocumentForm()
     context = {
         **admin.site.each_context(request),
         "title": "Import an official document",
         "form": form,
-        "preview": preview,
-        "stored_name": (request.session.get(SESSION_KEY) or {}).get("name", ""),
+        **step,
     }
     return render(request, "admin/advisories/import_document.html", context)

@@ -294,10 +294,15 @@ def rule_in_words(entry: dict[str, Any]) -> str:
             f"again within {_days(entry.get('deadline_days'), unit)} of arriving there."
         )
     elif kind == "visa_free":
-        text = (
-            f"Citizens of {_join(sorted(nationalities))} may stay up to "
-            f"{_days(entry.get('max_days'))} without a visa; other foreign citizens need a visa."
-        )
+        # Only what this list grants: a country may have several lists, so what the citizens
+        # of no list need is said once for them all (visa_free_others_in_words).
+        text = f"Citizens of {_join(sorted(nationalities))} may stay "
+        if entry.get("max_days") is None:
+            text += "without a visa."
+        else:
+            text += f"up to {_days(entry['max_days'])} without a visa; longer stays need a visa"
+            exempt = _exempt(entry.get("exemptions") or {})
+            text += f", except for {_join(exempt)}." if exempt else "."
     elif kind == "transit":
         text = (
             f"Passing through in no more than {_days(entry.get('max_days'))} on the way to "
@@ -316,15 +321,8 @@ def rule_in_words(entry: dict[str, Any]) -> str:
         text = ""
     if nationalities and kind in ("document", "activity"):
         text += f" Only for citizens of {_join(sorted(nationalities), 'or')}."
-    exemptions = entry.get("exemptions") or {}
-    exempt = []
-    if exemptions.get("passport_types"):
-        exempt.append(f"{_join(exemptions['passport_types'], 'or')} passport holders")
-    if exemptions.get("visa_categories"):
-        exempt.append(f"holders of {_join(exemptions['visa_categories'], 'or')} visas")
-    if exemptions.get("under_age"):
-        exempt.append(f"travellers under {exemptions['under_age']}")
-    if exempt:
+    exempt = _exempt(entry.get("exemptions") or {})
+    if exempt and kind != "visa_free":
         text += f" Not required of {_join(exempt, 'or')}."
     if entry.get("valid_from") and entry.get("valid_until"):
         text += f" In force from {entry['valid_from']} until {entry['valid_until']}."
@@ -333,3 +331,56 @@ def rule_in_words(entry: dict[str, Any]) -> str:
     elif entry.get("valid_until"):
         text += f" In force until {entry['valid_until']}."
     return text.strip()
+
+
+def visa_free_others_in_words(rules: Iterable[dict[str, Any]]) -> str:
+    """What a country's visa-free rules (in pack form) mean, together, for the foreign
+    citizens none of them lists: one sentence for after the last of them; "" for a country
+    with no visa-free rule, which makes no visa claim either way (product.md).
+
+    As the engine judges it: a nationality on no list of the rules in force on arrival needs
+    a visa, unless every one of those rules exempts the traveller. Only the exemptions every
+    visa-free rule grants are named, so the sentence holds whichever of them are in force.
+    """
+    visa_free = [rule for rule in rules if rule.get("kind") == "visa_free"]
+    if not visa_free:
+        return ""
+    if any(rule.get("valid_from") or rule.get("valid_until") for rule in visa_free):
+        who = "not listed in a rule above that is in force on the day they arrive"
+    else:
+        who = "not listed above"
+    text = f"Foreign citizens of countries {who} need a visa"
+    exempt = _exempt(_common_exemptions([rule.get("exemptions") or {} for rule in visa_free]))
+    return text + (f", except for {_join(exempt)}." if exempt else ".")
+
+
+def _exempt(exemptions: dict[str, Any]) -> list[str]:
+    """The travellers an exemption relieves, in words: "diplomatic passport holders", ..."""
+    exempt = []
+    if exemptions.get("passport_types"):
+        exempt.append(f"{_join(exemptions['passport_types'], 'or')} passport holders")
+    if exemptions.get("visa_categories"):
+        exempt.append(f"holders of {_join(exemptions['visa_categories'], 'or')} visas")
+    if exemptions.get("under_age"):
+        exempt.append(f"travellers under {exemptions['under_age']}")
+    return exempt
+
+
+def _common_exemptions(every: list[dict[str, Any]]) -> dict[str, Any]:
+    """The exemptions all of these grant: shared passport types and visa categories, and
+    the lowest age limit when each has one."""
+    first, *others = every
+
+    def shared(name: str) -> list[str]:
+        return [
+            item
+            for item in first.get(name) or []
+            if all(item in (other.get(name) or []) for other in others)
+        ]
+
+    ages: list[int] = [e["under_age"] for e in every if e.get("under_age")]
+    return {
+        "passport_types": shared("passport_types"),
+        "visa_categories": shared("visa_categories"),
+        "under_age": min(ages) if len(ages) == len(every) else None,
+    }

@@ -8,7 +8,13 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from advisories.models import LEVEL_NAMES, RULE_KIND_LABELS, TOPIC_LABELS, TOPIC_ORDER
-from advisories.selectors import countries_with_risk, published_version, rule_in_words
+from advisories.selectors import (
+    countries_with_risk,
+    published_version,
+    rule_in_words,
+    visa_free_others_in_words,
+)
+from portal.lib.dates import months_in_words
 from portal.lib.markdown import render_markdown
 
 
@@ -40,6 +46,7 @@ def destination(request, code: str):
             {
                 **section,
                 "body_html": mark_safe(render_markdown(section.get("body", ""))),  # noqa: S308 (sanitised)
+                "months_words": months_in_words(section.get("months") or []),
                 "source_entry": sources.get(section.get("source") or ""),
             }
         )
@@ -58,6 +65,10 @@ def destination(request, code: str):
         }
         for rule in content.get("rules", [])
     ]
+    # What the citizens of no visa-free list need is said once, after the last of the lists.
+    visa_free = [rule for rule in rules if rule.get("kind") == "visa_free"]
+    if visa_free:
+        visa_free[-1]["visa_free_others"] = visa_free_others_in_words(visa_free)
     level = advisory.get("level", version.level)
     return render(
         request,

@@ -31,7 +31,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from portal.lib.dates import add_calendar_days, age_on, months_overlapped, nth_working_day
+from portal.lib.dates import (
+    add_calendar_days,
+    age_on,
+    months_in_words,
+    months_overlapped,
+    nth_working_day,
+)
 
 PASSPORT_TYPES = ("ordinary", "diplomatic", "service")
 RULE_KINDS = (
@@ -46,21 +52,6 @@ RULE_KINDS = (
 REQUIREMENT_KINDS = ("registration", "re_registration", "visa", "permit", "document", "activity")
 PLACE_KINDS = ("city", "region", "closed_area")
 DEADLINE_UNITS = ("calendar", "working")
-
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 ONE_DAY = timedelta(days=1)
 
@@ -772,7 +763,7 @@ def section_context(section: Section, stop: Stop, country_name: str) -> str:
     parts += sorted(section.activities & stop.activities)
     if section.months:
         touched = section.months & months_overlapped(stop.arrival, stop.departure)
-        parts += [MONTH_NAMES[month - 1] for month in sorted(touched)]
+        parts.append(months_in_words(touched))
     return ", ".join(parts) or country_name
 
 

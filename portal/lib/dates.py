@@ -6,7 +6,9 @@ semantics"). Working days are Monday to Friday: public holidays differ per count
 not part of the rule data, so they are not counted here.
 """
 
+from collections.abc import Iterable
 from datetime import date, timedelta
+from itertools import pairwise
 
 SATURDAY = 5  # date.weekday(): Monday is 0, so Saturday and Sunday are 5 and 6
 
@@ -83,3 +85,50 @@ def parse_iso_date(text: str) -> date:
     if len(text) != 10 or text[4] != "-" or text[7] != "-":
         raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD")
     return date.fromisoformat(text)
+
+
+# --- months, for text about seasons (a section's months, the months a stay touches) --------
+# A season may run across the year end, so months are named in calendar order starting after
+# the longest gap of the year: {1, 12} reads "December, January", not "January, December".
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def months_in_order(months: Iterable[int]) -> list[int]:
+    """The distinct months in calendar order, a run across the year end kept together.
+
+    The list starts after the longest gap between consecutive months (counting the gap from
+    the last month round to the first); when the gap across the year end is among the longest,
+    it starts with the earliest month, as a plain calendar would.
+    """
+    ordered = sorted(set(months))
+    wrong = [month for month in ordered if not 1 <= month <= 12]
+    if wrong:
+        raise ValueError(f"months are 1-12, got {', '.join(map(str, wrong))}")
+    if len(ordered) < 2:
+        return ordered
+    gaps = [b - a for a, b in pairwise(ordered)]
+    year_end_gap = ordered[0] + 12 - ordered[-1]
+    longest = max(gaps)
+    if year_end_gap >= longest:
+        return ordered
+    start = gaps.index(longest) + 1
+    return ordered[start:] + ordered[:start]
+
+
+def months_in_words(months: Iterable[int]) -> str:
+    """The months' names in that order: "December, January" for {12, 1}; "" for none."""
+    return ", ".join(MONTH_NAMES[month - 1] for month in months_in_order(months))

@@ -5,6 +5,7 @@ from advisories.selectors import (
     place_match,
     places_for,
     rule_in_words,
+    visa_free_others_in_words,
 )
 from tests.factories import PlaceAliasFactory, PlaceFactory, country
 
@@ -75,4 +76,75 @@ def test_a_registration_rule_reads_in_plain_words():
         "A stay of more than 5 days must be registered within 3 working days of arrival. "
         "Not required of diplomatic or service passport holders or travellers under 16. "
         "In force from 2025-01-01."
+    )
+
+
+VISA_FREE_GB_US = {"kind": "visa_free", "nationalities": ["US", "GB"], "max_days": 30}
+VISA_FREE_DE = {"kind": "visa_free", "nationalities": ["DE"], "max_days": 90}
+
+
+def test_a_visa_free_rule_speaks_only_of_the_citizens_it_lists():
+    assert rule_in_words(VISA_FREE_GB_US) == (
+        "Citizens of GB and US may stay up to 30 days without a visa; longer stays need a visa."
+    )
+    assert rule_in_words(VISA_FREE_DE) == (
+        "Citizens of DE may stay up to 90 days without a visa; longer stays need a visa."
+    )
+
+
+def test_a_visa_free_rules_exemptions_relieve_the_longer_stays():
+    text = rule_in_words(
+        {
+            **VISA_FREE_DE,
+            "exemptions": {
+                "passport_types": ["diplomatic"],
+                "visa_categories": [],
+                "under_age": 16,
+            },
+            "valid_until": "2030-12-31",
+        }
+    )
+    assert text == (
+        "Citizens of DE may stay up to 90 days without a visa; longer stays need a visa, "
+        "except for diplomatic passport holders and travellers under 16. "
+        "In force until 2030-12-31."
+    )
+
+
+def test_the_citizens_no_visa_free_rule_lists_are_told_once_for_all_the_rules():
+    registration = {"kind": "registration", "threshold_days": 5, "deadline_days": 3}
+    assert visa_free_others_in_words([registration, VISA_FREE_GB_US, VISA_FREE_DE]) == (
+        "Foreign citizens of countries not listed above need a visa."
+    )
+
+
+def test_a_country_with_no_visa_free_rule_makes_no_visa_claim():
+    assert visa_free_others_in_words([]) == ""
+    assert visa_free_others_in_words([{"kind": "registration", "threshold_days": 5}]) == ""
+
+
+def test_the_others_sentence_names_only_the_exemptions_every_visa_free_rule_grants():
+    def exempt(passports, under_age=None):
+        return {"passport_types": passports, "visa_categories": [], "under_age": under_age}
+
+    rules = [
+        {**VISA_FREE_GB_US, "exemptions": exempt(["diplomatic", "service"], 16)},
+        {**VISA_FREE_DE, "exemptions": exempt(["service", "diplomatic"], 12)},
+    ]
+    assert visa_free_others_in_words(rules) == (
+        "Foreign citizens of countries not listed above need a visa, "
+        "except for diplomatic or service passport holders and travellers under 12."
+    )
+    rules[1]["exemptions"] = exempt(["service"])
+    assert visa_free_others_in_words(rules) == (
+        "Foreign citizens of countries not listed above need a visa, "
+        "except for service passport holders."
+    )
+
+
+def test_the_others_sentence_counts_only_the_rules_in_force():
+    rules = [VISA_FREE_GB_US, {**VISA_FREE_DE, "valid_from": "2031-01-01"}]
+    assert visa_free_others_in_words(rules) == (
+        "Foreign citizens of countries not listed in a rule above that is in force on the "
+        "day they arrive need a visa."
     )

@@ -1434,3 +1434,15 @@ def test_the_engine_imports_nothing_but_the_standard_library_and_the_date_helper
         for alias in node.names
     }
     assert imported <= {"collections.abc", "dataclasses", "datetime", "portal.lib.dates"}
+
+
+def test_a_winter_section_names_its_months_in_calendar_order_across_the_year_end() -> None:
+    winter = replace(BLIZZARDS, key="xa-winter", heading="Winter storms", months=frozenset({12, 1}))
+    advisories = {**ADVISORIES, XA: replace(ADVISORIES[XA], sections=(winter,))}
+    assessment = assess(
+        stops=[stop("2030-12-28", "2031-01-03")],
+        traveller=FOREIGNER,
+        content=Content(advisories=advisories, rules={}, country_names=COUNTRY_NAMES),
+        policy=DEFAULT_POLICY,
+    )
+    assert 'Section "Winter storms" (December, January): level 3' in assessment.explanation
