@@ -153,6 +153,63 @@ def test_the_stamped_chapter_keeps_its_text_and_links_in_a_well_formed_pdf(
     assert len(reader.pages) == briefing.page_count
 
 
+def contents_lines(pdf: bytes, pages: range) -> list[str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return [
+        line
+        for index in pages
+        for line in reader.pages[index].extract_text(extraction_mode="layout").splitlines()
+    ]
+
+
+def test_every_contents_entry_names_the_page_it_links_to():
+    rendered = rendering.render_briefing_pdf(document(approved_trip()))
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    # Where each internal link of the contents lands (a link is one annotation per box).
+    targets: dict[str, int] = {}
+    for annotation in reader.pages[1].get("/Annots") or []:
+        link = annotation.get_object()
+        if "/Dest" in link:
+            destination = reader.named_destinations[str(link["/Dest"])]
+            targets.setdefault(
+                str(link["/Dest"]), reader.get_destination_page_number(destination) + 1
+            )
+    numbers = [
+        int(match.group(1))
+        for line in contents_lines(rendered.pdf, range(1, 2))
+        if (match := re.search(r"\s(\d+)$", line)) and "Page " not in line
+    ]
+    assert len(targets) >= 7  # four parts, the chapter and its topics, the sources
+    assert numbers == list(targets.values())
+
+
+def test_contents_longer_than_a_page_keeps_every_number_right():
+    doc = document(approved_trip())
+    doc.changes = [f"Change {n} to this briefing, explained at some length." for n in range(80)]
+    for _ in range(2):  # the first guesses the pages the contents takes; the second knows
+        rendered = rendering.render_briefing_pdf(doc)
+        reader = PdfReader(io.BytesIO(rendered.pdf))
+        pages = [page.extract_text() for page in reader.pages]
+        total = len(pages)
+
+        assert rendered.pages == total
+        glance_page = next(i for i, text in enumerate(pages, start=1) if "Passport" in text)
+        assert glance_page >= 4  # the contents runs over two pages at least
+        for number, text in enumerate(pages[1:], start=2):
+            assert f"Page {number} of {total}" in text
+        sources_page = next(
+            i for i, text in enumerate(pages, start=1) if "PUBLISHER AND TITLE" in text.upper()
+        )
+        chapter_page = next(
+            i for i, text in enumerate(pages, start=1) if "COUNTRY ADVISORY" in text.upper()
+        )
+        contents = "\n".join(contents_lines(rendered.pdf, range(1, glance_page - 1)))
+        assert re.search(rf"Your trip at a glance\s+{glance_page}\n", contents)
+        assert re.search(rf"Kazakhstan: travel advice\s+{chapter_page}\n", contents)
+        assert re.search(rf"Sources and content versions\s+{sources_page}\n", contents)
+        assert "Kazakhstan: travel advice" in pages[chapter_page - 1]
+
+
 def test_a_half_written_cached_chapter_is_laid_out_again(django_capture_on_commit_callbacks):
     briefing = render(approved_trip(), django_capture_on_commit_callbacks)
     document = selectors.briefing_document(briefing=briefing)
