@@ -129,7 +129,9 @@ class PublishedContent:
 
 
 def stops_with_places() -> Prefetch:
-    return Prefetch("stops", queryset=Stop.objects.select_related("place").order_by("position"))
+    return Prefetch(
+        "stops", queryset=Stop.objects.select_related("place", "country").order_by("position")
+    )
 
 
 def trip_traveller(trip: Trip) -> engine.Traveller:
