@@ -517,8 +517,7 @@ def trip_reassess(
         ):
             return False
         result = selectors.trip_assess(locked)
-        _store(locked, result)
-        changes = assessment_changes(previous, result)
+        changes = assessment_changes(previous, _store(locked, result))
         approvals_had = locked.decisions.filter(
             approval_round=locked.approval_round, outcome=Decision.Outcome.APPROVE
         ).count()
@@ -548,21 +547,20 @@ def trip_reassess(
         return True
 
 
-def assessment_changes(previous: Assessment | None, result: engine.Assessment) -> list[str]:
-    """What changed for the traveller, in plain words, for the re-brief note."""
-    if previous is None:
+def assessment_changes(previous: Assessment | None, current: Assessment | None) -> list[str]:
+    """What changed for the traveller between two stored assessments, in plain words, for the
+    "what changed" note of a new briefing (a re-brief after a content change or an amendment).
+    """
+    if previous is None or current is None:
         return []
     changes: list[str] = []
-    if previous.risk_level != result.risk_level:
+    if previous.risk_level != current.risk_level:
         changes.append(
             f"Risk level changed from {previous.risk_level or 'unknown'} "
-            f"to {result.risk_level or 'unknown'}."
+            f"to {current.risk_level or 'unknown'}."
         )
     before = {(r["kind"], r["title"], r["due_date"]) for r in previous.requirements}
-    after = {
-        (r.kind, r.title, r.due_date.isoformat() if r.due_date else None)
-        for r in result.requirements
-    }
+    after = {(r["kind"], r["title"], r["due_date"]) for r in current.requirements}
     for _kind, title, due in sorted(after - before, key=str):
         changes.append(f"New requirement: {title}" + (f" (due {due})." if due else "."))
     for _kind, title, _due in sorted(before - after, key=str):
