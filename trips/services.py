@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from advisories.models import Activity, Country, Place, match_key
+from advisories.models import Activity, AdvisoryVersion, Country, Place, match_key
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, DomainError, NotAllowed, TransitionNotAllowed
@@ -540,7 +540,12 @@ def trip_reassess(
         if not decided:
             locked.approval_round += 1
             _move(locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}")
-            transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk))
+            transaction.on_commit(
+                lambda: notify_managers_decision_needed(locked.pk, reassessed=reason)
+            )
+            transaction.on_commit(
+                lambda: notify_traveller_reopened(locked.pk, reason=reason, changes=changes)
+            )
             return True
         locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
         _brief_on_commit(locked, reason="content_changed", by=None, changes=[reason, *changes])
@@ -585,7 +590,14 @@ def trips_reassess_for_country(
         Country.objects.filter(code=country_code).values_list("name", flat=True).first()
         or country_code
     )
-    reason = f"The {name} advisory was updated (version {version})."
+    # The content admin's change note is written for travellers (the publish form says so).
+    note = (
+        AdvisoryVersion.objects.filter(country_id=country_code, number=version)
+        .values_list("change_note", flat=True)
+        .first()
+        or ""
+    ).strip()
+    reason = f"The {name} advisory was updated (version {version})" + (f": {note}" if note else ".")
     count = 0
     for trip in trips_touching(country_code, today=today):
         count += trip_reassess(trip=trip, reason=reason, country_code=country_code, version=version)
@@ -622,16 +634,42 @@ def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None
     send_mail(subject, body, None, recipients, html_message=html)
 
 
-def notify_managers_decision_needed(trip_id: int) -> None:
+def notify_managers_decision_needed(trip_id: int, *, reassessed: str = "") -> None:
+    """Tell the managers who may still decide (not the traveller, not a manager who already
+    approved in this round) that a trip awaits them; after a first approval, that only the
+    second is missing and who gave the first."""
     trip = Trip.objects.select_related("traveller").get(pk=trip_id)
-    managers = User.objects.filter(groups__name=roles.MANAGER, is_active=True).exclude(
-        pk=trip.traveller_id
+    approvals = list(
+        trip.decisions.filter(
+            approval_round=trip.approval_round, outcome=Decision.Outcome.APPROVE
+        ).select_related("manager")
+    )
+    managers = (
+        User.objects.filter(groups__name=roles.MANAGER, is_active=True)
+        .exclude(pk=trip.traveller_id)
+        .exclude(pk__in=[decision.manager_id for decision in approvals])
     )
     assessment = trip.assessments.first()
     _send(
         "approval-needed",
-        {"trip": trip, "assessment": assessment},
+        {
+            "trip": trip,
+            "assessment": assessment,
+            "first_approval": approvals[0] if approvals else None,
+            "reassessed": reassessed,
+        },
         list(managers.values_list("email", flat=True)),
+    )
+
+
+def notify_traveller_reopened(trip_id: int, *, reason: str, changes: Sequence[str]) -> None:
+    """An approved trip that a content change sends back for a decision: the traveller must
+    not go on relying on the briefing they have."""
+    trip = Trip.objects.select_related("traveller").get(pk=trip_id)
+    _send(
+        "trip-reopened",
+        {"trip": trip, "reason": reason, "changes": list(changes)},
+        [trip.traveller.email],
     )
 
 

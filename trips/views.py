@@ -235,6 +235,14 @@ def _requirements(assessment) -> list[dict]:
     return rows
 
 
+def _with_activity_labels(stops: list) -> list:
+    """Each stop's activities as their labels ("Driving a vehicle", not "driving")."""
+    labels = dict(Activity.objects.values_list("code", "label"))
+    for stop in stops:
+        stop.activity_labels = [labels.get(code, code) for code in stop.activities or ()]
+    return stops
+
+
 def trip_detail(request, pk: int):
     trip = get_object_or_404(
         Trip.objects.visible_to(request.user)
@@ -258,7 +266,7 @@ def trip_detail(request, pk: int):
     ]
     context = {
         "trip": trip,
-        "stops": list(trip.stops.all()),
+        "stops": _with_activity_labels(list(trip.stops.all())),
         "assessment": assessment,
         "level_name": LEVEL_NAMES.get(trip.risk_level or 0, "Unknown"),
         "requirements": _requirements(assessment),
@@ -457,13 +465,25 @@ def compliance(request):
     if request.GET.get("format") == "csv":
         return csv_response(
             f"compliance-{today.isoformat()}.csv",
-            ["trip", "traveller", "email", "departure", "countries", "status", "missing"],
+            [
+                "trip",
+                "purpose",
+                "traveller",
+                "email",
+                "departure",
+                "return",
+                "countries",
+                "status",
+                "missing",
+            ],
             (
                 [
                     row["trip"].pk,
+                    row["trip"].purpose,
                     row["trip"].traveller.get_full_name() or row["trip"].traveller.username,
                     row["trip"].traveller.email,
                     row["trip"].first_arrival.isoformat() if row["trip"].first_arrival else "",
+                    row["trip"].last_departure.isoformat() if row["trip"].last_departure else "",
                     " ".join(row["countries"]),
                     row["trip"].status,
                     "; ".join(row["missing"]),

@@ -68,6 +68,8 @@ def test_a_change_that_needs_no_new_decision_rebriefs_with_what_changed(
         (trip["id"], "content_changed")
     ]
     assert "advisory was updated" in briefings_requested[0][2][0]
+    # The content admin's change note reaches the traveller.
+    assert briefings_requested[0][2][0].endswith("(version 2): Escalation")
 
 
 def test_drafts_cancelled_and_past_trips_are_left_alone(
@@ -165,3 +167,24 @@ def test_a_trip_awaiting_a_decision_the_content_no_longer_asks_for_is_approved_a
     ]
     approvals = api_as(manager()).get("/api/approvals/").json()
     assert trip["id"] not in [t["id"] for t in approvals["results"]]
+
+
+def test_a_traveller_whose_approved_trip_is_sent_back_for_a_decision_is_told(
+    catalogue, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    traveller = employee()
+    boss = manager()
+    trip = file_trip(traveller, stop())
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(level=4)
+    told = [m for m in mail.outbox if m.to == [traveller.email]]
+    assert [m.subject for m in told] == [f'Your trip "{trip["purpose"]}" needs a new decision']
+    assert "(version 2): Escalation" in told[0].body
+    assert "Risk level changed from 2 to 4." in told[0].body
+    (managers_notice,) = [m for m in mail.outbox if m.to == [boss.email]]
+    assert "It was approved before this change" in managers_notice.body

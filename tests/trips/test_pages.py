@@ -254,6 +254,7 @@ def test_the_trip_page_shows_the_assessment_sanitised(catalogue):
     assert "Late nights in Old Harbour" in body
     assert "<p>Go in groups.</p>" in body
     assert "risk-3" in body
+    assert "Driving a vehicle, " in body  # the itinerary names activities, not their codes
 
 
 # --- decisions ------------------------------------------------------------------------------
@@ -397,9 +398,10 @@ def test_the_compliance_csv_lists_what_is_missing(catalogue):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment; filename=")
     lines = response.content.decode().splitlines()
-    assert lines[0] == "trip,traveller,email,departure,countries,status,missing"
+    assert lines[0] == "trip,purpose,traveller,email,departure,return,countries,status,missing"
     assert lines[1] == (
-        f"{trip.pk},Grace Hopper,{traveller.email},{d(3).isoformat()},MN,pending_approval,approval"
+        f"{trip.pk},Plant audit,Grace Hopper,{traveller.email},{d(3).isoformat()},"
+        f"{d(11).isoformat()},MN,pending_approval,approval"
     )
     page = logged_in(manager()).get("/compliance/").content.decode()
     assert "Grace Hopper" in page and "approval" in page

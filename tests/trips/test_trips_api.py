@@ -190,6 +190,19 @@ def test_managers_are_emailed_when_a_trip_awaits_a_decision(
     assert [m.to for m in mail.outbox if "awaiting your decision" in m.subject] == [[boss.email]]
 
 
+def test_e_mail_subjects_are_plain_text_not_html_escaped(
+    catalogue, traveller, django_capture_on_commit_callbacks
+):
+    manager()
+    trip = file_trip(traveller, stop(place="Sealed Valley"), purpose='R&D "pilot" visit')
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(manager()).post(f"/api/trips/{trip['id']}/approve/", {}, format="json")
+    decision = next(m for m in mail.outbox if m.to == [traveller.email])
+    assert decision.subject == 'Your trip "R&D "pilot" visit" was approved'
+
+
 def test_a_country_without_an_advisory_has_unknown_risk_and_needs_approval(catalogue, traveller):
     trip = file_trip(traveller, stop(country="PE", place="Lima"))
     body = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/").json()
@@ -294,6 +307,25 @@ def dual_approval_trip(catalogue, traveller):
     trip = file_trip(traveller, stop(place="Sealed Valley"))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     return Trip.objects.get(pk=trip["id"])
+
+
+def test_after_a_first_approval_only_the_other_managers_hear_that_a_second_is_needed(
+    dual_approval_trip, django_capture_on_commit_callbacks
+):
+    first = manager(first_name="Morgan", last_name="First")
+    second = manager()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(first).post(
+            f"/api/trips/{dual_approval_trip.pk}/approve/",
+            {"comment": "Escort booked"},
+            format="json",
+        )
+    (notice,) = mail.outbox
+    assert notice.to == [second.email]
+    assert notice.subject.startswith("Second approval needed:")
+    assert "Morgan First gave the first of the two approvals" in notice.body
+    assert '("Escort booked")' in notice.body
 
 
 def test_a_manager_who_gave_the_first_of_two_approvals_may_still_reject(dual_approval_trip):
