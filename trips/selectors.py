@@ -7,9 +7,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
 from advisories.models import Country, Place, match_key
+from portal import roles
 from portal.models import TravellerProfile
 from trips import engine
 from trips.models import ApprovalPolicy, Stop, Trip, TripStatus
@@ -254,3 +256,10 @@ def compliance_report(*, today: dt.date, days: int) -> list[dict[str, Any]]:
         }
         for trip in trips
     ]
+
+
+def active_manager_ids() -> set[int]:
+    """The security managers who can decide on trips (one query)."""
+    return set(
+        User.objects.filter(groups__name=roles.MANAGER, is_active=True).values_list("pk", flat=True)
+    )

@@ -386,13 +386,19 @@ def approvals(request):
     if country:
         trips = trips.filter(stops__country_id=country).distinct()
     rows = []
+    managers = selectors.active_manager_ids()
     for trip in trips:
-        approvals_had = sum(
-            1
+        approvers = {
+            d.manager_id
             for d in trip.decisions.all()
             if d.approval_round == trip.approval_round and d.outcome == Decision.Outcome.APPROVE
-        )
+        }
+        approvals_had = len(approvers)
         needs_second = trip.approvals_needed >= 2 and approvals_had >= 1
+        # Who may still approve: managers other than the traveller and those who already did.
+        # Fewer than the approvals missing, and the trip can never be approved.
+        missing = max(trip.approvals_needed, 1) - approvals_had
+        stuck = len(managers - approvers - {trip.traveller_id}) < missing
         if second and not needs_second:
             continue
         stops = list(trip.stops.all())
@@ -402,6 +408,7 @@ def approvals(request):
                 "countries": list(OrderedDict.fromkeys(country_name(s.country_id) for s in stops)),
                 "approvals_had": approvals_had,
                 "needs_second": needs_second,
+                "stuck": stuck,
                 "mine": trip.traveller_id == request.user.pk,
             }
         )

@@ -260,6 +260,23 @@ def test_the_trip_page_shows_the_assessment_sanitised(catalogue):
 # --- decisions ------------------------------------------------------------------------------
 
 
+def test_the_queue_warns_when_too_few_managers_can_ever_approve_a_trip(catalogue):
+    from trips.models import ApprovalPolicy
+
+    policy = ApprovalPolicy.current()
+    policy.dual_approval_level = 4
+    policy.save()
+    boss = manager()
+    # The traveller is the only other manager: two approvals from managers other than the
+    # traveller can never come.
+    file_trip(manager(), place="Sealed Valley")
+    page = logged_in(boss).get("/approvals/").content.decode()
+    assert "Not enough managers other than the traveller can approve it" in page
+    manager()  # a third manager makes it possible
+    page = logged_in(boss).get("/approvals/").content.decode()
+    assert "Not enough managers" not in page
+
+
 def test_a_manager_approves_from_the_trip_page(catalogue):
     trip = file_trip(employee(), place="Sealed Valley")
     response = logged_in(manager()).post(f"/trips/{trip.pk}/approve/", {"comment": "Fine"})
