@@ -263,3 +263,20 @@ def active_manager_ids() -> set[int]:
     return set(
         User.objects.filter(groups__name=roles.MANAGER, is_active=True).values_list("pk", flat=True)
     )
+
+
+def overlapping_trips(trip: Trip) -> QuerySet[Trip]:
+    """The traveller's other trips, going ahead, whose dates overlap this one's: someone
+    cannot be in two places at once, so one of them is probably out of date."""
+    if trip.first_arrival is None or trip.last_departure is None:
+        return Trip.objects.none()
+    return (
+        Trip.objects.filter(
+            traveller_id=trip.traveller_id,
+            first_arrival__lte=trip.last_departure,
+            last_departure__gte=trip.first_arrival,
+        )
+        .exclude(pk=trip.pk)
+        .exclude(status__in=[TripStatus.CANCELLED, TripStatus.REJECTED, TripStatus.COMPLETED])
+        .order_by("first_arrival", "id")
+    )

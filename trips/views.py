@@ -280,6 +280,7 @@ def trip_detail(request, pk: int):
         "round_approvals": round_approvals,
         "decision_form": DecisionForm(),
         "reject_form": RejectForm(),
+        "overlapping": list(selectors.overlapping_trips(trip)),
     }
     return render(request, "trips/trip_detail.html", context)
 

@@ -457,3 +457,17 @@ def test_the_queue_and_who_is_where_run_a_constant_number_of_queries(
         file_trip(employee(), place="Sealed Valley", start=2)
     for path, count in counts.items():
         _queries(client, path, django_assert_max_num_queries, count)
+
+
+def test_the_trip_page_points_out_another_trip_on_the_same_dates(catalogue):
+    user = employee()
+    first = file_trip(user, start=10, days=8)
+    second = file_trip(user, start=15, days=4)
+    later = file_trip(user, start=30, days=2)
+    body = logged_in(user).get(f"/trips/{first.pk}/").content.decode()
+    assert "You have another trip on some of these dates" in body
+    assert f'href="/trips/{second.pk}/"' in body
+    assert f'href="/trips/{later.pk}/"' not in body
+    services.trip_cancel(trip=second, by=user)
+    body = logged_in(user).get(f"/trips/{first.pk}/").content.decode()
+    assert "another trip on some of these dates" not in body
