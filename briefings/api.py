@@ -19,7 +19,6 @@ from briefings.serializers import (
     BriefingSerializer,
 )
 from briefings.views import pdf_response
-from portal import roles
 from portal.audit import client_ip
 from portal.errors import NotAllowed
 from trips.models import Trip
@@ -50,10 +49,7 @@ class TripBriefingsView(generics.ListCreateAPIView):
 
     @extend_schema(request=None, responses={202: BriefingSerializer})
     def post(self, request, *args, **kwargs):
-        trip = self.trip()
-        if not roles.is_manager(request.user):
-            raise NotAllowed("Only a security manager can request a new briefing.")
-        briefing = services.briefing_request(trip=trip, reason="requested", by=request.user)
+        briefing = services.briefing_rebrief(trip=self.trip(), by=request.user)
         return Response(
             BriefingSerializer(briefing, context={"request": request}).data,
             status=status.HTTP_202_ACCEPTED,

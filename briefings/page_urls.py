@@ -8,6 +8,7 @@ app_name = "briefings"
 
 urlpatterns = [
     path("failed/", views.failed, name="failed"),
+    path("trips/<int:trip_id>/rebrief/", views.rebrief, name="rebrief"),
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/download/", views.download, name="download"),
     path("<int:pk>/status/", views.status, name="status"),

@@ -17,6 +17,7 @@ from advisories.models import (
     REQUIREMENT_KIND_LABELS,
     TOPIC_LABELS,
     TOPIC_ORDER,
+    Activity,
     AdvisoryVersion,
     Country,
     match_key,
@@ -179,6 +180,12 @@ def document_for(
         "emergency_contact_phone": profile.emergency_contact_phone,
     }
 
+    # The curated labels ("Driving a vehicle") of every activity on the trip, in one query;
+    # a code no longer curated is shown as it is.
+    codes = {code for stop in stops for code in stop.activities or []}
+    labels = (
+        dict(Activity.objects.filter(code__in=codes).values_list("code", "label")) if codes else {}
+    )
     stop_rows = []
     places_by_country: dict[str, set[str]] = {}
     for stop in stops:
@@ -194,6 +201,7 @@ def document_for(
                 "departure": stop.departure,
                 "nights": (stop.departure - stop.arrival).days,
                 "activities": list(stop.activities or []),
+                "activity_labels": [labels.get(code, code) for code in stop.activities or []],
                 "transit": stop.transit,
             }
         )

@@ -10,6 +10,11 @@ The lifecycle of one briefing row::
 A claim is a conditional UPDATE (queued -> rendering, or a rendering whose claim is older
 than the task's hard time limit, i.e. whose worker died): whichever delivery of the task wins
 it renders, any duplicate finds nothing to claim and renders nothing.
+
+Every new version says what changed since the last one the traveller could read (its
+assessment against theirs, after whatever the caller said; see _what_changed), and a briefing
+is acknowledged only while its trip is approved or cleared: once an amendment or a content
+change sends the trip back for a decision, the briefing describes a trip that no longer exists.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from briefings.models import Acknowledgement, Briefing, BriefingReason, Briefing
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
-from trips.models import Trip, TripStatus
+from trips.models import Assessment, Transition, Trip, TripStatus
 
 logger = logging.getLogger(__name__)
 
@@ -84,18 +89,21 @@ def briefing_request(
             )
         previous = Briefing.objects.filter(trip=locked).order_by("-version").first()
         version = (previous.version + 1) if previous else 1
+        assessment = locked.assessments.first()
+        what_changed = _what_changed(
+            trip=locked, reason=reason, assessment=assessment, given=changes
+        )
         Briefing.objects.filter(trip=locked, status=BriefingStatus.QUEUED).update(
             status=BriefingStatus.SKIPPED,
             error=f"Superseded by version {version} before it was rendered.",
         )
         Briefing.objects.filter(trip=locked, superseded=False).update(superseded=True)
-        assessment = locked.assessments.first()
         now = timezone.now()
         briefing = Briefing.objects.create(
             trip=locked,
             version=version,
             reason=reason,
-            changes=[str(change) for change in changes],
+            changes=what_changed,
             assessment=assessment,
             content_versions=dict(assessment.content_versions) if assessment else {},
             requested_by=by,
@@ -112,6 +120,60 @@ def briefing_request(
         briefing_id = briefing.pk
         transaction.on_commit(lambda: _enqueue(briefing_id))
     return briefing
+
+
+AMENDED_SENTENCE = "Your itinerary was amended."
+
+
+def _what_changed(
+    *, trip: Trip, reason: str, assessment: Assessment | None, given: Sequence[str]
+) -> list[str]:
+    """The "what changed" note of a new version, measured against the last version the
+    traveller could read (the newest one rendered; queued, skipped or failed ones were never
+    seen). A first briefing has none; the caller's sentences come first (a content change
+    passes its reason), then the differences between the two briefings' assessments, each
+    sentence once. An itinerary amended since then, whether the new version comes from an
+    automatic or a manager's approval, starts with a sentence saying so.
+    """
+    from trips.services import assessment_changes
+
+    given = [str(change) for change in given]
+    seen = (
+        Briefing.objects.filter(trip=trip, status=BriefingStatus.READY)
+        .select_related("assessment")
+        .order_by("-version")
+        .first()
+    )
+    if seen is None:
+        return list(dict.fromkeys(given))
+    differences: list[str] = []
+    if (
+        seen.assessment is not None
+        and assessment is not None
+        and seen.assessment_id != assessment.pk
+    ):
+        differences = assessment_changes(seen.assessment, assessment)
+        # A caller's differences were measured against the trip's previous assessment; when
+        # no briefing showed that one (the trip was amended, then re-assessed while it awaited
+        # a decision), they would contradict these ("from 4 to 3" beside "from 2 to 3").
+        prior = trip.assessments.exclude(pk=assessment.pk).first()
+        if prior is not None and prior.pk != seen.assessment_id:
+            unseen = set(assessment_changes(prior, assessment)) - set(differences)
+            given = [change for change in given if change not in unseen]
+    amended = (
+        reason == BriefingReason.AMENDED
+        or Transition.objects.filter(
+            trip=trip, to_status=TripStatus.SUBMITTED, created_at__gt=seen.created_at
+        ).exists()
+    )
+    return list(dict.fromkeys([*([AMENDED_SENTENCE] if amended else []), *given, *differences]))
+
+
+def briefing_rebrief(*, trip: Trip, by: User) -> Briefing:
+    """A security manager asks for a new version now (the API and the trip page's button)."""
+    if not roles.is_manager(by):
+        raise NotAllowed("Only a security manager can request a new briefing.")
+    return briefing_request(trip=trip, reason=BriefingReason.REQUESTED, by=by)
 
 
 # --- render ---------------------------------------------------------------------------------
@@ -292,13 +354,32 @@ def briefings_requeue_stuck(
 # --- acknowledge ------------------------------------------------------------------------------
 
 
+def not_acknowledgeable_because(trip: Trip) -> str:
+    """Why no briefing of this trip may be acknowledged now ("" when one may): a briefing
+    belongs to the itinerary and decision it was made for. Once the trip is amended or
+    re-assessed into a new decision, its briefing no longer matches it."""
+    if trip.status in BRIEFABLE:
+        return ""
+    if trip.status in (TripStatus.SUBMITTED, TripStatus.PENDING_APPROVAL):
+        return "The trip changed and awaits a new decision; a new briefing will follow."
+    if trip.status == TripStatus.REJECTED:
+        return "The trip was rejected; this briefing no longer applies."
+    if trip.status == TripStatus.CANCELLED:
+        return "The trip is cancelled; there is nothing to acknowledge."
+    if trip.status == TripStatus.COMPLETED:
+        return "The trip is over; there is nothing to acknowledge."
+    return "The trip is not approved; there is nothing to acknowledge."
+
+
 def briefing_acknowledge(
     *, briefing: Briefing, user: User, sha256: str, ip: str | None = None
 ) -> Acknowledgement:
     """The traveller confirms they read the latest ready briefing, whose digest they quote.
 
     Records the acknowledgement and an audit entry (user, time, IP, digest); an approved trip
-    is then cleared to travel.
+    is then cleared to travel. Refused (Conflict) while the trip is not approved or cleared:
+    after an amendment or a re-assessment sent it back for a decision, the briefing describes
+    a trip that no longer exists.
     """
     from trips.services import trip_briefing_acknowledged
 
@@ -306,8 +387,11 @@ def briefing_acknowledge(
         raise NotAllowed("Only the traveller can acknowledge their briefing.")
     digest = (sha256 or "").strip().lower()
     with transaction.atomic():
-        Trip.objects.select_for_update().filter(pk=briefing.trip_id).first()
-        current = selectors.briefing_latest_ready(trip=briefing.trip)
+        locked = Trip.objects.select_for_update().get(pk=briefing.trip_id)
+        stale = not_acknowledgeable_because(locked)
+        if stale:
+            raise Conflict(stale)
+        current = selectors.briefing_latest_ready(trip=locked)
         if current is None or current.pk != briefing.pk:
             raise Conflict("This is not the latest ready briefing for the trip.")
         if digest != current.sha256:

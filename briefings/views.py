@@ -1,6 +1,7 @@
 """Briefing pages: the download (the same access rule as the API), a small status document
-for pages to poll while a briefing renders, the acknowledgement form's target, and the
-security managers' list of failed renders with a retry button."""
+for pages to poll while a briefing renders, the acknowledgement form's target, the security
+managers' re-brief button on the trip page, and their list of failed renders with a retry
+button."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from portal import roles
 from portal.audit import client_ip
 from portal.errors import DomainError
 from portal.roles import manager_required
+from trips.models import Trip
 
 
 def _visible(request, pk: int) -> Briefing:
@@ -92,6 +94,25 @@ def acknowledge(request, pk: int) -> HttpResponseRedirect:
     else:
         messages.success(request, "Thank you: your acknowledgement of the briefing is recorded.")
     return redirect("trip-detail", pk=briefing.trip_id)
+
+
+@manager_required
+@require_POST
+def rebrief(request, trip_id: int) -> HttpResponseRedirect:
+    """The trip page's "Request a new briefing" button (the API's POST
+    /api/trips/{id}/briefings/ does the same)."""
+    trip = get_object_or_404(Trip.objects.visible_to(request.user), pk=trip_id)
+    try:
+        briefing = services.briefing_rebrief(trip=trip, by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Version {briefing.version} of the briefing is being prepared; the traveller is "
+            "e-mailed when it is ready.",
+        )
+    return redirect("trip-detail", pk=trip.pk)
 
 
 @manager_required

@@ -28,8 +28,9 @@ from trips.models import Assessment, Trip, TripStatus
 SOON_DAYS = 14
 
 
-def _needs(trip: Trip, today: dt.date) -> list[dict]:
-    """What this trip still needs from the traveller, in plain words."""
+def _needs(trip: Trip, today: dt.date, user) -> list[dict]:
+    """What this trip still needs, in plain words, for whoever is looking: only the traveller
+    can acknowledge their briefing, so their arranger is told whom it waits for."""
     needs = []
     if trip.status == TripStatus.DRAFT:
         needs.append({"kind": "draft", "text": "Finish and submit the itinerary"})
@@ -38,10 +39,24 @@ def _needs(trip: Trip, today: dt.date) -> list[dict]:
     elif trip.status == TripStatus.REJECTED:
         needs.append({"kind": "rejected", "text": "Rejected: amend the trip or cancel it"})
     briefing = trip.current_briefings[0] if trip.current_briefings else None
+    # Only an approved trip's briefing is acknowledged: one of a trip sent back for a decision
+    # no longer matches it (a new one follows the decision).
     if trip.status == TripStatus.APPROVED:
         if briefing is not None and briefing.status == BriefingStatus.READY:
             if getattr(briefing, "acknowledgement", None) is None:
-                needs.append({"kind": "briefing", "text": "Read and acknowledge your briefing"})
+                if trip.traveller_id == user.pk:
+                    needs.append({"kind": "briefing", "text": "Read and acknowledge your briefing"})
+                else:
+                    traveller = trip.traveller.get_full_name() or trip.traveller.username
+                    text = f"Waiting for {traveller} to acknowledge the briefing"
+                    needs.append({"kind": "waiting", "text": text})
+        elif briefing is not None and briefing.status == BriefingStatus.FAILED:
+            needs.append(
+                {
+                    "kind": "failed",
+                    "text": "The briefing could not be prepared; the security team has been told",
+                }
+            )
         else:
             needs.append({"kind": "waiting", "text": "Briefing being prepared"})
     assessment = trip.latest_assessments[0] if trip.latest_assessments else None
@@ -83,7 +98,7 @@ def dashboard(request):
             "countries": list(
                 dict.fromkeys(country_name(stop.country_id) for stop in trip.stops.all())
             ),
-            "needs": _needs(trip, today),
+            "needs": _needs(trip, today, user),
             "for_someone_else": trip.traveller_id != user.pk,
         }
         for trip in trips

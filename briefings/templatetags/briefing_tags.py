@@ -8,7 +8,13 @@ from django import template
 
 from briefings import selectors
 from briefings.models import BriefingStatus
+from briefings.services import BRIEFABLE, not_acknowledgeable_because
 from portal import roles
+from trips.models import TripStatus
+
+# A briefing of a trip in one of these states describes an itinerary or a decision that has
+# been replaced: it stays downloadable, marked out of date, and cannot be acknowledged.
+AWAITING_NEW_BRIEFING = {TripStatus.SUBMITTED, TripStatus.PENDING_APPROVAL, TripStatus.REJECTED}
 
 register = template.Library()
 
@@ -19,16 +25,22 @@ def briefing_panel(context, trip) -> dict:
     briefing = selectors.briefings_for_trip(trip=trip).filter(superseded=False).first()
     acknowledgement = getattr(briefing, "acknowledgement", None) if briefing else None
     ready = briefing is not None and briefing.status == BriefingStatus.READY
+    not_acknowledgeable = not_acknowledgeable_because(trip)
+    manager = roles.is_manager(user)
     return {
         "trip": trip,
         "briefing": briefing,
         "acknowledgement": acknowledgement,
         "pending": briefing is not None
         and briefing.status in (BriefingStatus.QUEUED, BriefingStatus.RENDERING),
-        "may_acknowledge": ready and trip.traveller_id == user.pk and acknowledgement is None,
-        "may_retry": briefing is not None
-        and briefing.status == BriefingStatus.FAILED
-        and roles.is_manager(user),
+        "out_of_date": ready and trip.status in AWAITING_NEW_BRIEFING,
+        "not_acknowledgeable": not_acknowledgeable,
+        "may_acknowledge": ready
+        and not not_acknowledgeable
+        and trip.traveller_id == user.pk
+        and acknowledgement is None,
+        "may_retry": briefing is not None and briefing.status == BriefingStatus.FAILED and manager,
+        "may_rebrief": manager and trip.status in BRIEFABLE,
         # The CSRF token of the page, for the forms in the panel.
         "csrf_token": context.get("csrf_token"),
     }

@@ -56,7 +56,8 @@ def test_the_list_shows_versions_newest_first_with_digest_and_link(
     assert (newest["superseded"], oldest["superseded"]) == (False, True)
     assert newest["status"] == "ready" and len(newest["sha256"]) == 64
     assert newest["pdf_url"].endswith(f"/api/briefings/{newest['id']}/pdf/")
-    assert newest["acknowledged_at"] is None and newest["changes"] == ["Dates moved."]
+    assert newest["acknowledged_at"] is None
+    assert newest["changes"] == ["Your itinerary was amended.", "Dates moved."]
     assert "error" not in newest  # managers only
     assert set(newest) >= {
         "id",

@@ -10,8 +10,10 @@ from pypdf import PdfReader
 from briefings import rendering, selectors, services
 from briefings.fetcher import AssetsOnlyURLFetcher, RefusedURL
 from briefings.models import Briefing, BriefingStatus
+from briefings.selectors import Chapter, SectionView, TopicView
+from portal.lib.markdown import render_markdown
 from tests.briefings.content import REQUIREMENTS, approved_trip, publish_kz
-from tests.factories import employee
+from tests.factories import StopFactory, employee
 
 pytestmark = pytest.mark.django_db
 
@@ -441,3 +443,111 @@ def test_two_countries_get_two_chapters_in_itinerary_order_with_the_right_number
     assert f"Page {uz} of {len(pages)}" in pages[uz - 1]
     text = "\n".join(pages)
     assert "103" in text and "Uzbek Publisher" in text and "Uzbekistan, version 1" in text
+
+
+# --- what the reader sees on the personal pages and in the chapter ----------------------------
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def glance_page(briefing: Briefing) -> str:
+    return next(flat(t) for t in pdf_pages(briefing) if "Why this level" in t)
+
+
+def test_the_glance_card_says_nothing_is_dated_rather_than_none(
+    django_capture_on_commit_callbacks,
+):
+    undated = [r for r in REQUIREMENTS if r["due_date"] is None]
+    briefing = render(approved_trip(requirements=undated), django_capture_on_commit_callbacks)
+    glance = glance_page(briefing)
+    assert "FIRST DUE Nothing dated" in glance
+    assert "None" not in glance
+
+
+def test_the_itinerary_names_activities_by_their_labels(django_capture_on_commit_callbacks):
+    from advisories.models import Activity
+
+    Activity.objects.update_or_create(code="driving", defaults={"label": "Driving a vehicle"})
+    briefing = render(approved_trip(), django_capture_on_commit_callbacks)
+    glance = glance_page(briefing)
+    assert "Driving a vehicle" in glance
+    assert not re.search(r"\bdriving\b", glance)
+
+
+def test_the_document_loads_activity_labels_in_a_constant_number_of_queries(
+    django_assert_num_queries,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from advisories.models import Activity
+
+    codes = ["driving", "trekking", "drone", "nightlife", "photography"]
+    for code in codes:
+        Activity.objects.update_or_create(code=code, defaults={"label": f"Label of {code}"})
+    version = publish_kz()
+    small = approved_trip(version=version)
+    with CaptureQueriesContext(connection) as one:
+        document(small)
+    big = approved_trip(version=version)
+    for offset, code in enumerate(codes):
+        StopFactory(
+            trip=big,
+            position=2 + offset,
+            place_text="Astana",
+            arrival=big.last_departure,
+            departure=big.last_departure,
+            activities=[code, "driving"],
+        )
+    with django_assert_num_queries(len(one)):
+        doc = document(big)
+    assert [s["activity_labels"] for s in doc.stops][-1] == [
+        "Label of photography",
+        "Label of driving",
+    ]
+
+
+def chapter_with_a_section_after(points: int) -> Chapter:
+    """A section with a heading, an "Applies to" line and a body, pushed down the page by a
+    first section of `points` bullet points."""
+    filler = SectionView(
+        key="filler",
+        topic="security",
+        heading="Security overview",
+        body_html=render_markdown("\n".join(f"- Point number {i}." for i in range(points))),
+        level=None,
+        places=(),
+        source_key=None,
+    )
+    target = SectionView(
+        key="target",
+        topic="security",
+        heading="Closed areas need a permit",
+        body_html=render_markdown("Permits take weeks to obtain from three authorities."),
+        level=4,
+        places=("Baikonur", "Priozersk"),
+        source_key=None,
+    )
+    topic = TopicView("security", "Security", "topic-KZ-security", (filler, target))
+    return Chapter("KZ", "Kazakhstan", 1, None, 2, "Summary.", (topic,))
+
+
+def test_a_section_heading_and_its_applies_line_stay_with_the_body():
+    """Wherever the page ends, the heading, "Applies to" and the first words of the body are
+    read on one page: never a heading alone at the bottom of a page."""
+    pages_seen = set()
+    for points in range(22, 42):  # the section crosses the end of the first page
+        laid_out, _ = rendering.chapter_pdf(chapter_with_a_section_after(points), use_cache=False)
+        pages = [flat(p.extract_text()) for p in PdfReader(io.BytesIO(laid_out.pdf)).pages]
+
+        def page_of(text: str, pages=pages) -> int:
+            (index,) = [i for i, page in enumerate(pages) if text in page]
+            return index
+
+        heading = page_of("Closed areas need a permit")
+        assert page_of("Applies to: Baikonur") == heading, points
+        assert page_of("Permits take weeks") == heading, points
+        pages_seen.add(heading)
+    assert pages_seen == {0, 1}  # the sweep did cross the page boundary

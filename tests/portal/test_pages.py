@@ -244,6 +244,46 @@ def test_the_dashboard_runs_a_constant_number_of_queries(catalogue, django_asser
         assert client.get("/").status_code == 200
 
 
+def briefing_for(trip, status, **fields):
+    from django.utils import timezone
+
+    from briefings.models import Briefing
+
+    if status == "ready":
+        fields = {"sha256": "a" * 64, "file_name": "b.pdf", "rendered_at": timezone.now(), **fields}
+    return Briefing.objects.create(
+        trip=trip, version=1, reason="approved", status=status, queued_at=timezone.now(), **fields
+    )
+
+
+def test_an_arranger_is_told_whom_the_briefing_waits_for(catalogue):  # noqa: F811
+    from tests.factories import arranger_for
+
+    traveller = employee(first_name="Dana", last_name="Traveller")
+    arranger = arranger_for(traveller)
+    trip = file_trip(traveller, purpose="Harbour talks")
+    assert trip.status == "approved"
+    briefing_for(trip, "ready")
+
+    as_arranger = logged_in(arranger).get("/").content.decode()
+    assert f'href="/trips/{trip.pk}/"' in as_arranger
+    assert "Waiting for Dana Traveller to acknowledge the briefing" in as_arranger
+    assert "Read and acknowledge your briefing" not in as_arranger
+    as_traveller = logged_in(traveller).get("/").content.decode()
+    assert "Read and acknowledge your briefing" in as_traveller
+    assert "Waiting for" not in as_traveller
+
+
+def test_the_dashboard_says_when_the_briefing_could_not_be_prepared(catalogue):  # noqa: F811
+    user = employee()
+    trip = file_trip(user, purpose="Harbour talks")
+    briefing_for(trip, "failed", error="OSError: disk full")
+    body = logged_in(user).get("/").content.decode()
+    assert "The briefing could not be prepared; the security team has been told" in body
+    assert "Briefing being prepared" not in body
+    assert "OSError" not in body
+
+
 # --- destination guides ----------------------------------------------------------------------
 
 
