@@ -82,6 +82,11 @@ def status(request, pk: int) -> JsonResponse:
 @require_POST
 def acknowledge(request, pk: int) -> HttpResponseRedirect:
     briefing = _visible(request, pk)
+    if not request.POST.get("read"):
+        # The declaration is what the acknowledgement records: the browser's `required` is
+        # only a convenience, the server holds the line.
+        messages.error(request, "Tick “I have read this briefing” to acknowledge it.")
+        return redirect("trip-detail", pk=briefing.trip_id)
     try:
         services.briefing_acknowledge(
             briefing=briefing,

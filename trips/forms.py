@@ -88,8 +88,16 @@ class StopForm(forms.Form):
         return data
 
 
+class BaseStopFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_few_forms": "Add at least one stop: a country and its dates.",
+        "too_many_forms": "A trip has at most 50 stops.",
+    }
+
+
 StopFormSet = forms.formset_factory(
     StopForm,
+    formset=BaseStopFormSet,
     extra=0,
     min_num=1,
     validate_min=True,

@@ -285,7 +285,9 @@ def trip_detail(request, pk: int):
     return render(request, "trips/trip_detail.html", context)
 
 
-def _act(request, pk: int, action, success: str, *, queryset=None):
+def _act(request, pk: int, action, success: str = "", *, queryset=None):
+    """Run a trip action for a page's button: its success message (if the action does not
+    say something better itself), or its refusal as an error message."""
     trip = get_object_or_404(
         queryset if queryset is not None else Trip.objects.visible_to(request.user), pk=pk
     )
@@ -298,7 +300,8 @@ def _act(request, pk: int, action, success: str, *, queryset=None):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, success)
+        if success:
+            messages.success(request, success)
     return redirect("trip-detail", pk=pk)
 
 
@@ -306,15 +309,9 @@ def _act(request, pk: int, action, success: str, *, queryset=None):
 def trip_submit(request, pk: int):
     def action(trip):
         trip = services.trip_submit(trip=trip, by=request.user)
-        messages.info(request, _submitted_message(trip))
+        messages.success(request, _submitted_message(trip))
 
-    return _act(
-        request,
-        pk,
-        action,
-        "The trip was submitted.",
-        queryset=Trip.objects.editable_by(request.user),
-    )
+    return _act(request, pk, action, queryset=Trip.objects.editable_by(request.user))
 
 
 @require_POST

@@ -241,18 +241,33 @@ def test_anonymous_page_requests_go_to_the_login_page(world):
 def test_the_acknowledge_form_clears_the_trip(world):
     briefing = world["briefing"]
     response = page_client(world["traveller"]).post(
-        reverse("briefings:acknowledge", args=[briefing.pk]), {"sha256": briefing.sha256}
+        reverse("briefings:acknowledge", args=[briefing.pk]),
+        {"sha256": briefing.sha256, "read": "on"},
     )
     assert response.status_code == 302 and response["Location"] == f"/trips/{world['trip'].pk}/"
     world["trip"].refresh_from_db()
     assert world["trip"].status == TripStatus.CLEARED
 
 
+def test_the_acknowledge_form_needs_the_declaration_ticked(world):
+    briefing = world["briefing"]
+    response = page_client(world["traveller"]).post(
+        reverse("briefings:acknowledge", args=[briefing.pk]),
+        {"sha256": briefing.sha256},
+        follow=True,
+    )
+    assert "to acknowledge it" in response.content.decode()
+    assert not Acknowledgement.objects.exists()
+    world["trip"].refresh_from_db()
+    assert world["trip"].status == TripStatus.APPROVED
+
+
 @pytest.mark.parametrize(("who", "expected"), [("manager", 302), ("outsider", 404)])
 def test_the_acknowledge_form_refuses_others(world, who, expected):
     briefing = world["briefing"]
     response = page_client(world[who]).post(
-        reverse("briefings:acknowledge", args=[briefing.pk]), {"sha256": briefing.sha256}
+        reverse("briefings:acknowledge", args=[briefing.pk]),
+        {"sha256": briefing.sha256, "read": "on"},
     )
     assert response.status_code == expected
     assert not Acknowledgement.objects.exists()

@@ -215,7 +215,9 @@ def test_a_trip_amended_into_a_new_decision_cannot_acknowledge_its_old_briefing(
     assert f'action="/briefings/{old.pk}/acknowledge/"' not in page
 
     # The form's target refuses too, and says why.
-    response = client.post(f"/briefings/{old.pk}/acknowledge/", {"sha256": old.sha256}, follow=True)
+    response = client.post(
+        f"/briefings/{old.pk}/acknowledge/", {"sha256": old.sha256, "read": "on"}, follow=True
+    )
     assert "awaits a new decision" in response.content.decode()
     assert not Acknowledgement.objects.exists()
 

@@ -140,6 +140,16 @@ def test_the_form_rejects_bad_input_next_to_the_field_and_keeps_what_was_typed(c
     assert not Trip.objects.exists()
 
 
+def test_a_trip_without_any_stop_asks_for_one_in_plain_words(catalogue):
+    data = form_data(**{"stops-TOTAL_FORMS": "1"})
+    for field in ("country", "place", "arrival", "departure", "activities"):
+        data.pop(f"stops-0-{field}")
+    body = logged_in(employee()).post("/trips/new/", data).content.decode()
+    assert "Add at least one stop: a country and its dates." in body
+    assert "Please submit at least" not in body
+    assert not Trip.objects.exists()
+
+
 def test_the_services_errors_land_on_the_stop_fields(catalogue):
     # Overlapping stops are the service's judgement, mapped back onto the second stop.
     data = form_data(**{"stops-1-arrival": day(22), "stops-1-departure": day(24)})
@@ -147,7 +157,9 @@ def test_the_services_errors_land_on_the_stop_fields(catalogue):
     body = response.content.decode()
     assert response.status_code == 400
     assert "Overlaps the stop from" in body
-    assert 'id="id_stops-1-arrival_errors"' in body
+    # The message is the one the field's aria-describedby names (Django: "<id>_error").
+    assert 'id="id_stops-1-arrival_error"' in body
+    assert 'aria-describedby="id_stops-1-arrival_error"' in body
     assert not Trip.objects.exists()
 
 
