@@ -201,6 +201,10 @@ class PackUploadForm(forms.Form):
             data = json.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise forms.ValidationError(f"Not a JSON file: {exc}") from exc
+        except RecursionError:
+            raise forms.ValidationError(
+                "The JSON is nested too deeply to be a content pack."
+            ) from None
         self.pack_errors = pack_validate(data)
         if self.pack_errors:
             raise forms.ValidationError(

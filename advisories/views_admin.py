@@ -53,7 +53,7 @@ def advisory_publish_view(model_admin, request: HttpRequest) -> HttpResponse:
     _require(request, "publish_advisory")
     ids = [i for i in (request.POST.get("ids") or request.GET.get("ids", "")).split(",") if i]
     advisories = list(
-        Advisory.objects.filter(pk__in=[i for i in ids if i.isdigit()]).select_related(
+        Advisory.objects.filter(pk__in=[i for i in ids if i.isdecimal()]).select_related(
             "country__published"
         )
     )

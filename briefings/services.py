@@ -28,10 +28,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from briefings import selectors
@@ -39,6 +37,7 @@ from briefings.models import Acknowledgement, Briefing, BriefingReason, Briefing
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
+from portal.mail import send_templated
 from trips.models import Assessment, Transition, Trip, TripStatus
 
 logger = logging.getLogger(__name__)
@@ -415,26 +414,6 @@ def briefing_acknowledge(
 # --- e-mail -------------------------------------------------------------------------------------
 
 
-def _send(
-    template: str,
-    context: dict[str, Any],
-    recipients: list[str],
-    attachment: tuple[str, bytes, str] | None = None,
-) -> None:
-    recipients = sorted({address for address in recipients if address})
-    if not recipients:
-        return
-    context = {**context, "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
-    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
-    body = render_to_string(f"emails/{template}-body.txt", context)
-    html = render_to_string(f"emails/{template}-body.html", context)
-    message = EmailMultiAlternatives(subject, body, None, recipients)
-    message.attach_alternative(html, "text/html")
-    if attachment is not None:
-        message.attach(*attachment)
-    message.send()
-
-
 def _trip_url(trip: Trip) -> str:
     return f"/trips/{trip.pk}/"
 
@@ -451,7 +430,7 @@ def notify_briefing_ready(briefing_id: int) -> None:
     if settings.BRIEFING_EMAIL_ATTACHMENT:
         with storages["private"].open(briefing.file_name, "rb") as handle:
             attachment = (briefing.download_name, handle.read(), "application/pdf")
-    _send(
+    send_templated(
         template,
         {
             "briefing": briefing,
@@ -490,7 +469,7 @@ def briefing_send_reminders(*, today: dt.date) -> dict[str, int]:
             continue
         days = (trip.first_arrival - today).days if trip.first_arrival else 0
         if briefing.status == BriefingStatus.READY:
-            _send(
+            send_templated(
                 "briefing-reminder",
                 {
                     "trip": trip,
@@ -505,7 +484,7 @@ def briefing_send_reminders(*, today: dt.date) -> dict[str, int]:
         if days <= 2:
             urgent.append({"trip": trip, "briefing": briefing, "days": days})
     if urgent:
-        _send(
+        send_templated(
             "briefing-reminder-managers",
             {"rows": urgent, "today": today},
             _managers(),

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
+from django.db.models import Q
 
+from portal import roles
 from portal.models import AuditEntry, TravellerProfile
 
 
@@ -14,6 +16,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["action", "object_repr", "object_id", "actor__username"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
+
+    # Content admins see the content's own history (publications, imports), not the trips,
+    # decisions and acknowledgements of people whose trips they may not see.
+    CONTENT_ACTIONS = ("advisory.", "content_pack.")
+
+    def get_queryset(self, request):
+        entries = super().get_queryset(request)
+        if request.user.is_superuser or roles.is_manager(request.user):
+            return entries
+        content = Q()
+        for prefix in self.CONTENT_ACTIONS:
+            content |= Q(action__startswith=prefix)
+        return entries.filter(content)
 
     def has_add_permission(self, request):
         return False

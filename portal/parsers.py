@@ -14,7 +14,11 @@ class JSONObjectParser(JSONParser):
     here, once, so that no view has to guard `request.data.get` against it."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            # Thousands of nested brackets exhaust the JSON decoder: bad input, not a crash.
+            raise ParseError("JSON parse error - nested too deeply.") from None
         if not isinstance(data, dict):
             raise ParseError(NOT_AN_OBJECT)
         return data

@@ -37,8 +37,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "portal.view_auditentry",
         "trips.view_trip",
         "trips.decide_trip",
+        # Read only: a manager who travels could otherwise lower the threshold and have their
+        # own trip approved automatically. The policy is the company's: superusers change it.
         "trips.view_approvalpolicy",
-        "trips.change_approvalpolicy",
         "briefings.view_briefing",
     ],
     CONTENT_ADMIN: [

@@ -1,13 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser
 
 from advisories.admin_documents import import_document
 from portal import api
+from portal.parsers import JSONObjectParser
 
 api_patterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path(
+        "auth/token/",
+        # The project's JSON parser (a body that is not an object, or is nested without end,
+        # is a 400), and no multipart: nobody uploads files to get a token.
+        ObtainAuthToken.as_view(parser_classes=[JSONObjectParser, FormParser]),
+        name="api-token",
+    ),
     path("me/", api.MeView.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

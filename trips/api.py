@@ -183,7 +183,7 @@ class ApprovalQueueView(generics.ListAPIView):
     def get_queryset(self):
         queryset = selectors.approval_queue()
         level = self.request.query_params.get("risk_level")
-        if level and level.isdigit():
+        if level and level.isdecimal():
             queryset = queryset.filter(risk_level=int(level))
         country = self.request.query_params.get("country")
         if country:
@@ -237,7 +237,7 @@ class ComplianceView(generics.GenericAPIView):
     @extend_schema(parameters=[OpenApiParameter("days", int, description="Look-ahead, default 14")])
     def get(self, request):
         days_param = request.query_params.get("days", "14")
-        if not days_param.isdigit() or not 0 <= int(days_param) <= 366:
+        if not days_param.isdecimal() or not 0 <= int(days_param) <= 366:
             raise serializers.ValidationError({"days": ["A whole number of days from 0 to 366."]})
         rows = selectors.compliance_report(today=timezone.localdate(), days=int(days_param))
         page = self.paginate_queryset(rows)

@@ -89,7 +89,7 @@ class TripInputSerializer(serializers.Serializer):
         if not value:
             return None
         user = User.objects.filter(username=value).first()
-        if user is None and value.isdigit():
+        if user is None and value.isdecimal():
             user = User.objects.filter(pk=int(value)).first()
         if user is None:
             # The same words as for someone else's traveller (services.trip_create): the API

@@ -9,16 +9,15 @@ is SELECT ... FOR UPDATE. Either way two managers acting at once produce one dec
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from advisories.models import Activity, AdvisoryVersion, Country, Place, match_key
@@ -26,10 +25,13 @@ from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, DomainError, NotAllowed, TransitionNotAllowed
 from portal.lib.countries import is_country_code
+from portal.mail import send_templated
 from portal.models import PASSPORT_TYPES
 from trips import engine, selectors
 from trips.models import Assessment, Decision, Stop, Transition, Trip, TripStatus
 from trips.signals import briefing_needed
+
+logger = logging.getLogger(__name__)
 
 MAX_STOPS = 50
 PASSPORT_TYPE_CODES = {code for code, _ in PASSPORT_TYPES}
@@ -91,6 +93,9 @@ def itinerary_validate(data: TripInput, *, today: dt.date | None = None) -> None
     errors: dict[str, Any] = {}
     if not data.purpose.strip():
         errors["purpose"] = ["Say what the trip is for."]
+    elif any(unicodedata.category(ch) == "Cc" for ch in data.purpose):
+        # It heads e-mails, lists and the briefing: one line of plain text.
+        errors["purpose"] = ["Write the purpose on one line, without control characters."]
     if data.passport_nationality and not is_country_code(data.passport_nationality):
         errors["passport_nationality"] = [f"Unknown country code {data.passport_nationality!r}."]
     if data.passport_type and data.passport_type not in PASSPORT_TYPE_CODES:
@@ -327,7 +332,7 @@ def _assess_and_route(trip: Trip, *, by: User | None, amended: bool = False) -> 
         _move(
             trip, by=by, to=TripStatus.PENDING_APPROVAL, comment="; ".join(result.approval_reasons)
         )
-        transaction.on_commit(lambda: notify_managers_decision_needed(trip.pk))
+        transaction.on_commit(lambda: notify_managers_decision_needed(trip.pk), robust=True)
     else:
         _move(
             trip, by=None, to=TripStatus.APPROVED, comment="Automatic: below the approval threshold"
@@ -417,11 +422,11 @@ def trip_approve(*, trip: Trip, by: User, comment: str = "") -> Trip:
                     "needed": locked.approvals_needed,
                 },
             )
-            transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk))
+            transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk), robust=True)
             return locked
         _move(locked, by=by, to=TripStatus.APPROVED, comment=comment)
         _brief_on_commit(locked, reason="approved", by=by)
-        transaction.on_commit(lambda: notify_traveller_decision(locked.pk))
+        transaction.on_commit(lambda: notify_traveller_decision(locked.pk), robust=True)
         return locked
 
 
@@ -459,7 +464,7 @@ def trip_reject(*, trip: Trip, by: User, reason: str) -> Trip:
             earlier.created_at = timezone.now()
             earlier.save(update_fields=["outcome", "comment", "created_at"])
         _move(locked, by=by, to=TripStatus.REJECTED, comment=reason)
-        transaction.on_commit(lambda: notify_traveller_decision(locked.pk))
+        transaction.on_commit(lambda: notify_traveller_decision(locked.pk), robust=True)
         return locked
 
 
@@ -541,10 +546,11 @@ def trip_reassess(
             locked.approval_round += 1
             _move(locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}")
             transaction.on_commit(
-                lambda: notify_managers_decision_needed(locked.pk, reassessed=reason)
+                lambda: notify_managers_decision_needed(locked.pk, reassessed=reason), robust=True
             )
             transaction.on_commit(
-                lambda: notify_traveller_reopened(locked.pk, reason=reason, changes=changes)
+                lambda: notify_traveller_reopened(locked.pk, reason=reason, changes=changes),
+                robust=True,
             )
             return True
         locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
@@ -582,6 +588,10 @@ def trips_touching(country_code: str, *, today: dt.date):
     )
 
 
+class ReassessmentIncomplete(RuntimeError):
+    """Some trips touched by a content change could not be re-assessed (the others were)."""
+
+
 def trips_reassess_for_country(
     *, country_code: str, version: int, today: dt.date | None = None
 ) -> int:
@@ -599,8 +609,24 @@ def trips_reassess_for_country(
     ).strip()
     reason = f"The {name} advisory was updated (version {version})" + (f": {note}" if note else ".")
     count = 0
+    failed: list[int] = []
     for trip in trips_touching(country_code, today=today):
-        count += trip_reassess(trip=trip, reason=reason, country_code=country_code, version=version)
+        # One trip's failure must not leave every other traveller on the old content: go on,
+        # then fail the task (its retry skips the trips already re-assessed).
+        try:
+            count += trip_reassess(
+                trip=trip, reason=reason, country_code=country_code, version=version
+            )
+        except Exception:
+            logger.exception(
+                "Re-assessing trip %s for %s v%s failed", trip.pk, country_code, version
+            )
+            failed.append(trip.pk)
+    if failed:
+        raise ReassessmentIncomplete(
+            f"{len(failed)} trip(s) could not be re-assessed for {country_code} v{version}: "
+            f"{failed}"
+        )
     return count
 
 
@@ -623,17 +649,6 @@ def trips_complete_past(*, today: dt.date | None = None) -> int:
 # --- e-mail ------------------------------------------------------------------------------
 
 
-def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None:
-    recipients = [address for address in recipients if address]
-    if not recipients:
-        return
-    context = {**context, "base_url": settings.PORTAL_BASE_URL}
-    subject = render_to_string(f"emails/{template}-subject.txt", context).strip()
-    body = render_to_string(f"emails/{template}-body.txt", context)
-    html = render_to_string(f"emails/{template}-body.html", context)
-    send_mail(subject, body, None, recipients, html_message=html)
-
-
 def notify_managers_decision_needed(trip_id: int, *, reassessed: str = "") -> None:
     """Tell the managers who may still decide (not the traveller, not a manager who already
     approved in this round) that a trip awaits them; after a first approval, that only the
@@ -650,7 +665,7 @@ def notify_managers_decision_needed(trip_id: int, *, reassessed: str = "") -> No
         .exclude(pk__in=[decision.manager_id for decision in approvals])
     )
     assessment = trip.assessments.first()
-    _send(
+    send_templated(
         "approval-needed",
         {
             "trip": trip,
@@ -666,7 +681,7 @@ def notify_traveller_reopened(trip_id: int, *, reason: str, changes: Sequence[st
     """An approved trip that a content change sends back for a decision: the traveller must
     not go on relying on the briefing they have."""
     trip = Trip.objects.select_related("traveller").get(pk=trip_id)
-    _send(
+    send_templated(
         "trip-reopened",
         {"trip": trip, "reason": reason, "changes": list(changes)},
         [trip.traveller.email],
@@ -676,4 +691,4 @@ def notify_traveller_reopened(trip_id: int, *, reason: str, changes: Sequence[st
 def notify_traveller_decision(trip_id: int) -> None:
     trip = Trip.objects.select_related("traveller").get(pk=trip_id)
     decision = trip.decisions.order_by("-created_at", "-id").first()
-    _send("decision", {"trip": trip, "decision": decision}, [trip.traveller.email])
+    send_templated("decision", {"trip": trip, "decision": decision}, [trip.traveller.email])

@@ -9,7 +9,11 @@ def complete_past_trips() -> int:
 
 
 @shared_task(
-    acks_late=True, reject_on_worker_lost=True, autoretry_for=(ConnectionError,), retry_backoff=True
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A trip that failed is tried again later; the ones already done are skipped.
+    autoretry_for=(ConnectionError, services.ReassessmentIncomplete),
+    retry_backoff=True,
 )
 def reassess_country(country_code: str, version: int) -> int:
     # Idempotent: a trip already assessed against this version is skipped, so a second

@@ -22,7 +22,7 @@ from advisories.models import (
     TOPIC_LABELS,
     TOPIC_ORDER,
     Activity,
-    Place,
+    Country,
 )
 from advisories.selectors import published_snapshots
 from portal import roles
@@ -64,11 +64,16 @@ def _travellers(user):
 
 
 def _form_context(form, formset, *, trip=None, general_errors=()):
+    # Suggestions come from the published content (drafts are the content admins' business),
+    # read straight out of each published snapshot's places.
     places: dict[str, list[str]] = {}
-    for code, name in Place.objects.order_by("country_id", "name").values_list(
-        "country_id", "name"
-    ):
-        places.setdefault(code, []).append(name)
+    published = Country.objects.filter(published__isnull=False).values_list(
+        "code", "published__content__places"
+    )
+    for code, entries in published:
+        names = sorted((entry["name"] for entry in entries or ()), key=str.casefold)
+        if names:
+            places[code] = names
     return {
         "form": form,
         "formset": formset,
@@ -379,7 +384,7 @@ def approvals(request):
     second = request.GET.get("second") == "1"
     if level == "unknown":
         trips = trips.filter(risk_level__isnull=True)
-    elif level.isdigit():
+    elif level.isdecimal():
         trips = trips.filter(risk_level=int(level))
     if country:
         trips = trips.filter(stops__country_id=country).distinct()

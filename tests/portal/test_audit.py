@@ -56,7 +56,21 @@ def test_on_postgresql_the_database_itself_refuses_updates(entry):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("make_user", [manager, content_admin])
+def test_content_admins_see_only_the_contents_history_in_the_trail(client, entry):
+    published = audit_record(actor=None, action="advisory.published", details={"version": 2})
+    user = content_admin()
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    listing = client.get("/admin/portal/auditentry/").content.decode()
+    assert "advisory.published" in listing
+    assert "trip.approved" not in listing  # someone's trip: not theirs to see
+    assert client.get(f"/admin/portal/auditentry/{entry.pk}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/portal/auditentry/{published.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("make_user", [manager])
 def test_the_admin_shows_the_trail_read_only(client, entry, make_user):
     user = make_user()
     user.is_staff = True

@@ -42,8 +42,29 @@ def test_the_policy_list_leads_to_the_one_policy_with_the_product_defaults():
     assert client.get(f"/admin/trips/approvalpolicy/{policy.pk}/delete/").status_code == 403
 
 
-def test_a_manager_changes_the_policy_and_the_change_is_audited():
-    boss = manager()
+def superuser():
+    from django.contrib.auth.models import User
+
+    return User.objects.create_superuser("root", "root@example.org", "x")
+
+
+def test_managers_read_the_policy_but_cannot_change_it():
+    # A manager who travels could lower the threshold and have their own trip approved.
+    policy = ApprovalPolicy.current()
+    client = logged_in(manager())
+    page = client.get(f"/admin/trips/approvalpolicy/{policy.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="threshold_level"' not in page.content.decode()
+    response = client.post(
+        f"/admin/trips/approvalpolicy/{policy.pk}/change/", policy_form(threshold_level="5")
+    )
+    assert response.status_code == 403
+    policy.refresh_from_db()
+    assert policy.threshold_level == 3
+
+
+def test_a_superuser_changes_the_policy_and_the_change_is_audited():
+    boss = superuser()
     policy = ApprovalPolicy.current()
     response = logged_in(boss).post(
         f"/admin/trips/approvalpolicy/{policy.pk}/change/",
@@ -60,7 +81,7 @@ def test_a_manager_changes_the_policy_and_the_change_is_audited():
 
 def test_an_out_of_range_threshold_is_a_field_error_and_nothing_changes():
     policy = ApprovalPolicy.current()
-    response = logged_in(manager()).post(
+    response = logged_in(superuser()).post(
         f"/admin/trips/approvalpolicy/{policy.pk}/change/", policy_form(threshold_level="9")
     )
     assert response.status_code == 200

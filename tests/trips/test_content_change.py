@@ -188,3 +188,58 @@ def test_a_traveller_whose_approved_trip_is_sent_back_for_a_decision_is_told(
     assert "Risk level changed from 2 to 4." in told[0].body
     (managers_notice,) = [m for m in mail.outbox if m.to == [boss.email]]
     assert "It was approved before this change" in managers_notice.body
+
+
+def test_a_failing_mail_server_or_trip_does_not_stop_the_others_being_reassessed(
+    catalogue, django_capture_on_commit_callbacks, monkeypatch
+):
+    from trips import services
+
+    traveller = employee()
+    first = file_trip(traveller, stop(arrival=10, departure=12))
+    second = file_trip(traveller, stop(arrival=20, departure=22))
+    for trip in (first, second):
+        api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+
+    def broken_mail(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(services, "send_templated", broken_mail)
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(level=4)  # both go back for a decision; every e-mail fails
+    assert [Trip.objects.get(pk=t["id"]).status for t in (first, second)] == [
+        "pending_approval",
+        "pending_approval",
+    ]
+
+
+def test_one_trip_that_cannot_be_reassessed_leaves_the_others_done_and_the_task_retryable(
+    catalogue, monkeypatch
+):
+    from trips import services
+
+    traveller = employee()
+    first = file_trip(traveller, stop(arrival=10, departure=12))
+    second = file_trip(traveller, stop(arrival=20, departure=22))
+    for trip in (first, second):
+        api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    pack = copy.deepcopy(TEST_PACK)
+    pack["countries"][0]["advisory"]["level"] = 4
+    pack["countries"][0]["advisory"]["change_note"] = "Escalation"
+    from advisories.packs import pack_import as quiet_import
+
+    quiet_import(pack, by=None)  # published without running the hook's task here
+    real = services.trip_reassess
+
+    def flaky(*, trip, **kwargs):
+        if trip.pk == first["id"]:
+            raise RuntimeError("a bug")
+        return real(trip=trip, **kwargs)
+
+    monkeypatch.setattr(services, "trip_reassess", flaky)
+    with pytest.raises(services.ReassessmentIncomplete):
+        services.trips_reassess_for_country(country_code="MN", version=2)
+    assert Trip.objects.get(pk=second["id"]).status == "pending_approval"
+    monkeypatch.setattr(services, "trip_reassess", real)
+    assert services.trips_reassess_for_country(country_code="MN", version=2) == 1
+    assert Trip.objects.get(pk=first["id"]).status == "pending_approval"

@@ -102,6 +102,15 @@ def test_the_new_trip_form_offers_countries_places_and_activities(catalogue):
     assert 'name="traveller"' not in body
 
 
+def test_place_suggestions_come_from_the_published_content_only(catalogue):
+    from advisories.models import Place
+
+    Place.objects.create(country_id="MN", name="Secret Draft Town", key="secret draft town")
+    body = logged_in(employee()).get("/trips/new/").content.decode()
+    assert 'value="Old Harbour"' in body
+    assert "Secret Draft Town" not in body
+
+
 def test_an_employee_saves_a_two_country_draft(catalogue):
     user = employee()
     response = logged_in(user).post("/trips/new/", form_data())

@@ -685,3 +685,26 @@ def test_the_trip_list_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(6):
         response = client.get("/api/trips/")
     assert response.json()["count"] == count
+
+
+def test_a_purpose_with_a_line_break_is_a_field_error(catalogue, traveller):
+    response = api_as(traveller).post(
+        "/api/trips/",
+        trip_body(stop(), purpose="Line one\nBcc: someone@example.org"),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "purpose": ["Write the purpose on one line, without control characters."]
+    }
+    assert not Trip.objects.exists()
+
+
+def test_an_e_mail_subject_is_always_one_line():
+    from django.core import mail
+
+    from portal.mail import send_templated
+
+    trip = Trip(pk=1, purpose="Line one\nBcc: someone@example.org", status="approved")
+    send_templated("decision", {"trip": trip, "decision": None}, ["traveller@example.org"])
+    assert mail.outbox[-1].subject == 'Your trip "Line one Bcc: someone@example.org" was approved'

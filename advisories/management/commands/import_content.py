@@ -30,6 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"{path} is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise CommandError(f"{path} is nested too deeply to be a content pack.") from None
         try:
             report = pack_import(data, draft=options["draft"])
         except PackError as exc:

@@ -1,0 +1,32 @@
+"""E-mail from templates: `emails/<name>-subject.txt`, `-body.txt` and `-body.html`, with the
+portal's base URL in the context. The one sender for every app's notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def send_templated(
+    template: str,
+    context: dict[str, Any],
+    recipients: list[str],
+    attachment: tuple[str, bytes, str] | None = None,
+) -> None:
+    recipients = sorted({address for address in recipients if address})
+    if not recipients:
+        return
+    context = {**context, "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
+    # A subject is one line: a line break (from a trip's purpose, say) would make Django
+    # refuse the header, and must never be able to smuggle one in.
+    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
+    body = render_to_string(f"emails/{template}-body.txt", context)
+    html = render_to_string(f"emails/{template}-body.html", context)
+    message = EmailMultiAlternatives(subject, body, None, recipients)
+    message.attach_alternative(html, "text/html")
+    if attachment is not None:
+        message.attach(*attachment)
+    message.send()
