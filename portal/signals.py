@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from portal.audit import audit_record, client_ip
 from portal.models import TravellerProfile
 
 
@@ -11,3 +13,26 @@ def create_profile(sender, instance, created, raw=False, **kwargs):
     # ask whether it does.
     if created and not raw:
         TravellerProfile.objects.get_or_create(user=instance)
+
+
+# Sign-ins belong in the trail too: who was in the portal, from where, and failed attempts.
+@receiver(user_logged_in, dispatch_uid="portal-audit-login")
+def audit_login(sender, request, user, **kwargs):
+    audit_record(actor=user, action="auth.login", obj=user, ip=client_ip(request))
+
+
+@receiver(user_logged_out, dispatch_uid="portal-audit-logout")
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(actor=user, action="auth.logout", obj=user, ip=client_ip(request))
+
+
+@receiver(user_login_failed, dispatch_uid="portal-audit-login-failed")
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    # The username tried, never the password (Django already masks it in `credentials`).
+    audit_record(
+        actor=None,
+        action="auth.login_failed",
+        ip=client_ip(request),
+        details={"username": str(credentials.get("username", ""))[:150]},
+    )

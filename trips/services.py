@@ -245,6 +245,12 @@ def trip_delete(*, trip: Trip, by: User) -> None:
         locked = _lock(trip)
         if locked.status != TripStatus.DRAFT:
             raise TransitionNotAllowed("Only a draft can be deleted; cancel the trip instead.")
+        audit_record(
+            actor=by,
+            action="trip.deleted",
+            obj=locked,
+            details={"traveller": locked.traveller.username, "purpose": locked.purpose},
+        )
         locked.delete()
 
 

@@ -127,3 +127,25 @@ def test_entries_written_during_a_request_carry_the_forwarded_address(settings):
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
     AuditRequestMiddleware(view)(request)
     assert AuditEntry.objects.get(action="test.request").ip == "203.0.113.9"
+
+
+@pytest.mark.django_db
+def test_sign_ins_sign_outs_and_failed_attempts_are_in_the_trail(client):
+    from tests.factories import employee
+
+    user = employee(username="ada")
+    user.set_password("right")
+    user.save()
+    client.post(
+        "/accounts/login/", {"username": "ada", "password": "wrong"}, REMOTE_ADDR="198.51.100.4"
+    )
+    client.post(
+        "/accounts/login/", {"username": "ada", "password": "right"}, REMOTE_ADDR="198.51.100.4"
+    )
+    client.post("/accounts/logout/")
+    entries = list(AuditEntry.objects.order_by("id").values_list("action", "ip"))
+    assert entries[:2] == [("auth.login_failed", "198.51.100.4"), ("auth.login", "198.51.100.4")]
+    assert entries[2][0] == "auth.logout"
+    failed = AuditEntry.objects.get(action="auth.login_failed")
+    assert failed.details == {"username": "ada"}
+    assert "wrong" not in str(failed.details)

@@ -708,3 +708,13 @@ def test_an_e_mail_subject_is_always_one_line():
     trip = Trip(pk=1, purpose="Line one\nBcc: someone@example.org", status="approved")
     send_templated("decision", {"trip": trip, "decision": None}, ["traveller@example.org"])
     assert mail.outbox[-1].subject == 'Your trip "Line one Bcc: someone@example.org" was approved'
+
+
+def test_deleting_a_draft_is_in_the_audit_trail(catalogue, traveller):
+    trip = file_trip(traveller, purpose="Never mind")
+    assert api_as(traveller).delete(f"/api/trips/{trip['id']}/").status_code == 204
+    assert not Trip.objects.filter(pk=trip["id"]).exists()
+    entry = AuditEntry.objects.get(action="trip.deleted")
+    assert entry.actor == traveller
+    assert entry.object_id == str(trip["id"])
+    assert entry.details["purpose"] == "Never mind"
