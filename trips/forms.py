@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 from portal.lib.countries import country_names
 from portal.models import PASSPORT_TYPES
-from trips.services import ItineraryInvalid, StopInput, TripInput
+from trips.services import MAX_STOPS, ItineraryInvalid, StopInput, TripInput
 
 
 def country_choices(blank: str | None = None) -> list[tuple[str, str]]:
@@ -101,7 +101,7 @@ StopFormSet = forms.formset_factory(
     extra=0,
     min_num=1,
     validate_min=True,
-    max_num=50,
+    max_num=MAX_STOPS,
     validate_max=True,
     absolute_max=60,
 )
@@ -152,6 +152,38 @@ def itinerary_errors_apply(exc: ItineraryInvalid, form: TripForm, formset) -> li
         else:
             general.extend(messages if isinstance(messages, list) else [str(messages)])
     return general
+
+
+def itinerary_rearranged(data, action: str) -> list[dict[str, Any]] | None:
+    """The stops as typed, with one added or removed, when the form was posted by its "+ Add a
+    stop" or "Remove this stop" button (how the form works without JavaScript); None for any
+    other action. Nothing is validated or saved: the user goes on editing."""
+    if action != "add_stop" and not action.startswith("remove-"):
+        return None
+    try:
+        total = min(int(data.get("stops-TOTAL_FORMS", "0")), MAX_STOPS)
+    except ValueError:
+        total = 0
+    stops = [
+        {
+            "country": data.get(f"stops-{i}-country", ""),
+            "place": data.get(f"stops-{i}-place", ""),
+            "arrival": data.get(f"stops-{i}-arrival", ""),
+            "departure": data.get(f"stops-{i}-departure", ""),
+            "activities": data.getlist(f"stops-{i}-activities"),
+            "transit": bool(data.get(f"stops-{i}-transit")),
+        }
+        for i in range(total)
+    ]
+    if action == "add_stop":
+        if len(stops) < MAX_STOPS:
+            # A new stop starts where the previous one ends.
+            stops.append({"arrival": stops[-1]["departure"] if stops else ""})
+    else:
+        index = action.removeprefix("remove-")
+        if index.isdecimal() and int(index) < len(stops) and len(stops) > 1:
+            del stops[int(index)]
+    return stops
 
 
 def trip_initial(trip) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -41,6 +41,7 @@ from trips.forms import (
     TripForm,
     country_choices,
     itinerary_errors_apply,
+    itinerary_rearranged,
     trip_initial,
     trip_input,
 )
@@ -91,7 +92,22 @@ def _activity_choices():
 def _trip_form_page(request, trip: Trip | None):
     travellers = _travellers(request.user) if trip is None else None
     form_kwargs = {"activity_choices": _activity_choices()}
-    if request.method == "POST":
+    rearranged = (
+        itinerary_rearranged(request.POST, request.POST.get("action", ""))
+        if request.method == "POST"
+        else None
+    )
+    if rearranged is not None:
+        # "+ Add a stop" or "Remove this stop" without JavaScript: the same form again, as
+        # typed, with the stops changed; nothing validated or saved yet.
+        status = 200
+        form = TripForm(
+            initial={name: request.POST.get(name, "") for name in TripForm.base_fields},
+            travellers=travellers,
+        )
+        formset = StopFormSet(prefix="stops", initial=rearranged, form_kwargs=form_kwargs)
+        formset.extra = 0
+    elif request.method == "POST":
         form = TripForm(request.POST, travellers=travellers)
         formset = StopFormSet(request.POST, prefix="stops", form_kwargs=form_kwargs)
         if form.is_valid() and formset.is_valid():

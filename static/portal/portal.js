@@ -1,5 +1,6 @@
-/* The portal's only script: progressive enhancement, the pages work without it except for
-   adding and removing stops. No dependencies, no network access but our own pages. */
+/* The portal's only script: progressive enhancement, every page works without it (adding
+   and removing stops then goes through the server). No dependencies, no network access but
+   our own pages. */
 (function () {
   "use strict";
 
@@ -48,7 +49,8 @@
     container.querySelectorAll("[data-stop]").forEach(linkPlaces);
     renumber(container, prefix);
 
-    add.addEventListener("click", function () {
+    add.addEventListener("click", function (event) {
+      event.preventDefault(); // without the script, the server adds the stop instead
       var rows = container.querySelectorAll("[data-stop]");
       var fragment = template.content.cloneNode(true);
       var row = fragment.querySelector("[data-stop]");
@@ -69,6 +71,7 @@
     container.addEventListener("click", function (event) {
       var button = event.target.closest("[data-remove-stop]");
       if (!button) return;
+      event.preventDefault(); // without the script, the server removes the stop instead
       var rows = container.querySelectorAll("[data-stop]");
       if (rows.length <= 1) return;
       var row = button.closest("[data-stop]");
@@ -113,6 +116,8 @@
   }
 
   function start() {
+    // What only the script makes true is said only when the script runs.
+    document.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
     setUpStops();
     setUpBriefingPoll();
     setUpConfirm();

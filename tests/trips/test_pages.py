@@ -492,3 +492,29 @@ def test_the_trip_page_points_out_another_trip_on_the_same_dates(catalogue):
     services.trip_cancel(trip=second, by=user)
     body = logged_in(user).get(f"/trips/{first.pk}/").content.decode()
     assert "another trip on some of these dates" not in body
+
+
+def test_without_javascript_the_stop_buttons_add_and_remove_stops_through_the_server(catalogue):
+    client = logged_in(employee())
+    added = client.post("/trips/new/", form_data(action="add_stop"))
+    assert added.status_code == 200
+    body = added.content.decode()
+    assert 'name="stops-TOTAL_FORMS" value="3"' in body
+    assert 'value="Customer visit"' in body  # what was typed is kept
+    assert f'name="stops-2-arrival" value="{day(30)}"' in body  # starts where the last ended
+    assert not Trip.objects.exists()
+
+    removed = client.post("/trips/new/", form_data(action="remove-0"))
+    body = removed.content.decode()
+    assert 'name="stops-TOTAL_FORMS" value="1"' in body
+    assert 'name="stops-0-place" value="Almaty"' in body
+    assert 'name="stops-1-place"' not in body
+    assert "data-remove-stop hidden" in body  # the last stop cannot be removed
+    assert not Trip.objects.exists()
+
+
+def test_enter_in_a_field_saves_the_draft_not_a_stop_button(catalogue):
+    page = logged_in(employee()).get("/trips/new/").content.decode()
+    body = page[page.index('class="trip-form"') :]
+    first_submit = body.index('type="submit"')
+    assert body[first_submit:].startswith('type="submit" name="action" value="draft"')
