@@ -27,7 +27,12 @@ class DateInput(forms.DateInput):
 
 
 class TripForm(forms.Form):
-    traveller = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    traveller = forms.ModelChoiceField(
+        # Arrangers choose among themselves and their travellers: no empty choice.
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=None,
+    )
     purpose = forms.CharField(
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Site visit to the Almaty plant"}),

@@ -138,8 +138,8 @@ def itinerary_validate(data: TripInput, *, today: dt.date | None = None) -> None
             # Sharing a date is the travel day; arriving before the previous departure overlaps.
             if current.arrival < previous.departure:
                 stop_errors[after].setdefault("arrival", []).append(
-                    f"Overlaps the stop from {previous.arrival:%d %b} "
-                    f"to {previous.departure:%d %b}."
+                    f"Overlaps the stop from {previous.arrival.day} {previous.arrival:%b} "
+                    f"to {previous.departure.day} {previous.departure:%b}."
                 )
         if any(stop_errors):
             errors["stops"] = {

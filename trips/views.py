@@ -302,6 +302,9 @@ def trip_detail(request, pk: int):
         "decision_form": DecisionForm(),
         "reject_form": RejectForm(),
         "overlapping": list(selectors.overlapping_trips(trip)),
+        "passport_country": country_name(trip.passport_nationality)
+        if trip.passport_nationality
+        else "",
     }
     return render(request, "trips/trip_detail.html", context)
 
@@ -482,12 +485,15 @@ def locations(request):
 
 @manager_required
 def compliance(request):
-    try:
-        days = max(1, min(int(request.GET.get("days") or 14), 365))
-    except ValueError:
-        days = 14
+    raw_days = request.GET.get("days") or "14"
+    if raw_days.isdecimal() and 1 <= int(raw_days) <= 365:
+        days, days_error = int(raw_days), ""
+    else:
+        days, days_error = 14, f"{raw_days!r} is not a number of days from 1 to 365; showing 14."
     today = timezone.localdate()
     rows = selectors.compliance_report(today=today, days=days)
+    for row in rows:
+        row["country_names"] = [country_name(code) for code in row["countries"]]
     if request.GET.get("format") == "csv":
         return csv_response(
             f"compliance-{today.isoformat()}.csv",
@@ -517,4 +523,8 @@ def compliance(request):
                 for row in rows
             ),
         )
-    return render(request, "trips/compliance.html", {"rows": rows, "days": days, "today": today})
+    return render(
+        request,
+        "trips/compliance.html",
+        {"rows": rows, "days": days, "today": today, "error": days_error},
+    )

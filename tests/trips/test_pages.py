@@ -518,3 +518,12 @@ def test_enter_in_a_field_saves_the_draft_not_a_stop_button(catalogue):
     body = page[page.index('class="trip-form"') :]
     first_submit = body.index('type="submit"')
     assert body[first_submit:].startswith('type="submit" name="action" value="draft"')
+
+
+def test_the_compliance_page_names_countries_and_says_when_it_ignores_the_period(catalogue):
+    file_trip(employee(), place="Sealed Valley", start=3)
+    client = logged_in(manager())
+    body = client.get("/compliance/").content.decode()
+    assert '<td data-label="Countries">Mongolia</td>' in body
+    body = client.get("/compliance/?days=abc").content.decode()
+    assert "is not a number of days from 1 to 365; showing 14." in body
