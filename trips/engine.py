@@ -243,6 +243,8 @@ class Assessment:
     sections: tuple[MatchedSection, ...]
     explanation: tuple[str, ...]
     content_versions: dict[str, int]
+    # The highest level known, even when the risk is unknown: "unknown, but at least 4".
+    known_level: int | None = None
 
 
 # --- Itinerary ------------------------------------------------------------------------------
@@ -826,6 +828,11 @@ def risk_level(contributions: Sequence[Contribution]) -> int | None:
     return max(level for level in levels if level is not None)
 
 
+def known_level(contributions: Sequence[Contribution]) -> int | None:
+    """The highest contribution that is known: a floor for a risk that is unknown."""
+    return max((c.level for c in contributions if c.level is not None), default=None)
+
+
 def unique(lines: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(lines))
 
@@ -842,12 +849,16 @@ def approval_reasons(
     policy: Policy,
 ) -> tuple[str, ...]:
     reasons: list[str] = []
-    if risk is not None and risk >= policy.threshold_level:
-        reasons.append(
-            f"Risk level {risk} is at or above the company threshold of {policy.threshold_level}"
-        )
-    if risk is not None and risk >= policy.dual_approval_level:
-        reasons.append(f"Risk level {risk} needs the approval of two security managers")
+    # An unknown risk is at least what is known of it: a level-5 place does not need fewer
+    # approvals because another country of the trip has no advisory.
+    level = risk if risk is not None else known_level(contributions)
+    said = (
+        f"Risk level {level}" if risk is not None else f"Risk (unknown) of at least level {level}"
+    )
+    if level is not None and level >= policy.threshold_level:
+        reasons.append(f"{said} is at or above the company threshold of {policy.threshold_level}")
+    if level is not None and level >= policy.dual_approval_level:
+        reasons.append(f"{said} needs the approval of two security managers")
     if policy.closed_area_needs_approval:
         reasons += [
             f"{stop.place.name} is a closed area"
@@ -865,8 +876,9 @@ def approval_reasons(
     return unique(reasons)
 
 
-def approvals_needed(risk: int | None, reasons: Sequence[str], policy: Policy) -> int:
-    if risk is not None and risk >= policy.dual_approval_level:
+def approvals_needed(level: int | None, reasons: Sequence[str], policy: Policy) -> int:
+    """Two at the dual-approval level (of the risk, or of what is known of an unknown one)."""
+    if level is not None and level >= policy.dual_approval_level:
         return 2
     return 1 if reasons else 0
 
@@ -906,11 +918,14 @@ def assess(
     return Assessment(
         risk_level=risk,
         requires_approval=bool(reasons),
-        approvals_needed=approvals_needed(risk, reasons, policy),
+        approvals_needed=approvals_needed(
+            risk if risk is not None else known_level(contributions), reasons, policy
+        ),
         approval_reasons=reasons,
         requirements=requirements,
         sections=tuple(sections),
         explanation=unique(c.line for c in contributions),
+        known_level=known_level(contributions),
         content_versions={
             country: content.advisories[country].version
             for country in trip_countries

@@ -115,6 +115,8 @@ class Assessment(models.Model):
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="assessments")
     created_at = models.DateTimeField(auto_now_add=True)
     risk_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The highest level known even when the risk is unknown ("unknown, at least 4").
+    known_level = models.PositiveSmallIntegerField(null=True, blank=True)
     requires_approval = models.BooleanField()
     approvals_needed = models.PositiveSmallIntegerField(default=0)
     approval_reasons = models.JSONField(default=list)

@@ -126,6 +126,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         model = Assessment
         fields = [
             "risk_level",
+            "known_level",
             "requires_approval",
             "approvals_needed",
             "approval_reasons",

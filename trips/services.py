@@ -284,6 +284,7 @@ def _store(trip: Trip, result: engine.Assessment) -> Assessment:
     return Assessment.objects.create(
         trip=trip,
         risk_level=result.risk_level,
+        known_level=result.known_level,
         requires_approval=result.requires_approval,
         approvals_needed=result.approvals_needed,
         approval_reasons=list(result.approval_reasons),

@@ -1388,6 +1388,25 @@ UNKNOWN = "Erewhon (XC) has no published advisory: risk unknown"
             (False, 0, ()),
             id="the unknown-risk flag switches its reason off",
         ),
+        pytest.param(
+            [
+                stop("2030-03-01", "2030-03-03", BURNING_CLIFFS),
+                stop("2030-03-04", "2030-03-05", country=XC),
+            ],
+            (),
+            Policy(),
+            (
+                True,
+                2,
+                (
+                    "Risk (unknown) of at least level 5 is at or above the company threshold of 3",
+                    "Risk (unknown) of at least level 5 needs the approval of two "
+                    "security managers",
+                    "Erewhon (XC) has no published advisory: risk unknown",
+                ),
+            ),
+            id="an unknown risk is at least what is known: level five still needs two approvals",
+        ),
     ],
 )
 def test_approval(

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from portal.models import AuditEntry
 from tests.conftest import api_as
@@ -208,6 +209,21 @@ def test_a_country_without_an_advisory_has_unknown_risk_and_needs_approval(catal
     body = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/").json()
     assert body["status"] == "pending_approval"
     assert body["risk_level"] is None
+
+
+def test_an_unknown_risk_says_what_is_known_of_it(catalogue, traveller):
+    trip = file_trip(
+        traveller,
+        stop(place="Sealed Valley", arrival=10, departure=12),
+        stop(country="PE", place="Lima", arrival=13, departure=15),
+    )
+    api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
+    assessment = api_as(traveller).get(f"/api/trips/{trip['id']}/assessment/").json()
+    assert (assessment["risk_level"], assessment["known_level"]) == (None, 4)
+    client = Client()
+    client.force_login(traveller)
+    page = client.get(f"/trips/{trip['id']}/").content.decode()
+    assert "Risk unknown · at least 4" in page
 
 
 # --- decisions ---------------------------------------------------------------------------
