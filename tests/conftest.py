@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 
@@ -33,6 +34,13 @@ def api():
 def api_as(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user=user)
+    return client
+
+
+def logged_in(user) -> Client:
+    """A browser session signed in as `user` (pages, with CSRF checks off as in any test)."""
+    client = Client()
+    client.force_login(user)
     return client
 
 

@@ -11,16 +11,11 @@ from django.utils import timezone
 from briefings.models import Briefing, BriefingStatus
 from portal.models import AuditEntry
 from tests.briefings.content import approved_trip, publish_kz
+from tests.conftest import logged_in
 from tests.factories import employee, manager
 from trips.models import TripStatus
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def failed_briefing(trip, *, error="OSError: disk full", version=1, superseded=False) -> Briefing:

@@ -15,7 +15,7 @@ from briefings import services
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from portal.errors import Conflict
 from tests.briefings.content import approved_trip
-from tests.conftest import api_as
+from tests.conftest import api_as, logged_in
 from tests.factories import employee, manager
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 from trips import services as trip_services
@@ -29,12 +29,6 @@ TODAY = dt.date.today()
 
 def d(offset: int) -> dt.date:
     return TODAY + dt.timedelta(days=offset)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 HARBOUR = StopInput(country="MN", place="Old Harbour", arrival=d(10), departure=d(14))

@@ -10,16 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.audit import audit_record
 from portal.models import AuditEntry
+from tests.conftest import logged_in
 from tests.factories import content_admin, employee, manager
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_audit_trail_is_for_managers_only(client):

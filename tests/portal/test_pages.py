@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import logged_in
 from tests.factories import TripFactory, employee, manager, without_role
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 from trips import services
@@ -19,12 +20,6 @@ TODAY = dt.date.today()
 
 def d(offset: int) -> dt.date:
     return TODAY + dt.timedelta(days=offset)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def file_trip(traveller, *, place="Old Harbour", start=3, days=8, submit=True, purpose="Audit"):

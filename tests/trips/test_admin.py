@@ -2,20 +2,14 @@
 for security managers."""
 
 import pytest
-from django.test import Client
 
 from portal.models import AuditEntry
+from tests.conftest import logged_in
 from tests.factories import content_admin, employee, manager
 from tests.trips.test_pages import file_trip
 from trips.models import ApprovalPolicy
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def policy_form(**overrides):

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import Client
 
+from tests.conftest import logged_in
 from tests.factories import arranger_for, employee, manager
 from tests.trips.conftest import day
 from trips import services
@@ -42,12 +43,6 @@ def file_trip(traveller, *, place="Old Harbour", activities=(), submit=True, sta
 
 def trip_links(response) -> int:
     return len(re.findall(r'href="/trips/\d+/"', response.content.decode()))
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def form_data(**overrides):
