@@ -71,6 +71,15 @@ def activities_list() -> QuerySet[Activity]:
     return Activity.objects.order_by("label", "code")
 
 
+def activity_labels(codes: Iterable[str]) -> dict[str, str]:
+    """The curated labels ("Driving a vehicle") of these activity codes, in one query (none
+    for no codes); a code no longer curated is absent: callers show it as it is."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    return dict(Activity.objects.filter(code__in=wanted).values_list("code", "label"))
+
+
 def place_match(country_code: str, text: str) -> Place | None:
     """The curated place of this country whose name or an alias matches ``text``, ignoring
     case, accents and punctuation ("ALMATY", "almaty.", "Алматы" when listed as an alias)."""

@@ -17,11 +17,11 @@ from advisories.models import (
     REQUIREMENT_KIND_LABELS,
     TOPIC_LABELS,
     TOPIC_ORDER,
-    Activity,
     AdvisoryVersion,
     Country,
     match_key,
 )
+from advisories.selectors import activity_labels
 from briefings.models import Briefing, BriefingStatus
 from portal.lib.markdown import render_markdown
 from trips.models import Trip, TripStatus
@@ -182,10 +182,7 @@ def document_for(
 
     # The curated labels ("Driving a vehicle") of every activity on the trip, in one query;
     # a code no longer curated is shown as it is.
-    codes = {code for stop in stops for code in stop.activities or []}
-    labels = (
-        dict(Activity.objects.filter(code__in=codes).values_list("code", "label")) if codes else {}
-    )
+    labels = activity_labels(code for stop in stops for code in stop.activities or [])
     stop_rows = []
     places_by_country: dict[str, set[str]] = {}
     for stop in stops:

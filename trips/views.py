@@ -24,7 +24,7 @@ from advisories.models import (
     Activity,
     Country,
 )
-from advisories.selectors import published_snapshots
+from advisories.selectors import activity_labels, published_snapshots
 from portal import roles
 from portal.errors import DomainError
 from portal.lib.countries import country_name
@@ -258,7 +258,7 @@ def _requirements(assessment) -> list[dict]:
 
 def _with_activity_labels(stops: list) -> list:
     """Each stop's activities as their labels ("Driving a vehicle", not "driving")."""
-    labels = dict(Activity.objects.values_list("code", "label"))
+    labels = activity_labels(code for stop in stops for code in stop.activities or ())
     for stop in stops:
         stop.activity_labels = [labels.get(code, code) for code in stop.activities or ()]
     return stops
