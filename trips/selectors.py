@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -14,7 +15,7 @@ from advisories.models import Country, Place, match_key
 from portal import roles
 from portal.models import TravellerProfile
 from trips import engine
-from trips.models import ApprovalPolicy, Stop, Trip, TripStatus
+from trips.models import ApprovalPolicy, Decision, Stop, Trip, TripStatus
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -203,6 +204,35 @@ def approval_queue() -> QuerySet[Trip]:
         .select_related("traveller", "traveller__profile")
         .prefetch_related(stops_with_places(), "decisions")
         .order_by("first_arrival", "id")
+    )
+
+
+def round_approvals(trip: Trip) -> list:
+    """The approvals given in the trip's current approval round (from prefetched decisions)."""
+    return [
+        decision
+        for decision in trip.decisions.all()
+        if decision.approval_round == trip.approval_round
+        and decision.outcome == Decision.Outcome.APPROVE
+    ]
+
+
+@dataclass(frozen=True)
+class ApprovalProgress:
+    approvals_had: int
+    needs_second: bool  # one approval given, a second (different) manager must add theirs
+    stuck: bool  # fewer managers other than the traveller and past approvers than approvals missing
+
+
+def approval_progress(trip: Trip, manager_ids: set[int]) -> ApprovalProgress:
+    """Where a pending trip stands; `manager_ids` from active_manager_ids(), read once for a
+    whole queue."""
+    approvers = {decision.manager_id for decision in round_approvals(trip)}
+    missing = max(trip.approvals_needed, 1) - len(approvers)
+    return ApprovalProgress(
+        approvals_had=len(approvers),
+        needs_second=trip.approvals_needed >= 2 and len(approvers) >= 1,
+        stuck=len(manager_ids - approvers - {trip.traveller_id}) < missing,
     )
 
 

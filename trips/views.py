@@ -280,11 +280,7 @@ def trip_detail(request, pk: int):
     may_edit = is_traveller or Trip.objects.editable_by(user).filter(pk=pk).exists()
     assessment = trip.assessments.first()
     manager = roles.is_manager(user)
-    round_approvals = [
-        d
-        for d in trip.decisions.all()
-        if d.approval_round == trip.approval_round and d.outcome == Decision.Outcome.APPROVE
-    ]
+    round_approvals = selectors.round_approvals(trip)
     context = {
         "trip": trip,
         "stops": _with_activity_labels(list(trip.stops.all())),
@@ -410,27 +406,17 @@ def approvals(request):
     rows = []
     managers = selectors.active_manager_ids()
     for trip in trips:
-        approvers = {
-            d.manager_id
-            for d in trip.decisions.all()
-            if d.approval_round == trip.approval_round and d.outcome == Decision.Outcome.APPROVE
-        }
-        approvals_had = len(approvers)
-        needs_second = trip.approvals_needed >= 2 and approvals_had >= 1
-        # Who may still approve: managers other than the traveller and those who already did.
-        # Fewer than the approvals missing, and the trip can never be approved.
-        missing = max(trip.approvals_needed, 1) - approvals_had
-        stuck = len(managers - approvers - {trip.traveller_id}) < missing
-        if second and not needs_second:
+        progress = selectors.approval_progress(trip, managers)
+        if second and not progress.needs_second:
             continue
         stops = list(trip.stops.all())
         rows.append(
             {
                 "trip": trip,
                 "countries": list(OrderedDict.fromkeys(country_name(s.country_id) for s in stops)),
-                "approvals_had": approvals_had,
-                "needs_second": needs_second,
-                "stuck": stuck,
+                "approvals_had": progress.approvals_had,
+                "needs_second": progress.needs_second,
+                "stuck": progress.stuck,
                 "mine": trip.traveller_id == request.user.pk,
             }
         )
