@@ -1,0 +1,93 @@
+"""The portal's words, defined once: topics, place kinds, rule kinds, requirement kinds, passport
+types and deadline units.
+
+Framework-free on purpose: the pure engine, the models (as choices), the pack validation and the
+document importer all import these, so they cannot drift apart. Each is a ``StrEnum``: members
+compare equal to their code (``Topic.CRIME == "crime"``), so stored JSON and snapshots keep
+plain strings, and mypy checks the names.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Labelled(StrEnum):
+    """A code with a reader's label; the member order is the order readers see."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str = "") -> Labelled:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label or code.replace("_", " ").capitalize()
+        return member
+
+    @classmethod
+    def codes(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """For model and form fields: ``[(code, label), ...]``."""
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        return {member.value: member.label for member in cls}
+
+    @classmethod
+    def order(cls) -> dict[str, int]:
+        return {member.value: position for position, member in enumerate(cls)}
+
+
+class Topic(Labelled):
+    SECURITY = "security", "Security"
+    TERRORISM = "terrorism", "Terrorism"
+    CRIME = "crime", "Crime"
+    CIVIL_UNREST = "civil_unrest", "Civil unrest"
+    TRANSPORT = "transport", "Transport"
+    NATURAL_HAZARDS = "natural_hazards", "Natural hazards"
+    LAWS_CUSTOMS = "laws_customs", "Laws and customs"
+    HEALTH = "health", "Health"
+    ENTRY_REGISTRATION = "entry_registration", "Entry and registration"
+    OUTDOOR_ACTIVITIES = "outdoor_activities", "Outdoor activities"
+    EMERGENCY = "emergency", "Emergency"
+
+
+class PlaceKind(Labelled):
+    CITY = "city", "City"
+    REGION = "region", "Region"
+    CLOSED_AREA = "closed_area", "Closed area"
+
+
+class RuleKind(Labelled):
+    REGISTRATION = "registration", "Registration"
+    RE_REGISTRATION = "re_registration", "Re-registration after a move"
+    VISA_FREE = "visa_free", "Visa-free stay"
+    TRANSIT = "transit", "Transit"
+    PERMIT = "permit", "Permit for places"
+    DOCUMENT = "document", "Document to carry"
+    ACTIVITY = "activity", "Activity requirement"
+
+
+class RequirementKind(Labelled):
+    """What a requirement asks; the order is the checklist's order within one day and stop."""
+
+    REGISTRATION = "registration", "Registration"
+    RE_REGISTRATION = "re_registration", "Re-registration"
+    VISA = "visa", "Visa"
+    PERMIT = "permit", "Permit"
+    DOCUMENT = "document", "Document"
+    ACTIVITY = "activity", "Activity"
+
+
+class PassportType(Labelled):
+    ORDINARY = "ordinary", "Ordinary"
+    DIPLOMATIC = "diplomatic", "Diplomatic"
+    SERVICE = "service", "Service"
+
+
+class DeadlineUnit(Labelled):
+    CALENDAR = "calendar", "calendar days"
+    WORKING = "working", "working days"
