@@ -10,5 +10,8 @@ done
 echo "Installing system packages: ${missing[*]}"
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Another apt run (unattended-upgrades, a second terminal) holds the dpkg lock for a while:
+# wait for it rather than fail.
+lock_wait=(-o DPkg::Lock::Timeout=300)
+$sudo apt-get "${lock_wait[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}"
