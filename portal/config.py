@@ -121,9 +121,23 @@ def parse_email_url(value: str | None) -> dict:
     scheme = urlsplit(url).scheme
     if scheme in EMAIL_BACKENDS:
         return {"EMAIL_BACKEND": EMAIL_BACKENDS[scheme]}
+    if scheme == "file":
+        # One file per message in that folder: for tests and demos that read what was sent
+        # from another process (a worker's mail is invisible to locmem in the test process).
+        folder = urlsplit(url).path
+        if not folder.startswith("/") or urlsplit(url).netloc:
+            raise ImproperlyConfigured(
+                f"EMAIL_URL={url!r}: name an absolute folder, as file:///var/mail/portal"
+            )
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": folder,
+        }
     if scheme not in {"smtp", "smtps", "smtp+tls", "smtp+ssl"}:
         raise ImproperlyConfigured(
-            f"EMAIL_URL={url!r}: unsupported scheme {scheme!r}; use smtp://..., console: or locmem:"
+            f"EMAIL_URL={url!r}: unsupported scheme {scheme!r}; "
+            "use smtp://..., console:, locmem: or file:///folder"
         )
     config = environ.Env.email_url_config(url)
     return {key: val for key, val in config.items() if val not in (None, "")}

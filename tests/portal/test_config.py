@@ -108,6 +108,21 @@ def test_an_smtp_url_carries_host_and_port():
     )
 
 
+def test_a_file_email_url_writes_each_message_into_that_folder(tmp_path):
+    folder = tmp_path / "outbox"
+    parsed = config.parse_email_url(f"file://{folder}")
+    assert parsed == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(folder),
+    }
+    assert folder.is_dir()
+
+
+def test_a_file_email_url_needs_an_absolute_folder():
+    with pytest.raises(ImproperlyConfigured, match="name an absolute folder"):
+        config.parse_email_url("file://relative/mail")
+
+
 def test_a_bad_email_scheme_is_an_error():
     with pytest.raises(ImproperlyConfigured, match="EMAIL_URL='pigeon://coop'"):
         config.parse_email_url("pigeon://coop")
