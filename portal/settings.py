@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "portal",
     "advisories",
     "trips",
+    "incidents",
     "briefings",
 ]
 

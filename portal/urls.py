@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser
 
 from advisories.admin_documents import import_document
+from incidents import urls as incident_urls
 from portal import api
 from portal.parsers import JSONObjectParser
 
@@ -22,6 +23,7 @@ api_patterns = [
     path("", include("advisories.urls")),
     path("", include("trips.api_urls")),
     path("", include("briefings.urls")),
+    path("", include(incident_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -33,6 +35,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
+    path("", include(incident_urls.urlpatterns)),
     path("", include("portal.page_urls")),
 ]
 

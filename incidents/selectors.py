@@ -1,0 +1,197 @@
+"""Reads for incidents: who an incident touches, and which incidents touch a trip.
+
+Impacted travellers are computed on demand, never stored: a trip filed a minute after the
+incident is declared is on the list the next time anyone looks (product.md, "Incidents and
+safety checks")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from advisories.models import Place
+from advisories.selectors import place_match
+from incidents.models import Incident
+from trips.models import Stop, Trip, TripStatus
+
+# The trips going ahead: a draft is not a plan yet, a cancelled or rejected trip will not
+# happen, a completed one is over.
+IMPACTED_STATUSES = (
+    TripStatus.SUBMITTED,
+    TripStatus.PENDING_APPROVAL,
+    TripStatus.APPROVED,
+    TripStatus.CLEARED,
+)
+
+Presence = Literal["there", "arriving", "left"]
+Match = Literal["place", "country", "possibly"]
+PRESENCE_ORDER: tuple[Presence, ...] = ("there", "arriving", "left")
+PRESENCE_LABELS = {"there": "There now", "arriving": "Arriving", "left": "Left"}
+MATCH_LABELS = {
+    "place": "In a place it names",
+    "country": "In the country",
+    "possibly": "Possibly (place not recognised)",
+}
+
+
+@dataclass
+class ImpactedRow:
+    """One stop of one trip that an incident touches. ``check_status`` is the traveller's
+    answer to the incident's safety check, when one runs (null otherwise)."""
+
+    traveller: User
+    trip: Trip
+    stop: Stop
+    presence: Presence
+    match: Match
+    phone: str
+    emergency_contact: str
+    check_status: str | None = None
+
+    @property
+    def place_label(self) -> str:
+        if self.stop.place is not None:
+            return self.stop.place.name
+        return self.stop.place_text
+
+
+def incident_window(incident: Incident) -> tuple[dt.date, dt.date]:
+    """The dates a stop must overlap to be touched: from the start to the end (or the start
+    when still open) plus the lookahead, both ends included."""
+    last = (incident.ends_on or incident.starts_on) + dt.timedelta(days=incident.lookahead_days)
+    return incident.starts_on, last
+
+
+def stop_presence(stop: Stop, on: dt.date) -> Presence:
+    if on < stop.arrival:
+        return "arriving"
+    if stop.departure < on:
+        return "left"
+    return "there"
+
+
+def _emergency_contact(profile) -> str:
+    if profile is None:
+        return ""
+    return " ".join(
+        part for part in (profile.emergency_contact_name, profile.emergency_contact_phone) if part
+    )
+
+
+def _candidate_stops(incident: Incident) -> QuerySet[Stop]:
+    first, last = incident_window(incident)
+    # departure >= first AND arrival <= last: the stop overlaps the window. The Stop index
+    # (country, departure, arrival) serves exactly this.
+    return (
+        Stop.objects.filter(
+            country_id=incident.country_id,
+            departure__gte=first,
+            arrival__lte=last,
+            trip__status__in=IMPACTED_STATUSES,
+        )
+        .select_related("trip", "trip__traveller", "trip__traveller__profile", "place", "country")
+        .order_by("arrival", "trip__traveller__username", "trip_id", "position")
+    )
+
+
+class _FreeTextMatcher:
+    """Resolves a stop's free-text place with the project's place matcher, once per distinct
+    text, so the number of queries follows the distinct texts typed, not the trips."""
+
+    def __init__(self, country_code: str) -> None:
+        self.country_code = country_code
+        self.cache: dict[str, Place | None] = {}
+
+    def __call__(self, text: str) -> Place | None:
+        key = text.strip().casefold()
+        if key not in self.cache:
+            self.cache[key] = place_match(self.country_code, text)
+        return self.cache[key]
+
+
+def stop_match(
+    stop: Stop, *, place_ids: frozenset[int], resolve: _FreeTextMatcher | None = None
+) -> Match | None:
+    """How a stop in the incident's country is touched, or None when it is not.
+
+    No places on the incident: the whole country, so every stop there is a country match. With
+    places: a curated place among them is a place match, another curated place is not touched,
+    and a stop whose place is unknown or free text is *possibly* touched (never dropped), unless
+    the matcher now recognises its text as a curated place.
+    """
+    if not place_ids:
+        return "country"
+    place = stop.place
+    if place is None and stop.place_text.strip() and resolve is not None:
+        place = resolve(stop.place_text)
+    if place is None:
+        return "possibly"
+    return "place" if place.pk in place_ids else None
+
+
+def incident_impacted(*, incident: Incident, on: dt.date | None = None) -> list[ImpactedRow]:
+    """Every stop an incident touches as of ``on`` (default today), ``there`` first, then
+    ``arriving``, then ``left``; within each, by arrival and traveller.
+
+    Two queries (the incident's places, then the stops with their trip, traveller, profile and
+    place), plus one per distinct unrecognised place text, whatever the number of trips.
+    """
+    on = on or timezone.localdate()
+    place_ids = frozenset(incident.places.values_list("pk", flat=True))
+    resolve = _FreeTextMatcher(incident.country_id)
+    rows: list[ImpactedRow] = []
+    for stop in _candidate_stops(incident):
+        match = stop_match(stop, place_ids=place_ids, resolve=resolve)
+        if match is None:
+            continue
+        traveller = stop.trip.traveller
+        profile = getattr(traveller, "profile", None)
+        rows.append(
+            ImpactedRow(
+                traveller=traveller,
+                trip=stop.trip,
+                stop=stop,
+                presence=stop_presence(stop, on),
+                match=match,
+                phone=profile.phone if profile else "",
+                emergency_contact=_emergency_contact(profile),
+            )
+        )
+    order = {presence: position for position, presence in enumerate(PRESENCE_ORDER)}
+    rows.sort(key=lambda row: order[row.presence])  # stable: keeps arrival order within
+    return rows
+
+
+def impacted_counts(rows: Iterable[ImpactedRow]) -> dict[str, int]:
+    counts = dict.fromkeys(PRESENCE_ORDER, 0)
+    for row in rows:
+        counts[row.presence] += 1
+    return counts
+
+
+def incidents_visible_to(user) -> QuerySet[Incident]:
+    """Incidents are read by security managers and declared by content admins too."""
+    from portal.roles import is_content_admin, is_manager
+
+    if is_manager(user) or is_content_admin(user):
+        return Incident.objects.all()
+    return Incident.objects.none()
+
+
+def incidents_list(*, user, search: str = "") -> QuerySet[Incident]:
+    incidents = incidents_visible_to(user).select_related("country").prefetch_related("places")
+    search = search.strip()
+    if search:
+        incidents = incidents.filter(
+            Q(title__icontains=search)
+            | Q(country__name__icontains=search)
+            | Q(country__code__iexact=search)
+            | Q(places__name__icontains=search)
+        ).distinct()
+    return incidents
