@@ -1,0 +1,38 @@
+"""What the parser returns: a document's title, its source, sections and suggestions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FORMATS = ("fcdo", "osac", "plain", "auto")
+
+
+class DocumentError(ValueError):
+    """The document cannot be imported; the message says why, for the admin to read."""
+
+
+@dataclass
+class ParsedSection:
+    heading: str
+    topic: str
+    body: str  # Markdown; links kept as [text](url)
+
+
+@dataclass
+class Suggestion:
+    kind: str  # "emergency_contact" | "place" | "closed_area"
+    text: str  # emergency_contact: a label ("Police"); place: the words as found in the text
+    value: str  # emergency_contact: the number as written; place: the curated name given
+    section_heading: str
+    context: str = ""  # the sentence or line it was found in, for the reviewer
+
+
+@dataclass
+class ParsedDocument:
+    format: str
+    title: str
+    # publisher (str, "" when unknown), title (str), url (str | None), retrieved
+    # ("YYYY-MM-DD" | None)
+    source: dict[str, str | None]
+    sections: list[ParsedSection] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
