@@ -132,3 +132,187 @@ class IncidentAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} alert for {self.traveller} ({self.incident})"
+
+
+# --- safety checks ("Are you OK?") ---------------------------------------------------------
+# Written by incidents/check_services.py; read by incidents/check_selectors.py.
+
+CHECK_INTERVAL_LIMITS = (1, 24 * 60)  # minutes between asks
+CHECK_CYCLES_LIMITS = (1, 10)  # how many times a silent traveller is asked
+
+
+class CheckStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class SafetyStatus(models.TextChoices):
+    SAFE = "safe", "Safe"
+    NEED_HELP = "need_help", "Needs help"
+    NO_ANSWER = "no_answer", "No answer"
+
+
+class AnswerChannel(models.TextChoices):
+    LINK = "link", "E-mail link"
+    PORTAL = "portal", "Portal"
+    API = "api", "API"
+    MANAGER = "manager", "Recorded by a manager"
+
+
+class SafetyCheck(models.Model):
+    """One round of "Are you OK?" for the travellers an incident has where it happened.
+
+    ``cycle`` is the ask under way (1 is the first e-mail); the beat task moves it on at
+    ``next_cycle_at`` until ``cycles``, then claims the managers' escalation once. Each
+    recipient's e-mail of a cycle is claimed on the recipient row before it is sent.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="checks")
+    status = models.CharField(
+        max_length=8, choices=CheckStatus.choices, default=CheckStatus.OPEN, db_index=True
+    )
+    interval_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[
+            MinValueValidator(CHECK_INTERVAL_LIMITS[0]),
+            MaxValueValidator(CHECK_INTERVAL_LIMITS[1]),
+        ],
+        help_text="Minutes between two asks of those who have not answered.",
+    )
+    cycles = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[
+            MinValueValidator(CHECK_CYCLES_LIMITS[0]),
+            MaxValueValidator(CHECK_CYCLES_LIMITS[1]),
+        ],
+        help_text="How many times a silent traveller is asked before managers are told.",
+    )
+    cycle = models.PositiveSmallIntegerField(default=1)
+    cycle_started_at = models.DateTimeField(default=timezone.now)
+    next_cycle_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The sweeper's last re-enqueue of asks nobody sent (a lost message, a dead worker).
+    resent_at = models.DateTimeField(null=True, blank=True)
+    # Escalation of the silent after the last cycle: due (the beat task decided), claimed
+    # (a worker is sending it), sent.
+    escalation_due_at = models.DateTimeField(null=True, blank=True)
+    escalation_claimed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when a critical incident started it by itself.",
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # Two managers clicking "Start" at once get one check; the second gets a 409.
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=models.Q(status="open"),
+                name="one_open_check_per_incident",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cycle__gte=1) & models.Q(cycle__lte=models.F("cycles")),
+                name="check_cycle_within_cycles",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety check #{self.pk} for {self.incident}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CheckStatus.OPEN
+
+
+class CheckRecipient(models.Model):
+    """One traveller asked by one check (one row per person, whatever their stops), with
+    their current answer; every answer is kept in CheckAnswer."""
+
+    safety_check = models.ForeignKey(
+        SafetyCheck, on_delete=models.CASCADE, related_name="recipients"
+    )
+    traveller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="safety_checks"
+    )
+    trip = models.ForeignKey(
+        "trips.Trip", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stop = models.ForeignKey(
+        "trips.Stop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    match = models.CharField(max_length=8, blank=True)  # place / country / possibly
+    status = models.CharField(
+        max_length=10, choices=SafetyStatus.choices, default=SafetyStatus.NO_ANSWER
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=8, choices=AnswerChannel.choices, blank=True)
+    note = models.TextField(blank=True, help_text="What the traveller said with their answer.")
+    # The e-mail of cycle N: claimed (asked_cycle = N, at asked_at) before it is sent, then
+    # delivered (delivered_cycle = N). A claim older than a task's hard limit that was never
+    # delivered belongs to a dead worker and is released by the sweeper.
+    asked_cycle = models.PositiveSmallIntegerField(default=0)
+    asked_at = models.DateTimeField(null=True, blank=True)
+    delivered_cycle = models.PositiveSmallIntegerField(default=0)
+    # "I need help" reaches the managers once: asked for, claimed, sent.
+    help_requested_at = models.DateTimeField(null=True, blank=True)
+    help_claimed_at = models.DateTimeField(null=True, blank=True)
+    help_alerted_at = models.DateTimeField(null=True, blank=True)
+    handled = models.BooleanField(default=False)
+    handled_note = models.TextField(blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["safety_check", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["safety_check", "traveller"], name="one_recipient_per_check_traveller"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["safety_check", "status"], name="check_recipient_status"),
+            models.Index(fields=["traveller", "safety_check"], name="check_recipient_traveller"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.traveller} in {self.safety_check}"
+
+
+class CheckAnswer(models.Model):
+    """Every answer, as given: a change of mind is a new row, never an edit."""
+
+    recipient = models.ForeignKey(CheckRecipient, on_delete=models.CASCADE, related_name="answers")
+    status = models.CharField(
+        max_length=10,
+        choices=[(SafetyStatus.SAFE, "Safe"), (SafetyStatus.NEED_HELP, "Needs help")],
+    )
+    note = models.TextField(blank=True)
+    channel = models.CharField(max_length=8, choices=AnswerChannel.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The manager who took it by phone, or the traveller (empty from a link).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} from {self.recipient.traveller} ({self.channel})"
