@@ -11,30 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-TOPICS = [
-    ("security", "Security"),
-    ("terrorism", "Terrorism"),
-    ("crime", "Crime"),
-    ("civil_unrest", "Civil unrest"),
-    ("transport", "Transport"),
-    ("natural_hazards", "Natural hazards"),
-    ("laws_customs", "Laws and customs"),
-    ("health", "Health"),
-    ("entry_registration", "Entry and registration"),
-    ("outdoor_activities", "Outdoor activities"),
-    ("emergency", "Emergency"),
-]
-PLACE_KINDS = [("city", "City"), ("region", "Region"), ("closed_area", "Closed area")]
-RULE_KINDS = [
-    ("registration", "Registration"),
-    ("re_registration", "Re-registration after a move"),
-    ("visa_free", "Visa-free stay"),
-    ("transit", "Transit"),
-    ("permit", "Permit for places"),
-    ("document", "Document to carry"),
-    ("activity", "Activity requirement"),
-]
-DEADLINE_UNITS = [("calendar", "calendar days"), ("working", "working days")]
+from portal.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
+
+# The shared vocabulary (portal.lib.vocabulary) as model choices; aliases because many
+# modules (views, briefings, validation) read them under these names.
+TOPICS = Topic.choices()
+PLACE_KINDS = PlaceKind.choices()
+RULE_KINDS = RuleKind.choices()
+DEADLINE_UNITS = DeadlineUnit.choices()
 LEVELS = [
     (1, "1 - Low"),
     (2, "2 - Moderate"),
@@ -46,27 +30,21 @@ level_validators = [MinValueValidator(1), MaxValueValidator(5)]
 
 # Words for readers (pages and briefings), one place for all of them.
 LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
-TOPIC_LABELS = dict(TOPICS)
-TOPIC_ORDER = {code: index for index, (code, _label) in enumerate(TOPICS)}
-# Rules, as a destination guide groups them.
+TOPIC_LABELS = Topic.labels()
+TOPIC_ORDER = Topic.order()
+# Rules, as a destination guide groups them (plural headings, unlike the admin's labels).
 RULE_KIND_LABELS = {
-    "registration": "Registration",
-    "re_registration": "Re-registration",
-    "visa_free": "Visa-free stays",
-    "transit": "Transit",
-    "permit": "Permit",
-    "document": "Documents",
-    "activity": "Activities",
+    RuleKind.REGISTRATION: "Registration",
+    RuleKind.RE_REGISTRATION: "Re-registration",
+    RuleKind.VISA_FREE: "Visa-free stays",
+    RuleKind.TRANSIT: "Transit",
+    RuleKind.PERMIT: "Permit",
+    RuleKind.DOCUMENT: "Documents",
+    RuleKind.ACTIVITY: "Activities",
+    RuleKind.STAY_LIMIT: "Limits on days in the country",
 }
 # Requirements, as the engine names what a trip needs.
-REQUIREMENT_KIND_LABELS = {
-    "registration": "Registration",
-    "re_registration": "Re-registration",
-    "visa": "Visa",
-    "permit": "Permit",
-    "document": "Document",
-    "activity": "Activity",
-}
+REQUIREMENT_KIND_LABELS = RequirementKind.labels()
 
 
 def match_key(name: str) -> str:

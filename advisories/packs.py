@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import F
 
 from advisories.models import (
-    PLACE_KINDS,
     Activity,
     Advisory,
     AdvisoryVersion,
@@ -47,11 +46,12 @@ from advisories.validation import (
 )
 from portal.audit import audit_record
 from portal.lib.countries import is_country_code
+from portal.lib.vocabulary import PlaceKind
 
 FORMAT = "travel-risk-content/1"
 DEFAULT_CHANGE_NOTE = "Imported from a content pack"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
-PLACE_KIND_CODES = tuple(code for code, _ in PLACE_KINDS)
+PLACE_KIND_CODES = PlaceKind.codes()
 
 
 class PackError(Exception):

@@ -17,7 +17,6 @@ from typing import Any
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from advisories.models import (
-    RULE_KINDS,
     Activity,
     Advisory,
     AdvisoryVersion,
@@ -30,8 +29,9 @@ from advisories.models import (
     match_key,
 )
 from advisories.validation import RULE_FIELDS
+from portal.lib.vocabulary import RuleKind
 
-KIND_ORDER = {kind: position for position, (kind, _) in enumerate(RULE_KINDS)}
+KIND_ORDER = RuleKind.order()
 
 
 def _codes(country_codes: Iterable[str]) -> list[str]:

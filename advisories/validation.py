@@ -15,14 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from advisories.models import DEADLINE_UNITS, RULE_KINDS, TOPICS
 from portal.lib.countries import is_country_code
-from portal.models import PASSPORT_TYPES
+from portal.lib.vocabulary import DeadlineUnit, PassportType, RuleKind, Topic
 
-KINDS = tuple(code for code, _ in RULE_KINDS)
-TOPIC_CODES = tuple(code for code, _ in TOPICS)
-DEADLINE_UNIT_CODES = tuple(code for code, _ in DEADLINE_UNITS)
-PASSPORT_TYPE_CODES = tuple(code for code, _ in PASSPORT_TYPES)
+KINDS = RuleKind.codes()
+TOPIC_CODES = Topic.codes()
+DEADLINE_UNIT_CODES = DeadlineUnit.codes()
+PASSPORT_TYPE_CODES = PassportType.codes()
 
 
 @dataclass(frozen=True)

@@ -38,20 +38,13 @@ from portal.lib.dates import (
     months_overlapped,
     nth_working_day,
 )
+from portal.lib.vocabulary import DeadlineUnit, PassportType, PlaceKind, RequirementKind, RuleKind
 
-PASSPORT_TYPES = ("ordinary", "diplomatic", "service")
-RULE_KINDS = (
-    "registration",
-    "re_registration",
-    "visa_free",
-    "transit",
-    "permit",
-    "document",
-    "activity",
-)
-REQUIREMENT_KINDS = ("registration", "re_registration", "visa", "permit", "document", "activity")
-PLACE_KINDS = ("city", "region", "closed_area")
-DEADLINE_UNITS = ("calendar", "working")
+PASSPORT_TYPES = PassportType.codes()
+RULE_KINDS = RuleKind.codes()
+REQUIREMENT_KINDS = RequirementKind.codes()
+PLACE_KINDS = PlaceKind.codes()
+DEADLINE_UNITS = DeadlineUnit.codes()
 
 ONE_DAY = timedelta(days=1)
 

@@ -69,6 +69,7 @@ class RuleKind(Labelled):
     PERMIT = "permit", "Permit for places"
     DOCUMENT = "document", "Document to carry"
     ACTIVITY = "activity", "Activity requirement"
+    STAY_LIMIT = "stay_limit", "Limit on days in a period"
 
 
 class RequirementKind(Labelled):
@@ -80,6 +81,7 @@ class RequirementKind(Labelled):
     PERMIT = "permit", "Permit"
     DOCUMENT = "document", "Document"
     ACTIVITY = "activity", "Activity"
+    STAY_LIMIT = "stay_limit", "Stay limit"
 
 
 class PassportType(Labelled):

@@ -566,7 +566,7 @@ def test_a_pack_with_an_error_anywhere_is_refused_whole_and_nothing_is_written()
         pack_import(pack)
     assert refused.value.errors == [
         'countries[1].rules[0].kind: unknown kind "visa_free_x"; one of registration, '
-        "re_registration, visa_free, transit, permit, document, activity"
+        "re_registration, visa_free, transit, permit, document, activity, stay_limit"
     ]
     assert not Source.objects.filter(key__in=["mn-law", "uz-law"]).exists()
     assert not Advisory.objects.exists()
