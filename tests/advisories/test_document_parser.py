@@ -215,7 +215,17 @@ def test_the_uk_advice_gets_sensible_topics() -> None:
     assert topic(doc, "Laws and cultural differences") == "laws_customs"
     assert topic(doc, "Road travel") == "transport"
     assert topic(doc, "Earthquakes") == "natural_hazards"
-    assert topic(doc, "Outdoor activities and adventure tourism") == "outdoor_activities"
+    assert topic(doc, "Trekking and mountaineering") == "outdoor_activities"
+
+
+def test_the_uk_advice_keeps_the_lone_trekking_heading_as_its_own_section() -> None:
+    doc = parse_seed(UK)
+
+    headings = [s.heading for s in doc.sections]
+    assert "Outdoor activities and adventure tourism" not in headings
+    trekking = section(doc, "Trekking and mountaineering")
+    assert trekking.startswith("Trekking in Kazakhstan often involves")
+    assert "###" not in trekking
 
 
 def test_the_uk_advice_keeps_its_links_as_markdown_links() -> None:

@@ -52,8 +52,17 @@ def sections_of(
             out.append(ParsedSection(heading, guess_topic(heading, body, keywords), body))
             out.extend(children)
             continue
-        topics = {s.topic for s in children}
         own = heading_topic(heading, keywords)
+        if len(children) == 1:
+            # A lone sub-heading says what its text is about ("Trekking and mountaineering",
+            # which the trekking activity's section needs): merging it would lose it. The
+            # heading above still says which topic it is under when its own heading does not.
+            (lone,) = children
+            if own is not None and heading_topic(lone.heading, keywords) is None:
+                lone.topic = own
+            out.append(lone)
+            continue
+        topics = {s.topic for s in children}
         merged = "\n\n".join(f"### {s.heading}\n\n{s.body}" for s in children)
         if len(topics) == 1 and (own is None or own in topics) and len(merged) <= MAX_MERGED_CHARS:
             out.append(ParsedSection(heading, topics.pop(), merged))
