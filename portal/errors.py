@@ -19,3 +19,29 @@ class NotAllowed(DomainError):
     """The user may see the object but not do this to it (e.g. approving their own trip)."""
 
     status_code = 403
+
+
+class InvalidInput(DomainError):
+    """Bad input found by a service: `errors` is shaped like DRF's field errors
+    ({"reason": ["..."]}), so the API answers 400 with it and a page shows each message."""
+
+    def __init__(self, errors: dict, message: str = "The input is not valid.") -> None:
+        super().__init__(message)
+        self.errors = errors
+
+    def messages(self) -> list[str]:
+        """Every message, flattened, for a page's error banner."""
+        found: list[str] = []
+
+        def walk(value) -> None:
+            if isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list | tuple):
+                for item in value:
+                    walk(item)
+            else:
+                found.append(str(value))
+
+        walk(self.errors)
+        return found

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import django_filters
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
@@ -16,6 +14,7 @@ from rest_framework.response import Response
 from portal import roles
 from portal.lib.dates import parse_iso_date
 from trips import selectors, services
+from trips.filters import TripFilter, compliance_days
 from trips.models import Trip, TripStatus
 from trips.serializers import (
     AssessmentSerializer,
@@ -34,20 +33,6 @@ class IsManager(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return roles.is_manager(request.user)
-
-
-class TripFilter(django_filters.FilterSet):
-    status = django_filters.CharFilter(field_name="status")
-    country = django_filters.CharFilter(method="filter_country")
-    departure_after = django_filters.DateFilter(field_name="first_arrival", lookup_expr="gte")
-    departure_before = django_filters.DateFilter(field_name="first_arrival", lookup_expr="lte")
-
-    class Meta:
-        model = Trip
-        fields = ["status", "country", "departure_after", "departure_before"]
-
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(stops__country_id=value.upper()).distinct()
 
 
 class TripViewSet(
@@ -130,16 +115,10 @@ class TripViewSet(
     @extend_schema(request=CancelInputSerializer, responses=TripSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        trip = self.get_object()
-        if not (
-            roles.is_manager(request.user)
-            or Trip.objects.editable_by(request.user).filter(pk=trip.pk).exists()
-        ):
-            raise PermissionDenied("Only the traveller, their arranger or a manager may cancel.")
         data = CancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         trip = services.trip_cancel(
-            trip=trip, by=request.user, reason=data.validated_data["reason"]
+            trip=self.get_object(), by=request.user, reason=data.validated_data["reason"]
         )
         return self._respond(trip)
 
@@ -180,15 +159,19 @@ class ApprovalQueueView(generics.ListAPIView):
     permission_classes = [IsManager]
     filterset_class = None
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("risk_level", str, description='1-5, or "unknown"'),
+            OpenApiParameter("country", str),
+            OpenApiParameter("second", bool, description="only those awaiting a second approval"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        queryset = selectors.approval_queue()
-        level = self.request.query_params.get("risk_level")
-        if level and level.isdecimal():
-            queryset = queryset.filter(risk_level=int(level))
-        country = self.request.query_params.get("country")
-        if country:
-            queryset = queryset.filter(stops__country_id=country.upper()).distinct()
-        return queryset
+        rows = selectors.approval_queue_rows(filters=self.request.query_params)
+        return [row.trip for row in rows]
 
 
 def _query_date(request, name: str, default: dt.date) -> dt.date:
@@ -236,14 +219,7 @@ class ComplianceView(generics.GenericAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("days", int, description="Look-ahead, default 14")])
     def get(self, request):
-        days_param = request.query_params.get("days", "14")
-        if not days_param.isdecimal() or not 0 <= int(days_param) <= 366:
-            raise serializers.ValidationError({"days": ["A whole number of days from 0 to 366."]})
-        rows = selectors.compliance_report(today=timezone.localdate(), days=int(days_param))
+        days = compliance_days(request.query_params)
+        rows = selectors.compliance_report(today=timezone.localdate(), days=days)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ComplianceRowSerializer(page, many=True).data)
-
-
-def trip_for(request, trip_id: int) -> Trip:
-    """Shared by other apps' API views: the trip if the user may see it, else 404."""
-    return get_object_or_404(Trip.objects.visible_to(request.user), pk=trip_id)

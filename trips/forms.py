@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from portal.lib.countries import country_names
 from portal.models import PASSPORT_TYPES
+from trips.models import NOTE_MAX_LENGTH
 from trips.services import MAX_STOPS, ItineraryInvalid, StopInput, TripInput
 
 
@@ -213,17 +214,27 @@ def trip_initial(trip) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return initial, stops
 
 
+def _note_widget() -> forms.Textarea:
+    # maxlength helps the browser; the service (trips.services.note_clean) is what refuses.
+    return forms.Textarea(attrs={"rows": 2, "maxlength": NOTE_MAX_LENGTH})
+
+
 class DecisionForm(forms.Form):
-    comment = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    comment = forms.CharField(required=False, widget=_note_widget())
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(required=False, widget=_note_widget())
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    reason = forms.CharField(required=False, widget=_note_widget())
+
+
+class RequirementTickForm(forms.Form):
+    """The trip page's tick box: `done` is "1" to tick off, "0" to open again."""
+
+    done = forms.TypedChoiceField(
+        choices=[("1", "Done"), ("0", "Not done")], coerce=lambda value: value == "1"
     )
+    note = forms.CharField(required=False, widget=forms.TextInput(attrs={"maxlength": 2000}))

@@ -18,6 +18,27 @@ class TripStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+# Free text a manager or traveller adds to a decision, a cancellation or a tick: one limit for
+# the form, the serializer and the service.
+NOTE_MAX_LENGTH = 2000
+
+# What each lifecycle action expects of a trip (product.md, "Lifecycle").
+EDITABLE = frozenset({TripStatus.DRAFT})
+AMENDABLE = frozenset(
+    {TripStatus.APPROVED, TripStatus.CLEARED, TripStatus.PENDING_APPROVAL, TripStatus.REJECTED}
+)
+CANCELLABLE = frozenset(
+    {
+        TripStatus.DRAFT,
+        TripStatus.SUBMITTED,
+        TripStatus.PENDING_APPROVAL,
+        TripStatus.APPROVED,
+        TripStatus.CLEARED,
+        TripStatus.REJECTED,
+    }
+)
+
+
 class TripQuerySet(models.QuerySet):
     def upcoming(self, today):
         """Not over and not cancelled: the trips a content change or a reminder concerns."""
@@ -78,6 +99,28 @@ class Trip(models.Model):
 
     def __str__(self) -> str:
         return f"Trip #{self.pk}: {self.purpose}"
+
+    # State predicates: the services enforce them, the pages read them to offer a button.
+    @property
+    def is_draft(self) -> bool:
+        return self.status in EDITABLE
+
+    @property
+    def can_amend(self) -> bool:
+        return self.status in AMENDABLE
+
+    @property
+    def can_edit(self) -> bool:
+        """A draft is edited; a trip further on is amended (and re-assessed)."""
+        return self.is_draft or self.can_amend
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in CANCELLABLE
+
+    @property
+    def is_awaiting_decision(self) -> bool:
+        return self.status == TripStatus.PENDING_APPROVAL
 
 
 class Stop(models.Model):
@@ -208,3 +251,63 @@ class ApprovalPolicy(models.Model):
     def current(cls) -> ApprovalPolicy:
         policy, _ = cls.objects.get_or_create(pk=1)
         return policy
+
+
+class RequirementTick(models.Model):
+    """A requirement of a trip ticked off (or back on) by the traveller or their arranger.
+
+    Kept apart from the assessment, keyed by the requirement's stable id (trips.requirements),
+    so a tick survives every re-assessment that produces the same requirement again."""
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="requirement_ticks")
+    requirement_id = models.CharField(max_length=24)
+    done_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=2000, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trip", "requirement_id"], name="one_tick_per_trip_requirement"
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "done" if self.done_at else "open"
+        return f"Trip #{self.trip_id} requirement {self.requirement_id}: {state}"
+
+
+class RequirementReminder(models.Model):
+    """A "due tomorrow" e-mail sent for one requirement on one day: the row is claimed before
+    the e-mail goes, so a second run of the daily task (or a second worker) sends nothing."""
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="+")
+    requirement_id = models.CharField(max_length=24)
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trip", "requirement_id", "sent_on"], name="one_reminder_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder for trip #{self.trip_id} {self.requirement_id} on {self.sent_on}"
+
+
+class CalendarFeed(models.Model):
+    """A traveller's personal calendar feed: the secret in its URL is the only key (calendar
+    apps cannot sign in), so the traveller can revoke it and take a new one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -4,7 +4,7 @@ work from. Each runs a fixed number of queries whatever the catalogue's or the l
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +13,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from advisories.models import Country, Place, match_key
 from portal import roles
+from portal.lib.places import PlaceMatcher
 from portal.models import TravellerProfile
 from trips import engine
+from trips.filters import ApprovalQueueFilter, run_filters
 from trips.models import ApprovalPolicy, Decision, Stop, Trip, TripStatus
 
 
@@ -98,7 +100,8 @@ class PublishedContent:
         countries = Country.objects.filter(code__in=codes).select_related("published")
         advisories: dict[str, engine.Advisory] = {}
         rules: dict[str, tuple[engine.Rule, ...]] = {}
-        self.places: dict[tuple[str, str], engine.PlaceRef] = {}
+        self.matchers: dict[str, PlaceMatcher[engine.PlaceRef]] = {}
+        places: dict[str, tuple[engine.PlaceRef, ...]] = {}
         names: dict[str, str] = {}
         for country in countries:
             names[country.code] = country.name
@@ -113,22 +116,29 @@ class PublishedContent:
             rules[country.code] = tuple(
                 _rule(country.code, rule, sources) for rule in snapshot.get("rules", [])
             )
-            for place in snapshot.get("places", []):
-                ref = engine.PlaceRef(
-                    name=place["name"],
-                    country=country.code,
-                    kind=place.get("kind") or "city",
-                    level=place.get("level"),
+            entries = [
+                (
+                    engine.PlaceRef(
+                        name=place["name"],
+                        country=country.code,
+                        kind=place.get("kind") or "city",
+                        level=place.get("level"),
+                    ),
+                    place["name"],
+                    place.get("aliases", []),
                 )
-                for name in place.get("aliases", []):
-                    self.places.setdefault((country.code, match_key(name)), ref)
-                # A name wins over another place's alias.
-                self.places[(country.code, match_key(place["name"]))] = ref
-        self.content = engine.Content(advisories=advisories, rules=rules, country_names=names)
+                for place in snapshot.get("places", [])
+            ]
+            places[country.code] = tuple(ref for ref, _, _ in entries)
+            self.matchers[country.code] = PlaceMatcher(entries)
+        self.content = engine.Content(
+            advisories=advisories, rules=rules, country_names=names, places=places
+        )
 
     def place(self, country: str, text: str) -> engine.PlaceRef | None:
-        """The published place a stop's place text names (by name or alias), if any."""
-        return self.places.get((country, match_key(text))) if text.strip() else None
+        """The published place a stop's place text names (portal.lib.places), if any."""
+        matcher = self.matchers.get(country)
+        return matcher.match(text) if matcher is not None else None
 
 
 def stops_with_places() -> Prefetch:
@@ -176,10 +186,13 @@ def policy_for_engine() -> engine.Policy:
     )
 
 
-def trip_assess(trip: Trip) -> engine.Assessment:
+def trip_assess(trip: Trip, stops: Iterable[Stop] | None = None) -> engine.Assessment:
     """Run the engine over a trip: one query for its stops, one for the profile, one for the
-    content of its countries and one for the policy, whatever the catalogue's size."""
-    stops = list(trip.stops.select_related("place").order_by("position"))
+    content of its countries and one for the policy, whatever the catalogue's size. Given
+    `stops` (unsaved, for a preview), the engine runs on those instead of the stored ones."""
+    if stops is None:
+        stops = trip.stops.select_related("place").order_by("position")
+    stops = list(stops)
     published = PublishedContent(stop.country_id for stop in stops)
     return engine.assess(
         stops=trip_engine_stops(stops, published),
@@ -197,14 +210,16 @@ def trips_for_list(user) -> QuerySet[Trip]:
     )
 
 
-def approval_queue() -> QuerySet[Trip]:
-    """Trips awaiting a decision, the soonest departure first."""
-    return (
+def approval_queue(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Trip]:
+    """Trips awaiting a decision, the soonest departure first, filtered by
+    `trips.filters.ApprovalQueueFilter` (InvalidInput for a refused filter)."""
+    pending = (
         Trip.objects.filter(status=TripStatus.PENDING_APPROVAL)
         .select_related("traveller", "traveller__profile")
         .prefetch_related(stops_with_places(), "decisions")
         .order_by("first_arrival", "id")
     )
+    return run_filters(ApprovalQueueFilter, filters, pending)
 
 
 def round_approvals(trip: Trip) -> list:
@@ -234,6 +249,23 @@ def approval_progress(trip: Trip, manager_ids: set[int]) -> ApprovalProgress:
         needs_second=trip.approvals_needed >= 2 and len(approvers) >= 1,
         stuck=len(manager_ids - approvers - {trip.traveller_id}) < missing,
     )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    trip: Trip
+    progress: ApprovalProgress
+
+
+def approval_queue_rows(*, filters: Mapping[str, Any] | None = None) -> list[QueueRow]:
+    """The approval queue with where each trip stands; `second=1` keeps the trips that wait
+    for a second manager's approval. A fixed number of queries whatever the queue's length."""
+    queue = approval_queue(filters=filters)
+    second = ApprovalQueueFilter(data=filters or {}).form
+    only_second = second.is_valid() and bool(second.cleaned_data.get("second"))
+    managers = active_manager_ids()
+    rows = [QueueRow(trip=trip, progress=approval_progress(trip, managers)) for trip in queue]
+    return [row for row in rows if row.progress.needs_second or not only_second]
 
 
 def travellers_at(

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from trips.models import Assessment, Stop, Trip
+from trips.requirements import assessment_requirements
 from trips.services import NOT_YOUR_TRAVELLER, StopInput, TripInput
 
 
@@ -138,22 +139,27 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
     def get_requirements(self, assessment: Assessment) -> list[dict]:
-        return assessment.requirements
+        # Each with its stable `id` and `done_at` (contracts.md), from the one read model.
+        return [row.as_json() for row in assessment_requirements(assessment=assessment)]
 
     def get_sections(self, assessment: Assessment) -> list[dict]:
         return assessment.sections
 
 
+# The notes' limits and the required reason are checked by the services (trips.services
+# note_clean), so the API and the pages refuse the same input with the same words.
 class DecisionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class RejectInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=True, allow_blank=False)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required: why."
+    )
 
 
 class CancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class LocationSerializer(serializers.Serializer):

@@ -20,45 +20,62 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from advisories.models import Activity, AdvisoryVersion, Country, Place, match_key
+from advisories.models import Activity, AdvisoryVersion, Country, Place
+from advisories.selectors import place_matcher, places_for
 from portal import roles
 from portal.audit import audit_record
-from portal.errors import Conflict, DomainError, NotAllowed, TransitionNotAllowed
+from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
 from portal.lib.countries import is_country_code
 from portal.mail import send_templated
+from portal.outbox import outbox_enqueue, outbox_run_once
 from portal.models import PASSPORT_TYPES
 from trips import engine, selectors
-from trips.models import Assessment, Decision, Stop, Transition, Trip, TripStatus
+from trips.models import (
+    AMENDABLE,
+    CANCELLABLE,
+    EDITABLE,
+    NOTE_MAX_LENGTH,
+    Assessment,
+    Decision,
+    Stop,
+    Transition,
+    Trip,
+    TripStatus,
+)
+from trips.requirements import with_ids
 from trips.signals import briefing_needed
 
 logger = logging.getLogger(__name__)
 
 MAX_STOPS = 50
 PASSPORT_TYPE_CODES = {code for code, _ in PASSPORT_TYPES}
-EDITABLE = {TripStatus.DRAFT}
-AMENDABLE = {
-    TripStatus.APPROVED,
-    TripStatus.CLEARED,
-    TripStatus.PENDING_APPROVAL,
-    TripStatus.REJECTED,
-}
-CANCELLABLE = {
-    TripStatus.DRAFT,
-    TripStatus.SUBMITTED,
-    TripStatus.PENDING_APPROVAL,
-    TripStatus.APPROVED,
-    TripStatus.CLEARED,
-    TripStatus.REJECTED,
-}
 
 
-class ItineraryInvalid(DomainError):
+class ItineraryInvalid(InvalidInput):
     """Bad trip input; `errors` is shaped like DRF's: {"stops": {"1": {"departure": [...]}}}
     for a stop's field, {"stops": ["..."]} for the itinerary as a whole."""
 
     def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__("The itinerary is not valid.")
-        self.errors = errors
+        super().__init__(errors, "The itinerary is not valid.")
+
+
+def note_clean(value: str | None, *, field: str, required: str = "") -> str:
+    """A decision's comment, a rejection's reason or a cancellation's note, checked the same
+    way whichever page or endpoint sent it: stripped, at most NOTE_MAX_LENGTH characters, and
+    present when `required` (the message to give when it is missing)."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput({field: [required]})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise InvalidInput(
+            {field: [f"Keep it to {NOTE_MAX_LENGTH} characters (this has {len(text)})."]}
+        )
+    return text
+
+
+def may_cancel(trip: Trip, user: User) -> bool:
+    """The traveller, their arranger or a security manager may cancel a trip."""
+    return roles.is_manager(user) or Trip.objects.editable_by(user).filter(pk=trip.pk).exists()
 
 
 @dataclass
@@ -152,19 +169,19 @@ def itinerary_validate(data: TripInput, *, today: dt.date | None = None) -> None
 def _write_stops(trip: Trip, stops: Sequence[StopInput]) -> None:
     trip.stops.all().delete()
     codes = {stop.country.upper() for stop in stops}
-    places_by_key: dict[tuple[str, str], Place] = {}
-    for place in Place.objects.filter(country_id__in=codes).prefetch_related("aliases"):
-        places_by_key[(place.country_id, place.key)] = place
-        for alias in place.aliases.all():
-            places_by_key.setdefault((place.country_id, alias.key), place)
+    # The one matcher (portal.lib.places) the engine's loader uses too.
+    by_country: dict[str, list[Place]] = {}
+    for place in places_for(codes):
+        by_country.setdefault(place.country_id, []).append(place)
+    matchers = {code: place_matcher(places) for code, places in by_country.items()}
     ordered = sorted(stops, key=lambda s: (s.arrival, s.departure))
     Stop.objects.bulk_create(
         Stop(
             trip=trip,
             position=position,
             country_id=stop.country.upper(),
-            place=places_by_key.get((stop.country.upper(), match_key(stop.place)))
-            if stop.place
+            place=matchers[stop.country.upper()].match(stop.place)
+            if stop.place and stop.country.upper() in matchers
             else None,
             place_text=stop.place.strip(),
             arrival=stop.arrival,
@@ -288,7 +305,7 @@ def _store(trip: Trip, result: engine.Assessment) -> Assessment:
         requires_approval=result.requires_approval,
         approvals_needed=result.approvals_needed,
         approval_reasons=list(result.approval_reasons),
-        requirements=[_requirement_json(r) for r in result.requirements],
+        requirements=with_ids([_requirement_json(r) for r in result.requirements]),
         sections=[
             {
                 "stop_index": s.stop_index,
@@ -339,25 +356,37 @@ def _assess_and_route(trip: Trip, *, by: User | None, amended: bool = False) -> 
         _move(
             trip, by=by, to=TripStatus.PENDING_APPROVAL, comment="; ".join(result.approval_reasons)
         )
-        transaction.on_commit(lambda: notify_managers_decision_needed(trip.pk), robust=True)
+        _email_after_commit(
+            trip, email=DECISION_NEEDED, key=f"decision-needed:{trip.pk}:{trip.approval_round}"
+        )
     else:
         _move(
             trip, by=None, to=TripStatus.APPROVED, comment="Automatic: below the approval threshold"
         )
-        _brief_on_commit(trip, reason="amended" if amended else "approved", by=by)
+        _request_briefing(trip, reason="amended" if amended else "approved", by=by)
     return trip
 
 
-def _brief_on_commit(
+def _request_briefing(
     trip: Trip, *, reason: str, by: User | None, changes: Sequence[str] = ()
 ) -> None:
-    trip_pk = trip.pk
+    # Inside the transaction that approved the trip: the briefing (and its render, through
+    # the outbox) is recorded with the approval, so no broker outage or crash after the
+    # commit can lose it.
+    fresh = Trip.objects.get(pk=trip.pk)
+    briefing_needed.send(sender=Trip, trip=fresh, reason=reason, changes=list(changes), by=by)
 
-    def send() -> None:
-        fresh = Trip.objects.get(pk=trip_pk)
-        briefing_needed.send(sender=Trip, trip=fresh, reason=reason, changes=list(changes), by=by)
 
-    transaction.on_commit(send)
+def _email_after_commit(trip: Trip, *, email: str, key: str, **params: Any) -> None:
+    """Record a trip e-mail in the current transaction (portal.outbox): a worker sends it
+    after the commit, once per `key` however often the message is delivered, and retries
+    while the mail server is down. `params` are the e-mail function's JSON arguments."""
+    key = f"trips.email.{key}"
+    outbox_enqueue(
+        task="trips.tasks.send_trip_email",
+        kwargs={"email": email, "trip_id": trip.pk, "key": key, "params": params},
+        key=key,
+    )
 
 
 def trip_submit(*, trip: Trip, by: User) -> Trip:
@@ -376,6 +405,9 @@ def trip_submit(*, trip: Trip, by: User) -> Trip:
 
 
 def trip_cancel(*, trip: Trip, by: User, reason: str = "") -> Trip:
+    if not may_cancel(trip, by):
+        raise NotAllowed("Only the traveller, their arranger or a manager may cancel.")
+    reason = note_clean(reason, field="reason")
     with transaction.atomic():
         locked = _lock(trip)
         if locked.status not in CANCELLABLE:
@@ -399,6 +431,7 @@ def trip_cancel(*, trip: Trip, by: User, reason: str = "") -> Trip:
 def trip_approve(*, trip: Trip, by: User, comment: str = "") -> Trip:
     """A manager approves. At the dual-approval level the trip stays pending until a second,
     different manager approves too."""
+    comment = note_clean(comment, field="comment")
     with transaction.atomic():
         locked = _lock(trip)
         _check_decider(locked, by)
@@ -429,11 +462,17 @@ def trip_approve(*, trip: Trip, by: User, comment: str = "") -> Trip:
                     "needed": locked.approvals_needed,
                 },
             )
-            transaction.on_commit(lambda: notify_managers_decision_needed(locked.pk), robust=True)
+            _email_after_commit(
+                locked,
+                email=DECISION_NEEDED,
+                key=f"second-approval-needed:{locked.pk}:{locked.approval_round}",
+            )
             return locked
         _move(locked, by=by, to=TripStatus.APPROVED, comment=comment)
-        _brief_on_commit(locked, reason="approved", by=by)
-        transaction.on_commit(lambda: notify_traveller_decision(locked.pk), robust=True)
+        _request_briefing(locked, reason="approved", by=by)
+        _email_after_commit(
+            locked, email=DECISION, key=f"decision:{locked.pk}:{locked.approval_round}"
+        )
         return locked
 
 
@@ -444,9 +483,7 @@ def trip_reject(*, trip: Trip, by: User, reason: str) -> Trip:
     round (the decisions' unique constraint), so the rejection replaces their approval. The
     withdrawn approval stays on the audit trail.
     """
-    if not (reason or "").strip():
-        raise ItineraryInvalid({"reason": ["A rejection needs a reason."]})
-    reason = reason.strip()
+    reason = note_clean(reason, field="reason", required="A rejection needs a reason.")
     with transaction.atomic():
         locked = _lock(trip)
         _check_decider(locked, by)
@@ -471,7 +508,9 @@ def trip_reject(*, trip: Trip, by: User, reason: str) -> Trip:
             earlier.created_at = timezone.now()
             earlier.save(update_fields=["outcome", "comment", "created_at"])
         _move(locked, by=by, to=TripStatus.REJECTED, comment=reason)
-        transaction.on_commit(lambda: notify_traveller_decision(locked.pk), robust=True)
+        _email_after_commit(
+            locked, email=DECISION, key=f"decision:{locked.pk}:{locked.approval_round}"
+        )
         return locked
 
 
@@ -544,7 +583,7 @@ def trip_reassess(
                 comment=f"Automatic: re-assessed ({reason}); no further decision is needed",
             )
             # The traveller hears of it with the new briefing, which says what changed.
-            _brief_on_commit(locked, reason="content_changed", by=None, changes=[reason, *changes])
+            _request_briefing(locked, reason="content_changed", by=None, changes=[reason, *changes])
             return True
         if locked.status not in {TripStatus.APPROVED, TripStatus.CLEARED}:
             locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
@@ -552,16 +591,22 @@ def trip_reassess(
         if not decided:
             locked.approval_round += 1
             _move(locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}")
-            transaction.on_commit(
-                lambda: notify_managers_decision_needed(locked.pk, reassessed=reason), robust=True
+            _email_after_commit(
+                locked,
+                email=DECISION_NEEDED,
+                key=f"decision-needed:{locked.pk}:{locked.approval_round}",
+                reassessed=reason,
             )
-            transaction.on_commit(
-                lambda: notify_traveller_reopened(locked.pk, reason=reason, changes=changes),
-                robust=True,
+            _email_after_commit(
+                locked,
+                email=REOPENED,
+                key=f"reopened:{locked.pk}:{locked.approval_round}",
+                reason=reason,
+                changes=list(changes),
             )
             return True
         locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
-        _brief_on_commit(locked, reason="content_changed", by=None, changes=[reason, *changes])
+        _request_briefing(locked, reason="content_changed", by=None, changes=[reason, *changes])
         return True
 
 
@@ -699,3 +744,17 @@ def notify_traveller_decision(trip_id: int) -> None:
     trip = Trip.objects.select_related("traveller").get(pk=trip_id)
     decision = trip.decisions.order_by("-created_at", "-id").first()
     send_templated("decision", {"trip": trip, "decision": decision}, [trip.traveller.email])
+
+
+DECISION_NEEDED, DECISION, REOPENED = "decision-needed", "decision", "reopened"
+TRIP_EMAILS = {
+    DECISION_NEEDED: notify_managers_decision_needed,
+    DECISION: notify_traveller_decision,
+    REOPENED: notify_traveller_reopened,
+}
+
+
+def trip_email_send(*, email: str, trip_id: int, key: str, params: dict[str, Any]) -> bool:
+    """Send one trip e-mail recorded by _email_after_commit, once per key (True if sent now)."""
+    notify = TRIP_EMAILS[email]
+    return outbox_run_once(key=key, work=lambda: notify(trip_id, **params))

@@ -5,38 +5,33 @@ the briefings app's template tag, so this module never imports briefings."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, OrderedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from advisories.models import (
-    LEVEL_NAMES,
-    REQUIREMENT_KIND_LABELS,
-    TOPIC_LABELS,
-    TOPIC_ORDER,
-    Activity,
-    Country,
-)
-from advisories.selectors import activity_labels, published_snapshots
+from advisories.models import LEVEL_NAMES, Activity, Country
+from advisories.selectors import activity_labels
 from portal import roles
-from portal.errors import DomainError
+from portal.errors import DomainError, InvalidInput
 from portal.lib.countries import country_name
 from portal.lib.csvexport import csv_response
 from portal.lib.dates import parse_iso_date
-from portal.lib.markdown import render_markdown
+from portal.lib.vocabulary import PlaceKind
 from portal.roles import manager_required
-from trips import selectors, services
+from trips import selectors, services, ticks
+from trips.filters import COMPLIANCE_DAYS_DEFAULT, compliance_days
 from trips.forms import (
     CancelForm,
     DecisionForm,
     RejectForm,
+    RequirementTickForm,
     StopFormSet,
     TripForm,
     country_choices,
@@ -46,6 +41,14 @@ from trips.forms import (
     trip_input,
 )
 from trips.models import Decision, Transition, Trip, TripStatus
+from trips.notes import trip_status_note
+from trips.preview import draft_preview
+from trips.requirements import (
+    assessment_requirements,
+    assessment_sections,
+    next_open,
+    open_rows,
+)
 
 # --- the trip form -----------------------------------------------------------------------
 
@@ -67,14 +70,24 @@ def _travellers(user):
 def _form_context(form, formset, *, trip=None, general_errors=()):
     # Suggestions come from the published content (drafts are the content admins' business),
     # read straight out of each published snapshot's places.
-    places: dict[str, list[str]] = {}
+    # Each option is a curated name; its label (kind, other names) lets an alias typed find it.
+    places: dict[str, list[tuple[str, str]]] = {}
     published = Country.objects.filter(published__isnull=False).values_list(
         "code", "published__content__places"
     )
     for code, entries in published:
-        names = sorted((entry["name"] for entry in entries or ()), key=str.casefold)
-        if names:
-            places[code] = names
+        options = [
+            (
+                entry["name"],
+                " · ".join(
+                    [PlaceKind(entry.get("kind") or "city").label]
+                    + ([f"also {', '.join(entry['aliases'])}"] if entry.get("aliases") else [])
+                ),
+            )
+            for entry in sorted(entries or (), key=lambda entry: entry["name"].casefold())
+        ]
+        if options:
+            places[code] = options
     return {
         "form": form,
         "formset": formset,
@@ -181,79 +194,13 @@ def trip_edit(request, pk: int):
     )
     if not Trip.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied("Only the traveller or their arranger can edit this trip.")
-    if trip.status not in services.EDITABLE | services.AMENDABLE:
+    if not trip.can_edit:
         messages.error(request, f"A {trip.get_status_display().lower()} trip cannot be edited.")
         return redirect("trip-detail", pk=pk)
     return _trip_form_page(request, trip)
 
 
 # --- the trip page -----------------------------------------------------------------------
-
-
-def _matched_sections(assessment) -> list[dict]:
-    """The assessment's matched sections, per country and topic, with their bodies from the
-    published snapshot, rendered and sanitised."""
-    if assessment is None or not assessment.sections:
-        return []
-    wanted: OrderedDict[str, dict[str, set[str]]] = OrderedDict()
-    for section in assessment.sections:
-        wanted.setdefault(section["country"], {}).setdefault(section["key"], set())
-        if section.get("place"):
-            wanted[section["country"]][section["key"]].add(section["place"])
-    snapshots = published_snapshots(wanted)
-    countries = []
-    for code, keys in wanted.items():
-        version = snapshots.get(code)
-        if version is None:
-            continue
-        by_topic: dict[str, list[dict]] = {}
-        for section in (version.content.get("advisory") or {}).get("sections", []):
-            if section.get("key") not in keys:
-                continue
-            by_topic.setdefault(section.get("topic", ""), []).append(
-                {
-                    "heading": section.get("heading", ""),
-                    "level": section.get("level"),
-                    "places": section.get("places") or [],
-                    "body": mark_safe(render_markdown(section.get("body", ""))),  # noqa: S308 (sanitised)
-                }
-            )
-        countries.append(
-            {
-                "code": code,
-                "name": version.country.name,
-                "version": version.number,
-                "topics": [
-                    {"label": TOPIC_LABELS.get(topic, topic), "sections": sections}
-                    for topic, sections in sorted(
-                        by_topic.items(), key=lambda item: TOPIC_ORDER.get(item[0], 99)
-                    )
-                ],
-            }
-        )
-    return countries
-
-
-def _requirements(assessment) -> list[dict]:
-    rows = []
-    today = timezone.localdate()
-    for requirement in (assessment.requirements if assessment else []) or []:
-        due = (
-            dt.date.fromisoformat(requirement["due_date"]) if requirement.get("due_date") else None
-        )
-        rows.append(
-            {
-                **requirement,
-                "due": due,
-                "kind_label": REQUIREMENT_KIND_LABELS.get(
-                    requirement.get("kind"), requirement.get("kind")
-                ),
-                "due_soon": due is not None and due <= today + dt.timedelta(days=14),
-                "country_name": country_name(requirement.get("country") or ""),
-            }
-        )
-    rows.sort(key=lambda r: (r["due"] is None, r["due"] or dt.date.max, r["title"]))
-    return rows
 
 
 def _with_activity_labels(stops: list) -> list:
@@ -281,18 +228,24 @@ def trip_detail(request, pk: int):
     assessment = trip.assessments.first()
     manager = roles.is_manager(user)
     round_approvals = selectors.round_approvals(trip)
+    requirement_rows = assessment_requirements(assessment=assessment)
     context = {
         "trip": trip,
         "stops": _with_activity_labels(list(trip.stops.all())),
         "assessment": assessment,
         "level_name": LEVEL_NAMES.get(trip.risk_level or 0, "Unknown"),
-        "requirements": _requirements(assessment),
-        "countries": _matched_sections(assessment),
+        "requirements": requirement_rows,
+        "open_count": len(open_rows(requirement_rows)),
+        "next_open": next_open(requirement_rows),
+        "may_tick": may_edit and trip.status != TripStatus.CANCELLED,
+        "preview": _draft_preview(trip) if trip.is_draft else None,
+        "status_note": trip_status_note(trip=trip),
+        "countries": assessment_sections(assessment=assessment),
         "transitions": list(trip.transitions.all()),
-        "may_edit": may_edit and trip.status in services.EDITABLE | services.AMENDABLE,
-        "may_submit": may_edit and trip.status == TripStatus.DRAFT,
-        "may_cancel": (may_edit or manager) and trip.status in services.CANCELLABLE,
-        "may_decide": manager and not is_traveller and trip.status == TripStatus.PENDING_APPROVAL,
+        "may_edit": may_edit and trip.can_edit,
+        "may_submit": may_edit and trip.is_draft,
+        "may_cancel": (may_edit or manager) and trip.can_cancel,
+        "may_decide": manager and not is_traveller and trip.is_awaiting_decision,
         "already_approved": any(d.manager_id == user.pk for d in round_approvals),
         "round_approvals": round_approvals,
         "decision_form": DecisionForm(),
@@ -305,6 +258,47 @@ def trip_detail(request, pk: int):
     return render(request, "trips/trip_detail.html", context)
 
 
+def _draft_preview(trip: Trip):
+    try:
+        return draft_preview(trip=trip)
+    except ValueError:
+        # A draft saved before today's checks may not be assessable as it stands.
+        return None
+
+
+@require_POST
+def requirement_tick(request, pk: int, requirement_id: str):
+    """The trip page's tick box: the same service as POST /api/trips/{id}/requirements/{id}/."""
+    trip = get_object_or_404(Trip.objects.visible_to(request.user), pk=pk)
+    form = RequirementTickForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for message in problems:
+                messages.error(request, message)
+        return redirect("trip-detail", pk=pk)
+    try:
+        row = ticks.requirement_tick(
+            trip=trip,
+            requirement_id=requirement_id,
+            done=form.cleaned_data["done"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+    except ticks.RequirementNotFound as exc:
+        raise Http404(str(exc)) from exc
+    except InvalidInput as exc:
+        for message in exc.messages():
+            messages.error(request, message)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        if row.done:
+            messages.success(request, f"Done: {row.title}.")
+        else:
+            messages.info(request, f"Still to do: {row.title}.")
+    return redirect(reverse("trip-detail", args=[pk]) + f"#req-{requirement_id}")
+
+
 def _act(request, pk: int, action, success: str = "", *, queryset=None):
     """Run a trip action for a page's button: its success message (if the action does not
     say something better itself), or its refusal as an error message."""
@@ -313,10 +307,9 @@ def _act(request, pk: int, action, success: str = "", *, queryset=None):
     )
     try:
         action(trip)
-    except services.ItineraryInvalid as exc:
-        for problems in exc.errors.values():
-            for message in problems if isinstance(problems, list) else [str(problems)]:
-                messages.error(request, message)
+    except InvalidInput as exc:
+        for message in exc.messages():
+            messages.error(request, message)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -336,20 +329,8 @@ def trip_submit(request, pk: int):
 
 @require_POST
 def trip_cancel(request, pk: int):
-    queryset = Trip.objects.visible_to(request.user)
-    trip = get_object_or_404(queryset, pk=pk)
-    if (
-        not roles.is_manager(request.user)
-        and not Trip.objects.editable_by(request.user).filter(pk=trip.pk).exists()
-    ):
-        raise PermissionDenied
     form = CancelForm(request.POST)
-    if not form.is_valid():
-        for problems in form.errors.values():
-            for message in problems:
-                messages.error(request, message)
-        return redirect("trip-detail", pk=pk)
-    reason = form.cleaned_data["reason"]
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _act(
         request,
         pk,
@@ -375,14 +356,11 @@ def trip_approve(request, pk: int):
 @manager_required
 def trip_reject(request, pk: int):
     form = RejectForm(request.POST)
-    if not form.is_valid():
-        get_object_or_404(Trip.objects.visible_to(request.user), pk=pk)
-        messages.error(request, "A rejection needs a reason.")
-        return redirect("trip-detail", pk=pk)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _act(
         request,
         pk,
-        lambda t: services.trip_reject(trip=t, by=request.user, reason=form.cleaned_data["reason"]),
+        lambda t: services.trip_reject(trip=t, by=request.user, reason=reason),
         "The trip was rejected; the traveller is told why.",
     )
 
@@ -392,42 +370,38 @@ def trip_reject(request, pk: int):
 
 @manager_required
 def approvals(request):
-    trips = selectors.approval_queue()
-    # `risk_level`, as in the API; `level` still works for links made before.
-    level = request.GET.get("risk_level", request.GET.get("level", ""))
-    country = request.GET.get("country", "").upper()
-    second = request.GET.get("second") == "1"
-    if level == "unknown":
-        trips = trips.filter(risk_level__isnull=True)
-    elif level.isdecimal():
-        trips = trips.filter(risk_level=int(level))
-    if country:
-        trips = trips.filter(stops__country_id=country).distinct()
-    rows = []
-    managers = selectors.active_manager_ids()
-    for trip in trips:
-        progress = selectors.approval_progress(trip, managers)
-        if second and not progress.needs_second:
-            continue
-        stops = list(trip.stops.all())
-        rows.append(
-            {
-                "trip": trip,
-                "countries": list(OrderedDict.fromkeys(country_name(s.country_id) for s in stops)),
-                "approvals_had": progress.approvals_had,
-                "needs_second": progress.needs_second,
-                "stuck": progress.stuck,
-                "mine": trip.traveller_id == request.user.pk,
-            }
-        )
+    # `level` still works for links made before the filter was named `risk_level` as in the API.
+    query = request.GET.copy()
+    if "level" in query and "risk_level" not in query:
+        query["risk_level"] = query["level"]
+    try:
+        queue = selectors.approval_queue_rows(filters=query)
+        error = ""
+    except InvalidInput as exc:
+        queue, error = selectors.approval_queue_rows(), " ".join(exc.messages())
+        query = {}
+    rows = [
+        {
+            "trip": row.trip,
+            "countries": list(
+                OrderedDict.fromkeys(country_name(s.country_id) for s in row.trip.stops.all())
+            ),
+            "approvals_had": row.progress.approvals_had,
+            "needs_second": row.progress.needs_second,
+            "stuck": row.progress.stuck,
+            "mine": row.trip.traveller_id == request.user.pk,
+        }
+        for row in queue
+    ]
     return render(
         request,
         "trips/approvals.html",
         {
             "rows": rows,
-            "level": level,
-            "country": country,
-            "second": second,
+            "error": error,
+            "level": query.get("risk_level", ""),
+            "country": query.get("country", "").upper(),
+            "second": query.get("second") in {"1", "true", "True", "on"},
             "countries": country_choices("Any country"),
             "levels": [
                 ("", "Any level"),
@@ -471,11 +445,11 @@ def locations(request):
 
 @manager_required
 def compliance(request):
-    raw_days = request.GET.get("days") or "14"
-    if raw_days.isdecimal() and 1 <= int(raw_days) <= 365:
-        days, days_error = int(raw_days), ""
-    else:
-        days, days_error = 14, f"{raw_days!r} is not a number of days from 1 to 365; showing 14."
+    try:
+        days, days_error = compliance_days(request.GET), ""
+    except InvalidInput as exc:
+        days = COMPLIANCE_DAYS_DEFAULT
+        days_error = f"{' '.join(exc.messages())} Showing {days}."
     today = timezone.localdate()
     rows = selectors.compliance_report(today=today, days=days)
     for row in rows:

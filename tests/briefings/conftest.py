@@ -1,12 +1,6 @@
 import pytest
 
 from briefings import rendering
-from tests.briefings.content import use_briefing_urls
-
-
-@pytest.fixture(autouse=True)
-def _briefing_urls(settings):
-    use_briefing_urls(settings)
 
 
 @pytest.fixture(autouse=True)

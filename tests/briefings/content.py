@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 
 from advisories.models import AdvisoryVersion, Country
 from tests.factories import StopFactory, TripFactory, employee
@@ -171,12 +170,3 @@ def approved_trip(
         content_versions={"KZ": version.number},
     )
     return trip
-
-
-def use_briefing_urls(settings) -> None:
-    """Route /api/ and /briefings/ to this app's URLs when the project does not (yet)."""
-    try:
-        reverse("api-briefing-pdf", args=[1])
-        reverse("briefings:download", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.briefings.urls"

@@ -1,0 +1,118 @@
+"""The query-string filters of trip lists, one definition for a page and its API.
+
+The selectors run these FilterSets (HackSoft's ``user_list(*, filters)``), so a page and its
+endpoint accept, refuse and mean the same parameters. A refused value raises ``InvalidInput``
+naming the parameter: the API answers 400 with it, a page shows the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+from portal.errors import InvalidInput
+from trips.models import Trip
+
+UNKNOWN_LEVEL = "unknown"
+
+# The compliance report's look-ahead, in days from today.
+COMPLIANCE_DAYS_DEFAULT = 14
+COMPLIANCE_DAYS_MAX = 365
+
+
+def run_filters(filterset_class, data: Mapping[str, Any] | None, queryset: QuerySet) -> QuerySet:
+    """`queryset` filtered by `data` through `filterset_class`, or InvalidInput naming each
+    refused parameter."""
+    filterset = filterset_class(data=data or {}, queryset=queryset)
+    if not filterset.is_valid():
+        raise InvalidInput({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs
+
+
+def _by_country(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    return queryset.filter(stops__country_id=value.upper()).distinct()
+
+
+class TripFilter(django_filters.FilterSet):
+    status = django_filters.CharFilter(field_name="status")
+    country = django_filters.CharFilter(method="filter_country")
+    departure_after = django_filters.DateFilter(field_name="first_arrival", lookup_expr="gte")
+    departure_before = django_filters.DateFilter(field_name="first_arrival", lookup_expr="lte")
+
+    class Meta:
+        model = Trip
+        fields = ["status", "country", "departure_after", "departure_before"]
+
+    def filter_country(self, queryset, name, value):
+        return _by_country(queryset, name, value)
+
+
+class RiskLevelField(forms.CharField):
+    """A risk level 1-5, or "unknown" for a trip whose risk could not be assessed."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in ("", None):
+            return ""
+        if value == UNKNOWN_LEVEL or value in {"1", "2", "3", "4", "5"}:
+            return value
+        raise forms.ValidationError('A risk level from 1 to 5, or "unknown".')
+
+
+class RiskLevelFilter(django_filters.Filter):
+    field_class = RiskLevelField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        if value == UNKNOWN_LEVEL:
+            return qs.filter(risk_level__isnull=True)
+        return qs.filter(risk_level=int(value))
+
+
+class ApprovalQueueFilter(django_filters.FilterSet):
+    """The approval queue's filters. `second` (only trips that wait for a second manager's
+    approval) is applied by the selector, since it depends on the decisions of the round."""
+
+    risk_level = RiskLevelFilter()
+    country = django_filters.CharFilter(method="filter_country")
+    second = django_filters.BooleanFilter(method="filter_nothing")
+
+    class Meta:
+        model = Trip
+        fields = ["risk_level", "country", "second"]
+
+    def filter_country(self, queryset, name, value):
+        return _by_country(queryset, name, value)
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+
+class ComplianceQuery(forms.Form):
+    days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=COMPLIANCE_DAYS_MAX,
+        error_messages={"invalid": "A whole number of days."},
+    )
+
+    def clean_days(self) -> int:
+        days = self.cleaned_data.get("days")
+        return COMPLIANCE_DAYS_DEFAULT if days is None else days
+
+
+def compliance_days(data: Mapping[str, Any] | None) -> int:
+    """The compliance report's look-ahead from a query string (default 14), or InvalidInput."""
+    raw = (data or {}).get("days", "")
+    # Bounded before conversion: a 5,000-digit number is refused, not parsed.
+    if isinstance(raw, str) and len(raw) > 4:
+        raise InvalidInput({"days": [f"A whole number of days from 0 to {COMPLIANCE_DAYS_MAX}."]})
+    query = ComplianceQuery(data={"days": raw})
+    if not query.is_valid():
+        raise InvalidInput({"days": [f"A whole number of days from 0 to {COMPLIANCE_DAYS_MAX}."]})
+    return query.cleaned_data["days"]
