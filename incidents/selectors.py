@@ -16,8 +16,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from advisories.models import Place
-from advisories.selectors import place_match
+from advisories.selectors import place_matcher, places_for
 from incidents.models import Incident
+from portal.lib.places import PlaceMatcher
 from trips.models import Stop, Trip, TripStatus
 
 # The trips going ahead: a draft is not a plan yet, a cancelled or rejected trip will not
@@ -60,6 +61,10 @@ class ImpactedRow:
             return self.stop.place.name
         return self.stop.place_text
 
+    @property
+    def match_label(self) -> str:
+        return MATCH_LABELS[self.match]
+
 
 def incident_window(incident: Incident) -> tuple[dt.date, dt.date]:
     """The dates a stop must overlap to be touched: from the start to the end (or the start
@@ -101,18 +106,18 @@ def _candidate_stops(incident: Incident) -> QuerySet[Stop]:
 
 
 class _FreeTextMatcher:
-    """Resolves a stop's free-text place with the project's place matcher, once per distinct
-    text, so the number of queries follows the distinct texts typed, not the trips."""
+    """Resolves a stop's free-text place with the project's place matcher (whole words, name
+    or alias, as stops are matched when saved), over the country's curated places loaded once:
+    two queries at the first free text, none after, whatever the number of trips."""
 
     def __init__(self, country_code: str) -> None:
         self.country_code = country_code
-        self.cache: dict[str, Place | None] = {}
+        self.matcher: PlaceMatcher[Place] | None = None
 
     def __call__(self, text: str) -> Place | None:
-        key = text.strip().casefold()
-        if key not in self.cache:
-            self.cache[key] = place_match(self.country_code, text)
-        return self.cache[key]
+        if self.matcher is None:
+            self.matcher = place_matcher(places_for([self.country_code]))
+        return self.matcher.match(text)
 
 
 def stop_match(
@@ -140,7 +145,8 @@ def incident_impacted(*, incident: Incident, on: dt.date | None = None) -> list[
     ``arriving``, then ``left``; within each, by arrival and traveller.
 
     Two queries (the incident's places, then the stops with their trip, traveller, profile and
-    place), plus one per distinct unrecognised place text, whatever the number of trips.
+    place), and two more for the country's curated places when some stop's place is free text,
+    whatever the number of trips.
     """
     on = on or timezone.localdate()
     place_ids = frozenset(incident.places.values_list("pk", flat=True))
@@ -195,3 +201,103 @@ def incidents_list(*, user, search: str = "") -> QuerySet[Incident]:
             | Q(places__name__icontains=search)
         ).distinct()
     return incidents
+
+
+@dataclass
+class OpenIncidentRow:
+    incident: Incident
+    counts: dict[str, int]
+
+
+def incidents_open_with_counts(*, user, on: dt.date) -> list[OpenIncidentRow]:
+    """The open incidents, most severe first, then the latest, each with how many of ours are
+    there and arriving (for managers; content admins see the incidents without people).
+
+    Two queries for the list, and two per open incident: open incidents are few at a time."""
+    from portal.roles import is_manager
+
+    incidents = sorted(
+        incidents_list(user=user).open_on(on),
+        key=lambda incident: (
+            -incident.severity_rank,
+            -incident.starts_on.toordinal(),
+            -incident.pk,
+        ),
+    )
+    counting = is_manager(user)
+    return [
+        OpenIncidentRow(
+            incident=incident,
+            counts=impacted_counts(incident_impacted(incident=incident, on=on)) if counting else {},
+        )
+        for incident in incidents
+    ]
+
+
+@dataclass
+class TripIncident:
+    """An open incident touching one stop of a trip, as the traveller sees it."""
+
+    incident: Incident
+    stop: Stop
+    match: Match
+
+
+# Trips a traveller may still be on or go on: a draft is a plan worth warning about too.
+TRAVELLER_STATUSES = (TripStatus.DRAFT, *IMPACTED_STATUSES)
+
+
+def incidents_for_stops(*, stops: Iterable[Stop], today: dt.date) -> list[TripIncident]:
+    """The open incidents touching these stops where they are current or still to come
+    (departure today or later), by the semantics of incident_impacted: same window, same
+    place matching. Two queries (incidents with their places), and two per country with an
+    open incident where some stop's place is free text."""
+    stops = [stop for stop in stops if stop.departure >= today]
+    countries = {stop.country_id for stop in stops}
+    if not countries:
+        return []
+    incidents = list(
+        Incident.objects.open_on(today)
+        .filter(country_id__in=countries)
+        .select_related("country")
+        .prefetch_related("places")
+        .order_by("-starts_on", "-pk")
+    )
+    found: list[TripIncident] = []
+    resolvers: dict[str, _FreeTextMatcher] = {}
+    for incident in incidents:
+        first, last = incident_window(incident)
+        place_ids = frozenset(place.pk for place in incident.places.all())
+        resolve = resolvers.setdefault(incident.country_id, _FreeTextMatcher(incident.country_id))
+        for stop in stops:
+            if stop.country_id != incident.country_id:
+                continue
+            if stop.departure < first or stop.arrival > last:
+                continue
+            match = stop_match(stop, place_ids=place_ids, resolve=resolve)
+            if match is not None:
+                found.append(TripIncident(incident=incident, stop=stop, match=match))
+    found.sort(key=lambda item: (-item.incident.severity_rank, item.stop.arrival))
+    return found
+
+
+def incidents_for_trip(*, trip: Trip, today: dt.date | None = None) -> list[TripIncident]:
+    today = today or timezone.localdate()
+    if trip.status not in TRAVELLER_STATUSES:
+        return []
+    stops = trip.stops.select_related("place", "country").order_by("position")
+    return incidents_for_stops(stops=stops, today=today)
+
+
+def incidents_for_traveller(*, user, today: dt.date | None = None) -> list[TripIncident]:
+    """The open incidents touching the current or upcoming stops of a traveller's own trips
+    (for the dashboard): a fixed number of queries."""
+    today = today or timezone.localdate()
+    stops = (
+        Stop.objects.filter(
+            trip__traveller=user, trip__status__in=TRAVELLER_STATUSES, departure__gte=today
+        )
+        .select_related("trip", "place", "country")
+        .order_by("arrival")
+    )
+    return incidents_for_stops(stops=stops, today=today)

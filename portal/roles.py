@@ -28,6 +28,14 @@ CONTENT_MODELS = (
     "topickeyword",
 )
 
+# Security managers and content admins both declare incidents (product.md, Roles), in the
+# portal or the admin; deleting one is left to superusers (it would erase who was told what).
+INCIDENT_PERMISSIONS = [
+    "incidents.view_incident",
+    "incidents.add_incident",
+    "incidents.change_incident",
+]
+
 # Model permissions per role. Employees and arrangers act through the portal's own pages and
 # API (access is decided per trip there), so they need no admin permissions at all.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -41,13 +49,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # own trip approved automatically. The policy is the company's: superusers change it.
         "trips.view_approvalpolicy",
         "briefings.view_briefing",
+        *INCIDENT_PERMISSIONS,
     ],
     CONTENT_ADMIN: [
         f"advisories.{action}_{model}"
         for model in CONTENT_MODELS
         for action in ("view", "add", "change", "delete")
     ]
-    + ["advisories.publish_advisory", "portal.view_auditentry"],
+    + ["advisories.publish_advisory", "portal.view_auditentry", *INCIDENT_PERMISSIONS],
 }
 
 

@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefings.tasks.requeue_stuck_briefings",
         "schedule": 300.0,
     },
+    # Travellers arriving into an open incident, including trips filed after it was declared.
+    "incident-alerts": {
+        "task": "incidents.tasks.alert_open_incidents",
+        "schedule": crontab(minute=40),
+    },
 }
 
 LOGGING = {

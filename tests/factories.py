@@ -237,3 +237,35 @@ def content_pack(code: str = "MN", *, level: int = 2) -> dict:
             }
         ],
     }
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Incident"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    summary = "Explosion reported near the central market."
+    severity = "warning"
+    category = "terrorism"
+    country = factory.LazyFunction(lambda: country("KZ"))
+    starts_on = dt.date(2027, 3, 10)
+    lookahead_days = 3
+
+    @factory.post_generation
+    def places(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.places.set(extracted)
+
+
+def trip_with_stops(*stops: dict, status: str = "approved", traveller=None, **kwargs) -> Trip:
+    """A trip in ``status`` with these stops (StopFactory fields), positions in order."""
+    trip = TripFactory(status=status, **({"traveller": traveller} if traveller else {}), **kwargs)
+    for position, stop in enumerate(stops):
+        StopFactory(trip=trip, position=position, **stop)
+    arrivals = [stop.arrival for stop in trip.stops.all()]
+    departures = [stop.departure for stop in trip.stops.all()]
+    if arrivals:
+        trip.first_arrival, trip.last_departure = min(arrivals), max(departures)
+        trip.save(update_fields=["first_arrival", "last_departure"])
+    return trip

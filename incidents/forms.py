@@ -1,0 +1,82 @@
+"""The incident form: types only; what makes an incident valid is checked by the service, and
+its field errors are put back on the form (incident_errors_apply)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from incidents.models import LOOKAHEAD_MAX, Incident, Severity
+from incidents.services import IncidentInput
+from portal.errors import InvalidInput
+from portal.lib.vocabulary import Topic
+from trips.forms import DateInput, country_choices
+
+
+class IncidentForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.WARNING)
+    category = forms.ChoiceField(choices=Topic.choices(), initial=Topic.SECURITY)
+    country = forms.ChoiceField(choices=())
+    places = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text='Curated places, separated by commas ("Almaty, Astana"); empty for the '
+        "whole country.",
+    )
+    starts_on = forms.DateField(label="Starts on", widget=DateInput())
+    ends_on = forms.DateField(
+        label="Ends on", required=False, widget=DateInput(), help_text="Empty while ongoing."
+    )
+    lookahead_days = forms.IntegerField(
+        label="Lookahead (days)",
+        initial=3,
+        min_value=0,
+        max_value=LOOKAHEAD_MAX,
+        help_text="Travellers arriving up to this many days after it ends are listed too.",
+    )
+    summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown."
+    )
+    source = forms.CharField(required=False, max_length=120)
+    external_id = forms.CharField(label="External id", required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices("Choose a country")
+
+    def to_input(self) -> IncidentInput:
+        data = self.cleaned_data
+        return IncidentInput(
+            title=data["title"],
+            summary=data["summary"],
+            severity=data["severity"],
+            category=data["category"],
+            country=data["country"],
+            places=[name.strip() for name in data["places"].split(",") if name.strip()],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            lookahead_days=data["lookahead_days"],
+            source=data["source"],
+            external_id=data["external_id"],
+        )
+
+    def apply_errors(self, error: InvalidInput) -> None:
+        for name, messages in error.errors.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                self.add_error(name if name in self.fields else None, str(message))
+
+
+def incident_initial(incident: Incident) -> dict:
+    return {
+        "title": incident.title,
+        "severity": incident.severity,
+        "category": incident.category,
+        "country": incident.country_id,
+        "places": ", ".join(sorted(place.name for place in incident.places.all())),
+        "starts_on": incident.starts_on,
+        "ends_on": incident.ends_on,
+        "lookahead_days": incident.lookahead_days,
+        "summary": incident.summary,
+        "source": incident.source,
+        "external_id": incident.external_id,
+    }

@@ -1,0 +1,99 @@
+"""Shapes of the incidents API (contracts.md). Input serializers only check types; what makes
+an incident valid lives in incidents.services.incident_validate, shared with the page and the
+import command."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from incidents.models import Incident
+from incidents.services import IncidentInput
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country_id")
+    country_name = serializers.CharField(source="country.name")
+    places = serializers.SerializerMethodField()
+    created_by = serializers.SerializerMethodField()
+    open = serializers.BooleanField(source="is_open")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "severity",
+            "category",
+            "country",
+            "country_name",
+            "places",
+            "starts_on",
+            "ends_on",
+            "lookahead_days",
+            "source",
+            "external_id",
+            "open",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_places(self, incident: Incident) -> list[str]:
+        return sorted(place.name for place in incident.places.all())
+
+    def get_created_by(self, incident: Incident) -> str | None:
+        return incident.created_by.username if incident.created_by else None
+
+
+class IncidentInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    severity = serializers.CharField(max_length=20)
+    category = serializers.CharField(max_length=40)
+    country = serializers.CharField(max_length=2)
+    places = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False, default=list, max_length=50
+    )
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    lookahead_days = serializers.IntegerField(required=False, default=3)
+    source = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+    def to_input(self) -> IncidentInput:
+        return IncidentInput(**self.validated_data)
+
+
+class ImpactedStopSerializer(serializers.Serializer):
+    country = serializers.CharField(source="stop.country_id")
+    place = serializers.CharField(source="place_label")
+    place_matched = serializers.SerializerMethodField()
+    arrival = serializers.DateField(source="stop.arrival")
+    departure = serializers.DateField(source="stop.departure")
+    transit = serializers.BooleanField(source="stop.transit")
+
+    def get_place_matched(self, row) -> bool:
+        return row.stop.place_id is not None
+
+
+class ImpactedRowSerializer(serializers.Serializer):
+    traveller = serializers.CharField(source="traveller.username")
+    traveller_name = serializers.SerializerMethodField()
+    email = serializers.CharField(source="traveller.email")
+    trip = serializers.IntegerField(source="trip.pk")
+    trip_status = serializers.CharField(source="trip.status")
+    stop = serializers.SerializerMethodField()
+    presence = serializers.CharField()
+    match = serializers.CharField()
+    phone = serializers.CharField()
+    emergency_contact = serializers.CharField()
+    check_status = serializers.CharField(allow_null=True)
+
+    def get_traveller_name(self, row) -> str:
+        return row.traveller.get_full_name() or row.traveller.username
+
+    def get_stop(self, row) -> dict:
+        return ImpactedStopSerializer(row).data

@@ -1,0 +1,334 @@
+"""Writes for incidents: declaring and changing them (the page, the API and the import command
+share these, with the same validation and permission checks), and the alert e-mail to the
+travellers arriving into one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from advisories.models import Country, Place
+from advisories.selectors import place_match
+from incidents import selectors
+from incidents.models import (
+    LOOKAHEAD_MAX,
+    SEVERITY_RANK,
+    Incident,
+    IncidentAlert,
+    Severity,
+)
+from portal import roles
+from portal.audit import audit_record
+from portal.errors import InvalidInput, NotAllowed
+from portal.lib.vocabulary import Topic
+from portal.mail import send_templated
+
+logger = logging.getLogger(__name__)
+
+MAY_NOT_DECLARE = "Only security managers and content admins may declare incidents."
+
+
+@dataclass
+class IncidentInput:
+    """An incident as the API, the form and a feed file give it. ``places`` are names (or
+    aliases) of curated places of ``country``."""
+
+    title: str
+    country: str
+    starts_on: dt.date | None
+    severity: str = Severity.WARNING
+    category: str = ""
+    summary: str = ""
+    places: list[str] = field(default_factory=list)
+    ends_on: dt.date | None = None
+    lookahead_days: int | None = 3
+    source: str = ""
+    external_id: str = ""
+
+
+def may_declare(user: User | None) -> bool:
+    return user is not None and (roles.is_manager(user) or roles.is_content_admin(user))
+
+
+def _one_line(text: str) -> bool:
+    return not any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
+    """Raise InvalidInput naming every bad field; return the country and the curated places.
+
+    Nothing is saved before this passes, so a bad request leaves no trace.
+    """
+    errors: dict[str, list[str]] = {}
+    title = data.title.strip()
+    if not title:
+        errors["title"] = ["Give the incident a title."]
+    elif not _one_line(title):
+        errors["title"] = ["Write the title on one line, without control characters."]
+    if data.severity not in Severity.values:
+        errors["severity"] = [f"Unknown severity {data.severity!r}: {', '.join(Severity.values)}."]
+    if data.category not in Topic.codes():
+        errors["category"] = [
+            f"Unknown category {data.category!r}: one of {', '.join(Topic.codes())}."
+        ]
+    if data.starts_on is None:
+        errors["starts_on"] = ["Say when it started (YYYY-MM-DD)."]
+    elif data.ends_on is not None and data.ends_on < data.starts_on:
+        errors["ends_on"] = ["An incident cannot end before it starts."]
+    if data.lookahead_days is None or not 0 <= data.lookahead_days <= LOOKAHEAD_MAX:
+        errors["lookahead_days"] = [f"Lookahead is a number of days from 0 to {LOOKAHEAD_MAX}."]
+    for name in ("source", "external_id"):
+        if not _one_line(getattr(data, name)):
+            errors[name] = ["Write it on one line, without control characters."]
+    country = Country.objects.filter(code=(data.country or "").strip().upper()).first()
+    places: list[Place] = []
+    if country is None:
+        errors["country"] = [f"Unknown country code {data.country!r}."]
+    else:
+        unknown = []
+        for name in data.places:
+            place = place_match(country.code, name) if name.strip() else None
+            if place is None:
+                unknown.append(name)
+            elif place not in places:
+                places.append(place)
+        if unknown:
+            errors["places"] = [
+                f"{name!r} is not a curated place of {country.name}." for name in unknown
+            ]
+    if errors:
+        raise InvalidInput(errors, "The incident is not valid.")
+    assert country is not None
+    return country, places
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    return {
+        "title": incident.title,
+        "severity": incident.severity,
+        "category": incident.category,
+        "country": incident.country_id,
+        "places": sorted(place.name for place in incident.places.all()),
+        "starts_on": incident.starts_on.isoformat() if incident.starts_on else None,
+        "ends_on": incident.ends_on.isoformat() if incident.ends_on else None,
+        "lookahead_days": incident.lookahead_days,
+        "source": incident.source,
+        "external_id": incident.external_id,
+        "summary": incident.summary,
+    }
+
+
+def _apply(incident: Incident, data: IncidentInput, country: Country) -> None:
+    incident.title = data.title.strip()
+    incident.summary = data.summary
+    incident.severity = data.severity
+    incident.category = data.category
+    incident.country = country
+    assert data.starts_on is not None and data.lookahead_days is not None
+    incident.starts_on = data.starts_on
+    incident.ends_on = data.ends_on
+    incident.lookahead_days = data.lookahead_days
+    incident.source = data.source.strip()
+    incident.external_id = data.external_id.strip()
+
+
+def incident_alert_enqueue(incident: Incident) -> None:
+    """Alert the travellers arriving into it, on a worker, once the change is committed."""
+    incident_id = incident.pk
+
+    def enqueue() -> None:
+        from incidents.tasks import alert_arriving_travellers
+
+        alert_arriving_travellers.delay(incident_id)
+
+    # A broker that is down must not undo a declared incident: the hourly sweep
+    # (alert_open_incidents) catches up.
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _write(
+    *, incident: Incident, data: IncidentInput, country: Country, places: list[Place], by, action
+) -> Incident:
+    before = _snapshot(incident) if incident.pk else {}
+    _apply(incident, data, country)
+    if incident.pk is None:
+        incident.created_by = by if getattr(by, "is_authenticated", False) else None
+    incident.save()
+    incident.places.set(places)
+    after = _snapshot(incident)
+    changed = sorted(name for name in after if before.get(name) != after[name]) if before else []
+    audit_record(
+        actor=by,
+        action=action,
+        obj=incident,
+        details={**after, "changed": changed} if before else after,
+    )
+    incident_alert_enqueue(incident)
+    return incident
+
+
+def incident_declare(*, data: IncidentInput, by: User | None) -> tuple[Incident, bool]:
+    """Declare an incident, or update the one a feed declared before with the same source and
+    external id (a feed that re-sends never duplicates). Returns the incident and whether it
+    is new. ``by`` is None only for the import command (a feed dumped to disk)."""
+    if by is not None and not may_declare(by):
+        raise NotAllowed(MAY_NOT_DECLARE)
+    country, places = incident_validate(data)
+    external_id, source = data.external_id.strip(), data.source.strip()
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                existing = None
+                if external_id:
+                    existing = (
+                        Incident.objects.select_for_update()
+                        .filter(source=source, external_id=external_id)
+                        .first()
+                    )
+                if existing is not None:
+                    incident = _write(
+                        incident=existing,
+                        data=data,
+                        country=country,
+                        places=places,
+                        by=by,
+                        action="incident.updated",
+                    )
+                    return incident, False
+                incident = _write(
+                    incident=Incident(),
+                    data=data,
+                    country=country,
+                    places=places,
+                    by=by,
+                    action="incident.declared",
+                )
+                return incident, True
+        except IntegrityError:
+            # Two deliveries of the same new feed item at once: the other one created it;
+            # the second attempt updates it.
+            if attempt == 1 or not external_id:
+                raise
+    raise AssertionError("unreachable")
+
+
+def incident_update(*, incident: Incident, data: IncidentInput, by: User) -> Incident:
+    """Change an incident (an ``ends_on`` closes it)."""
+    if not may_declare(by):
+        raise NotAllowed(MAY_NOT_DECLARE)
+    country, places = incident_validate(data)
+    clash = (
+        Incident.objects.filter(source=data.source.strip(), external_id=data.external_id.strip())
+        .exclude(pk=incident.pk)
+        .exclude(external_id="")
+        .exists()
+    )
+    if clash:
+        raise InvalidInput(
+            {"external_id": ["Another incident of this source has this external id."]}
+        )
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        return _write(
+            incident=locked,
+            data=data,
+            country=country,
+            places=places,
+            by=by,
+            action="incident.updated",
+        )
+
+
+def incident_input_of(incident: Incident) -> IncidentInput:
+    """The incident as input, for a PATCH to change some fields and keep the rest."""
+    return IncidentInput(
+        title=incident.title,
+        summary=incident.summary,
+        severity=incident.severity,
+        category=incident.category,
+        country=incident.country_id,
+        places=[place.name for place in incident.places.all()],
+        starts_on=incident.starts_on,
+        ends_on=incident.ends_on,
+        lookahead_days=incident.lookahead_days,
+        source=incident.source,
+        external_id=incident.external_id,
+    )
+
+
+# --- alerts --------------------------------------------------------------------------------
+
+
+def _claim_alert(*, incident: Incident, traveller_id: int) -> bool:
+    """Take the right to alert this traveller about this incident at its current severity:
+    true once per traveller and incident, and once more each time the severity rises. A
+    conditional update, so two workers never both claim it."""
+    lower = [value for value, rank in SEVERITY_RANK.items() if rank < incident.severity_rank]
+    if IncidentAlert.objects.filter(
+        incident=incident, traveller_id=traveller_id, severity__in=lower
+    ).update(severity=incident.severity):
+        return True
+    try:
+        with transaction.atomic():
+            IncidentAlert.objects.create(
+                incident=incident, traveller_id=traveller_id, severity=incident.severity
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def incident_alert_arriving(*, incident_id: int, on: dt.date | None = None) -> int:
+    """E-mail each traveller arriving into an open incident, once (and again when its
+    severity rises). Travellers already there are left to the safety check. Returns how many
+    were e-mailed; running it twice e-mails nobody twice."""
+    incident = Incident.objects.select_related("country").filter(pk=incident_id).first()
+    if incident is None or not incident.is_open:
+        return 0
+    rows = selectors.incident_impacted(incident=incident, on=on)
+    there = {row.traveller.pk for row in rows if row.presence == "there"}
+    arriving: dict[int, list[selectors.ImpactedRow]] = {}
+    for row in rows:
+        if row.presence == "arriving" and row.traveller.pk not in there:
+            arriving.setdefault(row.traveller.pk, []).append(row)
+    sent = 0
+    for traveller_id, stops in arriving.items():
+        traveller = stops[0].traveller
+        if not traveller.email:
+            continue
+        # The claim and the e-mail succeed or fail together: a mail server that refuses
+        # leaves the traveller unclaimed for the next run.
+        with transaction.atomic():
+            if not _claim_alert(incident=incident, traveller_id=traveller_id):
+                continue
+            send_templated(
+                "incident-alert",
+                {"incident": incident, "traveller": traveller, "rows": stops},
+                [traveller.email],
+            )
+            audit_record(
+                actor=None,
+                action="incident.alert_sent",
+                obj=incident,
+                details={"traveller": traveller.username, "severity": incident.severity},
+            )
+        sent += 1
+    return sent
+
+
+def incidents_alert_open(*, on: dt.date | None = None) -> int:
+    """The sweep: alert arriving travellers of every open incident (a trip filed after the
+    incident was declared is caught here)."""
+    from django.utils import timezone
+
+    day = on or timezone.localdate()
+    return sum(
+        incident_alert_arriving(incident_id=pk, on=on)
+        for pk in Incident.objects.open_on(day).values_list("pk", flat=True)
+    )

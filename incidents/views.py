@@ -1,0 +1,168 @@
+"""Incident pages: the list, declaring and editing one, and its page with who it touches.
+Thin: they parse the request, call the same services and selectors as the API, and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from incidents import selectors, services
+from incidents.forms import IncidentForm, incident_initial
+from portal import roles
+from portal.errors import InvalidInput, NotAllowed
+from portal.lib.csvexport import csv_response
+from portal.lib.dates import parse_iso_date
+
+
+def _may_declare(request) -> None:
+    if not services.may_declare(request.user):
+        raise PermissionDenied(services.MAY_NOT_DECLARE)
+
+
+def incident_list(request):
+    _may_declare(request)
+    search = request.GET.get("q", "").strip()
+    today = timezone.localdate()
+    open_incidents = selectors.incidents_open_with_counts(user=request.user, on=today)
+    closed = selectors.incidents_list(user=request.user, search=search).exclude(
+        pk__in=[row.incident.pk for row in open_incidents]
+    )
+    page = Paginator(closed, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            "open_rows": open_incidents,
+            "closed_page": page,
+            "search": search,
+            "today": today,
+            "show_counts": roles.is_manager(request.user),
+        },
+    )
+
+
+def _save(request, *, incident=None):
+    form = IncidentForm(request.POST)
+    if form.is_valid():
+        try:
+            if incident is None:
+                incident, _ = services.incident_declare(data=form.to_input(), by=request.user)
+                messages.success(request, f"Incident “{incident.title}” declared.")
+            else:
+                incident = services.incident_update(
+                    incident=incident, data=form.to_input(), by=request.user
+                )
+                messages.success(request, "Incident updated.")
+        except InvalidInput as error:
+            form.apply_errors(error)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        else:
+            return redirect("incident-detail", pk=incident.pk)
+    return form
+
+
+def incident_new(request):
+    _may_declare(request)
+    if request.method == "POST":
+        result = _save(request)
+        if not isinstance(result, IncidentForm):
+            return result
+        form = result
+    else:
+        form = IncidentForm(initial={"starts_on": timezone.localdate()})
+    return render(request, "incidents/incident_form.html", {"form": form, "incident": None})
+
+
+def incident_edit(request, pk: int):
+    _may_declare(request)
+    incident = get_object_or_404(selectors.incidents_list(user=request.user), pk=pk)
+    if request.method == "POST":
+        result = _save(request, incident=incident)
+        if not isinstance(result, IncidentForm):
+            return result
+        form = result
+    else:
+        form = IncidentForm(initial=incident_initial(incident))
+    return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
+
+
+def incident_detail(request, pk: int):
+    _may_declare(request)
+    incident = get_object_or_404(selectors.incidents_list(user=request.user), pk=pk)
+    raw = request.GET.get("on", "")
+    error = ""
+    try:
+        on = parse_iso_date(raw) if raw else timezone.localdate()
+    except ValueError:
+        on, error = timezone.localdate(), f"{raw!r} is not a date (YYYY-MM-DD); showing today."
+    is_manager = roles.is_manager(request.user)
+    rows = selectors.incident_impacted(incident=incident, on=on) if is_manager else []
+    if is_manager and request.GET.get("format") == "csv":
+        return csv_response(
+            f"incident-{incident.pk}-impacted-{on.isoformat()}.csv",
+            [
+                "presence",
+                "match",
+                "traveller",
+                "email",
+                "phone",
+                "emergency_contact",
+                "trip",
+                "purpose",
+                "trip_status",
+                "country",
+                "place",
+                "arrival",
+                "departure",
+                "transit",
+                "check_status",
+            ],
+            (
+                [
+                    row.presence,
+                    row.match,
+                    row.traveller.get_full_name() or row.traveller.username,
+                    row.traveller.email,
+                    row.phone,
+                    row.emergency_contact,
+                    row.trip.pk,
+                    row.trip.purpose,
+                    row.trip.status,
+                    row.stop.country_id,
+                    row.place_label,
+                    row.stop.arrival.isoformat(),
+                    row.stop.departure.isoformat(),
+                    "yes" if row.stop.transit else "no",
+                    row.check_status or "",
+                ]
+                for row in rows
+            ),
+        )
+    groups = [
+        {
+            "presence": presence,
+            "label": selectors.PRESENCE_LABELS[presence],
+            "rows": [row for row in rows if row.presence == presence],
+        }
+        for presence in selectors.PRESENCE_ORDER
+    ]
+    first, last = selectors.incident_window(incident)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "on": on,
+            "error": error,
+            "groups": groups,
+            "counts": selectors.impacted_counts(rows),
+            "total": len(rows),
+            "window_first": first,
+            "window_last": last,
+            "is_manager": is_manager,
+        },
+    )
