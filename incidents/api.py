@@ -8,7 +8,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from incidents import selectors, services
+from incidents import check_selectors, selectors, services
 from incidents.models import Incident
 from incidents.serializers import (
     ImpactedRowSerializer,
@@ -104,6 +104,7 @@ class IncidentViewSet(
         except ValueError:
             raise serializers.ValidationError({"on": ["Use a date as YYYY-MM-DD."]}) from None
         rows = selectors.incident_impacted(incident=incident, on=on)
+        check_selectors.add_check_status(rows=rows, incident=incident)
         page = self.paginate_queryset(rows)
         response = self.get_paginated_response(ImpactedRowSerializer(page, many=True).data)
         response.data["counts"] = selectors.impacted_counts(rows)

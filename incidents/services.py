@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from advisories.models import Country, Place
 from advisories.selectors import place_match
 from incidents import selectors
+from incidents.check_services import check_start_if_critical
 from incidents.models import (
     LOOKAHEAD_MAX,
     SEVERITY_RANK,
@@ -170,6 +171,8 @@ def _write(
         details={**after, "changed": changed} if before else after,
     )
     incident_alert_enqueue(incident)
+    # A critical incident asks everyone there "Are you OK?" by itself (issue 15).
+    check_start_if_critical(incident=incident, previous_severity=before.get("severity"))
     return incident
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from incidents import services
+from incidents import check_tasks, services  # noqa: F401 (check_tasks: registers them)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, ConnectionError)
 

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from incidents import selectors, services
+from incidents import check_selectors, selectors, services
 from incidents.forms import IncidentForm, incident_initial
 from portal import roles
 from portal.errors import InvalidInput, NotAllowed
@@ -101,6 +101,8 @@ def incident_detail(request, pk: int):
         on, error = timezone.localdate(), f"{raw!r} is not a date (YYYY-MM-DD); showing today."
     is_manager = roles.is_manager(request.user)
     rows = selectors.incident_impacted(incident=incident, on=on) if is_manager else []
+    if is_manager:
+        check_selectors.add_check_status(rows=rows, incident=incident)
     if is_manager and request.GET.get("format") == "csv":
         return csv_response(
             f"incident-{incident.pk}-impacted-{on.isoformat()}.csv",
@@ -164,5 +166,7 @@ def incident_detail(request, pk: int):
             "window_first": first,
             "window_last": last,
             "is_manager": is_manager,
+            # The safety check panel (incidents/check_panel.html), for managers.
+            **(check_selectors.check_panel(incident=incident) if is_manager else {}),
         },
     )

@@ -89,3 +89,89 @@ class MeView(generics.RetrieveUpdateAPIView):
         profile_update(user=request.user, **data.validated_data)
         request.user.refresh_from_db()
         return Response(MeSerializer(request.user).data)
+
+
+# --- API tokens: /api/auth/token/, /api/auth/tokens/ ----------------------------------------
+
+from django.contrib.auth import authenticate  # noqa: E402
+from drf_spectacular.utils import extend_schema  # noqa: E402
+from rest_framework.parsers import FormParser  # noqa: E402
+from rest_framework.permissions import AllowAny  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+from portal import accounts  # noqa: E402
+from portal.parsers import JSONObjectParser  # noqa: E402
+from portal.throttling import AddressThrottle, TokenThrottle  # noqa: E402
+
+BAD_CREDENTIALS = "Unable to log in with provided credentials."
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField()
+    current = serializers.SerializerMethodField()
+
+    def get_id(self, token) -> str:
+        return accounts.token_id(token)
+
+    def get_current(self, token) -> bool:
+        """Whether this request came with this token."""
+        return getattr(self.context.get("request"), "auth", None) == token
+
+
+class NewTokenSerializer(TokenSerializer):
+    token = serializers.SerializerMethodField()
+
+    def get_token(self, token) -> str:
+        """The token itself: shown this once, never stored (knox keeps a digest)."""
+        return self.context["key"]
+
+
+class TokenObtainView(APIView):
+    """A username and password for an API token (`Authorization: Token ...`), valid for
+    API_TOKEN_TTL_HOURS. Failed attempts count towards the login lockout (django-axes)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    # The project's JSON parser (a body that is not an object, or is nested without end, is
+    # a 400), and no multipart: nobody uploads files to get a token.
+    parser_classes = [JSONObjectParser, FormParser]
+    throttle_classes = [TokenThrottle, AddressThrottle]
+
+    @extend_schema(request=CredentialsSerializer, responses=NewTokenSerializer)
+    def post(self, request):
+        credentials = CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        # Django's request, not DRF's wrapper: django-axes marks a locked-out attempt on it,
+        # and its middleware turns that mark into the lockout response.
+        user = authenticate(request=request._request, **credentials.validated_data)
+        if user is None or not user.is_active:
+            raise serializers.ValidationError({"non_field_errors": [BAD_CREDENTIALS]})
+        instance, key = accounts.token_create(user=user)
+        return Response(NewTokenSerializer(instance, context={"key": key}).data)
+
+
+class TokenListView(generics.ListAPIView):
+    """My API tokens that still work (never the tokens themselves), newest first."""
+
+    serializer_class = TokenSerializer
+
+    def get_queryset(self):
+        return accounts.tokens_of(user=self.request.user)
+
+
+class TokenRevokeView(APIView):
+    """DELETE one of my tokens: it stops working at once."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, token_id: str):
+        accounts.token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

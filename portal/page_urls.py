@@ -3,12 +3,17 @@
 from django.urls import include, path
 
 from advisories import views as advisory_views
-from portal import views
+from portal import account_views, views
 from trips import views as trip_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path(
+        "profile/tokens/<str:token_id>/revoke/",
+        account_views.token_revoke,
+        name="profile-token-revoke",
+    ),
     path("trips/new/", trip_views.trip_new, name="trip-new"),
     path("trips/<int:pk>/", trip_views.trip_detail, name="trip-detail"),
     path("trips/<int:pk>/edit/", trip_views.trip_edit, name="trip-edit"),

@@ -1,25 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import FormParser
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisories.admin_documents import import_document
 from incidents import urls as incident_urls
-from portal import api
-from portal.parsers import JSONObjectParser
+from portal import account_views, api
 
 api_patterns = [
-    path(
-        "auth/token/",
-        # The project's JSON parser (a body that is not an object, or is nested without end,
-        # is a 400), and no multipart: nobody uploads files to get a token.
-        ObtainAuthToken.as_view(parser_classes=[JSONObjectParser, FormParser]),
-        name="api-token",
-    ),
+    path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
+    path("auth/tokens/", api.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:token_id>/", api.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", api.MeView.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script from a URL of its own: no inline script
+    # (Content-Security-Policy).
+    path(
+        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+    ),
     path("", include("advisories.urls")),
     path("", include("trips.api_urls")),
     path("", include("briefings.urls")),
@@ -33,6 +30,11 @@ urlpatterns = [
         name="admin-import-document",
     ),
     path("admin/", admin.site.urls),
+    path(
+        "accounts/password_reset/",
+        account_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
     path("", include(incident_urls.urlpatterns)),
@@ -40,5 +42,6 @@ urlpatterns = [
 ]
 
 handler404 = "portal.errors_views.not_found"
+handler400 = "portal.errors_views.bad_request"
 handler403 = "portal.errors_views.forbidden"
 handler500 = "portal.errors_views.server_error"

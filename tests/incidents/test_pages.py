@@ -1,0 +1,157 @@
+"""Incident pages: declaring one in the form, its page with who it touches (and the CSV), the
+list, and who may see them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from incidents.models import Incident
+from tests.conftest import logged_in
+from tests.factories import (
+    IncidentFactory,
+    content_admin,
+    country,
+    employee,
+    manager,
+    trip_with_stops,
+)
+from tests.incidents.conftest import day
+
+pytestmark = pytest.mark.django_db
+
+
+def form(**overrides):
+    return {
+        "title": "Explosion near the Green Bazaar",
+        "severity": "warning",
+        "category": "terrorism",
+        "country": "KZ",
+        "places": "Almaty",
+        "starts_on": "2027-03-10",
+        "ends_on": "",
+        "lookahead_days": "3",
+        "summary": "",
+        "source": "",
+        "external_id": "",
+        **overrides,
+    }
+
+
+def test_a_manager_declares_an_incident_in_the_form_and_lands_on_its_page(kz):
+    response = logged_in(manager()).post("/incidents/new/", form(), follow=True)
+    incident = Incident.objects.get()
+    assert response.redirect_chain[-1][0] == f"/incidents/{incident.pk}/"
+    assert "Explosion near the Green Bazaar" in response.content.decode()
+    assert [place.name for place in incident.places.all()] == ["Almaty"]
+
+
+def test_the_form_shows_the_services_errors_beside_their_fields_and_saves_nothing(kz):
+    response = logged_in(manager()).post(
+        "/incidents/new/", form(places="Almaty, Atlantis", ends_on="2027-03-01")
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "&#x27;Atlantis&#x27; is not a curated place of Kazakhstan." in page
+    assert "An incident cannot end before it starts." in page
+    assert not Incident.objects.exists()
+
+
+def test_a_content_admin_may_declare_but_sees_no_travellers(kz):
+    incident = IncidentFactory(places=[kz["almaty"]])
+    trip_with_stops(
+        {"country": country("KZ"), "place": kz["almaty"], "arrival": day(10), "departure": day(12)},
+        purpose="Visit",
+    )
+    client = logged_in(content_admin())
+    assert client.get("/incidents/new/").status_code == 200
+    page = client.get(f"/incidents/{incident.pk}/?on=2027-03-10").content.decode()
+    assert "Who it touches" not in page
+    assert "Visit" not in page
+
+
+def test_employees_get_403_on_every_incident_page(kz):
+    incident = IncidentFactory()
+    client = logged_in(employee())
+    for url in [
+        "/incidents/",
+        "/incidents/new/",
+        f"/incidents/{incident.pk}/",
+        f"/incidents/{incident.pk}/edit/",
+    ]:
+        assert client.get(url).status_code == 403, url
+    assert client.post("/incidents/new/", form()).status_code == 403
+    assert Incident.objects.count() == 1
+
+
+def test_an_unknown_incident_page_is_a_404(kz):
+    assert logged_in(manager()).get("/incidents/999/").status_code == 404
+
+
+def test_the_incident_page_groups_travellers_there_first_with_phones_and_counts(kz):
+    incident = IncidentFactory(places=[kz["almaty"]])
+    erin = employee(username="erin", first_name="Erin", last_name="Traveller")
+    erin.profile.phone = "+44 7700 900123"
+    erin.profile.save()
+    trip_with_stops(
+        {"country": country("KZ"), "place": kz["almaty"], "arrival": day(12), "departure": day(14)},
+        purpose="Arriving visit",
+    )
+    trip_with_stops(
+        {
+            "country": country("KZ"),
+            "place": None,
+            "place_text": "Shymbulak",
+            "arrival": day(9),
+            "departure": day(11),
+        },
+        purpose="Ski trip",
+        traveller=erin,
+    )
+    page = logged_in(manager()).get(f"/incidents/{incident.pk}/?on=2027-03-10").content.decode()
+    assert page.index("There now (1)") < page.index("Arriving (1)")
+    assert page.index("Ski trip") < page.index("Arriving visit")
+    assert "+44 7700 900123" in page
+    assert "Possibly (place not recognised)" in page
+    assert 'data-count="there">1<' in page and 'data-count="arriving">1<' in page
+
+
+def test_the_impacted_list_downloads_as_csv(kz):
+    incident = IncidentFactory(places=[kz["almaty"]])
+    trip_with_stops(
+        {"country": country("KZ"), "place": kz["almaty"], "arrival": day(10), "departure": day(12)},
+        purpose="=HYPERLINK()",
+    )
+    response = logged_in(manager()).get(f"/incidents/{incident.pk}/?on=2027-03-10&format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["presence", "match", "traveller"]
+    assert rows[1][:2] == ["there", "place"]
+    assert "'=HYPERLINK()" in rows[1]  # a formula is neutralised
+
+
+def test_the_list_shows_open_incidents_first_with_counts_and_searches_closed_ones(kz):
+    past = dt.date.today() - dt.timedelta(days=30)
+    IncidentFactory(title="Old flood in Atyrau", starts_on=past, ends_on=past)
+    IncidentFactory(title="Another old storm", starts_on=past, ends_on=past)
+    open_one = IncidentFactory(title="Blast in Almaty", places=[kz["almaty"]], starts_on=day(10))
+    client = logged_in(manager())
+    page = client.get("/incidents/").content.decode()
+    assert page.index("Blast in Almaty") < page.index("Old flood in Atyrau")
+    searched = client.get("/incidents/?q=flood").content.decode()
+    assert "Old flood in Atyrau" in searched and "Another old storm" not in searched
+    assert "Blast in Almaty" in searched  # open ones stay on top whatever the search
+    assert open_one.is_open
+
+
+def test_editing_an_incident_closes_it(kz):
+    incident = IncidentFactory(places=[kz["almaty"]])
+    response = logged_in(manager()).post(
+        f"/incidents/{incident.pk}/edit/", form(ends_on="2027-03-11"), follow=True
+    )
+    assert response.status_code == 200
+    incident.refresh_from_db()
+    assert str(incident.ends_on) == "2027-03-11"
