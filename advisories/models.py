@@ -4,13 +4,13 @@ AdvisoryVersion snapshot, which is all that employees, the engine and briefings 
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+# match_key is imported from here by many modules: the one normalisation of place names.
+from portal.lib.places import match_key
 from portal.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
 
 # The shared vocabulary (portal.lib.vocabulary) as model choices; aliases because many
@@ -45,15 +45,6 @@ RULE_KIND_LABELS = {
 }
 # Requirements, as the engine names what a trip needs.
 REQUIREMENT_KIND_LABELS = RequirementKind.labels()
-
-
-def match_key(name: str) -> str:
-    """Case-, accent- and punctuation-insensitive form of a place name:
-    "Almaty", "ALMATY" and "Almaty." match; "Nur-Sultan" matches "nur sultan"."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = "".join(ch if ch.isalnum() else " " for ch in letters)
-    return " ".join(words.split())
 
 
 class Country(models.Model):

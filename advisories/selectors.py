@@ -29,6 +29,7 @@ from advisories.models import (
     match_key,
 )
 from advisories.validation import RULE_FIELDS
+from portal.lib.places import PlaceMatcher
 from portal.lib.vocabulary import RuleKind
 
 KIND_ORDER = RuleKind.order()
@@ -81,17 +82,18 @@ def activity_labels(codes: Iterable[str]) -> dict[str, str]:
 
 
 def place_match(country_code: str, text: str) -> Place | None:
-    """The curated place of this country whose name or an alias matches ``text``, ignoring
-    case, accents and punctuation ("ALMATY", "almaty.", "Алматы" when listed as an alias)."""
-    key = match_key(text or "")
-    if not key:
+    """The curated place of this country that ``text`` names (portal.lib.places: name or
+    alias, ignoring case, accents and punctuation, as whole words, the longest winning), in two
+    queries: "ALMATY", "Baikonur Cosmodrome", "Алматы" when listed as an alias."""
+    if not match_key(text or ""):
         return None
-    return (
-        Place.objects.filter(country_id=country_code.upper())
-        .filter(Q(key=key) | Q(aliases__key=key))
-        .order_by("pk")
-        .distinct()
-        .first()
+    return place_matcher(places_for([country_code])).match(text)
+
+
+def place_matcher(places: Iterable[Place]) -> PlaceMatcher[Place]:
+    """A matcher over these places (with their aliases prefetched)."""
+    return PlaceMatcher(
+        (place, place.name, [alias.name for alias in place.aliases.all()]) for place in places
     )
 
 

@@ -127,6 +127,8 @@ class Content:
     advisories: dict[str, Advisory]
     rules: dict[str, tuple[Rule, ...]]
     country_names: dict[str, str] = field(default_factory=dict)
+    # The curated places of each country with a published advisory, as published.
+    places: dict[str, tuple[PlaceRef, ...]] = field(default_factory=dict)
 
     def country_name(self, code: str) -> str:
         advisory = self.advisories.get(code)
@@ -826,6 +828,51 @@ def known_level(contributions: Sequence[Contribution]) -> int | None:
     return max((c.level for c in contributions if c.level is not None), default=None)
 
 
+def names_in_words(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass(frozen=True)
+class UnknownPlace:
+    """A stop whose typed place matched no curated place: kept as free text, never dropped."""
+
+    line: str  # for the explanation, with the country's known places
+    closed_areas: bool  # the country has closed areas: a manager must look
+
+
+def unknown_places(ordered: Sequence[tuple[int, Stop]], content: Content) -> list[UnknownPlace]:
+    found = []
+    for _, stop in ordered:
+        if stop.place is not None or not stop.place_text.strip():
+            continue
+        if stop.country not in content.advisories:
+            continue  # the whole country is unknown: its own line says so
+        name = content.country_name(stop.country)
+        places = sorted(content.places.get(stop.country, ()), key=lambda p: p.name.casefold())
+        closed = [p.name for p in places if p.kind == PlaceKind.CLOSED_AREA]
+        others = [p.name for p in places if p.kind != PlaceKind.CLOSED_AREA]
+        if closed and others:
+            known = (
+                f"its closed areas are {names_in_words(closed)}, "
+                f"its other places {names_in_words(others)}"
+            )
+        elif closed:
+            known = f"its closed areas are {names_in_words(closed)}"
+        elif others:
+            known = f"the places we know there are {names_in_words(others)}"
+        else:
+            known = "no place there is curated yet"
+        found.append(
+            UnknownPlace(
+                line=f"'{stop.place_text.strip()}' is not a place we know in {name}: {known}",
+                closed_areas=bool(closed),
+            )
+        )
+    return found
+
+
 def unique(lines: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(lines))
 
@@ -840,6 +887,7 @@ def approval_reasons(
     stops: Sequence[tuple[int, Stop]],
     requirements: Sequence[Requirement],
     policy: Policy,
+    unknown: Sequence[UnknownPlace] = (),
 ) -> tuple[str, ...]:
     reasons: list[str] = []
     # An unknown risk is at least what is known of it: a level-5 place does not need fewer
@@ -857,6 +905,12 @@ def approval_reasons(
             f"{stop.place.name} is a closed area"
             for _, stop in stops
             if stop.place is not None and stop.place.kind == "closed_area"
+        ]
+        # An unrecognised place in a country with closed areas may be one of them.
+        reasons += [
+            f"{place.line}: a security manager must check it is not a closed area"
+            for place in unknown
+            if place.closed_areas
         ]
     if policy.permit_needs_approval:
         reasons += [
@@ -899,6 +953,7 @@ def assess(
         trip_requirements(country_visits(stops), traveller, content), trip_position
     )
     sections, contributions = matched_sections(ordered, content)
+    unknown = unknown_places(ordered, content)
     risk = risk_level(contributions)
     reasons = approval_reasons(
         risk=risk,
@@ -906,6 +961,7 @@ def assess(
         stops=ordered,
         requirements=requirements,
         policy=policy,
+        unknown=unknown,
     )
     trip_countries = unique(stop.country for _, stop in ordered)
     return Assessment(
@@ -917,7 +973,7 @@ def assess(
         approval_reasons=reasons,
         requirements=requirements,
         sections=tuple(sections),
-        explanation=unique(c.line for c in contributions),
+        explanation=unique([*(c.line for c in contributions), *(u.line for u in unknown)]),
         known_level=known_level(contributions),
         content_versions={
             country: content.advisories[country].version
