@@ -14,7 +14,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from advisories.models import Country, Place, match_key
 from portal import roles
 from portal.lib.places import PlaceMatcher
-from portal.lib.places import PlaceMatcher
 from portal.models import TravellerProfile
 from trips import engine
 from trips.filters import ApprovalQueueFilter, run_filters

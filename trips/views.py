@@ -24,7 +24,6 @@ from portal.lib.countries import country_name
 from portal.lib.csvexport import csv_response
 from portal.lib.dates import parse_iso_date
 from portal.lib.vocabulary import PlaceKind
-from portal.lib.vocabulary import PlaceKind
 from portal.roles import manager_required
 from trips import selectors, services, ticks
 from trips.filters import COMPLIANCE_DAYS_DEFAULT, compliance_days
