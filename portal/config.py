@@ -141,3 +141,31 @@ def parse_email_url(value: str | None) -> dict:
         )
     config = environ.Env.email_url_config(url)
     return {key: val for key, val in config.items() if val not in (None, "")}
+
+
+def parse_cache_url(value: str | None) -> dict:
+    """CACHE_URL to a CACHES entry: unset is a cache in each process's memory; `redis://...`
+    one Redis that every web process shares (so their rate limits count together)."""
+    if not value:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    scheme = urlsplit(value).scheme
+    if scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(
+            f"CACHE_URL={value!r}: unsupported scheme {scheme!r}; use redis://host:port/db"
+        )
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
+
+
+RATE_PERIODS = {"second", "minute", "hour", "day"}
+
+
+def parse_rate(name: str, value: str | None, default: str) -> str:
+    """A rate limit as `N/period` (`240/minute`): checked here so that a typo stops the portal
+    at start-up rather than failing every API request."""
+    rate = (value or "").strip() or default
+    count, _, period = rate.partition("/")
+    if not count.isdigit() or period not in RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name}={rate!r} is not a rate: write it as 240/minute (second, minute, hour, day)"
+        )
+    return rate

@@ -12,6 +12,17 @@ def _api(request) -> bool:
     return request.path_info.startswith("/api/")
 
 
+def bad_request(request, exception):
+    # Django's own 400s (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a bad
+    # Host): the API's still in its field-error shape.
+    if _api(request):
+        return JsonResponse({"non_field_errors": [BAD_REQUEST]}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+BAD_REQUEST = "The request could not be read (too large, or malformed)."
+
+
 def not_found(request, exception):
     if _api(request):
         return JsonResponse({"detail": "Not found."}, status=404)

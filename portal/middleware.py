@@ -1,6 +1,11 @@
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from portal import roles
 
@@ -77,3 +82,43 @@ class RoleRequiredMiddleware:
         ):
             return None
         return render(request, "portal/no_role.html", status=403)
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every response, and `Cache-Control: private, no-store` on every
+    page and API response (nearly all carry someone's trips, passport or whereabouts: a shared
+    computer's browser cache or a proxy must not keep them). The public API description is the
+    exception; static files are served before this middleware runs."""
+
+    public_prefixes = ("/api/schema/", "/api/docs/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if not request.path_info.startswith(self.public_prefixes):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class SessionIdleMiddleware:
+    """A session ends SESSION_IDLE_TIMEOUT seconds after its last request (SESSION_COOKIE_AGE
+    is that timeout): each request renews the expiry, in the database and the cookie. Renewed
+    at most once a minute, so that reading pages does not write the session every time."""
+
+    renew_after = dt.timedelta(minutes=1)
+    key = "_portal_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and getattr(request, "user", None) and request.user.is_authenticated:
+            now = timezone.now()
+            seen = session.get(self.key)
+            if seen is None or now - dt.datetime.fromisoformat(seen) >= self.renew_after:
+                session[self.key] = now.isoformat()  # modified: saved with a new expiry
+        return self.get_response(request)

@@ -5,6 +5,7 @@ console e-mail; see the configuration table in README.md."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,7 +42,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -57,10 +59,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.RefuseNulMiddleware",
+    # Every response: the Content-Security-Policy, Permissions-Policy and, on everything but
+    # the public API description, Cache-Control: no-store (static files never get here).
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.LoginRequiredMiddleware",
@@ -71,6 +78,7 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # Checks the lockout before any password is compared (portal.accounts.PortalAxesHandler).
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -172,6 +180,64 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline script or style anywhere (the admin and the API docs included), nothing framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI's and the admin's stylesheets draw their icons as data: SVGs.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page of the portal uses, refused for it and anything it might embed.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (portal.middleware.
+# SessionIdleMiddleware renews the expiry on activity), and when the browser closes.
+SESSION_IDLE_TIMEOUT = config.parse_int(
+    "SESSION_IDLE_TIMEOUT", os.environ.get("SESSION_IDLE_TIMEOUT"), 8 * 60 * 60
+)
+if SESSION_IDLE_TIMEOUT <= 0:
+    raise ImproperlyConfigured(f"SESSION_IDLE_TIMEOUT={SESSION_IDLE_TIMEOUT} must be positive")
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Password-reset e-mails: at most this many an hour from one address, and to one account
+# (portal.accounts.PasswordResetView); past that the form answers as usual but sends nothing.
+PASSWORD_RESET_LIMIT_PER_IP = config.parse_int(
+    "PASSWORD_RESET_LIMIT_PER_IP", os.environ.get("PASSWORD_RESET_LIMIT_PER_IP"), 10
+)
+PASSWORD_RESET_LIMIT_PER_EMAIL = config.parse_int(
+    "PASSWORD_RESET_LIMIT_PER_EMAIL", os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL"), 3
+)
+
+# One cache for the API's and the password reset's rate limits. With several web processes
+# set CACHE_URL (redis://host:port/db) so that they count together; the default counts per
+# process.
+CACHES = {"default": config.parse_cache_url(os.environ.get("CACHE_URL"))}
+
+
 # --- django-axes: lock an account out after repeated failed logins
 # How many reverse proxies (load balancer, nginx) sit in front of gunicorn and append to
 # X-Forwarded-For; the audit trail and the lockout take the client's address from there.
@@ -184,15 +250,46 @@ AXES_CLIENT_IP_CALLABLE = "portal.audit.client_ip"
 AXES_FAILURE_LIMIT = config.parse_int("AXES_FAILURE_LIMIT", os.environ.get("AXES_FAILURE_LIMIT"), 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Beside the per-address lockout, one account is locked after this many failures from all
+# addresses together (an attack spread over many machines); higher, so that a stranger cannot
+# lock a colleague out as cheaply.
+AXES_USERNAME_FAILURE_LIMIT = config.parse_int(
+    "AXES_USERNAME_FAILURE_LIMIT", os.environ.get("AXES_USERNAME_FAILURE_LIMIT"), 20
+)
+AXES_HANDLER = "portal.accounts.PortalAxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The API's lockout answers in its own JSON error shape; pages get the template above.
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout_response"
+
+# --- API tokens (django-rest-knox): stored hashed, expiring, listed and revoked by their owner
+API_TOKEN_TTL_HOURS = config.parse_int(
+    "API_TOKEN_TTL_HOURS", os.environ.get("API_TOKEN_TTL_HOURS"), 24 * 30
+)
+if API_TOKEN_TTL_HOURS <= 0:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_HOURS={API_TOKEN_TTL_HOURS} must be positive")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Requests per minute through the API, per signed-in user and per client address (an office
+# behind one NAT shares its address: keep that one generous); token requests per address.
+API_THROTTLE_RATES = {
+    "user": config.parse_rate(
+        "API_THROTTLE_USER", os.environ.get("API_THROTTLE_USER"), "240/minute"
+    ),
+    "ip": config.parse_rate("API_THROTTLE_IP", os.environ.get("API_THROTTLE_IP"), "1200/minute"),
+    "token": config.parse_rate(
+        "API_THROTTLE_TOKEN", os.environ.get("API_THROTTLE_TOKEN"), "20/minute"
+    ),
+}
 
 # --- REST framework and the OpenAPI schema
 REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, and only with
     # one does it answer an anonymous request 401 (contracts.md) rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -209,6 +306,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.throttling.UserThrottle",
+        "portal.throttling.AddressThrottle",
+    ],
     "DATE_FORMAT": "%Y-%m-%d",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
 }

@@ -36,3 +36,13 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         ip=client_ip(request),
         details={"username": str(credentials.get("username", ""))[:150]},
     )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="portal-password-changed")
+def end_tokens_on_new_password(sender, instance, created, raw=False, **kwargs):
+    # set_password() leaves the new password in `_password` until save() is done: whatever set
+    # it (the password change or reset pages, the admin, changepassword), the API tokens end.
+    if not created and not raw and getattr(instance, "_password", None) is not None:
+        from portal.accounts import credentials_changed
+
+        credentials_changed(user=instance)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
+from incidents.check_selectors import checks_asking
 from portal import roles
 from portal.filters import AuditFilter
 from portal.forms import ProfileForm
@@ -103,7 +104,12 @@ def dashboard(request):
         }
         for trip in trips
     ]
-    context = {"rows": rows, "today": today}
+    context = {
+        "rows": rows,
+        "today": today,
+        # An open safety check that asks me comes first (templates/incidents/check_dashboard).
+        "open_checks": checks_asking(user=user),
+    }
     if roles.is_manager(user):
         abroad = trip_selectors.travellers_at(on=today)
         context.update(

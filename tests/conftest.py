@@ -17,6 +17,16 @@ def _portal_test_settings(settings, tmp_path):
         },
     }
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    # Rate limits high enough never to slow or fail a test; tests/portal/test_security_tokens.py
+    # lowers them to test throttling itself. The cache holds their counters: start empty.
+    settings.API_THROTTLE_RATES = {
+        "user": "100000/minute",
+        "ip": "100000/minute",
+        "token": "100000/minute",
+    }
+    from django.core.cache import cache
+
+    cache.clear()
     # Unit tests run tasks in-process; tests/integration runs a real worker instead.
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from portal.celery import app

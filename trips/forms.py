@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from portal.lib.countries import country_names
+from portal.lib.numbers import parse_whole_number
 from portal.models import PASSPORT_TYPES
 from trips.models import NOTE_MAX_LENGTH
 from trips.services import MAX_STOPS, ItineraryInvalid, StopInput, TripInput
@@ -187,8 +188,9 @@ def itinerary_rearranged(data, action: str) -> list[dict[str, Any]] | None:
             stops.append({"arrival": stops[-1]["departure"] if stops else ""})
     else:
         index = action.removeprefix("remove-")
-        if index.isdecimal() and int(index) < len(stops) and len(stops) > 1:
-            del stops[int(index)]
+        position = parse_whole_number(index, maximum=MAX_STOPS)
+        if position is not None and position < len(stops) and len(stops) > 1:
+            del stops[position]
     return stops
 
 

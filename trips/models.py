@@ -145,6 +145,13 @@ class Stop(models.Model):
             ),
             models.UniqueConstraint(fields=["trip", "position"], name="unique_stop_position"),
         ]
+        indexes = [
+            # Who an incident touches (incidents.selectors): stops of one country overlapping a
+            # window, i.e. country = X and departure >= first and arrival <= last. Departure
+            # leads the range: past stops (most of them, in time) are skipped by the index,
+            # and arrival is checked from the index without reading the table.
+            models.Index(fields=["country", "departure", "arrival"], name="stop_country_dates"),
+        ]
 
     def __str__(self) -> str:
         where = self.place.name if self.place else (self.place_text or self.country_id)

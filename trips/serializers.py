@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
+from portal.lib.numbers import parse_whole_number
 from trips.models import Assessment, Stop, Trip
 from trips.requirements import assessment_requirements
 from trips.services import NOT_YOUR_TRAVELLER, StopInput, TripInput
@@ -90,8 +91,10 @@ class TripInputSerializer(serializers.Serializer):
         if not value:
             return None
         user = User.objects.filter(username=value).first()
-        if user is None and value.isdecimal():
-            user = User.objects.filter(pk=int(value)).first()
+        # An id, bounded before conversion: int() of 4,301 digits raises.
+        pk = parse_whole_number(value)
+        if user is None and pk is not None:
+            user = User.objects.filter(pk=pk).first()
         if user is None:
             # The same words as for someone else's traveller (services.trip_create): the API
             # must not tell which usernames exist.
