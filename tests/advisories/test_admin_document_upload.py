@@ -8,8 +8,8 @@ from django.urls import reverse
 from advisories.models import Advisory, AdvisoryVersion, Country, Section, Source
 from tests.factories import AdvisoryFactory, content_admin, employee, manager
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-UK_ADVICE = SEEDS / "000_03d531ee13b264f4.txt"
+# GOV.UK-style travel advice written for the tests (tests/fixtures/documents/)
+UK_ADVICE = Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "fcdo_staying_safe.txt"
 URL = "/admin/advisories/import-document/"
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,10 @@ from django.core.management import CommandError, call_command
 
 from advisories.models import AdvisoryVersion, Section, Source
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-UK_ADVICE = SEEDS / "000_03d531ee13b264f4.txt"
+# GOV.UK-style travel advice written for the tests (tests/fixtures/documents/)
+UK_ADVICE = Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "fcdo_staying_safe.txt"
+# The reference documents, when the checkout has them beside it
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,10 @@ def test_an_import_leaves_draft_sections_citing_the_document_and_publishes_nothi
     sections = Section.objects.filter(advisory__country_id="KZ")
     assert sections.filter(heading="Terrorism", topic="terrorism").exists()
     assert sections.filter(heading="Earthquakes", topic="natural_hazards").exists()
+    # a lone sub-heading is its own section: the one the trekking activity's advice needs
+    assert sections.filter(
+        heading="Trekking and mountaineering", topic="outdoor_activities"
+    ).exists()
     assert {s.source.publisher for s in sections} == {sections.first().source.publisher}
     assert not AdvisoryVersion.objects.exists()
 
@@ -64,3 +70,18 @@ def test_unknown_format_country_and_missing_file_are_named():
         run(str(UK_ADVICE), "--country", "QQ")
     with pytest.raises(CommandError, match="Cannot read"):
         run("/nonexistent/file.txt", "--country", "KZ")
+
+
+@pytest.mark.skipif(
+    not SEEDS.is_dir(),
+    reason=f"the reference documents are not beside this checkout ({SEEDS} is absent)",
+)
+def test_a_dry_run_of_the_reference_uk_advice_keeps_its_trekking_section():
+    output = json.loads(
+        run(str(SEEDS / "000_03d531ee13b264f4.txt"), "--country", "KZ", "--dry-run")
+    )
+    topics = {s["heading"]: s["topic"] for s in output["sections"]}
+    assert topics["Trekking and mountaineering"] == "outdoor_activities"
+    assert "Outdoor activities and adventure tourism" not in topics
+    assert {"Terrorism", "Crime", "Road travel", "Closed areas", "Earthquakes"} <= set(topics)
+    assert not Section.objects.exists()
