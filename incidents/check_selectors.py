@@ -1,0 +1,196 @@
+"""Reads for safety checks: the check panel (counts, then need-help, silent and safe), the
+managers' escalation list, the open checks that ask a traveller, and the security desk to
+call. Every function costs a fixed number of queries, whatever the number of recipients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
+
+from incidents.models import CheckRecipient, CheckStatus, Incident, SafetyCheck, SafetyStatus
+from portal import roles
+
+# The panel's order: calls for help not yet handled, handled ones, the silent, the safe.
+PANEL_ORDER = Case(
+    When(status=SafetyStatus.NEED_HELP, handled=False, then=Value(0)),
+    When(status=SafetyStatus.NEED_HELP, then=Value(1)),
+    When(status=SafetyStatus.NO_ANSWER, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def security_desk() -> dict[str, str]:
+    """The security desk's 24/7 phone and e-mail (settings SECURITY_DESK_PHONE and
+    SECURITY_DESK_EMAIL), printed wherever a traveller is told to call."""
+    return {
+        "phone": getattr(settings, "SECURITY_DESK_PHONE", "") or "",
+        "email": getattr(settings, "SECURITY_DESK_EMAIL", "") or "",
+    }
+
+
+def checks_visible_to(user) -> QuerySet[SafetyCheck]:
+    """Security managers see every check; anyone else none (a traveller sees the checks
+    that ask them through checks_asking)."""
+    if roles.is_manager(user):
+        return SafetyCheck.objects.all()
+    return SafetyCheck.objects.none()
+
+
+def check_counts(*, check: SafetyCheck) -> dict[str, int]:
+    """How many are safe, need help and have not answered (one query)."""
+    counted = CheckRecipient.objects.filter(safety_check=check).aggregate(
+        safe=Count("pk", filter=Q(status=SafetyStatus.SAFE)),
+        need_help=Count("pk", filter=Q(status=SafetyStatus.NEED_HELP)),
+        no_answer=Count("pk", filter=Q(status=SafetyStatus.NO_ANSWER)),
+        handled=Count("pk", filter=Q(status=SafetyStatus.NEED_HELP, handled=True)),
+    )
+    counted["total"] = counted["safe"] + counted["need_help"] + counted["no_answer"]
+    return counted
+
+
+def check_recipients(*, check: SafetyCheck) -> QuerySet[CheckRecipient]:
+    """Every recipient with what the panel, the API and the CSV show, in the panel's order
+    (one query)."""
+    return (
+        CheckRecipient.objects.filter(safety_check=check)
+        .select_related(
+            "traveller",
+            "traveller__profile",
+            "trip",
+            "stop",
+            "stop__place",
+            "stop__country",
+            "handled_by",
+        )
+        .annotate(panel_order=PANEL_ORDER)
+        .order_by("panel_order", "answered_at", "traveller__last_name", "traveller__username")
+    )
+
+
+def recipients_silent(*, check: SafetyCheck) -> list[CheckRecipient]:
+    return list(check_recipients(check=check).filter(status=SafetyStatus.NO_ANSWER))
+
+
+def latest_check(*, incident: Incident) -> SafetyCheck | None:
+    """The incident's open check, or else its most recent one."""
+    return (
+        SafetyCheck.objects.filter(incident=incident)
+        .select_related("started_by", "closed_by")
+        .order_by(*_latest_first())
+        .first()
+    )
+
+
+def check_panel(*, incident: Incident) -> dict[str, Any]:
+    """What the incident page shows of its safety check: the check (or None), its counts
+    and its recipients in order; three queries whatever the number of recipients."""
+    check = latest_check(incident=incident)
+    if check is None:
+        return {"check": None, "check_counts": None, "check_recipients": []}
+    return {
+        "check": check,
+        "check_counts": check_counts(check=check),
+        "check_recipients": list(check_recipients(check=check)),
+    }
+
+
+def _latest_first() -> tuple:
+    return (
+        Case(When(status=CheckStatus.OPEN, then=Value(0)), default=Value(1)),
+        "-started_at",
+        "-id",
+    )
+
+
+def check_status_by_traveller(*, incident: Incident) -> dict[int, str]:
+    """Each asked traveller's answer to the incident's open (or else last) check (one
+    query)."""
+    latest = (
+        SafetyCheck.objects.filter(incident=incident).order_by(*_latest_first()).values("pk")[:1]
+    )
+    return dict(
+        CheckRecipient.objects.filter(safety_check__in=Subquery(latest)).values_list(
+            "traveller_id", "status"
+        )
+    )
+
+
+def add_check_status(*, rows: Iterable[Any], incident: Incident) -> None:
+    """Fill the impacted rows' ``check_status`` (null for whoever the check did not ask)."""
+    answers = check_status_by_traveller(incident=incident)
+    for row in rows:
+        row.check_status = answers.get(row.traveller.pk)
+
+
+def checks_asking(*, user) -> list[CheckRecipient]:
+    """The open checks that ask this user, newest first, as their recipient rows."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        CheckRecipient.objects.filter(traveller=user, safety_check__status=CheckStatus.OPEN)
+        .select_related("safety_check__incident__country", "stop__place")
+        .order_by("-safety_check__started_at", "-pk")
+    )
+
+
+def recipient_of(*, user, check_id: int) -> CheckRecipient | None:
+    """This user's row in that check (None: they were not asked, so it is a 404)."""
+    return (
+        CheckRecipient.objects.filter(traveller=user, safety_check_id=check_id)
+        .select_related("safety_check__incident", "traveller")
+        .first()
+    )
+
+
+def csv_rows(*, recipients: Iterable[CheckRecipient]) -> Iterable[list[object]]:
+    for recipient in recipients:
+        traveller = recipient.traveller
+        profile = getattr(traveller, "profile", None)
+        stop = recipient.stop
+        yield [
+            traveller.get_full_name() or traveller.username,
+            traveller.email,
+            profile.phone if profile else "",
+            " ".join(
+                part
+                for part in (
+                    profile.emergency_contact_name if profile else "",
+                    profile.emergency_contact_phone if profile else "",
+                )
+                if part
+            ),
+            (stop.place.name if stop and stop.place else (stop.place_text if stop else "")),
+            stop.arrival.isoformat() if stop else "",
+            stop.departure.isoformat() if stop else "",
+            recipient.trip_id or "",
+            recipient.status,
+            recipient.answered_at.isoformat() if recipient.answered_at else "",
+            recipient.channel,
+            recipient.note,
+            "yes" if recipient.handled else "",
+            recipient.handled_note,
+            recipient.delivered_cycle,
+        ]
+
+
+CSV_HEADER = [
+    "traveller",
+    "email",
+    "phone",
+    "emergency contact",
+    "place",
+    "arrival",
+    "departure",
+    "trip",
+    "status",
+    "answered at",
+    "channel",
+    "note",
+    "handled",
+    "handling note",
+    "times asked",
+]

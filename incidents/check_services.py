@@ -1,0 +1,721 @@
+"""Writes for safety checks ("Are you OK?"): start, ask (in batches, each e-mail claimed
+once per cycle), answer (link, portal, API, a manager taking a phone call), handle, close,
+and the beat task's tick that asks again, escalates silence and heals lost work.
+
+The life of one check::
+
+    start: recipients = travellers *there* (place, country or possibly) now, one per person
+      cycle 1 asked at once --interval--> cycle 2 asked ... cycle N --interval--> escalation
+    close: the links stop working, nobody is asked again
+
+Sending is idempotent. Each recipient's e-mail of a cycle is claimed on its row with a
+conditional UPDATE (``asked_cycle < N`` -> ``N``) before it is sent and marked delivered
+after, so a duplicate task, a retried batch or a worker restarted after SIGKILL sends nobody
+a second copy. A claim that a dead worker never delivered is released by the tick once it is
+older than a task's hard time limit (a live worker would have been killed by then), and the
+tick re-enqueues whatever is still unasked: nobody is silently skipped either. The managers'
+"need help" alert and the escalation follow the same claim-then-mark pattern.
+
+Tasks take ids (incidents/check_tasks.py) and call the functions here; enqueues happen after the
+transaction commits and never undo it when the broker is down: the tick catches up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import (
+    CHECK_CYCLES_LIMITS,
+    CHECK_INTERVAL_LIMITS,
+    AnswerChannel,
+    CheckAnswer,
+    CheckRecipient,
+    CheckStatus,
+    Incident,
+    SafetyCheck,
+    SafetyStatus,
+    Severity,
+)
+from portal import roles
+from portal.audit import audit_record
+from portal.errors import Conflict, NotAllowed
+from portal.mail import send_templated
+
+logger = logging.getLogger(__name__)
+
+TOKEN_SALT = "incidents.safety-check.answer"
+BATCH_SIZE = 100  # e-mails per task: a 5,000-person check is 50 small tasks
+# How long a queued cycle may wait before the tick assumes its message was lost, and how
+# often the tick re-enqueues it at most.
+RESEND_GRACE = dt.timedelta(minutes=5)
+CLAIM_MARGIN = dt.timedelta(seconds=30)
+NOTE_MAX = 2000
+ANSWERABLE = (SafetyStatus.SAFE, SafetyStatus.NEED_HELP)
+# The best match first when a traveller has several stops there.
+MATCH_RANK = {"place": 0, "country": 1, "possibly": 2}
+
+ALREADY_OPEN = "A safety check is already open for this incident: close it before starting another."
+CLOSED = "This safety check is closed: call the security desk."
+MANAGERS_ONLY = "Only security managers run safety checks."
+
+
+class CheckClosed(Conflict):
+    """An answer or a change to a check that is closed."""
+
+
+def stale_claim_age() -> dt.timedelta:
+    return dt.timedelta(seconds=int(settings.CELERY_TASK_TIME_LIMIT)) + CLAIM_MARGIN
+
+
+# --- the personal link ---------------------------------------------------------------------
+
+
+def answer_token(recipient: CheckRecipient) -> str:
+    """The signed token of a recipient's link: their row and their check, nothing guessable.
+    It needs no expiry of its own: closing the check is what stops it working."""
+    return signing.dumps([recipient.pk, recipient.safety_check_id], salt=TOKEN_SALT)
+
+
+def recipient_for_token(token: str) -> CheckRecipient | None:
+    """The recipient a link was made for, or None when the token is forged or mangled."""
+    try:
+        recipient_id, check_id = signing.loads(token, salt=TOKEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(recipient_id, int) or not isinstance(check_id, int):
+        return None
+    return (
+        CheckRecipient.objects.select_related(
+            "safety_check__incident__country", "traveller", "stop__place"
+        )
+        .filter(pk=recipient_id, safety_check_id=check_id)
+        .first()
+    )
+
+
+def answer_url(recipient: CheckRecipient) -> str:
+    path = reverse("check-answer-link", args=[answer_token(recipient)])
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
+
+
+# --- start ---------------------------------------------------------------------------------
+
+
+def _whole_number(
+    errors: dict[str, list[str]], name: str, value: Any, default: int, limits: tuple[int, int]
+) -> int:
+    if value is None or value == "":
+        return default
+    low, high = limits
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        errors[name] = [f"A whole number from {low} to {high}."]
+        return default
+    text = str(value).strip()
+    if not (text.isascii() and text.isdecimal()) or not low <= int(text) <= high:
+        errors[name] = [f"A whole number from {low} to {high}."]
+        return default
+    return int(text)
+
+
+def _recipients_of(incident: Incident, on: dt.date | None) -> list[dict[str, Any]]:
+    """The travellers there now (curated place, whole country or possibly), one per person,
+    with the stop that matches best. Those arriving get the incident alert, not a check."""
+    from incidents.selectors import incident_impacted
+
+    chosen: dict[int, Any] = {}
+    for row in incident_impacted(incident=incident, on=on):
+        if row.presence != "there":
+            continue
+        best = chosen.get(row.traveller.pk)
+        if best is None or MATCH_RANK[row.match] < MATCH_RANK[best.match]:
+            chosen[row.traveller.pk] = row
+    return [
+        {"traveller_id": pk, "trip_id": row.trip.pk, "stop_id": row.stop.pk, "match": row.match}
+        for pk, row in chosen.items()
+    ]
+
+
+def check_start(
+    *,
+    incident: Incident,
+    by: User | None,
+    interval_minutes: Any = None,
+    cycles: Any = None,
+    on: dt.date | None = None,
+) -> SafetyCheck:
+    """Start a safety check: everyone there is asked now, then again every
+    ``interval_minutes`` (default 30) up to ``cycles`` (default 3) while silent.
+
+    ``by`` is the manager (None when a critical incident starts its own). Bad numbers are a
+    ValidationError naming the field; a check already open is a Conflict (409). The request
+    only writes the rows: the e-mails are queued in batches by a worker.
+    """
+    if by is not None and not roles.is_manager(by):
+        raise NotAllowed(MANAGERS_ONLY)
+    errors: dict[str, list[str]] = {}
+    interval = _whole_number(
+        errors, "interval_minutes", interval_minutes, 30, CHECK_INTERVAL_LIMITS
+    )
+    rounds = _whole_number(errors, "cycles", cycles, 3, CHECK_CYCLES_LIMITS)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            # The incident's row lock makes two simultaneous starts queue up; the partial
+            # unique constraint holds the line where locks do not exist (SQLite).
+            Incident.objects.select_for_update().get(pk=incident.pk)
+            if SafetyCheck.objects.filter(incident=incident, status=CheckStatus.OPEN).exists():
+                raise Conflict(ALREADY_OPEN)
+            now = timezone.now()
+            check = SafetyCheck.objects.create(
+                incident=incident,
+                interval_minutes=interval,
+                cycles=rounds,
+                cycle=1,
+                cycle_started_at=now,
+                next_cycle_at=now + dt.timedelta(minutes=interval),
+                started_by=by,
+                started_at=now,
+            )
+            recipients = _recipients_of(incident, on)
+            CheckRecipient.objects.bulk_create(
+                [CheckRecipient(safety_check=check, **values) for values in recipients],
+                batch_size=1000,
+            )
+            audit_record(
+                actor=by,
+                action="check.started",
+                obj=check,
+                details={
+                    "incident": incident.pk,
+                    "recipients": len(recipients),
+                    "interval_minutes": interval,
+                    "cycles": rounds,
+                    "automatic": by is None,
+                },
+            )
+            _enqueue_on_commit(lambda: _enqueue_ask(check.pk, 1))
+    except IntegrityError:
+        raise Conflict(ALREADY_OPEN) from None
+    return check
+
+
+def check_start_if_critical(
+    *, incident: Incident, previous_severity: str | None = None
+) -> SafetyCheck | None:
+    """A critical incident starts its own check when it is declared critical or raised to
+    critical (not on every later edit, so a check a manager closed stays closed)."""
+    if incident.severity != Severity.CRITICAL or previous_severity == Severity.CRITICAL:
+        return None
+    if SafetyCheck.objects.filter(incident=incident, status=CheckStatus.OPEN).exists():
+        return None
+    try:
+        return check_start(incident=incident, by=None)
+    except Conflict:
+        return None
+
+
+# --- asking --------------------------------------------------------------------------------
+
+
+def _enqueue_on_commit(send: Callable[[], None]) -> None:
+    # A broker that is down must not undo the check: the tick re-enqueues what is unsent.
+    transaction.on_commit(send, robust=True)
+
+
+def _enqueue_ask(check_id: int, cycle: int) -> None:
+    from incidents.check_tasks import check_ask_cycle
+
+    check_ask_cycle.delay(check_id, cycle)
+
+
+def _unasked(check: SafetyCheck, cycle: int):
+    return CheckRecipient.objects.filter(
+        safety_check=check, status=SafetyStatus.NO_ANSWER, asked_cycle__lt=cycle
+    )
+
+
+def check_queue_asks(*, check_id: int, cycle: int) -> int:
+    """Split the cycle's unasked recipients into batches, one task each. Returns how many
+    batches were queued (none when the check is closed or has moved on)."""
+    from incidents.check_tasks import check_send_asks
+
+    check = SafetyCheck.objects.filter(pk=check_id, status=CheckStatus.OPEN, cycle=cycle).first()
+    if check is None:
+        return 0
+    ids = list(_unasked(check, cycle).order_by("pk").values_list("pk", flat=True))
+    batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+    for batch in batches:
+        check_send_asks.delay(check_id, cycle, batch)
+    return len(batches)
+
+
+def _ask_context(recipient: CheckRecipient, cycle: int) -> dict[str, Any]:
+    from incidents.check_selectors import security_desk
+
+    check = recipient.safety_check
+    return {
+        "traveller": recipient.traveller,
+        "incident": check.incident,
+        "check": check,
+        "cycle": cycle,
+        "reminder": cycle > 1,
+        "answer_url": answer_url(recipient),
+        "portal_url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/",
+        "desk": security_desk(),
+    }
+
+
+def check_ask(*, recipient_id: int, cycle: int) -> bool:
+    """Send one recipient the e-mail of one cycle, unless someone already did (or they
+    answered, or the check closed or moved on). True when this call sent it."""
+    claimed_at = timezone.now()
+    claimed = (
+        CheckRecipient.objects.filter(
+            pk=recipient_id,
+            status=SafetyStatus.NO_ANSWER,
+            asked_cycle__lt=cycle,
+            safety_check__status=CheckStatus.OPEN,
+            safety_check__cycle=cycle,
+        ).update(asked_cycle=cycle, asked_at=claimed_at)
+        == 1
+    )
+    if not claimed:
+        logger.info("Safety check recipient %s: cycle %s already asked", recipient_id, cycle)
+        return False
+    mine = CheckRecipient.objects.filter(pk=recipient_id, asked_cycle=cycle, asked_at=claimed_at)
+    try:
+        recipient = CheckRecipient.objects.select_related(
+            "traveller", "safety_check__incident__country"
+        ).get(pk=recipient_id)
+        if recipient.traveller.email:
+            send_templated(
+                "safety-check-ask",
+                _ask_context(recipient, cycle),
+                [recipient.traveller.email],
+            )
+    except BaseException:
+        # Not sent: give the claim back so the retry (or the tick) asks them.
+        mine.update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        raise
+    mine.update(delivered_cycle=cycle)
+    logger.info("Safety check recipient %s: asked (cycle %s)", recipient_id, cycle)
+    return True
+
+
+def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) -> int:
+    """One batch: ask each recipient; one failure does not stop the others, and is raised at
+    the end for the task to retry (the claims make the retry ask only who was missed)."""
+    sent = 0
+    failure: Exception | None = None
+    for recipient_id in recipient_ids:
+        try:
+            sent += check_ask(recipient_id=recipient_id, cycle=cycle)
+        except Exception as exc:
+            logger.exception("Safety check %s: could not ask recipient %s", check_id, recipient_id)
+            failure = exc
+    if failure is not None:
+        raise failure
+    return sent
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def _clean_status(status: Any) -> str:
+    if status not in ANSWERABLE:
+        raise ValidationError({"status": ['Answer "safe" or "need_help".']})
+    return str(status)
+
+
+def _clean_note(note: Any, field: str = "note") -> str:
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise ValidationError({field: ["Write the note as text."]})
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({field: [f"Keep the note under {NOTE_MAX} characters."]})
+    return note
+
+
+def _record_answer(
+    *,
+    recipient: CheckRecipient,
+    status: str,
+    note: str,
+    channel: str,
+    ip: str | None,
+    by: User | None,
+) -> CheckAnswer:
+    with transaction.atomic():
+        check = SafetyCheck.objects.select_for_update().get(pk=recipient.safety_check_id)
+        if check.status != CheckStatus.OPEN:
+            raise CheckClosed(CLOSED)
+        now = timezone.now()
+        answer = CheckAnswer.objects.create(
+            recipient=recipient,
+            status=status,
+            note=note,
+            channel=channel,
+            ip=ip,
+            recorded_by=by,
+            created_at=now,
+        )
+        changes: dict[str, Any] = {
+            "status": status,
+            "answered_at": now,
+            "channel": channel,
+            "note": note,
+        }
+        CheckRecipient.objects.filter(pk=recipient.pk).update(**changes)
+        wants_help = status == SafetyStatus.NEED_HELP
+        # The managers hear of a call for help once per person and check, however often
+        # they press the button.
+        first_call = (
+            wants_help
+            and CheckRecipient.objects.filter(
+                pk=recipient.pk, help_requested_at__isnull=True
+            ).update(help_requested_at=now)
+            == 1
+        )
+        audit_record(
+            actor=by,
+            action="check.answered",
+            obj=check,
+            ip=ip,
+            details={
+                "recipient": recipient.pk,
+                "traveller": recipient.traveller.username,
+                "status": status,
+                "channel": channel,
+            },
+        )
+        if first_call:
+            _enqueue_on_commit(lambda: _enqueue_help_alert(recipient.pk))
+    recipient.refresh_from_db()
+    return answer
+
+
+def check_answer(
+    *,
+    recipient: CheckRecipient,
+    status: Any,
+    note: Any = "",
+    channel: str,
+    ip: str | None = None,
+    by: User | None = None,
+) -> CheckAnswer:
+    """The traveller answers ("safe" or "need_help", with an optional note) from their link
+    (``by`` None: the signed link is the proof), the portal or the API (``by`` must be the
+    traveller). Answers can change; each one is kept. A closed check refuses (409)."""
+    if by is not None and by.pk != recipient.traveller_id:
+        raise NotAllowed("Only the traveller who was asked can answer for themselves.")
+    if channel not in (AnswerChannel.LINK, AnswerChannel.PORTAL, AnswerChannel.API):
+        raise ValueError(f"not a traveller's channel: {channel}")
+    return _record_answer(
+        recipient=recipient,
+        status=_clean_status(status),
+        note=_clean_note(note),
+        channel=channel,
+        ip=ip,
+        by=by,
+    )
+
+
+def check_recipient_update(
+    *,
+    recipient: CheckRecipient,
+    by: User,
+    status: Any = None,
+    handled: Any = None,
+    note: Any = None,
+    ip: str | None = None,
+) -> CheckRecipient:
+    """A manager records an answer received by phone (channel ``manager``) and/or marks a
+    call for help handled, with a note. Nothing changes unless everything is valid."""
+    if not roles.is_manager(by):
+        raise NotAllowed(MANAGERS_ONLY)
+    clean_note = _clean_note(note)
+    if status in (None, "") and handled is None:
+        raise ValidationError({"non_field_errors": ["Give an answer, a handling, or both."]})
+    if handled is not None and not isinstance(handled, bool):
+        raise ValidationError({"handled": ["true or false."]})
+    clean_status = _clean_status(status) if status not in (None, "") else None
+    with transaction.atomic():
+        check = SafetyCheck.objects.select_for_update().get(pk=recipient.safety_check_id)
+        if check.status != CheckStatus.OPEN:
+            raise CheckClosed("This safety check is closed: it can no longer be changed.")
+        if clean_status is not None:
+            _record_answer(
+                recipient=recipient,
+                status=clean_status,
+                note=clean_note,
+                channel=AnswerChannel.MANAGER,
+                ip=ip,
+                by=by,
+            )
+        if handled is not None:
+            CheckRecipient.objects.filter(pk=recipient.pk).update(
+                handled=handled,
+                handled_note=clean_note if handled else "",
+                handled_by=by if handled else None,
+                handled_at=timezone.now() if handled else None,
+            )
+            audit_record(
+                actor=by,
+                action="check.handled" if handled else "check.unhandled",
+                obj=check,
+                ip=ip,
+                details={
+                    "recipient": recipient.pk,
+                    "traveller": recipient.traveller.username,
+                    "note": clean_note,
+                },
+            )
+    recipient.refresh_from_db()
+    return recipient
+
+
+def check_close(*, check: SafetyCheck, by: User, ip: str | None = None) -> SafetyCheck:
+    """Close the check: its links stop working and nobody is asked again."""
+    if not roles.is_manager(by):
+        raise NotAllowed(MANAGERS_ONLY)
+    with transaction.atomic():
+        now = timezone.now()
+        closed = SafetyCheck.objects.filter(pk=check.pk, status=CheckStatus.OPEN).update(
+            status=CheckStatus.CLOSED, closed_at=now, closed_by=by, next_cycle_at=None
+        )
+        if not closed:
+            raise Conflict("This safety check is already closed.")
+        counts = dict.fromkeys(SafetyStatus.values, 0)
+        for status in CheckRecipient.objects.filter(safety_check=check).values_list(
+            "status", flat=True
+        ):
+            counts[status] += 1
+        audit_record(actor=by, action="check.closed", obj=check, ip=ip, details=counts)
+    check.refresh_from_db()
+    return check
+
+
+# --- alerts to the managers ----------------------------------------------------------------
+
+
+def _managers() -> list[str]:
+    return list(
+        User.objects.filter(groups__name=roles.MANAGER, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def _enqueue_help_alert(recipient_id: int) -> None:
+    from incidents.check_tasks import check_alert_help
+
+    check_alert_help.delay(recipient_id)
+
+
+def _enqueue_escalation(check_id: int) -> None:
+    from incidents.check_tasks import check_escalate
+
+    check_escalate.delay(check_id)
+
+
+def _check_url(check: SafetyCheck) -> str:
+    path = reverse("incident-detail", args=[check.incident_id])
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}#safety-check"
+
+
+def check_alert_help(*, recipient_id: int) -> bool:
+    """E-mail every security manager that this traveller needs help: phone, emergency
+    contact, stop and note. Once per recipient and check (claimed before it is sent)."""
+    claimed_at = timezone.now()
+    if not CheckRecipient.objects.filter(
+        pk=recipient_id,
+        help_requested_at__isnull=False,
+        help_claimed_at__isnull=True,
+        help_alerted_at__isnull=True,
+    ).update(help_claimed_at=claimed_at):
+        logger.info("Safety check recipient %s: need-help alert already sent", recipient_id)
+        return False
+    mine = CheckRecipient.objects.filter(pk=recipient_id, help_claimed_at=claimed_at)
+    try:
+        recipient = CheckRecipient.objects.select_related(
+            "traveller__profile", "stop__place", "stop__country", "safety_check__incident"
+        ).get(pk=recipient_id)
+        send_templated(
+            "safety-check-need-help",
+            {
+                "recipient": recipient,
+                "traveller": recipient.traveller,
+                "profile": getattr(recipient.traveller, "profile", None),
+                "stop": recipient.stop,
+                "incident": recipient.safety_check.incident,
+                "check_url": _check_url(recipient.safety_check),
+            },
+            _managers(),
+        )
+    except BaseException:
+        mine.update(help_claimed_at=None)
+        raise
+    mine.update(help_alerted_at=timezone.now())
+    logger.info("Safety check recipient %s: managers told they need help", recipient_id)
+    return True
+
+
+def check_escalate(*, check_id: int) -> bool:
+    """After the last cycle: one e-mail to the security managers listing everyone still
+    silent, with phone and emergency contact. Sent once (claimed before it is sent)."""
+    from incidents.check_selectors import recipients_silent
+
+    claimed_at = timezone.now()
+    if not SafetyCheck.objects.filter(
+        pk=check_id,
+        escalation_due_at__isnull=False,
+        escalation_claimed_at__isnull=True,
+        escalated_at__isnull=True,
+    ).update(escalation_claimed_at=claimed_at):
+        logger.info("Safety check %s: escalation already sent", check_id)
+        return False
+    mine = SafetyCheck.objects.filter(pk=check_id, escalation_claimed_at=claimed_at)
+    try:
+        check = SafetyCheck.objects.select_related("incident").get(pk=check_id)
+        silent = recipients_silent(check=check)
+        if silent:
+            send_templated(
+                "safety-check-silent",
+                {
+                    "check": check,
+                    "incident": check.incident,
+                    "rows": silent,
+                    "check_url": _check_url(check),
+                },
+                _managers(),
+            )
+    except BaseException:
+        mine.update(escalation_claimed_at=None)
+        raise
+    mine.update(escalated_at=timezone.now())
+    logger.info("Safety check %s: escalated %s silent travellers", check_id, len(silent))
+    return True
+
+
+# --- the beat task's tick --------------------------------------------------------------------
+
+
+def _release_stale_claims(now: dt.datetime) -> None:
+    """Claims whose worker died before sending (older than a task's hard limit, undelivered)
+    go back to unclaimed, for the re-enqueue below to send."""
+    stale = now - stale_claim_age()
+    CheckRecipient.objects.filter(
+        safety_check__status=CheckStatus.OPEN,
+        asked_cycle__gt=F("delivered_cycle"),
+        asked_at__lt=stale,
+    ).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+    CheckRecipient.objects.filter(help_alerted_at__isnull=True, help_claimed_at__lt=stale).update(
+        help_claimed_at=None
+    )
+    SafetyCheck.objects.filter(escalated_at__isnull=True, escalation_claimed_at__lt=stale).update(
+        escalation_claimed_at=None
+    )
+
+
+def _advance(check: SafetyCheck, now: dt.datetime) -> str | None:
+    """Move one due check to its next cycle, or past the last one to its escalation. The
+    conditional UPDATE lets only one tick win."""
+    if check.cycle < check.cycles:
+        moved = SafetyCheck.objects.filter(
+            pk=check.pk, status=CheckStatus.OPEN, cycle=check.cycle
+        ).update(
+            cycle=check.cycle + 1,
+            cycle_started_at=now,
+            next_cycle_at=now + dt.timedelta(minutes=check.interval_minutes),
+            resent_at=None,
+        )
+        if not moved:
+            return None
+        silent = _unasked(check, check.cycle + 1).count()
+        audit_record(
+            actor=None,
+            action="check.asked_again",
+            obj=check,
+            details={"cycle": check.cycle + 1, "of": check.cycles, "silent": silent},
+        )
+        cycle = check.cycle + 1
+        _enqueue_on_commit(lambda: _enqueue_ask(check.pk, cycle))
+        return "asked_again"
+    due = SafetyCheck.objects.filter(
+        pk=check.pk, status=CheckStatus.OPEN, escalation_due_at__isnull=True
+    ).update(escalation_due_at=now, next_cycle_at=None)
+    if not due:
+        return None
+    silent = CheckRecipient.objects.filter(
+        safety_check=check, status=SafetyStatus.NO_ANSWER
+    ).count()
+    audit_record(
+        actor=None,
+        action="check.escalated",
+        obj=check,
+        details={"silent": silent, "after_cycles": check.cycles},
+    )
+    _enqueue_on_commit(lambda: _enqueue_escalation(check.pk))
+    return "escalated"
+
+
+def _heal(now: dt.datetime) -> list[tuple[str, int]]:
+    """Re-enqueue what should have been sent by now and was not (a lost message, a broker
+    that was down, a dead worker): unasked recipients of the current cycle, calls for help
+    and escalations not sent. The claims make a duplicate harmless."""
+    healed: list[tuple[str, int]] = []
+    late = now - RESEND_GRACE
+    for check in SafetyCheck.objects.filter(status=CheckStatus.OPEN, cycle_started_at__lt=late):
+        if not _unasked(check, check.cycle).exists():
+            continue
+        if (
+            SafetyCheck.objects.filter(pk=check.pk, cycle=check.cycle)
+            .filter(Q(resent_at__isnull=True) | Q(resent_at__lt=late))
+            .update(resent_at=now)
+        ):
+            cycle = check.cycle
+            _enqueue_on_commit(lambda check_id=check.pk, cycle=cycle: _enqueue_ask(check_id, cycle))
+            healed.append(("ask", check.pk))
+    for recipient_id in CheckRecipient.objects.filter(
+        help_requested_at__lt=late, help_claimed_at__isnull=True, help_alerted_at__isnull=True
+    ).values_list("pk", flat=True):
+        _enqueue_on_commit(lambda pk=recipient_id: _enqueue_help_alert(pk))
+        healed.append(("help", recipient_id))
+    for check_id in SafetyCheck.objects.filter(
+        escalation_due_at__lt=late, escalation_claimed_at__isnull=True, escalated_at__isnull=True
+    ).values_list("pk", flat=True):
+        _enqueue_on_commit(lambda pk=check_id: _enqueue_escalation(pk))
+        healed.append(("escalation", check_id))
+    return healed
+
+
+def checks_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The beat task (every minute): ask the silent again when their interval is up, tell
+    the managers who is still silent after the last cycle, and heal lost work. Safe to run
+    any number of times, from any number of schedulers."""
+    now = now or timezone.now()
+    summary = {"asked_again": 0, "escalated": 0, "healed": 0}
+    with transaction.atomic():
+        _release_stale_claims(now)
+        due = SafetyCheck.objects.filter(status=CheckStatus.OPEN, next_cycle_at__lte=now)
+        for check in list(due):
+            outcome = _advance(check, now)
+            if outcome:
+                summary[outcome] += 1
+        summary["healed"] = len(_heal(now))
+    return summary

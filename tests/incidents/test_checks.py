@@ -1,0 +1,706 @@
+"""Safety checks ("Are you OK?") with Celery eager: who is asked, the personal link, the
+portal and the API, cycles and escalation driven by the tick with a given clock, the
+managers' alerts, idempotent sends, the panel, CSV, close and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import check_services
+from incidents.check_services import answer_token, check_ask, checks_tick
+from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
+from portal.models import AuditEntry
+from tests.conftest import api_as, logged_in
+from tests.factories import (
+    IncidentFactory,
+    content_admin,
+    country,
+    employee,
+    manager,
+    trip_with_stops,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def days(n: int) -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=n)
+
+
+def stay(traveller, *, place=None, place_text="", start=-2, end=3, status="approved"):
+    """A trip of ``traveller`` with one stop in Kazakhstan from today+start to today+end."""
+    return trip_with_stops(
+        {
+            "country": country("KZ"),
+            "place": place,
+            "place_text": place_text,
+            "arrival": days(start),
+            "departure": days(end),
+        },
+        status=status,
+        traveller=traveller,
+    )
+
+
+def with_profile(user, phone: str, contact: str = "", contact_phone: str = ""):
+    user.profile.phone = phone
+    user.profile.emergency_contact_name = contact
+    user.profile.emergency_contact_phone = contact_phone
+    user.profile.save()
+    return user
+
+
+@pytest.fixture
+def scene(kz):
+    """An incident in Almaty since yesterday: one traveller in Almaty, one in a place the
+    portal does not know (possibly there), one arriving in two days, one in Astana."""
+    incident = IncidentFactory(
+        title="Explosion at the central market", places=[kz["almaty"]], starts_on=days(-1)
+    )
+    there = with_profile(
+        employee(username="tara", first_name="Tara", last_name="There"),
+        "+7 700 111 2233",
+        "Sam There",
+        "+44 20 7946 0001",
+    )
+    stay(there, place=kz["almaty"])
+    possibly = with_profile(
+        employee(username="pete", first_name="Pete", last_name="Possibly"), "+7 700 444 5566"
+    )
+    stay(possibly, place_text="Kok-Tobe hills")
+    arriving = employee(username="ari", first_name="Ari", last_name="Arriving")
+    stay(arriving, place=kz["almaty"], start=2, end=6)
+    elsewhere = employee(username="ed", first_name="Ed", last_name="Elsewhere")
+    stay(elsewhere, place=kz["astana"])
+    boss = manager(username="morgan", first_name="Morgan", last_name="Security")
+    other_boss = manager(username="mia")
+    return SimpleNamespace(
+        incident=incident,
+        there=there,
+        possibly=possibly,
+        arriving=arriving,
+        elsewhere=elsewhere,
+        boss=boss,
+        other_boss=other_boss,
+    )
+
+
+def start(scene, run, *, send: bool = True, **body) -> SafetyCheck:
+    """Start a check through the API; with ``send`` off, its queued e-mails are lost (the
+    broker was down)."""
+    with run(execute=send):
+        response = api_as(scene.boss).post(
+            reverse("api-incident-checks", args=[scene.incident.pk]), body, format="json"
+        )
+    assert response.status_code == 201, response.content
+    return SafetyCheck.objects.get(pk=response.json()["id"])
+
+
+def asks_to(address: str) -> list:
+    return [m for m in mail.outbox if address in m.to and "Are you OK?" in m.subject]
+
+
+def link_in(message) -> str:
+    return re.search(r"https?://[^\s]+/checks/answer/[^\s/]+/", message.body).group(0)
+
+
+def recipient(check, user) -> CheckRecipient:
+    return CheckRecipient.objects.get(safety_check=check, traveller=user)
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+def test_a_check_asks_everyone_there_and_possibly_there_but_not_those_arriving(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+
+    asked = set(check.recipients.values_list("traveller__username", flat=True))
+    assert asked == {"tara", "pete"}
+    assert {r.match for r in check.recipients.all()} == {"place", "possibly"}
+    assert [m.to for m in mail.outbox if "Are you OK?" in m.subject] in (
+        [["tara@example.com"], ["pete@example.com"]],
+        [["pete@example.com"], ["tara@example.com"]],
+    )
+    assert (check.interval_minutes, check.cycles, check.cycle) == (30, 3, 1)
+    entry = AuditEntry.objects.get(action="check.started")
+    assert entry.actor == scene.boss
+    assert entry.details["recipients"] == 2
+
+
+def test_the_answer_to_start_counts_the_recipients(scene, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(scene.boss).post(
+            reverse("api-incident-checks", args=[scene.incident.pk]),
+            {"interval_minutes": 15, "cycles": 2},
+            format="json",
+        )
+    body = response.json()
+    assert response.status_code == 201
+    assert body["recipients"] == 2
+    check = SafetyCheck.objects.get(pk=body["id"])
+    assert (check.interval_minutes, check.cycles) == (15, 2)
+
+
+def test_a_traveller_with_two_stops_there_is_asked_once(
+    scene, kz, django_capture_on_commit_callbacks
+):
+    twice = employee(username="twice")
+    trip_with_stops(
+        {
+            "country": country("KZ"),
+            "place": kz["almaty"],
+            "arrival": days(-3),
+            "departure": days(0),
+        },
+        {"country": country("KZ"), "place_text": "Medeu", "arrival": days(0), "departure": days(4)},
+        traveller=twice,
+    )
+    check = start(scene, django_capture_on_commit_callbacks)
+    row = recipient(check, twice)
+    assert row.match == "place"  # the stop that matches best
+    assert len(asks_to("twice@example.com")) == 1
+
+
+def test_a_second_check_while_one_is_open_is_a_409(scene, django_capture_on_commit_callbacks):
+    start(scene, django_capture_on_commit_callbacks)
+    again = api_as(scene.other_boss).post(
+        reverse("api-incident-checks", args=[scene.incident.pk]), {}, format="json"
+    )
+    assert again.status_code == 409
+    assert "already open" in again.json()["detail"]
+    assert SafetyCheck.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"interval_minutes": 0}, "interval_minutes"),
+        ({"interval_minutes": "soon"}, "interval_minutes"),
+        ({"cycles": 11}, "cycles"),
+        ({"cycles": -1}, "cycles"),
+        ({"cycles": True}, "cycles"),
+    ],
+)
+def test_bad_numbers_are_a_400_naming_the_field_and_start_nothing(scene, body, field):
+    response = api_as(scene.boss).post(
+        reverse("api-incident-checks", args=[scene.incident.pk]), body, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not SafetyCheck.objects.exists()
+    assert not AuditEntry.objects.filter(action="check.started").exists()
+
+
+def test_only_security_managers_start_checks(scene):
+    url = reverse("api-incident-checks", args=[scene.incident.pk])
+    assert api_as(scene.there).post(url, {}, format="json").status_code == 403
+    assert api_as(content_admin()).post(url, {}, format="json").status_code == 403
+    assert (
+        api_as(scene.boss)
+        .post(reverse("api-incident-checks", args=[99999]), {}, format="json")
+        .status_code
+        == 404
+    )
+    assert not SafetyCheck.objects.exists()
+
+
+def test_a_manager_starts_a_check_from_the_incident_page(scene, django_capture_on_commit_callbacks):
+    client = logged_in(scene.boss)
+    page = client.get(reverse("incident-detail", args=[scene.incident.pk]))
+    assert "Start a safety check" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("incident-check-start", args=[scene.incident.pk]),
+            {"interval_minutes": "20", "cycles": "2"},
+            follow=True,
+        )
+    body = response.content.decode()
+    assert "Safety check started: 2 travellers" in body
+    assert "Close the check" in body and "Start a safety check" not in body
+    assert SafetyCheck.objects.get().interval_minutes == 20
+    assert len(asks_to("tara@example.com")) == 1
+
+
+def test_a_critical_incident_starts_its_own_check(kz, django_capture_on_commit_callbacks):
+    from incidents.services import IncidentInput, incident_declare
+
+    traveller = employee(username="cora")
+    stay(traveller, place=kz["almaty"])
+    declarer = manager()
+    data = IncidentInput(
+        title="Earthquake",
+        country="KZ",
+        starts_on=days(0),
+        severity="critical",
+        category="natural_hazards",
+        places=["Almaty"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        incident, _created = incident_declare(data=data, by=declarer)
+    check = SafetyCheck.objects.get(incident=incident)
+    assert check.started_by is None
+    assert list(check.recipients.values_list("traveller__username", flat=True)) == ["cora"]
+    assert len(asks_to("cora@example.com")) == 1
+    assert AuditEntry.objects.get(action="check.started").details["automatic"] is True
+
+
+def test_a_warning_raised_to_critical_starts_a_check_once(kz, django_capture_on_commit_callbacks):
+    from incidents.services import incident_input_of, incident_update
+
+    stay(employee(), place=kz["almaty"])
+    incident = IncidentFactory(places=[kz["almaty"]], starts_on=days(0), severity="warning")
+    boss = manager()
+    data = incident_input_of(incident)
+    data.severity = "critical"
+    incident_update(incident=incident, data=data, by=boss)
+    assert SafetyCheck.objects.filter(incident=incident).count() == 1
+    data.title = "Earthquake, aftershocks"
+    incident_update(incident=incident, data=data, by=boss)  # still critical: no second
+    assert SafetyCheck.objects.filter(incident=incident).count() == 1
+
+
+# --- the personal link ---------------------------------------------------------------------
+
+
+def test_a_get_of_the_link_shows_the_question_and_changes_nothing(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    path = urlsplit(link_in(asks_to("tara@example.com")[0])).path
+    response = Client().get(path)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Are you OK, Tara?" in body and "I am safe" in body and "I need help" in body
+    assert recipient(check, scene.there).status == "no_answer"
+    assert not CheckAnswer.objects.exists()
+    assert not AuditEntry.objects.filter(action="check.answered").exists()
+
+
+def test_a_post_to_the_link_answers_with_csrf_time_channel_and_ip(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    path = reverse("check-answer-link", args=[answer_token(recipient(check, scene.there))])
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(path, {"status": "safe"}).status_code == 403  # no CSRF token
+    browser.get(path)
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        path, {"status": "safe", "note": "At the hotel", "csrfmiddlewaretoken": token}, follow=True
+    )
+    assert response.status_code == 200
+    assert "You answered <strong>“I am safe”</strong>" in response.content.decode()
+    row = recipient(check, scene.there)
+    assert (row.status, row.channel, row.note) == ("safe", "link", "At the hotel")
+    answer = CheckAnswer.objects.get()
+    assert (answer.channel, answer.ip, answer.recorded_by) == ("link", "127.0.0.1", None)
+    assert AuditEntry.objects.get(action="check.answered").details["channel"] == "link"
+
+
+def test_answers_can_change_and_every_one_is_kept(scene, django_capture_on_commit_callbacks):
+    check = start(scene, django_capture_on_commit_callbacks)
+    path = reverse("check-answer-link", args=[answer_token(recipient(check, scene.there))])
+    Client().post(path, {"status": "safe"})
+    Client().post(path, {"status": "need_help", "note": "Injured"})
+    assert recipient(check, scene.there).status == "need_help"
+    assert list(
+        CheckAnswer.objects.order_by("created_at", "id").values_list("status", flat=True)
+    ) == [
+        "safe",
+        "need_help",
+    ]
+
+
+def test_a_forged_or_another_checks_token_is_a_404(scene, django_capture_on_commit_callbacks):
+    check = start(scene, django_capture_on_commit_callbacks)
+    token = answer_token(recipient(check, scene.there))
+    assert Client().get(reverse("check-answer-link", args=[token + "x"])).status_code == 404
+    assert Client().get(reverse("check-answer-link", args=["not-a-token"])).status_code == 404
+    from django.core import signing
+
+    other = signing.dumps([recipient(check, scene.there).pk, check.pk + 1], salt="wrong")
+    assert Client().get(reverse("check-answer-link", args=[other])).status_code == 404
+
+
+def test_a_bad_answer_on_the_link_is_a_400_and_records_nothing(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    path = reverse("check-answer-link", args=[answer_token(recipient(check, scene.there))])
+    response = Client().post(path, {"status": "maybe"})
+    assert response.status_code == 400
+    assert "Answer" in response.content.decode()
+    assert not CheckAnswer.objects.exists()
+
+
+def test_a_closed_check_refuses_answers_and_names_the_desk(
+    scene, settings, django_capture_on_commit_callbacks
+):
+    settings.SECURITY_DESK_PHONE = "+44 20 7946 0999"
+    check = start(scene, django_capture_on_commit_callbacks)
+    path = reverse("check-answer-link", args=[answer_token(recipient(check, scene.there))])
+    closed = api_as(scene.boss).post(reverse("api-check-close", args=[check.pk]))
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+
+    page = Client().get(path)
+    assert "This check is closed: call the security desk on" in page.content.decode()
+    assert "+44 20 7946 0999" in page.content.decode()
+    posted = Client().post(path, {"status": "safe"})
+    assert posted.status_code == 409
+    assert "This check is closed" in posted.content.decode()
+    api = api_as(scene.there).post(
+        reverse("api-check-answer", args=[check.pk]), {"status": "safe"}, format="json"
+    )
+    assert api.status_code == 409
+    assert not CheckAnswer.objects.exists()
+    assert AuditEntry.objects.get(action="check.closed").details["no_answer"] == 2
+
+
+# --- the portal and the API ----------------------------------------------------------------
+
+
+def test_an_open_check_is_first_on_the_travellers_dashboard_and_answers_there(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    client = logged_in(scene.possibly)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "Are you OK? Explosion at the central market" in body
+    assert body.index("Are you OK?") < body.index("upcoming trips")
+    response = client.post(
+        reverse("check-answer-portal", args=[check.pk]), {"status": "safe"}, follow=True
+    )
+    assert "you told us you are safe" in response.content.decode()
+    row = recipient(check, scene.possibly)
+    assert (row.status, row.channel) == ("safe", "portal")
+    assert CheckAnswer.objects.get().recorded_by == scene.possibly
+    # Someone the check did not ask sees nothing and cannot answer it.
+    outsider = logged_in(scene.arriving)
+    assert "Are you OK?" not in outsider.get(reverse("dashboard")).content.decode()
+    assert (
+        outsider.post(
+            reverse("check-answer-portal", args=[check.pk]), {"status": "safe"}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_recipient_answers_through_the_api_and_lists_their_checks(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    client = api_as(scene.there)
+    listed = client.get(reverse("api-my-checks")).json()
+    assert listed["count"] == 1
+    assert listed["results"][0]["check"] == check.pk
+    assert listed["results"][0]["status"] == "no_answer"
+
+    response = client.post(
+        reverse("api-check-answer", args=[check.pk]),
+        {"status": "need_help", "note": "Trapped"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "need_help"
+    assert response.json()["channel"] == "api"
+    assert recipient(check, scene.there).channel == "api"
+
+    assert (
+        client.post(
+            reverse("api-check-answer", args=[check.pk]), {"status": "fine"}, format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        api_as(scene.arriving)
+        .post(reverse("api-check-answer", args=[check.pk]), {"status": "safe"}, format="json")
+        .status_code
+        == 404
+    )
+    assert api_as(scene.arriving).get(reverse("api-my-checks")).json()["count"] == 0
+
+
+def test_the_check_lists_need_help_first_then_the_silent_then_the_safe(
+    scene, kz, django_capture_on_commit_callbacks
+):
+    calm = employee(username="calm")
+    stay(calm, place=kz["almaty"])
+    check = start(scene, django_capture_on_commit_callbacks)
+    for user, status in ((calm, "safe"), (scene.possibly, "need_help")):
+        check_services.check_answer(
+            recipient=recipient(check, user), status=status, channel="api", by=user
+        )
+    body = api_as(scene.boss).get(reverse("api-check-detail", args=[check.pk])).json()
+    assert body["counts"] == {"safe": 1, "need_help": 1, "no_answer": 1}
+    assert [r["traveller"] for r in body["recipients"]] == ["pete", "tara", "calm"]
+    assert body["recipients"][1]["phone"] == "+7 700 111 2233"
+    assert body["recipients"][1]["emergency_contact"] == "Sam There +44 20 7946 0001"
+    assert body["recipients"][0]["channel"] == "api"
+    short = api_as(scene.boss).get(reverse("api-check-detail", args=[check.pk]) + "?recipients=0")
+    assert "recipients" not in short.json() and short.json()["counts"]["safe"] == 1
+    assert api_as(scene.there).get(reverse("api-check-detail", args=[check.pk])).status_code == 403
+
+
+# --- managers: need help, phone answers, handling --------------------------------------------
+
+
+def test_need_help_emails_every_manager_once_with_phone_contact_stop_and_note(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    path = reverse("check-answer-link", args=[answer_token(recipient(check, scene.there))])
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(path, {"status": "need_help", "note": "Leg injured, at the hotel"})
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(path, {"status": "need_help", "note": "Still here"})
+    alerts = [m for m in mail.outbox if m.subject.startswith("Needs help")]
+    assert len(alerts) == 1
+    assert sorted(alerts[0].to) == ["mia@example.com", "morgan@example.com"]
+    text = alerts[0].body
+    assert "Tara There" in text and "+7 700 111 2233" in text
+    assert "Sam There +44 20 7946 0001" in text
+    assert "Leg injured, at the hotel" in text and "Almaty" in text
+    assert recipient(check, scene.there).help_alerted_at is not None
+
+
+def test_a_manager_records_a_phone_answer_and_marks_a_call_for_help_handled(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    row = recipient(check, scene.possibly)
+    url = reverse("api-check-recipient", args=[check.pk, row.pk])
+    client = api_as(scene.boss)
+    response = client.post(
+        url, {"status": "need_help", "note": "Called: lost passport"}, format="json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["channel"]) == ("need_help", "manager")
+    answer = CheckAnswer.objects.get()
+    assert (answer.channel, answer.recorded_by) == ("manager", scene.boss)
+
+    response = client.post(url, {"handled": True, "note": "Embassy contacted"}, format="json")
+    body = response.json()
+    assert (body["handled"], body["handled_note"], body["handled_by"]) == (
+        True,
+        "Embassy contacted",
+        "morgan",
+    )
+    assert client.post(url, {"handled": "perhaps"}, format="json").status_code == 400
+    assert client.post(url, {}, format="json").status_code == 400
+    assert api_as(scene.there).post(url, {"handled": True}, format="json").status_code == 403
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"check.started", "check.answered", "check.handled"} <= actions
+
+
+def test_the_incident_page_records_and_handles_through_its_forms(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    row = recipient(check, scene.there)
+    client = logged_in(scene.boss)
+    url = reverse("check-recipient", args=[check.pk, row.pk])
+    client.post(url, {"status": "need_help", "note": "By phone"})
+    client.post(url, {"status": "", "handled": ["0", "1"], "note": "Driver sent"})
+    row.refresh_from_db()
+    assert (row.status, row.channel, row.handled, row.handled_note) == (
+        "need_help",
+        "manager",
+        True,
+        "Driver sent",
+    )
+    page = client.get(reverse("incident-detail", args=[scene.incident.pk])).content.decode()
+    assert "Driver sent" in page and "Handled" in page
+    assert page.index("Tara There") < page.index("Pete Possibly")  # need help first
+
+
+# --- cycles and escalation -------------------------------------------------------------------
+
+
+def test_the_silent_are_asked_each_cycle_then_listed_to_the_managers_once(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_answer(
+        recipient=recipient(check, scene.there), status="safe", channel="api", by=scene.there
+    )
+    began = check.started_at
+    for minutes, asks in ((10, 1), (31, 2), (32, 2), (62, 3), (70, 3)):
+        with django_capture_on_commit_callbacks(execute=True):
+            checks_tick(now=began + dt.timedelta(minutes=minutes))
+        assert len(asks_to("pete@example.com")) == asks, minutes
+    assert len(asks_to("tara@example.com")) == 1  # answered: never asked again
+    assert "ask 3 of 3" in asks_to("pete@example.com")[-1].body
+    assert not [m for m in mail.outbox if "still silent" in m.subject]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        checks_tick(now=began + dt.timedelta(minutes=93))
+    with django_capture_on_commit_callbacks(execute=True):
+        checks_tick(now=began + dt.timedelta(minutes=200))
+    escalations = [m for m in mail.outbox if "still silent" in m.subject]
+    assert len(escalations) == 1
+    assert sorted(escalations[0].to) == ["mia@example.com", "morgan@example.com"]
+    assert "Pete Possibly" in escalations[0].body and "+7 700 444 5566" in escalations[0].body
+    assert "Tara There" not in escalations[0].body
+    assert len(asks_to("pete@example.com")) == 3
+    check.refresh_from_db()
+    assert check.escalated_at is not None
+    assert AuditEntry.objects.filter(action="check.asked_again").count() == 2
+    assert AuditEntry.objects.get(action="check.escalated").details["silent"] == 1
+
+
+def test_a_closed_check_asks_nobody_again(scene, django_capture_on_commit_callbacks):
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_close(check=check, by=scene.boss)
+    with django_capture_on_commit_callbacks(execute=True):
+        checks_tick(now=check.started_at + dt.timedelta(hours=5))
+    assert len(asks_to("pete@example.com")) == 1
+    assert not [m for m in mail.outbox if "still silent" in m.subject]
+
+
+# --- idempotent sending ------------------------------------------------------------------------
+
+
+def test_an_ask_already_sent_is_never_sent_twice(scene, django_capture_on_commit_callbacks):
+    check = start(scene, django_capture_on_commit_callbacks)
+    row = recipient(check, scene.there)
+    assert check_ask(recipient_id=row.pk, cycle=1) is False
+    check_services.check_send_asks(check_id=check.pk, cycle=1, recipient_ids=[row.pk])
+    assert len(asks_to("tara@example.com")) == 1
+
+
+def test_a_claim_left_by_a_dead_worker_is_released_and_sent_once(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks, send=False)
+    row = recipient(check, scene.there)
+    # A worker claimed Tara's e-mail and died before sending it.
+    claimed = timezone.now()
+    CheckRecipient.objects.filter(pk=row.pk).update(asked_cycle=1, asked_at=claimed)
+    with django_capture_on_commit_callbacks(execute=True):
+        checks_tick(now=claimed + dt.timedelta(minutes=2))  # still within the time limit
+    assert asks_to("tara@example.com") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        checks_tick(now=claimed + dt.timedelta(minutes=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        checks_tick(now=claimed + dt.timedelta(minutes=12))
+    assert len(asks_to("tara@example.com")) == 1
+    assert len(asks_to("pete@example.com")) == 1  # lost with the start's message, healed once
+    assert recipient(check, scene.there).delivered_cycle == 1
+
+
+def test_a_mail_server_failure_gives_the_claim_back(
+    scene, monkeypatch, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks, send=False)
+    row = recipient(check, scene.there)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(check_services, "send_templated", refuse)
+    with pytest.raises(ConnectionRefusedError):
+        check_ask(recipient_id=row.pk, cycle=1)
+    row.refresh_from_db()
+    assert (row.asked_cycle, row.delivered_cycle) == (0, 0)
+    monkeypatch.undo()
+    assert check_ask(recipient_id=row.pk, cycle=1) is True
+    assert len(asks_to("tara@example.com")) == 1
+
+
+def test_a_large_check_is_queued_in_batches_by_the_worker(
+    scene, kz, monkeypatch, django_capture_on_commit_callbacks
+):
+    from incidents import check_tasks
+
+    for n in range(5):
+        stay(employee(username=f"crowd{n}"), place=kz["almaty"])
+    monkeypatch.setattr(check_services, "BATCH_SIZE", 3)
+    batches = []
+    monkeypatch.setattr(check_tasks.check_send_asks, "delay", lambda *args: batches.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(scene.boss).post(
+            reverse("api-incident-checks", args=[scene.incident.pk]), {}, format="json"
+        )
+    assert response.json()["recipients"] == 7
+    assert [len(ids) for _check, _cycle, ids in batches] == [3, 3, 1]
+    assert mail.outbox == []  # the request sent nothing itself
+
+
+# --- the panel, the CSV, the impacted list -----------------------------------------------------
+
+
+def test_the_incident_page_takes_the_same_queries_whatever_the_number_asked(
+    scene, kz, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(scene.boss)
+    url = reverse("incident-detail", args=[scene.incident.pk])
+
+    def page_queries(expected_rows: int) -> int:
+        client.get(url)  # warm the session and the caches
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        assert page.content.decode().count('class="check-row') == expected_rows
+        return len(queries)
+
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_answer(
+        recipient=recipient(check, scene.there), status="need_help", channel="api", by=scene.there
+    )
+    few = page_queries(2)
+    check_services.check_close(check=check, by=scene.boss)
+    for n in range(15):
+        stay(with_profile(employee(username=f"p{n}"), "+1 555 0100"), place=kz["almaty"])
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_answer(
+        recipient=recipient(check, scene.there), status="need_help", channel="api", by=scene.there
+    )
+    assert page_queries(17) == few
+
+
+def test_the_csv_lists_every_recipient_with_their_answer(scene, django_capture_on_commit_callbacks):
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_answer(
+        recipient=recipient(check, scene.there),
+        status="safe",
+        note="=cmd",
+        channel="api",
+        by=scene.there,
+    )
+    response = logged_in(scene.boss).get(reverse("check-csv", args=[check.pk]))
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("traveller,email,phone")
+    assert len(lines) == 3
+    assert "Tara There" in text and "safe" in text and "'=cmd" in text
+    assert logged_in(scene.there).get(reverse("check-csv", args=[check.pk])).status_code == 403
+
+
+def test_the_impacted_list_carries_each_travellers_check_status(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_answer(
+        recipient=recipient(check, scene.there), status="safe", channel="api", by=scene.there
+    )
+    rows = (
+        api_as(scene.boss)
+        .get(reverse("incident-impacted", args=[scene.incident.pk]))
+        .json()["results"]
+    )
+    statuses = {row["traveller"]: row["check_status"] for row in rows}
+    assert statuses == {"tara": "safe", "pete": "no_answer", "ari": None}
