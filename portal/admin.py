@@ -45,6 +45,17 @@ class ProfileInline(admin.StackedInline):
     can_delete = False
     filter_horizontal = ["arrangers"]
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Only a travel arranger can act for a traveller (trips.models.TripQuerySet): offer
+        # nobody else, so that the list never promises rights that the role does not give.
+        if db_field.name == "arrangers":
+            kwargs["queryset"] = (
+                User.objects.filter(groups__name=roles.ARRANGER)
+                .distinct()
+                .order_by("first_name", "last_name", "username")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 admin.site.unregister(User)
 

@@ -55,12 +55,19 @@ class TripQuerySet(models.QuerySet):
             return self.none()
         if is_manager(user):
             return self
-        return self.filter(
-            models.Q(traveller=user) | models.Q(traveller__profile__arrangers=user)
-        ).distinct()
+        return self.editable_by(user)
 
     def editable_by(self, user):
-        """Trips this user may file, edit, submit or cancel as traveller or arranger."""
+        """Trips this user may file, edit, submit or cancel as traveller or arranger.
+
+        Being named in a traveller's profile is not enough: the arranger role is checked on
+        every request, so an arranger who loses the role loses the access with it."""
+        from portal.roles import is_arranger
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if not is_arranger(user):
+            return self.filter(traveller=user)
         return self.filter(
             models.Q(traveller=user) | models.Q(traveller__profile__arrangers=user)
         ).distinct()
