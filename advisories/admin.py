@@ -210,8 +210,11 @@ def _kind_help_html():
     return format_html(
         '<table class="rule-kinds"><thead><tr><th>kind</th><th>required</th>'
         "<th>optional</th><th>meaning</th></tr></thead><tbody>{}</tbody></table>"
-        "<p>Leave the fields a kind does not use empty. Any rule may carry exemptions and "
-        "validity dates.</p>",
+        "<p>Leave the fields a kind does not use empty. Any rule may carry exemptions, "
+        "validity dates and a lead time (lead_days: due that many days before the trip's "
+        "first arrival, for what can only be had at home or takes weeks). Working days skip "
+        "the country's public holidays; correct them on the advisory (non-working days, "
+        "working days).</p>",
         rows,
     )
 
@@ -231,9 +234,19 @@ class RuleAdmin(admin.ModelAdmin):
             (None, {"fields": ["country", "key", "kind", "title", "detail"]}),
             ("What each kind uses", {"fields": [], "description": _kind_help_html()}),
             (
-                "Stay and deadlines (registration, re_registration, visa_free, transit)",
-                {"fields": ["threshold_days", "deadline_days", "deadline_unit", "max_days"]},
+                "Stay and deadlines (registration, re_registration, visa_free, transit, "
+                "stay_limit)",
+                {
+                    "fields": [
+                        "threshold_days",
+                        "deadline_days",
+                        "deadline_unit",
+                        "max_days",
+                        "window_days",
+                    ]
+                },
             ),
+            ("Lead time (any kind)", {"fields": ["lead_days"]}),
             (
                 "Who and where (visa_free, permit, document, activity)",
                 {"fields": ["nationalities", "places", "activities"]},

@@ -137,6 +137,8 @@ class RuleForm(forms.ModelForm):
             "deadline_unit",
             "nationalities",
             "max_days",
+            "window_days",
+            "lead_days",
             "places",
             "activities",
             "exempt_passport_types",
@@ -181,9 +183,9 @@ class PublishForm(forms.Form):
     material = forms.BooleanField(
         required=False,
         label="Material change",
-        help_text="Tick when the change affects travellers (levels, rules, places, advice): "
-        "upcoming trips to this country are re-assessed and re-briefed. Leave unticked "
-        "for typo fixes.",
+        help_text="A change of a level, a place, a rule or where a section applies is material "
+        "whatever you tick: upcoming trips to this country are re-assessed and re-briefed. "
+        "Tick to make an editorial change (new advice, wording) reach travellers too.",
     )
 
 

@@ -146,6 +146,20 @@ class Advisory(models.Model):
     country = models.OneToOneField(Country, on_delete=models.CASCADE, related_name="advisory")
     level = models.PositiveSmallIntegerField(choices=LEVELS, validators=level_validators)
     summary = models.TextField()
+    # The country's calendar, where the holidays library gets it wrong: working-day deadlines
+    # skip the library's public holidays, plus non_working_days, minus working_days.
+    non_working_days = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Dates (YYYY-MM-DD) that are not working days although the public-holiday "
+        "calendar says they are (a bridge day, a holiday the calendar lacks).",
+    )
+    working_days = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Dates (YYYY-MM-DD) that are working days although they fall on a weekend "
+        "or a public holiday (a Saturday worked in exchange for a bridge day).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -154,6 +168,17 @@ class Advisory(models.Model):
 
     def __str__(self) -> str:
         return f"Advisory for {self.country.name}"
+
+    def clean(self) -> None:
+        from advisories.validation import dates_errors
+
+        errors = {
+            name: f"Dates {message}."
+            for name in ("non_working_days", "working_days")
+            for message in dates_errors(getattr(self, name))[:1]
+        }
+        if errors:
+            raise ValidationError(errors)
 
 
 class Section(models.Model):
@@ -205,6 +230,15 @@ class Rule(models.Model):
     deadline_unit = models.CharField(max_length=8, choices=DEADLINE_UNITS, default="calendar")
     nationalities = models.JSONField(default=list, blank=True, help_text="ISO alpha-2 codes.")
     max_days = models.PositiveIntegerField(null=True, blank=True)
+    window_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="stay_limit: the length of the rolling period in days."
+    )
+    lead_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days before the trip's first arrival by which this must be in hand (it can "
+        "only be had at home, or takes weeks); empty: the kind's own due date.",
+    )
     places = models.ManyToManyField(Place, blank=True, related_name="rules")
     activities = models.ManyToManyField(Activity, blank=True, related_name="rules")
     exempt_passport_types = models.JSONField(default=list, blank=True)

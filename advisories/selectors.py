@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -28,6 +29,7 @@ from advisories.models import (
     Source,
     match_key,
 )
+from advisories.signals import content_reach
 from advisories.validation import RULE_FIELDS
 from portal.lib.places import PlaceMatcher
 from portal.lib.vocabulary import RuleKind
@@ -167,12 +169,16 @@ def rule_entry(rule: Rule) -> dict[str, Any]:
         "deadline_unit": rule.deadline_unit,
         "nationalities": list(rule.nationalities or []),
         "max_days": rule.max_days,
+        "window_days": rule.window_days,
         "places": sorted(place.name for place in rule.places.all()),
         "activities": sorted(activity.code for activity in rule.activities.all()),
     }
     spec = RULE_FIELDS.get(rule.kind)
     for name in spec.fields if spec else ():
         entry[name] = values[name]
+    # Optional, and left out when empty: snapshots published before it existed stay equal.
+    if rule.lead_days is not None:
+        entry["lead_days"] = rule.lead_days
     return entry
 
 
@@ -238,6 +244,11 @@ def draft_snapshots(country_codes: Iterable[str]) -> dict[str, dict[str, Any]]:
             "rules": [rule_entry(rule) for rule in country_rules],
             "sources": [source_entry(cited[key]) for key in sorted(cited)],
         }
+        # The calendar's corrections, only when there are any (older snapshots have none).
+        for name in ("non_working_days", "working_days"):
+            days = sorted(getattr(advisory, name) or [])
+            if days:
+                snapshots[code][name] = days
     return snapshots
 
 
@@ -267,6 +278,112 @@ def advisories_with_unpublished_changes() -> set[int]:
         or code not in snapshots
         or snapshot_hash(snapshots[code]) != published_hash
     }
+
+
+def material_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    """What in ``current`` changes what travellers are told, compared with ``previous`` (two
+    snapshots of one country), in words ("the level, 2 to 3", "rule kz-registration"); empty
+    for an editorial change (wording, headings, summaries, sources, contacts).
+
+    Materiality is derived, not trusted to a tick box (product.md): the country's level, a
+    place's level or kind, any rule, a section's level or applicability. A first publication,
+    a place added, removed or given other names (what stops match), and the calendar's
+    non-working and working days (what deadlines fall on) are material too.
+    """
+    if previous is None:
+        return ["the first publication"]
+    found: list[str] = []
+    before, after = previous["advisory"], current["advisory"]
+    if before.get("level") != after.get("level"):
+        found.append(f"the level, {before.get('level')} to {after.get('level')}")
+
+    def places(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {match_key(place["name"]): place for place in snapshot.get("places") or []}
+
+    old_places, new_places = places(previous), places(current)
+    for key in sorted(old_places.keys() | new_places.keys()):
+        old, new = old_places.get(key), new_places.get(key)
+        if old is None or new is None:
+            name = (new or old or {}).get("name")
+            found.append(f"place {name} {'added' if old is None else 'removed'}")
+            continue
+        changed = [
+            what
+            for what, field in (("level", "level"), ("kind", "kind"), ("other names", "aliases"))
+            if (old.get(field) or None) != (new.get(field) or None)
+        ]
+        if changed:
+            found.append(f"place {new['name']}: {_join(changed)}")
+
+    def keyed(snapshot: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
+        items = snapshot["advisory"].get(name) if name == "sections" else snapshot.get(name)
+        return {item["key"]: item for item in items or []}
+
+    old_rules, new_rules = keyed(previous, "rules"), keyed(current, "rules")
+    for key in sorted(old_rules.keys() | new_rules.keys()):
+        if old_rules.get(key) != new_rules.get(key):
+            state = "added" if key not in old_rules else "removed" if key not in new_rules else ""
+            found.append(f"rule {key}" + (f" {state}" if state else ""))
+
+    applicability = ("level", "places", "activities", "months")
+    old_sections, new_sections = keyed(previous, "sections"), keyed(current, "sections")
+    for key in sorted(old_sections.keys() | new_sections.keys()):
+        old, new = old_sections.get(key), new_sections.get(key)
+        if old is None or new is None:
+            # A section without a level only adds or drops advice: editorial.
+            if (old or new or {}).get("level") is not None:
+                found.append(f"section {key} {'added' if old is None else 'removed'}")
+        elif any((old.get(name) or None) != (new.get(name) or None) for name in applicability):
+            found.append(f"section {key}: level or where it applies")
+
+    for name, words in (("non_working_days", "non-working days"), ("working_days", "working days")):
+        if sorted(previous.get(name) or []) != sorted(current.get(name) or []):
+            found.append(f"the calendar's {words}")
+    return found
+
+
+@dataclass(frozen=True)
+class PublicationOutlook:
+    """What publishing a country's draft would do, for the editor to read before publishing."""
+
+    changed: bool  # the draft differs from the published version
+    reasons: list[str]  # material_changes: non-empty means material whatever the tick
+    trips: int  # upcoming trips a material publication re-assesses
+    travellers: int
+
+    @property
+    def material(self) -> bool:
+        return bool(self.reasons)
+
+    def in_words(self) -> str:
+        reach = (
+            f"{self.trips} upcoming trip{'' if self.trips == 1 else 's'} "
+            f"({self.travellers} traveller{'' if self.travellers == 1 else 's'})"
+        )
+        if not self.changed:
+            return "nothing changed since the published version: there is nothing to publish"
+        if self.reasons:
+            return f"this changes {_join(self.reasons)}: publishing re-assesses {reach}"
+        return (
+            "an editorial change (no level, place, rule or section applicability): "
+            f"tick Material change to re-assess {reach} anyway"
+        )
+
+
+def publication_outlook(country: Country) -> PublicationOutlook:
+    snapshot = advisory_snapshot(country)
+    published = country.published.content if country.published_id else None
+    changed = snapshot is not None and (
+        published is None or snapshot_hash(snapshot) != country.published.content_hash
+    )
+    reasons = material_changes(published, snapshot) if changed and snapshot else []
+    reach = {"trips": 0, "travellers": 0}
+    for _, answer in content_reach.send(sender=Country, country_code=country.code):
+        if answer:
+            reach = {name: reach[name] + answer.get(name, 0) for name in reach}
+    return PublicationOutlook(
+        changed=changed, reasons=reasons, trips=reach["trips"], travellers=reach["travellers"]
+    )
 
 
 def country_versions(country_code: str) -> QuerySet[AdvisoryVersion]:

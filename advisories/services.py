@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from advisories.models import AdvisoryVersion, Country
-from advisories.selectors import advisory_snapshot, snapshot_hash
+from advisories.selectors import advisory_snapshot, material_changes, snapshot_hash
 from advisories.signals import content_changed
 from portal.audit import audit_record
 from portal.errors import DomainError
@@ -29,7 +29,9 @@ def advisory_publish(
     everybody sees.
 
     Raises DomainError without a change note, without an advisory, or when the draft is
-    identical to the last version (a version must mean a change). A material version is
+    identical to the last version (a version must mean a change). The version is material
+    when ``material`` is ticked or when ``material_changes`` finds a change that alters what
+    travellers are told, whatever the tick (product.md). A material version is
     announced with ``advisories.signals.content_changed`` once the transaction commits.
     """
     change_note = (change_note or "").strip()
@@ -47,7 +49,7 @@ def advisory_publish(
         latest = (
             AdvisoryVersion.objects.filter(country=locked)
             .order_by("-number")
-            .only("number", "content_hash")
+            .only("number", "content_hash", "content")
             .first()
         )
         if latest is not None and latest.content_hash == content_hash:
@@ -55,6 +57,9 @@ def advisory_publish(
                 f"Nothing changed in {locked.name} since version {latest.number}: "
                 "there is nothing to publish."
             )
+        # Materiality is derived: the tick only makes an editorial change material too.
+        reasons = material_changes(latest.content if latest else None, snapshot)
+        material = material or bool(reasons)
         version = AdvisoryVersion.objects.create(
             country=locked,
             number=(latest.number if latest else 0) + 1,
@@ -77,6 +82,7 @@ def advisory_publish(
                 "country": locked.code,
                 "number": version.number,
                 "material": material,
+                "material_changes": reasons,
                 "change_note": change_note,
                 "content_hash": content_hash,
             },

@@ -15,3 +15,9 @@ content_changed(sender=AdvisoryVersion, country_code: str, version: AdvisoryVers
 from django.dispatch import Signal
 
 content_changed = Signal()
+
+# content_reach(sender=Country, country_code: str) -> {"trips": int, "travellers": int}
+#     Asked by the admin's publish step before publishing, so the editor reads what a material
+#     change will touch ("publishing re-assesses 14 upcoming trips (9 travellers)"). The trips
+#     app answers; advisories never imports trips.
+content_reach = Signal()

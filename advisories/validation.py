@@ -44,6 +44,7 @@ COMMON_FIELDS = (
     "exemptions",
     "valid_from",
     "valid_until",
+    "lead_days",
     "authority",
     "citation",
     "source",
@@ -93,12 +94,19 @@ RULE_FIELDS: dict[str, KindFields] = {
         help="A visit in which a stop lists one of the activities needs this (a driving "
         "permit, a drone licence).",
     ),
+    "stay_limit": KindFields(
+        required=("max_days", "window_days"),
+        optional=("nationalities",),
+        help="The traveller's days in the country across all their trips may not exceed "
+        "max_days in any window_days-day period (90 in any 180); optionally only for some "
+        "nationalities.",
+    ),
 }
 
 KIND_FIELDS = tuple(sorted({name for spec in RULE_FIELDS.values() for name in spec.fields}))
 ALL_RULE_FIELDS = COMMON_FIELDS + KIND_FIELDS
 
-INT_FIELDS = ("threshold_days", "deadline_days", "max_days")
+INT_FIELDS = ("threshold_days", "deadline_days", "max_days", "window_days", "lead_days")
 # A century: far beyond any real rule, and far within what a database integer and date
 # arithmetic (arrival + deadline) can hold.
 MAX_DAYS = 36_500
@@ -161,6 +169,23 @@ def months_errors(value: Any) -> list[str]:
     return []
 
 
+def dates_errors(value: Any) -> list[str]:
+    """A calendar's list of dates (``non_working_days``, ``working_days``): YYYY-MM-DD, once."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return ["must be a list of dates (YYYY-MM-DD)"]
+    errors = []
+    for item in value:
+        try:
+            parse_date(item)
+        except ValueError as exc:
+            errors.append(str(exc))
+    if not errors and len(set(value)) != len(value):
+        errors.append("lists a date twice")
+    return errors
+
+
 def topic_errors(value: Any) -> list[str]:
     if value not in TOPIC_CODES:
         return [f"unknown topic {quoted(value)}; one of {', '.join(TOPIC_CODES)}"]
@@ -216,6 +241,15 @@ def rule_errors(rule: Mapping[str, Any], *, check_relations: bool = True) -> dic
         add("max_days", "must be at least 1")
     if is_int(rule.get("deadline_days")) and rule["deadline_days"] == 0:
         add("deadline_days", "must be at least 1")
+    if is_int(rule.get("window_days")) and rule["window_days"] == 0:
+        add("window_days", "must be at least 1")
+    elif (
+        kind == "stay_limit"
+        and is_int(rule.get("window_days"))
+        and is_int(rule.get("max_days"))
+        and rule["window_days"] < rule["max_days"]
+    ):
+        add("window_days", f"must be at least max_days ({rule['max_days']}): no stay exceeds it")
 
     unit = rule.get("deadline_unit")
     if unit is not None and unit not in DEADLINE_UNIT_CODES:
@@ -306,6 +340,8 @@ def rule_data_from_model(rule) -> dict[str, Any]:
         "deadline_days": rule.deadline_days,
         "nationalities": rule.nationalities if rule.nationalities != [] else None,
         "max_days": rule.max_days,
+        "window_days": rule.window_days,
+        "lead_days": rule.lead_days,
         "exemptions": {
             "passport_types": rule.exempt_passport_types or [],
             "visa_categories": rule.exempt_visa_categories or [],

@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 from advisories.forms import PackUploadForm, PublishForm
 from advisories.models import Advisory, AdvisoryVersion, Country, Section
 from advisories.packs import PackError, pack_import
-from advisories.selectors import country_versions, rule_in_words
+from advisories.selectors import country_versions, publication_outlook, rule_in_words
 from advisories.services import advisory_publish
 from portal.audit import client_ip
 from portal.errors import DomainError
@@ -82,6 +82,8 @@ def advisory_publish_view(model_admin, request: HttpRequest) -> HttpResponse:
         "opts": Advisory._meta,
         "title": "Publish advisories",
         "advisories": advisories,
+        # Said before publishing: a change travellers must hear of is material, ticked or not.
+        "outlooks": [(advisory, publication_outlook(advisory.country)) for advisory in advisories],
         "ids": ",".join(str(advisory.pk) for advisory in advisories),
         "form": form,
     }

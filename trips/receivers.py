@@ -3,8 +3,22 @@ advisories/signals.py): a material publication re-assesses the upcoming trips it
 
 from django.dispatch import receiver
 
-from advisories.signals import content_changed
+from advisories.signals import content_changed, content_reach
 from trips.tasks import reassess_country
+
+
+@receiver(content_reach, dispatch_uid="trips-content-reach")
+def upcoming_trips_reached(sender, country_code: str, **kwargs) -> dict[str, int]:
+    """How many upcoming trips (and travellers) a material change of the country re-assesses."""
+    from django.utils import timezone
+
+    from trips.services import trips_touching
+
+    trips = trips_touching(country_code, today=timezone.localdate())
+    return {
+        "trips": trips.count(),
+        "travellers": trips.values("traveller_id").distinct().count(),
+    }
 
 
 @receiver(content_changed, dispatch_uid="trips-reassess-on-content-change")

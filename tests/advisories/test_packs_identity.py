@@ -356,8 +356,9 @@ def test_the_report_summarises_an_import_in_a_few_words():
     mn(pack)["rules"] = mn(pack)["rules"][:-1]
     mn(pack)["rules"][0]["title"] = "Register your stay"
     second = pack_import(pack)
+    # Unticked, yet a rule changed: material all the same.
     assert second.summary().splitlines() == [
-        "Published: MN v2",
+        "Published: MN v2 (material)",
         "Unchanged: UZ",
         "Updated: 1 rule",
         "Removed: 1 rule",

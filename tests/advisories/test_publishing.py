@@ -1,6 +1,9 @@
-import pytest
+import datetime as dt
 
-from advisories.models import AdvisoryVersion, Country
+import pytest
+from django.utils import timezone
+
+from advisories.models import AdvisoryVersion, Country, Place, Rule, Section
 from advisories.packs import pack_import
 from advisories.selectors import advisory_snapshot, published_snapshots, snapshot_hash
 from advisories.services import advisory_publish
@@ -14,6 +17,8 @@ from tests.factories import (
     RuleFactory,
     SectionFactory,
     content_admin,
+    employee,
+    trip_with_stops,
 )
 
 
@@ -124,8 +129,12 @@ def test_a_non_material_version_announces_nothing(
     kazakhstan, heard, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
+        advisory_publish(country=kazakhstan, by=None, change_note="First", material=False)
+    kazakhstan.advisory.sections.update(heading="Crime in the old town")
+    with django_capture_on_commit_callbacks(execute=True):
         advisory_publish(country=kazakhstan, by=None, change_note="Typo", material=False)
-    assert heard == []
+    # The first publication is material by itself (trips there had no advisory at all).
+    assert heard == [(AdvisoryVersion, "KZ", 1)]
 
 
 @pytest.mark.django_db
@@ -164,3 +173,153 @@ def test_the_snapshot_names_places_canonically_with_their_aliases(kazakhstan):
     assert snapshot["places"] == [
         {"name": "Almaty", "aliases": ["Алматы"], "kind": "city", "level": None}
     ]
+
+
+# --- materiality is derived, not trusted to the tick box -------------------------------------
+
+
+def _edit_level(country):
+    country.advisory.level = 3
+    country.advisory.save()
+
+
+def _edit_place_level(country):
+    Place.objects.filter(country=country, name="Baikonur").update(level=5)
+
+
+def _edit_place_kind(country):
+    Place.objects.filter(country=country, name="Almaty").update(kind="region")
+
+
+def _add_place(country):
+    PlaceFactory(country=country, name="Aktau")
+
+
+def _add_alias(country):
+    PlaceAliasFactory(place=Place.objects.get(country=country, name="Almaty"), name="Alma-Ata")
+
+
+def _edit_rule(country):
+    Rule.objects.filter(key="kz-registration").update(deadline_days=3)
+
+
+def _add_rule(country):
+    RuleFactory(key="kz-registration-2030", valid_from=dt.date(2030, 1, 1))
+
+
+def _edit_section_level(country):
+    Section.objects.filter(key="kz-crime").update(level=4)
+
+
+def _edit_section_months(country):
+    Section.objects.filter(key="kz-crime").update(months=[1, 2])
+
+
+def _edit_section_places(country):
+    Section.objects.get(key="kz-crime").places.add(Place.objects.get(name="Almaty"))
+
+
+def _edit_calendar(country):
+    country.advisory.non_working_days = ["2027-03-20"]
+    country.advisory.save()
+
+
+def _edit_heading(country):
+    Section.objects.filter(key="kz-crime").update(heading="Crime in the old town", body="New.")
+
+
+def _edit_summary(country):
+    country.advisory.summary = "Reworded."
+    country.advisory.save()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param(_edit_level, "the level, 2 to 3", id="the country's level"),
+        pytest.param(_edit_place_level, "place Baikonur: level", id="a place's level"),
+        pytest.param(_edit_place_kind, "place Almaty: kind", id="a place's kind"),
+        pytest.param(_add_place, "place Aktau added", id="a place added"),
+        pytest.param(_add_alias, "place Almaty: other names", id="a place's aliases"),
+        pytest.param(_edit_rule, "rule kz-registration", id="a rule changed"),
+        pytest.param(_add_rule, "rule kz-registration-2030 added", id="a rule added"),
+        pytest.param(_edit_section_level, "section kz-crime: level or where it applies", id="l"),
+        pytest.param(
+            _edit_section_months, "section kz-crime: level or where it applies", id="months"
+        ),
+        pytest.param(
+            _edit_section_places, "section kz-crime: level or where it applies", id="places"
+        ),
+        pytest.param(_edit_calendar, "the calendar's non-working days", id="holidays"),
+    ],
+)
+def test_a_change_travellers_must_hear_of_is_material_whatever_the_tick_box_says(
+    kazakhstan, heard, django_capture_on_commit_callbacks, change, reason
+):
+    PlaceFactory(country=kazakhstan, name="Almaty")
+    PlaceFactory(country=kazakhstan, name="Baikonur", kind="closed_area", level=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        advisory_publish(country=kazakhstan, by=None, change_note="First", material=True)
+    change(kazakhstan)
+    with django_capture_on_commit_callbacks(execute=True):
+        version = advisory_publish(
+            country=kazakhstan, by=None, change_note="Unticked", material=False
+        )
+    assert version.material
+    assert heard[-1] == (AdvisoryVersion, "KZ", 2)
+    entry = AuditEntry.objects.filter(action="advisory.published").latest("pk")
+    assert entry.details["material_changes"] == [reason]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", [_edit_heading, _edit_summary])
+def test_an_editorial_change_is_material_only_when_ticked(kazakhstan, change):
+    advisory_publish(country=kazakhstan, by=None, change_note="First", material=True)
+    change(kazakhstan)
+    version = advisory_publish(country=kazakhstan, by=None, change_note="Words", material=False)
+    assert not version.material
+    change_again = Section.objects.filter(key="kz-crime")
+    change_again.update(heading="Crime, reworded")
+    ticked = advisory_publish(country=kazakhstan, by=None, change_note="Words", material=True)
+    assert ticked.material
+
+
+@pytest.mark.django_db
+def test_the_publish_step_says_a_level_change_is_material_and_how_many_trips_it_re_assesses(
+    client, kazakhstan
+):
+    advisory_publish(country=kazakhstan, by=None, change_note="First", material=True)
+    _edit_level(kazakhstan)
+    today = timezone.localdate()
+    soon = {"arrival": today + dt.timedelta(days=10), "departure": today + dt.timedelta(days=12)}
+    traveller = employee()
+    trip_with_stops(soon, traveller=traveller)
+    trip_with_stops(
+        {"arrival": today + dt.timedelta(days=20), "departure": today + dt.timedelta(days=22)},
+        traveller=traveller,
+        status="pending_approval",
+    )
+    trip_with_stops(soon, status="draft")  # a draft is not re-assessed
+    trip_with_stops(soon, status="cancelled")
+    client.force_login(content_admin())
+    page = client.get(f"/admin/advisories/advisory/publish/?ids={kazakhstan.advisory.pk}")
+    assert page.status_code == 200
+    assert (
+        "this changes the level, 2 to 3: publishing re-assesses 2 upcoming trips (1 traveller)"
+        in page.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_the_publish_step_says_an_editorial_change_needs_the_tick_to_reach_travellers(
+    client, kazakhstan
+):
+    advisory_publish(country=kazakhstan, by=None, change_note="First", material=True)
+    _edit_heading(kazakhstan)
+    client.force_login(content_admin())
+    page = client.get(f"/admin/advisories/advisory/publish/?ids={kazakhstan.advisory.pk}")
+    assert "an editorial change" in page.content.decode()
+    assert "tick Material change to re-assess 0 upcoming trips (0 travellers) anyway" in (
+        page.content.decode()
+    )

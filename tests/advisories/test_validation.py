@@ -16,6 +16,7 @@ def test_every_kind_of_the_product_table_has_its_fields():
         "permit": ("places",),
         "document": (),
         "activity": ("activities",),
+        "stay_limit": ("max_days", "window_days"),
     }
 
 
@@ -40,10 +41,21 @@ def test_every_kind_of_the_product_table_has_its_fields():
             "valid_until",
         ),
         ({"kind": "registration", "threshold_days": 5, "deadline_days": -1}, "deadline_days"),
+        ({"kind": "stay_limit", "max_days": 90}, "window_days"),
+        ({"kind": "stay_limit", "max_days": 90, "window_days": 60}, "window_days"),
+        ({"kind": "stay_limit", "max_days": 90, "window_days": 0}, "window_days"),
+        ({"kind": "registration", "window_days": 180}, "window_days"),
+        ({"kind": "document", "lead_days": -1}, "lead_days"),
+        ({"kind": "document", "lead_days": "30"}, "lead_days"),
     ],
 )
 def test_a_rule_missing_or_misusing_a_field_of_its_kind_is_invalid(rule, field):
     assert field in rule_errors(rule)
+
+
+def test_lead_days_may_be_given_to_a_rule_of_any_kind():
+    assert rule_errors({"kind": "document", "lead_days": 0}) == {}
+    assert rule_errors({"kind": "activity", "activities": ["driving"], "lead_days": 1}) == {}
 
 
 def test_any_visa_category_is_allowed_as_free_text():
@@ -65,6 +77,7 @@ def test_a_complete_rule_of_each_kind_is_valid():
         {"kind": "permit", "places": ["Baikonur"]},
         {"kind": "document"},
         {"kind": "activity", "activities": ["drone"], "nationalities": ["FR"]},
+        {"kind": "stay_limit", "max_days": 90, "window_days": 180, "nationalities": ["US"]},
     ]
     for rule in rules:
         assert rule_errors(rule) == {}, rule
