@@ -1,7 +1,7 @@
 """Turning an official document into draft sections for a content admin to review.
 
-Shared by `manage.py import_advisory` and the admin upload page: parse (pure, in
-documents.py), then either describe what would be created (dry run) or write it as draft
+Shared by `manage.py import_advisory` and the admin upload page: parse (pure, in the
+`documents` package), then either describe what would be created (dry run) or write it as draft
 sections of the country's advisory. Nothing is ever published here.
 """
 
