@@ -23,6 +23,7 @@ from advisories.models import (
 )
 from advisories.selectors import activity_labels
 from briefings.models import Briefing, BriefingStatus
+from incidents.selectors import TripIncident, incidents_for_stops
 from portal.lib.markdown import render_markdown
 from trips.models import Trip, TripStatus
 
@@ -104,6 +105,8 @@ class BriefingDocument:
     content_versions: list[dict[str, Any]]
     generated_on: dt.date
     extra: dict[str, Any] = field(default_factory=dict)
+    # Incidents still open for a stop's place or country when the briefing was rendered.
+    incidents: list[TripIncident] = field(default_factory=list)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -287,6 +290,7 @@ def document_for(
         sources=sorted(sources.values(), key=lambda s: (s["publisher"], s["title"])),
         content_versions=version_rows,
         generated_on=today or dt.date.today(),
+        incidents=incidents_for_stops(stops=stops, today=today or dt.date.today(), in_window=False),
     )
 
 

@@ -247,10 +247,14 @@ class TripIncident:
 TRAVELLER_STATUSES = (TripStatus.DRAFT, *IMPACTED_STATUSES)
 
 
-def incidents_for_stops(*, stops: Iterable[Stop], today: dt.date) -> list[TripIncident]:
+def incidents_for_stops(
+    *, stops: Iterable[Stop], today: dt.date, in_window: bool = True
+) -> list[TripIncident]:
     """The open incidents touching these stops where they are current or still to come
     (departure today or later), by the semantics of incident_impacted: same window, same
-    place matching. Two queries (incidents with their places), and two per country with an
+    place matching. With ``in_window`` false, any open incident for a stop's place or country
+    counts, whatever its dates (a briefing names every incident still going on where the
+    traveller goes). Two queries (incidents with their places), and two per country with an
     open incident where some stop's place is free text."""
     stops = [stop for stop in stops if stop.departure >= today]
     countries = {stop.country_id for stop in stops}
@@ -272,7 +276,7 @@ def incidents_for_stops(*, stops: Iterable[Stop], today: dt.date) -> list[TripIn
         for stop in stops:
             if stop.country_id != incident.country_id:
                 continue
-            if stop.departure < first or stop.arrival > last:
+            if in_window and (stop.departure < first or stop.arrival > last):
                 continue
             match = stop_match(stop, place_ids=place_ids, resolve=resolve)
             if match is not None:
