@@ -52,6 +52,7 @@ class Command(BaseCommand):
         self.load_content()
         users = self.load_users()
         self.load_trips(users)
+        self.load_incidents(users)
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo loaded. Log in as employee, arranger, manager, manager2, editor or admin "
@@ -166,4 +167,44 @@ class Command(BaseCommand):
         services.trip_submit(trip=closed, by=users["manager2"])
         services.trip_approve(
             trip=closed, by=users["manager"], comment="Permit confirmed by the host."
+        )
+
+    def load_incidents(self, users: dict[str, User]) -> None:
+        """An open warning in Almaty that touches two demo trips (the pending audit and the
+        Baikonur inspection's Almaty stop), and a closed one. Declared under a demo source and
+        external id, so a second run updates them instead of adding more."""
+        from incidents.services import IncidentInput, incident_declare
+
+        today = timezone.localdate()
+        incident_declare(
+            by=users["manager"],
+            data=IncidentInput(
+                title="Demonstrations in central Almaty",
+                summary="Daily demonstrations around **Republic Square**; roads close at short "
+                "notice. Avoid crowds and allow extra time to reach the airport.",
+                severity="warning",
+                category="civil_unrest",
+                country="KZ",
+                places=["Almaty"],
+                starts_on=today - dt.timedelta(days=1),
+                ends_on=today + dt.timedelta(days=20),
+                lookahead_days=3,
+                source="demo",
+                external_id="demo-almaty-demonstrations",
+            ),
+        )
+        incident_declare(
+            by=users["manager"],
+            data=IncidentInput(
+                title="Flooding in the Atyrau region",
+                summary="Spring floods closed roads around Atyrau; they have reopened.",
+                severity="info",
+                category="natural_hazards",
+                country="KZ",
+                starts_on=today - dt.timedelta(days=60),
+                ends_on=today - dt.timedelta(days=50),
+                lookahead_days=3,
+                source="demo",
+                external_id="demo-atyrau-floods",
+            ),
         )
