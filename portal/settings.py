@@ -346,6 +346,9 @@ CELERY_TASK_ALWAYS_EAGER = config.parse_bool(
     "CELERY_TASK_ALWAYS_EAGER", os.environ.get("CELERY_TASK_ALWAYS_EAGER"), False
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# Where tasks go, including those a task enqueues (a safety check's batches): workers consume
+# it (`-Q`). The integration tests give each run a queue of its own through this.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

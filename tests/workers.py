@@ -64,17 +64,19 @@ class Worker:
         self.log: Path | None = None
         self.started = 0
 
-    def start(self, *, render_delay: float = 0) -> Worker:
+    def start(self, *, render_delay: float = 0, mail_delay: float = 0) -> Worker:
         """Start the worker; with `render_delay`, every briefing render first sleeps that
-        many seconds (tests/slow_worker.py), so a test can kill it mid-render."""
+        many seconds (tests/slow_worker.py), so a test can kill it mid-render; with
+        `mail_delay`, every safety-check e-mail does (tests/slow_mail_worker.py)."""
         self.started += 1
         self.log = self.log_dir / f"worker-{self.started}.log"
         handle = self.log.open("wb")
-        program = (
-            [sys.executable, "-m", "tests.slow_worker", str(render_delay)]
-            if render_delay
-            else [str(CELERY)]
-        )
+        if render_delay:
+            program = [sys.executable, "-m", "tests.slow_worker", str(render_delay)]
+        elif mail_delay:
+            program = [sys.executable, "-m", "tests.slow_mail_worker", str(mail_delay)]
+        else:
+            program = [str(CELERY)]
         self.process = subprocess.Popen(
             [
                 *program,
@@ -166,6 +168,8 @@ def celery_worker_factory(settings, tmp_path):
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        # Tasks a task enqueues (a safety check's batches) stay on this run's queue too.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "PRIVATE_STORAGE_ROOT": str(settings.PRIVATE_STORAGE_ROOT),
         "EMAIL_URL": "locmem:",
         "PYTHONUNBUFFERED": "1",
@@ -173,8 +177,9 @@ def celery_worker_factory(settings, tmp_path):
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }
 
-    def make() -> Worker:
-        worker = Worker(queue=queue, log_dir=tmp_path, env=env)
+    def make(**extra_env: str) -> Worker:
+        """A worker; keyword arguments override its environment (EMAIL_URL, ...)."""
+        worker = Worker(queue=queue, log_dir=tmp_path, env={**env, **extra_env})
         workers.append(worker)
         return worker
 
