@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
-from incidents.models import Incident
+from incidents.models import Incident, IncidentQuerySet
 from portal.lib.places import PlaceMatcher
 from trips.models import Stop, Trip, TripStatus
 
@@ -175,13 +175,13 @@ def incident_impacted(*, incident: Incident, on: dt.date | None = None) -> list[
 
 
 def impacted_counts(rows: Iterable[ImpactedRow]) -> dict[str, int]:
-    counts = dict.fromkeys(PRESENCE_ORDER, 0)
+    counts: dict[str, int] = dict.fromkeys(PRESENCE_ORDER, 0)
     for row in rows:
         counts[row.presence] += 1
     return counts
 
 
-def incidents_visible_to(user) -> QuerySet[Incident]:
+def incidents_visible_to(user) -> IncidentQuerySet:
     """Incidents are read by security managers and declared by content admins too."""
     from portal.roles import is_content_admin, is_manager
 
@@ -190,7 +190,7 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
     return Incident.objects.none()
 
 
-def incidents_list(*, user, search: str = "") -> QuerySet[Incident]:
+def incidents_list(*, user, search: str = "") -> IncidentQuerySet:
     incidents = incidents_visible_to(user).select_related("country").prefetch_related("places")
     search = search.strip()
     if search:
