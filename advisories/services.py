@@ -32,7 +32,7 @@ def advisory_publish(
     identical to the last version (a version must mean a change). The version is material
     when ``material`` is ticked or when ``material_changes`` finds a change that alters what
     travellers are told, whatever the tick (product.md). A material version is
-    announced with ``advisories.signals.content_changed`` once the transaction commits.
+    announced with ``advisories.signals.content_changed`` inside the publishing transaction.
     """
     change_note = (change_note or "").strip()
     if not change_note:
@@ -88,9 +88,7 @@ def advisory_publish(
             },
         )
         if material:
-            transaction.on_commit(
-                lambda: content_changed.send(
-                    sender=AdvisoryVersion, country_code=locked.code, version=version
-                )
-            )
+            # Inside the transaction: listeners record their follow-up work (an outbox
+            # message) with the version, so a publication never commits without it.
+            content_changed.send(sender=AdvisoryVersion, country_code=locked.code, version=version)
     return version

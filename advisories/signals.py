@@ -2,10 +2,12 @@
 
 content_changed(sender=AdvisoryVersion, country_code: str, version: AdvisoryVersion)
     Sent by ``advisories.services.advisory_publish`` when a *material* version of a country's
-    content is published, and only after the publishing transaction has committed (through
-    ``transaction.on_commit``), so a listener always sees the new version and never hears of
-    one that was rolled back. Sent once per material version; non-material publications
-    (typo fixes) send nothing.
+    content is published, *inside* the publishing transaction: a listener records the work
+    the change needs in that transaction (``portal.outbox.outbox_enqueue``), so the work
+    commits with the version or not at all, and is sent to a worker after the commit even if
+    the broker is down at the time. Listeners must not do slow work or talk to the network
+    here. Sent once per material version; non-material publications (typo fixes) send
+    nothing.
 
     This is THE hook the trips app listens to in order to re-assess and re-brief the upcoming
     trips that touch ``country_code``. Imports flow portal <- advisories <- trips: advisories

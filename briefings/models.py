@@ -71,6 +71,8 @@ class Briefing(models.Model):
         null=True, blank=True, help_text="When it was last (re-)enqueued."
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed every few seconds while a worker renders: a stale one means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     reminded_on = models.DateField(null=True, blank=True)
 

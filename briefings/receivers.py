@@ -1,5 +1,6 @@
 """The briefings app listens to trips' one announcement (trips/signals.py): a trip needs a
-new briefing. The signal is sent after the trips transaction committed."""
+new briefing. The signal is sent inside the trips transaction, so the briefing row (and its
+render, through the outbox) commits with the approval or the re-assessment."""
 
 from django.dispatch import receiver
 

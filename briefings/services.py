@@ -7,9 +7,14 @@ The lifecycle of one briefing row::
        +---(transient)----+--(retries exhausted / permanent error)--> failed --retry--> queued
     queued --(a newer version is requested, or the trip is no longer approved)--> skipped
 
-A claim is a conditional UPDATE (queued -> rendering, or a rendering whose claim is older
-than the task's hard time limit, i.e. whose worker died): whichever delivery of the task wins
-it renders, any duplicate finds nothing to claim and renders nothing.
+A claim is a conditional UPDATE (queued -> rendering, or a rendering whose heartbeat stopped,
+i.e. whose worker died): whichever delivery of the task wins it renders, any duplicate finds
+nothing to claim and renders nothing. While it renders, the worker refreshes the briefing's
+heartbeat every few seconds; the sweeper (every 30 s) re-queues a render whose heartbeat is
+older than HEARTBEAT_STALE, so a render lost with its worker is re-queued within a minute.
+
+Renders and e-mails are recorded in the transaction that needs them (portal.outbox) and sent
+to the broker after it commits, by the relay if the broker is down at the time.
 
 Every new version says what changed since the last one the traveller could read (its
 assessment against theirs, after whatever the caller said; see _what_changed), and a briefing
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -38,25 +44,27 @@ from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
 from portal.mail import send_templated
+from portal.outbox import outbox_enqueue, outbox_run_once
 from trips.models import Assessment, Transition, Trip, TripStatus
 
 logger = logging.getLogger(__name__)
 
-# A claim older than the hard time limit (plus a margin) belongs to a worker that died: Celery
-# would have killed a live one by then.
-CLAIM_MARGIN = dt.timedelta(seconds=30)
+# A rendering worker refreshes its heartbeat this often; one silent for HEARTBEAT_STALE (three
+# beats and a margin) died, and its render is taken over.
+HEARTBEAT_EVERY = dt.timedelta(seconds=10)
+HEARTBEAT_STALE = dt.timedelta(seconds=45)
 QUEUED_GRACE = dt.timedelta(minutes=2)
 BRIEFABLE = {TripStatus.APPROVED, TripStatus.CLEARED}
 
 
-def stale_claim_age() -> dt.timedelta:
-    return dt.timedelta(seconds=int(settings.CELERY_TASK_TIME_LIMIT)) + CLAIM_MARGIN
-
-
-def _enqueue(briefing_id: int) -> None:
-    from briefings.tasks import render_briefing
-
-    render_briefing.delay(briefing_id)
+def _render_after_commit(*, briefing_id: int, queued_at: dt.datetime) -> None:
+    # Recorded with the briefing's new state and sent when it commits, broker or not; one
+    # message per time the briefing is queued.
+    outbox_enqueue(
+        task="briefings.tasks.render_briefing",
+        kwargs={"briefing_id": briefing_id},
+        key=f"briefings.render:{briefing_id}:{queued_at.isoformat()}",
+    )
 
 
 # --- request --------------------------------------------------------------------------------
@@ -116,8 +124,7 @@ def briefing_request(
             obj=briefing,
             details={"trip": locked.pk, "version": briefing.version, "reason": reason},
         )
-        briefing_id = briefing.pk
-        transaction.on_commit(lambda: _enqueue(briefing_id))
+        _render_after_commit(briefing_id=briefing.pk, queued_at=now)
     return briefing
 
 
@@ -178,16 +185,56 @@ def briefing_rebrief(*, trip: Trip, by: User) -> Briefing:
 # --- render ---------------------------------------------------------------------------------
 
 
+def _silent_since(moment: dt.datetime) -> Q:
+    """Renders whose worker has given no sign of life since `moment` (before heartbeats, the
+    claim's time stood for it)."""
+    return Q(status=BriefingStatus.RENDERING) & (
+        Q(heartbeat_at__lt=moment) | Q(heartbeat_at__isnull=True, claimed_at__lt=moment)
+    )
+
+
 def _claim(briefing_id: int, now: dt.datetime) -> bool:
-    stale = now - stale_claim_age()
     return bool(
         Briefing.objects.filter(pk=briefing_id, superseded=False, trip__status__in=BRIEFABLE)
-        .filter(
-            Q(status=BriefingStatus.QUEUED)
-            | Q(status=BriefingStatus.RENDERING, claimed_at__lt=stale)
+        .filter(Q(status=BriefingStatus.QUEUED) | _silent_since(now - HEARTBEAT_STALE))
+        .update(
+            status=BriefingStatus.RENDERING,
+            claimed_at=now,
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
         )
-        .update(status=BriefingStatus.RENDERING, claimed_at=now, attempts=F("attempts") + 1)
     )
+
+
+class _Heartbeat:
+    """While a render runs, a thread refreshes the claim's heartbeat every HEARTBEAT_EVERY, so
+    the sweeper can tell a long render from a dead worker."""
+
+    def __init__(self, briefing_id: int, claimed_at: dt.datetime) -> None:
+        self.mine = Briefing.objects.filter(
+            pk=briefing_id, status=BriefingStatus.RENDERING, claimed_at=claimed_at
+        )
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{briefing_id}")
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=HEARTBEAT_EVERY.total_seconds())
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(HEARTBEAT_EVERY.total_seconds()):
+                try:
+                    self.mine.update(heartbeat_at=timezone.now())
+                except Exception:
+                    # A missed beat only risks a takeover, which the render's end detects.
+                    logger.exception("Briefing render heartbeat failed")
+        finally:
+            connection.close()  # this thread's own database connection
 
 
 def _skip_unbriefable(briefing_id: int) -> bool:
@@ -229,7 +276,8 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
     try:
         briefing = Briefing.objects.get(pk=briefing_id)
         document = selectors.briefing_document(briefing=briefing, today=timezone.localdate())
-        rendered = render_briefing_pdf(document, use_cache=use_cache)
+        with _Heartbeat(briefing_id, claimed_at):
+            rendered = render_briefing_pdf(document, use_cache=use_cache)
         digest = sha256_hex(rendered.pdf)
         name = briefing_storage_name(briefing)
         storage = storages["private"]
@@ -267,11 +315,13 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
         rendered.chapters_cached,
         rendered.chapters_rendered,
     )
-    try:
-        notify_briefing_ready(briefing_id)
-    except Exception:
-        # The PDF is ready and downloadable; a mail server hiccup must not undo that.
-        logger.exception("Briefing %s: the 'ready' e-mail could not be sent", briefing_id)
+    # Its own task: a mail server hiccup must not undo the render, and is retried.
+    key = f"briefings.email.ready:{briefing_id}"
+    outbox_enqueue(
+        task="briefings.tasks.send_briefing_ready",
+        kwargs={"briefing_id": briefing_id, "key": key},
+        key=key,
+    )
     return briefing
 
 
@@ -284,7 +334,9 @@ def briefing_fail(*, briefing_id: int, error: str) -> bool:
     failed = bool(
         Briefing.objects.filter(
             pk=briefing_id, status__in=[BriefingStatus.QUEUED, BriefingStatus.RENDERING]
-        ).update(status=BriefingStatus.FAILED, error=error[:2000], claimed_at=None)
+        ).update(
+            status=BriefingStatus.FAILED, error=error[:2000], claimed_at=None, heartbeat_at=None
+        )
     )
     if failed:
         briefing = Briefing.objects.get(pk=briefing_id)
@@ -302,13 +354,14 @@ def briefing_retry(*, briefing: Briefing, by: User) -> Briefing:
     if not roles.is_manager(by):
         raise NotAllowed("Only a security manager can retry a briefing.")
     with transaction.atomic():
+        now = timezone.now()
         requeued = Briefing.objects.filter(
             pk=briefing.pk, status=BriefingStatus.FAILED, superseded=False
-        ).update(status=BriefingStatus.QUEUED, queued_at=timezone.now(), error="")
+        ).update(status=BriefingStatus.QUEUED, queued_at=now, error="")
         if not requeued:
             raise Conflict("Only the current briefing, when its render failed, can be retried.")
         audit_record(actor=by, action="briefing.retried", obj=briefing)
-        transaction.on_commit(lambda: _enqueue(briefing.pk))
+        _render_after_commit(briefing_id=briefing.pk, queued_at=now)
     briefing.refresh_from_db()
     return briefing
 
@@ -317,25 +370,29 @@ def briefings_requeue_stuck(
     *,
     now: dt.datetime | None = None,
     queued_for: dt.timedelta = QUEUED_GRACE,
-    rendering_for: dt.timedelta | None = None,
+    rendering_for: dt.timedelta = HEARTBEAT_STALE,
 ) -> list[int]:
-    """Re-enqueue briefings nobody is working on: queued for longer than `queued_for` (the
-    broker was down when they were submitted, or the message was lost), or rendering with a
-    claim older than `rendering_for` (default: the hard time limit; the worker died).
+    """The sweeper (beat, every 30 s). Re-enqueues briefings nobody is working on: queued for
+    longer than `queued_for` (their message was lost), or rendering with no heartbeat for
+    `rendering_for` (the worker died). Then re-assesses the upcoming trips a lost or failed
+    fan-out left on older content (trips.services.trips_reassess_outdated).
 
     Safe to run any time: the render's claim makes an extra delivery harmless.
     """
+    from trips.services import trips_reassess_outdated
+
     now = now or timezone.now()
-    rendering_for = stale_claim_age() if rendering_for is None else rendering_for
     ids: list[int] = []
-    stuck_renders = Briefing.objects.filter(
-        superseded=False, status=BriefingStatus.RENDERING, claimed_at__lt=now - rendering_for
-    ).values_list("pk", "claimed_at")
+    stuck_renders = (
+        Briefing.objects.filter(superseded=False)
+        .filter(_silent_since(now - rendering_for))
+        .values_list("pk", "claimed_at")
+    )
     for pk, claimed_at in stuck_renders:
         # Release the dead worker's claim, unless it finished (or was released) meanwhile.
         if Briefing.objects.filter(
             pk=pk, status=BriefingStatus.RENDERING, claimed_at=claimed_at
-        ).update(status=BriefingStatus.QUEUED, queued_at=now):
+        ).update(status=BriefingStatus.QUEUED, queued_at=now, heartbeat_at=None):
             ids.append(pk)
     waiting = Briefing.objects.filter(
         superseded=False, status=BriefingStatus.QUEUED, queued_at__lt=now - queued_for
@@ -344,9 +401,10 @@ def briefings_requeue_stuck(
         if Briefing.objects.filter(pk=pk, status=BriefingStatus.QUEUED).update(queued_at=now):
             ids.append(pk)
     for pk in ids:
-        _enqueue(pk)
+        _render_after_commit(briefing_id=pk, queued_at=now)
     if ids:
         logger.warning("Re-enqueued stuck briefings: %s", ids)
+    trips_reassess_outdated(now=now)
     return ids
 
 
@@ -441,6 +499,11 @@ def notify_briefing_ready(briefing_id: int) -> None:
         [trip.traveller.email],
         attachment,
     )
+
+
+def briefing_ready_email_send(*, briefing_id: int, key: str) -> bool:
+    """Send the "briefing ready" e-mail recorded after a render, once per key."""
+    return outbox_run_once(key=key, work=lambda: notify_briefing_ready(briefing_id))
 
 
 def _managers() -> list[str]:

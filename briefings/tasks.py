@@ -1,7 +1,9 @@
 """Celery tasks of the briefings app: thin wrappers that take ids and call one service.
 
 Beat entries (portal/settings.py): `briefings.tasks.send_reminders` daily and
-`briefings.tasks.requeue_stuck_briefings` every five minutes.
+`briefings.tasks.requeue_stuck_briefings` (the sweeper) every 30 seconds. Renders and e-mails
+are sent through the outbox (portal.outbox), so a message may arrive twice: each task is
+idempotent.
 """
 
 from __future__ import annotations
@@ -59,11 +61,25 @@ def render_briefing(self, briefing_id: int) -> str:
     return "ready" if briefing is not None else "skipped"
 
 
+@shared_task(
+    name="briefings.tasks.send_briefing_ready",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # The mail server is down or slow: try again later (the outbox key keeps it to one e-mail).
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def send_briefing_ready(briefing_id: int, key: str) -> bool:
+    return services.briefing_ready_email_send(briefing_id=briefing_id, key=key)
+
+
 @shared_task(name="briefings.tasks.send_reminders")
 def send_reminders() -> dict[str, int]:
     return services.briefing_send_reminders(today=timezone.localdate())
 
 
-@shared_task(name="briefings.tasks.requeue_stuck_briefings")
+@shared_task(name="briefings.tasks.requeue_stuck_briefings", ignore_result=True)
 def requeue_stuck_briefings() -> list[int]:
     return services.briefings_requeue_stuck()

@@ -361,9 +361,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefings.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # A render whose worker died is re-queued within a minute (its heartbeat stops), and
+    # trips a lost re-assessment missed are re-assessed.
     "requeue-stuck-briefings": {
         "task": "briefings.tasks.requeue_stuck_briefings",
-        "schedule": 300.0,
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    # Work recorded while the broker was down (portal.outbox); a late pass is useless.
+    "relay-outbox": {
+        "task": "portal.tasks.relay_outbox",
+        "schedule": 5.0,
+        "options": {"expires": 5},
     },
     # Travellers arriving into an open incident, including trips filed after it was declared.
     "incident-alerts": {

@@ -4,7 +4,7 @@ advisories/signals.py): a material publication re-assesses the upcoming trips it
 from django.dispatch import receiver
 
 from advisories.signals import content_changed, content_reach
-from trips.tasks import reassess_country
+from portal.outbox import outbox_enqueue
 
 
 @receiver(content_reach, dispatch_uid="trips-content-reach")
@@ -23,6 +23,10 @@ def upcoming_trips_reached(sender, country_code: str, **kwargs) -> dict[str, int
 
 @receiver(content_changed, dispatch_uid="trips-reassess-on-content-change")
 def reassess_on_content_change(sender, country_code: str, version, **kwargs) -> None:
-    # Already sent after the publication committed; the work may touch hundreds of trips, so
-    # it runs on a worker.
-    reassess_country.delay(country_code, version.number)
+    # Sent inside the publishing transaction: the re-assessment is recorded with the version
+    # and sent to a worker after the commit (it may touch hundreds of trips), broker or not.
+    outbox_enqueue(
+        task="trips.tasks.reassess_country",
+        kwargs={"country_code": country_code, "version": version.number},
+        key=f"trips.reassess:{country_code}:{version.number}",
+    )

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
-from advisories.models import Country, Place, match_key
+from advisories.models import AdvisoryVersion, Country, Place, match_key
 from portal import roles
 from portal.lib.places import PlaceMatcher
 from portal.models import TravellerProfile
@@ -342,3 +342,46 @@ def overlapping_trips(trip: Trip) -> QuerySet[Trip]:
         .exclude(status__in=[TripStatus.CANCELLED, TripStatus.REJECTED, TripStatus.COMPLETED])
         .order_by("first_arrival", "id")
     )
+
+
+def countries_with_trips_on_older_content(
+    *, today: dt.date, published_before: dt.datetime
+) -> dict[str, int]:
+    """{country code: latest material version} for the countries where an upcoming trip
+    (one a content change re-assesses: trips.services.trips_touching) was last assessed
+    against an older version than the country's latest material one published before
+    `published_before`: its re-assessment was lost or failed. A few queries, whatever the
+    number of trips."""
+    from trips.models import Assessment
+
+    latest = dict(
+        AdvisoryVersion.objects.filter(material=True, published_at__lt=published_before)
+        .values("country_id")
+        .annotate(newest=Max("number"))
+        .values_list("country_id", "newest")
+    )
+    if not latest:
+        return {}
+    touching = (
+        Stop.objects.filter(country_id__in=latest, trip__last_departure__gte=today)
+        .exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.COMPLETED])
+        .values_list("trip_id", "country_id")
+        .distinct()
+    )
+    countries_of: dict[int, set[str]] = {}
+    for trip_id, code in touching:
+        countries_of.setdefault(trip_id, set()).add(code)
+    assessed: dict[int, dict[str, int]] = {}
+    for trip_id, versions in (
+        Assessment.objects.filter(trip_id__in=countries_of)
+        .order_by("trip_id", "-created_at", "-id")
+        .values_list("trip_id", "content_versions")
+    ):
+        assessed.setdefault(trip_id, versions or {})  # the first one is the trip's latest
+    outdated: dict[str, int] = {}
+    for trip_id, codes in countries_of.items():
+        versions = assessed.get(trip_id, {})
+        for code in codes:
+            if int(versions.get(code, 0)) < latest[code]:
+                outdated[code] = latest[code]
+    return outdated

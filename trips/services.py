@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -28,7 +28,7 @@ from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllow
 from portal.lib.countries import is_country_code
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue, outbox_run_once
-from portal.models import PASSPORT_TYPES
+from portal.models import PASSPORT_TYPES, OutboxMessage
 from trips import engine, selectors
 from trips.models import (
     AMENDABLE,
@@ -682,6 +682,40 @@ def trips_reassess_for_country(
     return count
 
 
+# A publication's own fan-out gets this long before the sweeper steps in.
+REASSESS_GRACE = dt.timedelta(minutes=2)
+
+
+def trips_reassess_outdated(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The sweeper's half for content: re-assess the countries where upcoming trips are still
+    assessed against an older version than the latest material one published more than
+    REASSESS_GRACE ago (the publication's re-assessment was lost, or failed for some trips).
+
+    Recorded in the outbox once per country and version every REASSESS_GRACE, and not while
+    an earlier message for it still waits for the broker; the re-assessment skips the trips
+    already done, so a repeat re-briefs nobody. Returns {country: version} enqueued.
+    """
+    now = now or timezone.now()
+    outdated = selectors.countries_with_trips_on_older_content(
+        today=timezone.localdate(now), published_before=now - REASSESS_GRACE
+    )
+    window = int(now.timestamp() // REASSESS_GRACE.total_seconds())
+    enqueued: dict[str, int] = {}
+    for code, version in sorted(outdated.items()):
+        prefix = f"trips.reassess:{code}:{version}"
+        if OutboxMessage.objects.filter(key__startswith=prefix, sent_at__isnull=True).exists():
+            continue
+        outbox_enqueue(
+            task="trips.tasks.reassess_country",
+            kwargs={"country_code": code, "version": version},
+            key=f"{prefix}:healed:{window}",
+        )
+        enqueued[code] = version
+    if enqueued:
+        logger.warning("Re-assessing trips left on older content: %s", enqueued)
+    return enqueued
+
+
 def trips_complete_past(*, today: dt.date | None = None) -> int:
     """Trips whose last departure has passed are completed (cancelled and drafts aside)."""
     today = today or timezone.localdate()
@@ -747,7 +781,7 @@ def notify_traveller_decision(trip_id: int) -> None:
 
 
 DECISION_NEEDED, DECISION, REOPENED = "decision-needed", "decision", "reopened"
-TRIP_EMAILS = {
+TRIP_EMAILS: dict[str, Callable[..., None]] = {
     DECISION_NEEDED: notify_managers_decision_needed,
     DECISION: notify_traveller_decision,
     REOPENED: notify_traveller_reopened,

@@ -1,4 +1,6 @@
-"""Signals the trips app sends. Sent only after the transaction that caused them commits.
+"""Signals the trips app sends, inside the transaction that caused them: a listener records
+the work they need in that transaction (portal.outbox), so it commits with the change or not
+at all. Listeners must not do slow work or talk to the network.
 
 briefing_needed(sender=Trip, trip: Trip, reason: str, changes: list[str], by: User | None)
     A trip needs a new briefing: it was approved (by a manager or automatically), amended

@@ -9,7 +9,7 @@ from advisories.selectors import advisory_snapshot, published_snapshots, snapsho
 from advisories.services import advisory_publish
 from advisories.signals import content_changed
 from portal.errors import DomainError
-from portal.models import AuditEntry
+from portal.models import AuditEntry, OutboxMessage
 from tests.factories import (
     AdvisoryFactory,
     PlaceAliasFactory,
@@ -112,16 +112,16 @@ def test_editing_the_draft_does_not_change_what_was_published(kazakhstan):
 
 
 @pytest.mark.django_db
-def test_the_hook_fires_once_after_commit_for_a_material_version(
+def test_the_hook_fires_once_inside_the_publishing_transaction_for_a_material_version(
     kazakhstan, heard, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         advisory_publish(country=kazakhstan, by=None, change_note="One", material=True)
-    # Nothing is announced before the transaction commits.
-    assert heard == []
-    for callback in callbacks:
-        callback()
+    # Announced before the commit, so that listeners record their work (an outbox message)
+    # in the same transaction; the re-assessment itself is sent after the commit.
     assert heard == [(AdvisoryVersion, "KZ", 1)]
+    assert OutboxMessage.objects.get().key == "trips.reassess:KZ:1"
+    assert len(callbacks) == 1
 
 
 @pytest.mark.django_db

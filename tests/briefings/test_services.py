@@ -114,13 +114,16 @@ def test_a_duplicate_delivery_renders_nothing_twice():
     ]
 
 
-def test_a_render_in_progress_is_not_claimed_but_a_dead_workers_claim_is():
+def test_a_render_in_progress_is_not_claimed_but_one_whose_heartbeat_stopped_is():
     briefing = queued(approved_trip())
-    Briefing.objects.filter(pk=briefing.pk).update(status="rendering", claimed_at=timezone.now())
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    Briefing.objects.filter(pk=briefing.pk).update(
+        status="rendering", claimed_at=long_ago, heartbeat_at=timezone.now()
+    )
     assert services.briefing_render(briefing_id=briefing.pk) is None
 
-    long_ago = timezone.now() - services.stale_claim_age() - dt.timedelta(seconds=1)
-    Briefing.objects.filter(pk=briefing.pk).update(claimed_at=long_ago)
+    silent = timezone.now() - services.HEARTBEAT_STALE - dt.timedelta(seconds=1)
+    Briefing.objects.filter(pk=briefing.pk).update(heartbeat_at=silent)
     assert services.briefing_render(briefing_id=briefing.pk).status == BriefingStatus.READY
 
 
@@ -218,25 +221,35 @@ def test_a_manager_retries_a_failed_render(django_capture_on_commit_callbacks):
         services.briefing_retry(briefing=briefing, by=boss)
 
 
-def test_the_sweeper_requeues_lost_and_stuck_briefings():
+def test_the_sweeper_requeues_lost_briefings_and_renders_whose_heartbeat_stopped(
+    django_capture_on_commit_callbacks,
+):
     trip_one, trip_two, trip_three = approved_trip(), approved_trip(), approved_trip()
     now = timezone.now()
     lost = queued(trip_one)
     Briefing.objects.filter(pk=lost.pk).update(queued_at=now - dt.timedelta(minutes=3))
     stuck = queued(trip_two)
     Briefing.objects.filter(pk=stuck.pk).update(
-        status="rendering", claimed_at=now - services.stale_claim_age() - dt.timedelta(seconds=5)
+        status="rendering",
+        claimed_at=now - dt.timedelta(minutes=1),
+        heartbeat_at=now - services.HEARTBEAT_STALE - dt.timedelta(seconds=1),
     )
     fresh = queued(trip_three)
 
-    with mock.patch("briefings.services._enqueue") as enqueue:
+    with (
+        mock.patch("briefings.tasks.render_briefing.apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         ids = services.briefings_requeue_stuck(now=now)
     assert sorted(ids) == sorted([lost.pk, stuck.pk])
-    assert sorted(call.args[0] for call in enqueue.call_args_list) == sorted(ids)
+    assert sorted(call.kwargs["kwargs"]["briefing_id"] for call in send.call_args_list) == sorted(
+        ids
+    )
     stuck.refresh_from_db()
     assert stuck.status == BriefingStatus.QUEUED
 
-    services.briefings_requeue_stuck(now=now + dt.timedelta(minutes=3))  # eager: renders
+    with django_capture_on_commit_callbacks(execute=True):  # eager: renders
+        services.briefings_requeue_stuck(now=now + dt.timedelta(minutes=3))
     for briefing in (lost, stuck, fresh):
         briefing.refresh_from_db()
         assert briefing.status == BriefingStatus.READY

@@ -1,0 +1,23 @@
+"""Celery tasks of the portal itself. Beat entries (portal/settings.py):
+`portal.tasks.erase_expired_personal_data` daily and `portal.tasks.relay_outbox` every few
+seconds."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from portal.outbox import outbox_relay
+
+
+@shared_task(name="portal.tasks.erase_expired_personal_data", acks_late=True)
+def erase_expired_personal_data() -> list[int]:
+    from portal.privacy import trips_erase_expired
+
+    return trips_erase_expired()
+
+
+@shared_task(name="portal.tasks.relay_outbox", ignore_result=True)
+def relay_outbox() -> dict[str, int]:
+    """Send the outbox messages whose after-commit attempt failed (the broker was down)."""
+    result = outbox_relay()
+    return {"sent": result.sent, "waiting": result.waiting, "deleted": result.deleted}
