@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -689,17 +690,17 @@ def _heal(now: dt.datetime) -> list[tuple[str, int]]:
             .update(resent_at=now)
         ):
             cycle = check.cycle
-            _enqueue_on_commit(lambda check_id=check.pk, cycle=cycle: _enqueue_ask(check_id, cycle))
+            _enqueue_on_commit(partial(_enqueue_ask, check.pk, cycle))
             healed.append(("ask", check.pk))
     for recipient_id in CheckRecipient.objects.filter(
         help_requested_at__lt=late, help_claimed_at__isnull=True, help_alerted_at__isnull=True
     ).values_list("pk", flat=True):
-        _enqueue_on_commit(lambda pk=recipient_id: _enqueue_help_alert(pk))
+        _enqueue_on_commit(partial(_enqueue_help_alert, recipient_id))
         healed.append(("help", recipient_id))
     for check_id in SafetyCheck.objects.filter(
         escalation_due_at__lt=late, escalation_claimed_at__isnull=True, escalated_at__isnull=True
     ).values_list("pk", flat=True):
-        _enqueue_on_commit(lambda pk=check_id: _enqueue_escalation(pk))
+        _enqueue_on_commit(partial(_enqueue_escalation, check_id))
         healed.append(("escalation", check_id))
     return healed
 
