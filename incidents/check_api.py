@@ -128,8 +128,8 @@ class CheckSerializer(serializers.Serializer):
     cycles = serializers.IntegerField(source="check.cycles")
     cycle = serializers.IntegerField(source="check.cycle")
     started_at = serializers.DateTimeField(source="check.started_at")
-    closed_at = serializers.DateTimeField(source="check.closed_at")
-    escalated_at = serializers.DateTimeField(source="check.escalated_at")
+    closed_at = serializers.DateTimeField(source="check.closed_at", allow_null=True)
+    escalated_at = serializers.DateTimeField(source="check.escalated_at", allow_null=True)
     counts = CountsSerializer()
     recipients = RecipientSerializer(many=True, required=False)
 
@@ -281,6 +281,7 @@ class MyChecksView(generics.ListAPIView):
 
     serializer_class = MyAnswerSerializer
     filterset_class = None
+    queryset = CheckRecipient.objects.none()  # for the schema; the rows come from the selector
 
     def get_queryset(self):
         return check_selectors.checks_asking(user=self.request.user)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -347,6 +348,9 @@ def _clean_note(note: Any, field: str = "note") -> str:
     if not isinstance(note, str):
         raise ValidationError({field: ["Write the note as text."]})
     note = note.strip()
+    # NUL and other control characters are never text (PostgreSQL cannot even store NUL).
+    if any(unicodedata.category(char) == "Cc" and char not in "\n\r\t" for char in note):
+        raise ValidationError({field: ["Remove the control characters."]})
     if len(note) > NOTE_MAX:
         raise ValidationError({field: [f"Keep the note under {NOTE_MAX} characters."]})
     return note
@@ -393,7 +397,8 @@ def _record_answer(
             == 1
         )
         audit_record(
-            actor=by,
+            # From the link, the traveller it was signed for answered.
+            actor=by or recipient.traveller,
             action="check.answered",
             obj=check,
             ip=ip,
