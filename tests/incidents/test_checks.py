@@ -704,3 +704,20 @@ def test_the_impacted_list_carries_each_travellers_check_status(
     )
     statuses = {row["traveller"]: row["check_status"] for row in rows}
     assert statuses == {"tara": "safe", "pete": "no_answer", "ari": None}
+
+
+def test_the_incident_page_marks_each_asked_travellers_answer_in_who_it_touches(
+    scene, django_capture_on_commit_callbacks
+):
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_answer(
+        recipient=recipient(check, scene.possibly),
+        status="need_help",
+        channel="api",
+        by=scene.possibly,
+    )
+    page = logged_in(scene.boss).get(reverse("incident-detail", args=[scene.incident.pk]))
+    touched = page.content.decode().split('id="impacted-title"', 1)[1]
+    assert 'class="badge check-badge-need_help" href="#safety-check">Needs help' in touched
+    assert 'class="badge check-badge-no_answer" href="#safety-check">No answer' in touched
+    assert touched.count("check-badge-") == 2  # Ari, arriving, was not asked
