@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from advisories import views_admin
-from advisories.forms import RuleForm, SectionForm
+from advisories.forms import EmergencyContactForm, RuleForm, SectionForm
 from advisories.models import (
     Activity,
     Advisory,
@@ -311,7 +311,8 @@ class ActivityAdmin(admin.ModelAdmin):
 
 @admin.register(EmergencyContact)
 class EmergencyContactAdmin(admin.ModelAdmin):
-    list_display = ["label", "number", "country", "place"]
+    form = EmergencyContactForm
+    list_display = ["label", "number", "country", "place", "nationalities"]
     list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["label", "number", "country__name", "place__name"]
     autocomplete_fields = ["country", "place"]

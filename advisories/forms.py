@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from advisories.models import Rule, Section
+from advisories.models import EmergencyContact, Rule, Section
 from advisories.packs import pack_validate
 from advisories.validation import RULE_FIELDS, rule_errors
 from portal.models import PASSPORT_TYPES
@@ -107,6 +107,18 @@ class SectionForm(forms.ModelForm):
                 "places", f"Not places of this advisory's country: {', '.join(foreign)}."
             )
         return cleaned
+
+
+class EmergencyContactForm(forms.ModelForm):
+    nationalities = TextListField(
+        codes=True,
+        help_text="For an embassy: the passports it serves (GB), separated by commas or spaces. "
+        "Empty: shown to every traveller.",
+    )
+
+    class Meta:
+        model = EmergencyContact
+        fields = ["country", "place", "label", "number", "nationalities"]
 
 
 class RuleForm(forms.ModelForm):

@@ -281,6 +281,13 @@ class EmergencyContact(models.Model):
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.CASCADE)
     label = models.CharField(max_length=120)
     number = models.CharField(max_length=60)
+    # An embassy or consulate helps its own nationals: listed, a contact is shown only to
+    # travellers with one of these passports (and before the country's other numbers).
+    nationalities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="ISO alpha-2 codes (GB for a British embassy); empty: shown to everyone.",
+    )
 
     class Meta:
         ordering = ["country", "place", "label"]
@@ -289,9 +296,14 @@ class EmergencyContact(models.Model):
         return f"{self.label}: {self.number}"
 
     def clean(self) -> None:
+        from advisories.validation import nationalities_errors
+
         place = self.place if self.place_id else None
         if place is not None and self.country_id and place.country_id != self.country_id:
             raise ValidationError({"place": "Choose a place of the contact's country."})
+        if problems := nationalities_errors(self.nationalities):
+            raise ValidationError({"nationalities": problems})
+        self.nationalities = [code.upper() for code in self.nationalities or []]
 
 
 class AdvisoryVersion(models.Model):

@@ -40,6 +40,7 @@ from advisories.validation import (
     level_errors,
     months_errors,
     parse_date,
+    nationalities_errors,
     quoted,
     rule_errors,
     topic_errors,
@@ -382,7 +383,7 @@ def pack_validate(data: Any) -> list[str]:
 
         for j, contact in check.items(entry, "emergency_contacts", path):
             contact_path = f"{path}.emergency_contacts[{j}]"
-            if not check.obj(contact, contact_path, ("label", "number", "place")):
+            if not check.obj(contact, contact_path, ("label", "number", "place", "nationalities")):
                 continue
             check.text(contact, "label", contact_path, max_length=120)
             check.text(contact, "number", contact_path, max_length=60)
@@ -398,6 +399,8 @@ def pack_validate(data: Any) -> list[str]:
             if check.key(rule, "key", rule_path, rule_keys, "rule key"):
                 rule_countries[rule["key"]] = code
             for name, messages in rule_errors(rule).items():
+            for message in nationalities_errors(contact.get("nationalities")):
+                check.error(f"{contact_path}.nationalities", message)
                 if name == "key":
                     continue
                 for message in messages:
@@ -633,7 +636,7 @@ class _Importer:
         self, country: Country, entries: list[dict[str, Any]], places: dict[str, Place]
     ) -> None:
         existing = [
-            (contact.label, contact.number, contact.place_id)
+            (contact.label, contact.number, contact.place_id, tuple(contact.nationalities or ()))
             for contact in EmergencyContact.objects.filter(country=country).order_by("pk")
         ]
         wanted = [
@@ -644,20 +647,28 @@ class _Importer:
             )
             for entry in entries
         ]
-        wanted_rows = [(label, number, p.pk if p else None) for label, number, p in wanted]
+        wanted_rows = [
+            (label, number, p.pk if p else None, nationalities)
+            for label, number, p, nationalities in wanted
+        ]
         if existing == wanted_rows:
             return
         # Contacts have no key, so they are replaced as a list (keeping the pack's order);
         # the report counts what really differs.
         EmergencyContact.objects.filter(country=country).delete()
-        for label, number, place in wanted:
+        for label, number, place, nationalities in wanted:
             EmergencyContact.objects.create(
-                country=country, label=label, number=number, place=place
+                country=country,
+                label=label,
+                number=number,
+                place=place,
+                nationalities=list(nationalities),
             )
         contacts = EmergencyContact._meta.verbose_name_plural
         added = sum((Counter(wanted_rows) - Counter(existing)).values())
         removed = sum((Counter(existing) - Counter(wanted_rows)).values())
         self.report.created[contacts] += added
+                tuple(code.upper() for code in entry.get("nationalities") or ()),
         self.report.deleted[contacts] += removed
         if not added and not removed:  # the same contacts in a new order
             self.report.updated[contacts] += len(wanted_rows)

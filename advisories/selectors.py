@@ -145,6 +145,18 @@ def place_entry(place: Place) -> dict[str, Any]:
     }
 
 
+def contact_entry(contact: EmergencyContact) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "label": contact.label,
+        "number": contact.number,
+        "place": contact.place.name if contact.place else None,
+    }
+    # Only when set: snapshots published before contacts had nationalities stay identical.
+    if contact.nationalities:
+        entry["nationalities"] = list(contact.nationalities)
+    return entry
+
+
 def rule_entry(rule: Rule) -> dict[str, Any]:
     """A rule in pack form: the common fields and exactly the fields its kind uses."""
     entry: dict[str, Any] = {
@@ -233,14 +245,7 @@ def draft_snapshots(country_codes: Iterable[str]) -> dict[str, dict[str, Any]]:
                 place_entry(place)
                 for place in sorted(places[code], key=lambda p: (p.name.casefold(), p.name))
             ],
-            "emergency_contacts": [
-                {
-                    "label": contact.label,
-                    "number": contact.number,
-                    "place": contact.place.name if contact.place else None,
-                }
-                for contact in contacts[code]
-            ],
+            "emergency_contacts": [contact_entry(contact) for contact in contacts[code]],
             "rules": [rule_entry(rule) for rule in country_rules],
             "sources": [source_entry(cited[key]) for key in sorted(cited)],
         }

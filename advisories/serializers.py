@@ -70,6 +70,7 @@ class EmergencyContactSerializer(serializers.Serializer):
     label = serializers.CharField()
     number = serializers.CharField()
     place = serializers.CharField(allow_null=True)
+    nationalities = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class ExemptionsSerializer(serializers.Serializer):

@@ -186,6 +186,20 @@ def dates_errors(value: Any) -> list[str]:
     return errors
 
 
+def nationalities_errors(value: Any) -> list[str]:
+    """A list of passport nationalities (a rule's, an embassy contact's): ISO codes, once."""
+    if value is None:
+        return []
+    if _string_list_errors(value):
+        return ["must be a list of ISO country codes"]
+    unknown = [code for code in value if not is_country_code(code)]
+    if unknown:
+        return [f"unknown country code(s): {', '.join(unknown)}"]
+    if len({code.upper() for code in value}) != len(value):
+        return ["lists a country twice"]
+    return []
+
+
 def topic_errors(value: Any) -> list[str]:
     if value not in TOPIC_CODES:
         return [f"unknown topic {quoted(value)}; one of {', '.join(TOPIC_CODES)}"]
@@ -255,16 +269,8 @@ def rule_errors(rule: Mapping[str, Any], *, check_relations: bool = True) -> dic
     if unit is not None and unit not in DEADLINE_UNIT_CODES:
         add("deadline_unit", f"must be calendar or working, not {quoted(unit)}")
 
-    nationalities = rule.get("nationalities")
-    if nationalities is not None:
-        if _string_list_errors(nationalities):
-            add("nationalities", "must be a list of ISO country codes")
-        else:
-            unknown = [code for code in nationalities if not is_country_code(code)]
-            if unknown:
-                add("nationalities", f"unknown country code(s): {', '.join(unknown)}")
-            elif len({code.upper() for code in nationalities}) != len(nationalities):
-                add("nationalities", "lists a country twice")
+    for message in nationalities_errors(rule.get("nationalities")):
+        add("nationalities", message)
 
     if check_relations:
         for name in ("places", "activities"):

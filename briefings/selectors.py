@@ -24,7 +24,9 @@ from advisories.models import (
 from advisories.selectors import activity_labels
 from briefings.models import Briefing, BriefingStatus
 from incidents.selectors import TripIncident, incidents_for_stops
+from portal.company import SecurityDesk, security_desk
 from portal.lib.markdown import render_markdown
+from portal.lib.phones import phone_display
 from trips.models import Trip, TripStatus
 
 
@@ -107,6 +109,8 @@ class BriefingDocument:
     extra: dict[str, Any] = field(default_factory=dict)
     # Incidents still open for a stop's place or country when the briefing was rendered.
     incidents: list[TripIncident] = field(default_factory=list)
+    # The company's 24/7 security desk, printed on the cover and the contacts page.
+    security_desk: SecurityDesk | None = None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -248,11 +252,26 @@ def document_for(
             )
         chapters.append(_chapter(code, name, advisory_version, matched.get(code, [])))
         visited = places_by_country.get(code, set())
+        country_contacts = []
         for contact in snapshot.get("emergency_contacts", []):
             place = contact.get("place")
             if place and match_key(place) not in visited:
                 continue
-            contacts.append({**contact, "country": code, "country_name": name})
+            # An embassy helps its own nationals only: shown to them, and before the rest.
+            nationalities = contact.get("nationalities") or []
+            if nationalities and traveller["nationality"] not in nationalities:
+                continue
+            country_contacts.append(
+                {
+                    **contact,
+                    "country": code,
+                    "country_name": name,
+                    "phone": phone_display(contact.get("number", ""), region=code),
+                    "for_nationals": bool(nationalities),
+                }
+            )
+        country_contacts.sort(key=lambda contact: not contact["for_nationals"])
+        contacts.extend(country_contacts)
         for key in matched.get(code, []):
             section = _snapshot_section(snapshot, key)
             if section and section.get("source") in snapshot_sources:
@@ -291,6 +310,7 @@ def document_for(
         content_versions=version_rows,
         generated_on=today or dt.date.today(),
         incidents=incidents_for_stops(stops=stops, today=today or dt.date.today(), in_window=False),
+        security_desk=security_desk(),
     )
 
 

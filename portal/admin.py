@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from portal import roles
-from portal.models import AuditEntry, TravellerProfile
+from portal.audit import audit_record, client_ip
+from portal.models import AuditEntry, CompanySettings, TravellerProfile
 
 
 @admin.register(AuditEntry)
@@ -63,3 +67,51 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [ProfileInline]
+
+
+@admin.register(CompanySettings)
+class CompanySettingsAdmin(admin.ModelAdmin):
+    """One row: the security desk every briefing, e-mail and dashboard names. Superusers change
+    it (they hold every permission); no role is given it."""
+
+    fieldsets = [
+        (
+            "Security desk (24/7)",
+            {
+                "fields": ["security_desk_phone", "security_desk_email"],
+                "description": "Printed on every briefing's cover and contacts page, at the foot "
+                "of every e-mail and on the dashboard. Briefings already issued keep the "
+                "details they were issued with.",
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One row per company: the list is just the way to it.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        row = CompanySettings.current()
+        return redirect(reverse("admin:portal_companysettings_change", args=[row.pk]))
+
+    def save_model(self, request, obj, form, change):
+        before = {name: form.initial.get(name) for name in form.changed_data}
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            audit_record(
+                actor=request.user,
+                action="company_settings.changed",
+                obj=obj,
+                ip=client_ip(request),
+                details={
+                    "changes": {
+                        name: {"from": before[name], "to": form.cleaned_data[name]}
+                        for name in form.changed_data
+                    }
+                },
+            )

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from portal.company import security_desk
+
 
 def send_templated(
     template: str,
@@ -20,11 +22,16 @@ def send_templated(
     if not recipients:
         return
     context = {**context, "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
+    # Every e-mail ends with the security desk's 24/7 line: whatever it is about, the reader
+    # may be abroad and in trouble when they open it.
+    footer = {"desk": security_desk()}
     # A subject is one line: a line break (from a trip's purpose, say) would make Django
     # refuse the header, and must never be able to smuggle one in.
     subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
     body = render_to_string(f"emails/{template}-body.txt", context)
+    body = body.rstrip("\n") + "\n" + render_to_string("emails/_footer.txt", footer)
     html = render_to_string(f"emails/{template}-body.html", context)
+    html += render_to_string("emails/_footer.html", footer)
     message = EmailMultiAlternatives(subject, body, None, recipients)
     message.attach_alternative(html, "text/html")
     if attachment is not None:

@@ -171,3 +171,37 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = "sent" if self.sent_at else f"waiting ({self.attempts} attempts)"
         return f"{self.task} [{self.key}] {state}"
+
+
+def international_phone(value: str) -> None:
+    from portal.lib.phones import international_phone_problem
+
+    if value and (problem := international_phone_problem(value)):
+        raise ValidationError(problem)
+
+
+class CompanySettings(models.Model):
+    """The company's own facts printed for travellers: one row, changed by superusers in the
+    admin (portal.company reads it). Briefings, e-mails and the dashboard give the security
+    desk's round-the-clock line; without one they say that none is set."""
+
+    security_desk_phone = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[international_phone],
+        help_text="The security desk's 24/7 line, in international form (+44 20 7946 0000).",
+    )
+    security_desk_email = models.EmailField(
+        blank=True, help_text="The security desk's address, read around the clock."
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "company settings"
+
+    def __str__(self) -> str:
+        return "Company settings"
+
+    @classmethod
+    def current(cls) -> CompanySettings:
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
