@@ -19,6 +19,9 @@ class BriefingStatus(models.TextChoices):
     # Never rendered: superseded by a newer version while queued, or the trip stopped being
     # approved (cancelled, sent back for a decision) before a worker got to it.
     SKIPPED = "skipped", "Not rendered"
+    # Rendered once; the PDF was deleted when the trip's personal data was erased
+    # (portal.privacy). The row stays: version, SHA-256 and acknowledgement are the record.
+    ERASED = "erased", "Erased"
 
 
 class BriefingReason(models.TextChoices):

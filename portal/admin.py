@@ -1,12 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.template.response import TemplateResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from portal import roles
+from portal import privacy, roles
+from portal.errors import DomainError
 from portal.audit import audit_record, client_ip
 from portal.models import AuditEntry, CompanySettings, TravellerProfile
 
@@ -67,6 +70,40 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [ProfileInline]
+    actions = ["erase_leaving_employees"]
+
+    @admin.action(description="Erase the personal data of the selected leaving employees")
+    def erase_leaving_employees(self, request, queryset):
+        """Irreversible, so it asks first (as the admin's delete does): a confirmation page
+        naming each account, then portal.privacy.user_erase for each."""
+        if not request.user.is_superuser:
+            self.message_user(request, "Only a superuser can erase users.", messages.ERROR)
+            return None
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/portal/erase_users.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Erase leaving employees",
+                    "users": queryset,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
+        erased = []
+        for user in queryset:
+            try:
+                privacy.user_erase(user=user, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{user}: {exc}", messages.ERROR)
+            else:
+                erased.append(user.username)
+        if erased:
+            self.message_user(
+                request, f"Erased {len(erased)}: {', '.join(erased)}.", messages.SUCCESS
+            )
+        return None
 
 
 @admin.register(CompanySettings)

@@ -175,3 +175,24 @@ class TokenRevokeView(APIView):
     def delete(self, request, token_id: str):
         accounts.token_revoke(user=request.user, token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- /api/me/data/ ---------------------------------------------------------------------------
+
+from drf_spectacular.types import OpenApiTypes  # noqa: E402
+from drf_spectacular.utils import extend_schema  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+
+class MyDataView(APIView):
+    """Everything the portal holds about me (portal.privacy.personal_data_export)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        from portal import privacy
+
+        document = privacy.personal_data_export(user=request.user)
+        privacy.personal_data_exported(user=request.user)
+        response = Response(document)
+        response["Cache-Control"] = "private, no-store"
+        return response

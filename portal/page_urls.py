@@ -9,6 +9,7 @@ from trips import views as trip_views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("profile/data/", views.my_data, name="profile-data"),
     path(
         "profile/tokens/<str:token_id>/revoke/",
         account_views.token_revoke,

@@ -11,6 +11,7 @@ api_patterns = [
     path("auth/tokens/", api.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<str:token_id>/", api.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", api.MeView.as_view(), name="api-me"),
+    path("me/data/", api.MyDataView.as_view(), name="api-me-data"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from a URL of its own: no inline script
     # (Content-Security-Policy).

@@ -6,16 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from briefings.models import Briefing, BriefingStatus
 from incidents.check_selectors import checks_asking
-from portal import roles
+from portal import privacy, roles
 from portal.filters import AuditFilter
 from portal.forms import ProfileForm
 from portal.lib.countries import country_name
@@ -121,6 +124,10 @@ def dashboard(request):
     return render(request, "portal/dashboard.html", context)
 
 
+def _profile_context(form) -> dict:
+    return {"form": form, "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS}
+
+
 def profile(request):
     current = request.user.profile
     if request.method == "POST":
@@ -138,14 +145,26 @@ def profile(request):
             else:
                 messages.success(request, "Your profile is saved.")
                 return redirect("profile")
-        return render(request, "portal/profile.html", {"form": form}, status=400)
+        return render(request, "portal/profile.html", _profile_context(form), status=400)
     form = ProfileForm(
         initial={
             name: getattr(current, name) or ("" if name != "passport_type" else "ordinary")
             for name in PROFILE_FIELDS
         }
     )
-    return render(request, "portal/profile.html", {"form": form})
+    return render(request, "portal/profile.html", _profile_context(form))
+
+
+@require_GET
+def my_data(request):
+    """"Download my data": everything held about the signed-in user, as a JSON attachment."""
+    document = privacy.personal_data_export(user=request.user)
+    privacy.personal_data_exported(user=request.user)
+    response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    name = f"my-data-{timezone.localdate().isoformat()}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 AUDIT_PAGE_SIZE = 50
