@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.safestring import mark_safe
 
-from advisories.models import LEVEL_NAMES, RULE_KIND_LABELS, TOPIC_LABELS, TOPIC_ORDER
+from advisories.models import LEVEL_NAMES, RULE_KIND_LABELS
 from advisories.selectors import (
     countries_with_risk,
     published_version,
@@ -16,6 +15,7 @@ from advisories.selectors import (
 )
 from portal.lib.dates import months_in_words
 from portal.lib.markdown import render_markdown
+from portal.lib.topics import group_by_topic
 
 
 def destinations(request):
@@ -40,22 +40,18 @@ def destination(request, code: str):
     content = version.content
     advisory = content.get("advisory") or {}
     sources = {source["key"]: source for source in content.get("sources", [])}
-    by_topic: dict[str, list[dict]] = {}
-    for section in advisory.get("sections", []):
-        by_topic.setdefault(section.get("topic", ""), []).append(
+    topics = group_by_topic(
+        (
             {
                 **section,
-                "body_html": mark_safe(render_markdown(section.get("body", ""))),  # noqa: S308 (sanitised)
+                "body_html": render_markdown(section.get("body", "")),
                 "months_words": months_in_words(section.get("months") or []),
                 "source_entry": sources.get(section.get("source") or ""),
             }
-        )
-    topics = [
-        {"code": topic, "label": TOPIC_LABELS.get(topic, topic), "sections": sections}
-        for topic, sections in sorted(
-            by_topic.items(), key=lambda item: TOPIC_ORDER.get(item[0], 99)
-        )
-    ]
+            for section in advisory.get("sections", [])
+        ),
+        topic=lambda section: section.get("topic", ""),
+    )
     rules = [
         {
             **rule,

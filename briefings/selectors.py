@@ -10,14 +10,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from advisories.models import (
     LEVEL_NAMES,
-    REQUIREMENT_KIND_LABELS,
-    TOPIC_LABELS,
-    TOPIC_ORDER,
-    AdvisoryVersion,
     Country,
     match_key,
 )
@@ -25,28 +21,22 @@ from advisories.selectors import activity_labels
 from briefings.models import Briefing, BriefingStatus
 from incidents.selectors import TripIncident, incidents_for_stops
 from portal.company import SecurityDesk, security_desk
-from portal.lib.markdown import render_markdown
 from portal.lib.phones import phone_display
+from portal.lib.topics import TopicGroup
 from trips.models import Trip, TripStatus
+from trips.requirements import (
+    RequirementRow,
+    SectionRow,
+    advisory_versions,
+    country_sections,
+    matched_keys,
+    requirement_rows,
+)
 
-
-@dataclass(frozen=True)
-class SectionView:
-    key: str
-    topic: str
-    heading: str
-    body_html: str
-    level: int | None
-    places: tuple[str, ...]
-    source_key: str | None
-
-
-@dataclass(frozen=True)
-class TopicView:
-    topic: str
-    label: str
-    anchor: str
-    sections: tuple[SectionView, ...]
+# A chapter's sections and topics are the trips read model's (trips.requirements): one way to
+# pick, render and group the matched sections for the trip page and the PDF.
+SectionView = SectionRow
+TopicView = TopicGroup
 
 
 @dataclass(frozen=True)
@@ -60,7 +50,7 @@ class Chapter:
     published_on: dt.date | None
     level: int | None
     summary: str
-    topics: tuple[TopicView, ...]
+    topics: tuple[TopicGroup[SectionRow], ...]
 
     @property
     def anchor(self) -> str:
@@ -100,7 +90,7 @@ class BriefingDocument:
     approval_reasons: list[str]
     destinations: list[str]
     stops: list[dict[str, Any]]
-    requirements: list[dict[str, Any]]
+    requirements: list[RequirementRow]
     contacts: list[dict[str, Any]]
     chapters: list[Chapter]
     sources: list[dict[str, Any]]
@@ -118,16 +108,6 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _versions(content_versions: dict[str, int]) -> dict[str, AdvisoryVersion]:
-    """The advisory versions an assessment used, in one query."""
-    if not content_versions:
-        return {}
-    condition = Q()
-    for code, number in content_versions.items():
-        condition |= Q(country_id=code, number=number)
-    return {v.country_id: v for v in AdvisoryVersion.objects.filter(condition)}
 
 
 def briefing_document(*, briefing: Briefing, today: dt.date | None = None) -> BriefingDocument:
@@ -166,7 +146,7 @@ def document_for(
 ) -> BriefingDocument:
     stops = list(trip.stops.all())
     country_codes = list(OrderedDict.fromkeys(stop.country_id for stop in stops))
-    versions = _versions(content_versions)
+    versions = advisory_versions(content_versions)
     names = {
         code: name
         for code, name in Country.objects.filter(code__in=country_codes).values_list("code", "name")
@@ -210,26 +190,15 @@ def document_for(
             }
         )
 
-    requirements = []
-    for requirement in (assessment.requirements if assessment else []) or []:
-        due = _date(requirement.get("due_date"))
-        requirements.append(
-            {
-                **requirement,
-                "kind_label": REQUIREMENT_KIND_LABELS.get(
-                    requirement.get("kind"), requirement.get("kind")
-                ),
-                "due": due,
-                "country_name": names.get(requirement.get("country"), requirement.get("country")),
-            }
-        )
-    requirements.sort(key=lambda r: (r["due"] is None, r["due"] or dt.date.max, r["title"]))
+    # The checklist as the trip page shows it (the PDF is the same for every reader, so no
+    # ticks: it lists everything the trip requires).
+    requirements = requirement_rows(
+        requirements=(assessment.requirements if assessment else []) or [],
+        today=today,
+        country_names=names,
+    )
 
-    matched: dict[str, list[str]] = {}
-    for section in (assessment.sections if assessment else []) or []:
-        keys = matched.setdefault(section["country"], [])
-        if section["key"] not in keys:
-            keys.append(section["key"])
+    matched = matched_keys((assessment.sections if assessment else []) or [])
 
     chapters: list[Chapter] = []
     contacts: list[dict[str, Any]] = []
@@ -277,9 +246,9 @@ def document_for(
             if section and section.get("source") in snapshot_sources:
                 _cite(sources, snapshot_sources[section["source"]], name, advisory_version)
     for requirement in requirements:
-        source = requirement.get("source")
+        source = requirement.source
         if source and source.get("key"):
-            country = str(requirement.get("country") or "")
+            country = requirement.country
             _cite(sources, source, names.get(country, country), versions.get(country))
 
     destinations: list[str] = list(
@@ -343,31 +312,7 @@ def _chapter(code: str, name: str, version, keys: list[str]) -> Chapter:
     if version is None:
         return Chapter(code, name, None, None, None, "", ())
     advisory = version.content.get("advisory") or {}
-    wanted = set(keys)
-    by_topic: dict[str, list[SectionView]] = {}
-    for section in advisory.get("sections", []):
-        if section.get("key") not in wanted:
-            continue
-        by_topic.setdefault(section.get("topic", ""), []).append(
-            SectionView(
-                key=section["key"],
-                topic=section.get("topic", ""),
-                heading=section.get("heading", ""),
-                body_html=render_markdown(section.get("body", "")),
-                level=section.get("level"),
-                places=tuple(section.get("places") or ()),
-                source_key=section.get("source"),
-            )
-        )
-    topics = tuple(
-        TopicView(
-            topic=topic,
-            label=TOPIC_LABELS.get(topic, topic.replace("_", " ").capitalize()),
-            anchor=f"topic-{code}-{topic}",
-            sections=tuple(sections),
-        )
-        for topic, sections in sorted(by_topic.items(), key=lambda t: TOPIC_ORDER.get(t[0], 99))
-    )
+    matched = country_sections(code=code, name=name, version=version, keys=keys)
     return Chapter(
         country=code,
         country_name=name,
@@ -375,7 +320,7 @@ def _chapter(code: str, name: str, version, keys: list[str]) -> Chapter:
         published_on=version.published_at.date() if version.published_at else None,
         level=advisory.get("level", version.level),
         summary=advisory.get("summary", ""),
-        topics=topics,
+        topics=matched.topics,
     )
 
 

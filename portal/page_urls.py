@@ -9,12 +9,12 @@ from trips import views as trip_views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
-    path("profile/data/", views.my_data, name="profile-data"),
     path(
         "profile/tokens/<str:token_id>/revoke/",
         account_views.token_revoke,
         name="profile-token-revoke",
     ),
+    path("trips/", trip_views.trip_list, name="trip-list"),
     path("trips/new/", trip_views.trip_new, name="trip-new"),
     path("trips/<int:pk>/", trip_views.trip_detail, name="trip-detail"),
     path("trips/<int:pk>/edit/", trip_views.trip_edit, name="trip-edit"),
@@ -22,6 +22,14 @@ urlpatterns = [
     path("trips/<int:pk>/cancel/", trip_views.trip_cancel, name="trip-cancel"),
     path("trips/<int:pk>/approve/", trip_views.trip_approve, name="trip-approve"),
     path("trips/<int:pk>/reject/", trip_views.trip_reject, name="trip-reject"),
+    path(
+        "trips/<int:pk>/requirements/<str:requirement_id>/",
+        trip_views.requirement_tick,
+        name="trip-requirement-tick",
+    ),
+    path("trips/<int:pk>/calendar.ics", trip_views.trip_calendar, name="trip-calendar"),
+    path("calendar/<str:token>.ics", trip_views.calendar_feed, name="calendar-feed"),
+    path("profile/calendar/", trip_views.calendar_feed_manage, name="calendar-feed-manage"),
     path("destinations/", advisory_views.destinations, name="destinations"),
     path("destinations/<str:code>/", advisory_views.destination, name="destination"),
     path("approvals/", trip_views.approvals, name="approvals"),

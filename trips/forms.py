@@ -30,10 +30,11 @@ class DateInput(forms.DateInput):
 
 class TripForm(forms.Form):
     traveller = forms.ModelChoiceField(
-        # Arrangers choose among themselves and their travellers: no empty choice.
+        # Arrangers choose among their travellers and themselves, and must choose: the empty
+        # choice comes first so that nobody is picked by default.
         queryset=User.objects.none(),
         required=False,
-        empty_label=None,
+        empty_label="Choose the traveller",
     )
     purpose = forms.CharField(
         max_length=300,
@@ -53,7 +54,7 @@ class TripForm(forms.Form):
         label="Visa category", max_length=40, required=False, help_text="e.g. business, investor."
     )
 
-    def __init__(self, *args, travellers=None, **kwargs):
+    def __init__(self, *args, travellers=None, me=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["passport_nationality"].choices = country_choices("As in my profile")
         if travellers is None:
@@ -63,7 +64,13 @@ class TripForm(forms.Form):
             field.queryset = travellers
             field.required = True
             field.label = "Traveller"
-            field.label_from_instance = lambda user: user.get_full_name() or user.username
+            field.error_messages["required"] = "Choose whom the trip is for."
+
+            def label(user: User) -> str:
+                name = user.get_full_name() or user.username
+                return f"Myself ({name})" if me is not None and user.pk == me.pk else name
+
+            field.label_from_instance = label
 
 
 class StopForm(forms.Form):

@@ -17,7 +17,7 @@ from portal.lib.places import PlaceMatcher
 from portal.models import TravellerProfile
 from trips import engine
 from trips.filters import ApprovalQueueFilter, run_filters
-from trips.models import ApprovalPolicy, Decision, Stop, Trip, TripStatus
+from trips.models import ApprovalPolicy, Assessment, Decision, Stop, Trip, TripStatus
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -298,26 +298,44 @@ COMPLIANCE_GAPS = {
 
 
 def compliance_report(*, today: dt.date, days: int) -> list[dict[str, Any]]:
-    """Upcoming departures (within `days`) that are not cleared to travel, with what is
-    missing."""
+    """Departures within `days` that are not cleared to travel, and trips going ahead or
+    under way with a requirement still open after its due date, with what is missing (a
+    fixed number of queries)."""
+    from trips.requirements import overdue_requirements
+
+    going_ahead = [*COMPLIANCE_GAPS, TripStatus.CLEARED]
     trips = (
         Trip.objects.filter(
-            first_arrival__gte=today,
-            first_arrival__lte=today + dt.timedelta(days=days),
-            status__in=list(COMPLIANCE_GAPS),
+            Q(first_arrival__gte=today, status__in=list(COMPLIANCE_GAPS))
+            | Q(last_departure__gte=today, status__in=going_ahead)
         )
+        .filter(first_arrival__lte=today + dt.timedelta(days=days))
+        .exclude(status=TripStatus.REJECTED, first_arrival__lt=today)
         .select_related("traveller", "traveller__profile")
-        .prefetch_related(stops_with_places())
+        .prefetch_related(
+            stops_with_places(),
+            "requirement_ticks",
+            Prefetch("assessments", queryset=Assessment.objects.order_by("-created_at", "-id")),
+        )
         .order_by("first_arrival", "id")
     )
-    return [
-        {
-            "trip": trip,
-            "missing": [COMPLIANCE_GAPS[TripStatus(trip.status)]],
-            "countries": sorted({stop.country_id for stop in trip.stops.all()}),
-        }
-        for trip in trips
-    ]
+    rows = []
+    for trip in trips:
+        missing = []
+        if trip.status in COMPLIANCE_GAPS and trip.first_arrival and trip.first_arrival >= today:
+            missing.append(COMPLIANCE_GAPS[TripStatus(trip.status)])
+        overdue = overdue_requirements(trip=trip, today=today)
+        missing.extend(f"overdue: {row.title} (due {row.due:%Y-%m-%d})" for row in overdue)
+        if missing:
+            rows.append(
+                {
+                    "trip": trip,
+                    "missing": missing,
+                    "overdue": overdue,
+                    "countries": sorted({stop.country_id for stop in trip.stops.all()}),
+                }
+            )
+    return rows
 
 
 def active_manager_ids() -> set[int]:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from trips import services
+from trips import services, ticks
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -33,3 +33,9 @@ def reassess_country(country_code: str, version: int) -> int:
 )
 def send_trip_email(email: str, trip_id: int, key: str, params: dict | None = None) -> bool:
     return services.trip_email_send(email=email, trip_id=trip_id, key=key, params=params or {})
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_requirement_reminders() -> int:
+    # Idempotent per requirement and day (trips.ticks claims a row before each e-mail).
+    return ticks.requirement_reminders_send()

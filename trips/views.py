@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from advisories.models import LEVEL_NAMES, Activity, Country
 from advisories.selectors import activity_labels
@@ -25,7 +27,7 @@ from portal.lib.csvexport import csv_response
 from portal.lib.dates import parse_iso_date
 from portal.lib.vocabulary import PlaceKind
 from portal.roles import manager_required
-from trips import selectors, services, ticks
+from trips import calendar, selectors, services, ticks, triplist
 from trips.filters import COMPLIANCE_DAYS_DEFAULT, compliance_days
 from trips.forms import (
     CancelForm,
@@ -58,12 +60,19 @@ def _travellers(user):
     if not roles.is_arranger(user):
         return None
     from django.contrib.auth.models import User
-    from django.db.models import Q
+    from django.db.models import Case, IntegerField, Q, Value, When
 
+    # Their travellers first, by name; themselves last, so nobody files for themself by
+    # picking the first name in the list.
     return (
         User.objects.filter(Q(pk=user.pk) | Q(profile__arrangers=user))
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .annotate(
+            is_self=Case(
+                When(pk=user.pk, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("is_self", "first_name", "last_name", "username")
     )
 
 
@@ -117,11 +126,12 @@ def _trip_form_page(request, trip: Trip | None):
         form = TripForm(
             initial={name: request.POST.get(name, "") for name in TripForm.base_fields},
             travellers=travellers,
+            me=request.user,
         )
         formset = StopFormSet(prefix="stops", initial=rearranged, form_kwargs=form_kwargs)
         formset.extra = 0
     elif request.method == "POST":
-        form = TripForm(request.POST, travellers=travellers)
+        form = TripForm(request.POST, travellers=travellers, me=request.user)
         formset = StopFormSet(request.POST, prefix="stops", form_kwargs=form_kwargs)
         if form.is_valid() and formset.is_valid():
             data = trip_input(form, formset)
@@ -165,7 +175,8 @@ def _trip_form_page(request, trip: Trip | None):
     else:
         status = 200
         if trip is None:
-            form = TripForm(travellers=travellers, initial={"traveller": request.user.pk})
+            # No traveller chosen yet: an arranger says whom the trip is for.
+            form = TripForm(travellers=travellers, me=request.user)
             formset = StopFormSet(prefix="stops", form_kwargs=form_kwargs)
         else:
             initial, stops = trip_initial(trip)
@@ -297,6 +308,94 @@ def requirement_tick(request, pk: int, requirement_id: str):
         else:
             messages.info(request, f"Still to do: {row.title}.")
     return redirect(reverse("trip-detail", args=[pk]) + f"#req-{requirement_id}")
+
+
+# --- the trip list and calendars ---------------------------------------------------------
+
+TRIP_LIST_PAGE_SIZE = 25
+
+
+def trip_list(request):
+    """Every trip the user may see, past ones too, searched and filtered."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    try:
+        trips = triplist.trip_list(user=request.user, filters=query)
+        error = ""
+    except InvalidInput as exc:
+        trips, error = triplist.trip_list(user=request.user), " ".join(exc.messages())
+    page = Paginator(trips, TRIP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "trip": trip,
+            "countries": list(
+                OrderedDict.fromkeys(country_name(stop.country_id) for stop in trip.stops.all())
+            ),
+            "for_someone_else": trip.traveller_id != request.user.pk,
+        }
+        for trip in page
+    ]
+    return render(
+        request,
+        "trips/trip_list.html",
+        {
+            "rows": rows,
+            "page": page,
+            "form": triplist.trip_list_form(query),
+            "error": error,
+            "query": query.urlencode(),
+            "filtered": any(value for value in query.values()),
+        },
+    )
+
+
+def _ics_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def trip_calendar(request, pk: int):
+    """One trip's dates and deadlines as an .ics file, for whoever may see the trip."""
+    trip = get_object_or_404(
+        Trip.objects.visible_to(request.user)
+        .select_related("traveller")
+        .prefetch_related("requirement_ticks"),
+        pk=pk,
+    )
+    return _ics_response(
+        calendar.calendar_for(trips=[trip], name=trip.purpose), f"trip-{trip.pk}.ics"
+    )
+
+
+@login_not_required
+@require_GET
+def calendar_feed(request, token: str):
+    """The personal feed: calendar apps cannot sign in, so the secret in the URL is the key."""
+    user = calendar.calendar_feed_user(token=token)
+    if user is None:
+        raise Http404("No such calendar.")
+    content = calendar.calendar_for(
+        trips=calendar.feed_trips(user=user), name="Trips and deadlines"
+    )
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def calendar_feed_manage(request):
+    """The profile page's buttons: a new secret address, or none."""
+    if request.POST.get("action") == "revoke":
+        calendar.calendar_feed_revoke(user=request.user)
+        messages.success(request, "Your calendar address no longer works.")
+    else:
+        calendar.calendar_feed_renew(user=request.user)
+        messages.success(
+            request, "Your calendar has a new address; the previous one no longer works."
+        )
+    return redirect(reverse("profile") + "#calendar")
 
 
 def _act(request, pk: int, action, success: str = "", *, queryset=None):

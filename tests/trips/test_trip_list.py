@@ -1,0 +1,91 @@
+"""/trips/: every trip a user may see, past ones too, searched and filtered by one FilterSet."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from tests.conftest import logged_in
+from tests.factories import arranger_for, employee, manager
+from tests.trips.helpers import file_trip, trip_links
+from trips.models import Trip
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_trip_list_is_in_the_navigation_and_needs_a_login(client, catalogue):
+    assert client.get("/trips/").status_code == 302
+    body = logged_in(employee()).get("/").content.decode()
+    assert 'href="/trips/"' in body
+
+
+def test_each_role_sees_the_trips_it_may_see(catalogue):
+    erin, oscar = employee(), employee()
+    arranger = arranger_for(erin)
+    mine = file_trip(erin, purpose="Erin's audit")
+    file_trip(oscar, purpose="Oscar's audit", start=40)
+    assert trip_links(logged_in(erin).get("/trips/")) == 1
+    assert trip_links(logged_in(arranger).get("/trips/")) == 1
+    assert f"/trips/{mine.pk}/" in logged_in(arranger).get("/trips/").content.decode()
+    assert trip_links(logged_in(manager()).get("/trips/")) == 2
+
+
+def test_past_trips_are_listed_and_can_be_filtered_out(catalogue):
+    user = employee()
+    with time_machine.travel(dt.date.today() - dt.timedelta(days=60), tick=False):
+        past = file_trip(user, purpose="Last year's visit", start=5, days=3)
+    upcoming = file_trip(user, purpose="Next visit", start=20)
+    client = logged_in(user)
+    body = client.get("/trips/").content.decode()
+    assert "Last year&#x27;s visit" in body and "Next visit" in body
+    # The newest departure first.
+    assert body.index(f"/trips/{upcoming.pk}/") < body.index(f"/trips/{past.pk}/")
+    assert trip_links(client.get("/trips/?when=past")) == 1
+    assert f"/trips/{past.pk}/" in client.get("/trips/?when=past").content.decode()
+    assert trip_links(client.get("/trips/?when=upcoming")) == 1
+
+
+def test_search_finds_purpose_place_country_and_traveller(catalogue):
+    erin = employee(first_name="Erin", last_name="Traveller")
+    oscar = employee(first_name="Oscar", last_name="Other")
+    file_trip(erin, purpose="Harbour plant audit", place="Old Harbour")
+    file_trip(oscar, purpose="Customer visit", place="Hill Town", start=40)
+    client = logged_in(manager())
+    assert trip_links(client.get("/trips/?q=plant")) == 1
+    assert trip_links(client.get("/trips/?q=hill+town")) == 1
+    assert trip_links(client.get("/trips/?q=mongolia")) == 2
+    assert trip_links(client.get("/trips/?q=oscar")) == 1
+    assert trip_links(client.get("/trips/?q=nobody")) == 0
+    assert "No trip matches this search" in client.get("/trips/?q=nobody").content.decode()
+
+
+def test_status_and_date_filters(catalogue):
+    user = employee()
+    draft = file_trip(user, submit=False, start=30)
+    file_trip(user, start=10)
+    client = logged_in(user)
+    drafts = client.get("/trips/?status=draft")
+    assert trip_links(drafts) == 1 and f"/trips/{draft.pk}/" in drafts.content.decode()
+    later = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    assert trip_links(client.get(f"/trips/?departure_after={later}")) == 1
+    assert trip_links(client.get(f"/trips/?departure_before={later}")) == 1
+
+
+def test_a_bad_filter_is_explained_not_a_500(catalogue):
+    user = employee()
+    file_trip(user)
+    response = logged_in(user).get("/trips/?departure_after=yesterday&status=bogus")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Showing every trip instead" in body
+    assert trip_links(response) == 1
+
+
+def test_the_list_is_paginated(catalogue):
+    user = employee()
+    for index in range(27):
+        Trip.objects.create(traveller=user, created_by=user, purpose=f"Draft {index}")
+    client = logged_in(user)
+    assert trip_links(client.get("/trips/")) == 25
+    second = client.get("/trips/?page=2")
+    assert trip_links(second) == 2 and "Page 2 of 2" in second.content.decode()
