@@ -37,6 +37,7 @@ from advisories.selectors import advisory_snapshot, snapshot_hash
 from advisories.services import advisory_publish
 from advisories.validation import (
     RULE_FIELDS,
+    dates_errors,
     level_errors,
     months_errors,
     parse_date,
@@ -260,9 +261,20 @@ def pack_validate(data: Any) -> list[str]:
     rule_countries: dict[str, Any] = {}
     for i, entry in check.items(data, "countries", ""):
         path = f"countries[{i}]"
-        allowed = ("code", "advisory", "places", "emergency_contacts", "rules")
+        allowed = (
+            "code",
+            "advisory",
+            "places",
+            "emergency_contacts",
+            "rules",
+            "non_working_days",
+            "working_days",
+        )
         if not check.obj(entry, path, allowed):
             continue
+        for name in ("non_working_days", "working_days"):
+            for message in dates_errors(entry.get(name)):
+                check.error(f"{path}.{name}", message)
         code = entry.get("code")
         if not isinstance(code, str) or len(code) != 2 or not code.isupper():
             check.error(
@@ -531,7 +543,12 @@ class _Importer:
         advisory, _ = self.upsert(
             Advisory,
             {"country": country},
-            {"level": advisory_data["level"], "summary": advisory_data["summary"]},
+            {
+                "level": advisory_data["level"],
+                "summary": advisory_data["summary"],
+                "non_working_days": sorted(entry.get("non_working_days") or []),
+                "working_days": sorted(entry.get("working_days") or []),
+            },
         )
         places = self.places(country, entry.get("places") or [])
 
@@ -723,6 +740,8 @@ def _rule_values(country: Country, data: dict[str, Any], sources: dict[str, Sour
         or "calendar",
         "nationalities": [code.upper() for code in data.get("nationalities") or []],
         "max_days": data.get("max_days"),
+        "window_days": data.get("window_days"),
+        "lead_days": data.get("lead_days"),
         "exempt_passport_types": list(exemptions.get("passport_types") or []),
         "exempt_visa_categories": list(exemptions.get("visa_categories") or []),
         "exempt_under_age": exemptions.get("under_age"),

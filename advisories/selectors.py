@@ -450,9 +450,17 @@ def rule_in_words(entry: dict[str, Any]) -> str:
         text += "."
     elif kind == "activity":
         text = f"Applies when a stop includes {_join(activities, 'or')}."
+    elif kind == "stay_limit":
+        text = (
+            "Days in the country add up across visits: no more than "
+            f"{_days(entry.get('max_days'))} in any {_days(entry.get('window_days'))}."
+        )
     else:
         text = ""
-    if nationalities and kind in ("document", "activity"):
+    lead = entry.get("lead_days")
+    if lead is not None:
+        text += " Needed before leaving home" + (f": allow {_days(lead)}." if lead else ".")
+    if nationalities and kind in ("document", "activity", "stay_limit"):
         text += f" Only for citizens of {_join(sorted(nationalities), 'or')}."
     exempt = _exempt(entry.get("exemptions") or {})
     if exempt and kind != "visa_free":

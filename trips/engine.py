@@ -28,15 +28,19 @@ Decisions where ``product.md`` is silent (tests hold them too):
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from portal.lib.dates import (
+    WorkingCalendar,
+    WorkingDeadline,
     add_calendar_days,
     age_on,
+    day_month,
+    holidays_in_words,
     months_in_words,
     months_overlapped,
-    nth_working_day,
+    working_deadline,
 )
 from portal.lib.vocabulary import DeadlineUnit, PassportType, PlaceKind, RequirementKind, RuleKind
 
@@ -80,7 +84,8 @@ class Rule:
     deadline_unit: str = "calendar"
     nationalities: frozenset[str] = frozenset()
     max_days: int | None = None
-    # Canonical curated place names: the loader has already resolved aliases.
+    window_days: int | None = None  # stay_limit: the rolling period
+    lead_days: int | None = None  # due this many days before the trip's first arrival
     places: frozenset[str] = frozenset()
     activities: frozenset[str] = frozenset()
     exemptions: Exemptions = Exemptions()
@@ -129,6 +134,12 @@ class Content:
     country_names: dict[str, str] = field(default_factory=dict)
     # The curated places of each country with a published advisory, as published.
     places: dict[str, tuple[PlaceRef, ...]] = field(default_factory=dict)
+    # Each country's working days: its public holidays corrected by the content's lists. A
+    # country missing here has the holidays library's calendar uncorrected.
+    calendars: dict[str, WorkingCalendar] = field(default_factory=dict)
+
+    def calendar(self, code: str) -> WorkingCalendar:
+        return self.calendars.get(code) or WorkingCalendar(country=code)
 
     def country_name(self, code: str) -> str:
         advisory = self.advisories.get(code)
@@ -330,15 +341,29 @@ def of_kind(rules: Iterable[Rule], kind: str) -> tuple[Rule, ...]:
     return tuple(rule for rule in rules if rule.kind == kind)
 
 
-def due_date(start: date, deadline_days: int | None, unit: str) -> date | None:
-    """The last day to comply with "within ``deadline_days`` ``unit`` days" from ``start``."""
+def due_date(
+    start: date, deadline_days: int | None, unit: str, calendar: WorkingCalendar | None = None
+) -> WorkingDeadline | None:
+    """The last day to comply with "within ``deadline_days`` ``unit`` days" from ``start``,
+    with the holidays that counting working days skipped."""
     if deadline_days is None:
         return None
     # A deadline of 0 days can only mean "on the day itself".
     days = max(deadline_days, 1)
     if unit == "working":
-        return nth_working_day(start, days)
-    return add_calendar_days(start, days)
+        return working_deadline(start, days, calendar or WorkingCalendar())
+    return WorkingDeadline(day=add_calendar_days(start, days))
+
+
+def skipped_in_words(deadline: WorkingDeadline | None) -> str:
+    """The holidays a working-day deadline skipped, as a sentence to add to the detail."""
+    if deadline is None or not deadline.skipped:
+        return ""
+    return f" Counting working days skips {holidays_in_words(deadline.skipped)}."
+
+
+def with_note(detail: str, note: str) -> str:
+    return f"{detail.rstrip()} {note.strip()}".strip()
 
 
 def deadline_phrase(rule: Rule) -> str:
@@ -361,6 +386,9 @@ class VisitContext:
     traveller: Traveller
     country_name: str
     onward_country: str | None  # the country of the next stop, when it is another country
+    trip_start: date  # the trip's first arrival: lead times count back from it
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    today: date | None = None  # the day of the assessment: a lead time already past says so
 
     @property
     def on(self) -> date:
@@ -442,17 +470,24 @@ def registration_requirements(context: VisitContext) -> list[Requirement]:
         if visit.stay_days <= threshold or not obliges(rule, context.traveller, context.on):
             continue
         first_stop = visit.stops[0]
+        deadline = due_date(
+            visit.first_arrival, rule.deadline_days, rule.deadline_unit, context.calendar
+        )
         found.append(
             requirement(
                 rule,
                 kind="registration",
                 title=rule.title or f"Register your stay in {context.country_name}",
-                detail=rule.detail
-                or (
-                    f"Stays longer than {threshold} days must be registered"
-                    f"{deadline_phrase(rule)} of arrival; this stay is {visit.stay_days} days."
-                ),
-                due=due_date(visit.first_arrival, rule.deadline_days, rule.deadline_unit),
+                detail=(
+                    rule.detail
+                    or (
+                        f"Stays longer than {threshold} days must be registered"
+                        f"{deadline_phrase(rule)} of arrival; this stay is {visit.stay_days} "
+                        "days."
+                    )
+                )
+                + skipped_in_words(deadline),
+                due=deadline.day if deadline else None,
                 country=visit.country,
                 place=first_stop.place_name,
                 stop_index=visit.stop_indexes[0],
@@ -485,17 +520,24 @@ def re_registration_requirements(context: VisitContext) -> list[Requirement]:
         if not obliges(rule, context.traveller, context.on):
             continue
         for index, stop in moves(context):
+            deadline = due_date(
+                stop.arrival, rule.deadline_days, rule.deadline_unit, context.calendar
+            )
             found.append(
                 requirement(
                     rule,
                     kind="re_registration",
                     title=rule.title or f"Register again in {stop.place_name}",
-                    detail=rule.detail
-                    or (
-                        f"Moving to another place in {context.country_name} means registering "
-                        f"again{deadline_phrase(rule)} of arriving at the new place."
-                    ),
-                    due=due_date(stop.arrival, rule.deadline_days, rule.deadline_unit),
+                    detail=(
+                        rule.detail
+                        or (
+                            f"Moving to another place in {context.country_name} means "
+                            f"registering again{deadline_phrase(rule)} of arriving at the new "
+                            "place."
+                        )
+                    )
+                    + skipped_in_words(deadline),
+                    due=deadline.day if deadline else None,
                     country=context.visit.country,
                     place=stop.place_name,
                     stop_index=index,
@@ -690,11 +732,50 @@ def visit_requirements(context: VisitContext) -> list[Requirement]:
     found += permit_requirements(context, own_national)
     found += document_requirements(context)
     found += activity_requirements(context)
-    return found
+    return settle_due_dates(found, context)
+
+
+def settle_due_dates(found: Sequence[Requirement], context: VisitContext) -> list[Requirement]:
+    """The due-date rules that hold for every kind (product.md, "Due dates").
+
+    A rule with ``lead_days`` is due that many days before the trip's first arrival (it must
+    be in hand before leaving home), saying "apply now" when that day is already past at
+    assessment time. Anything else is never due after the traveller has left the visit: a
+    later deadline is brought forward to the visit's last day, and the detail says why.
+    """
+    rules = {rule.key: rule for rule in context.rules}
+    last_day = context.visit.last_departure
+    settled = []
+    for req in found:
+        rule = rules.get(req.rule) if req.rule else None
+        if rule is not None and rule.lead_days is not None:
+            due = context.trip_start - timedelta(days=rule.lead_days)
+            needs = f"{rule.lead_days} day{'' if rule.lead_days == 1 else 's'}"
+            if context.today is not None and due < context.today:
+                note = (
+                    f"Apply now: this normally needs {needs} before the trip starts on "
+                    f"{day_month(context.trip_start)}."
+                )
+            elif rule.lead_days == 0:
+                note = "Needed before you leave home."
+            else:
+                note = f"Needed before you leave home: it normally takes {needs}."
+            req = replace(req, due_date=due, detail=with_note(req.detail, note))
+        elif req.due_date is not None and req.due_date > last_day:
+            note = (
+                f"The deadline, {day_month(req.due_date)}, falls after you leave "
+                f"{context.country_name} on {day_month(last_day)}: do it before you leave."
+            )
+            req = replace(req, due_date=last_day, detail=with_note(req.detail, note))
+        settled.append(req)
+    return settled
 
 
 def trip_requirements(
-    visits: Sequence[CountryVisit], traveller: Traveller, content: Content
+    visits: Sequence[CountryVisit],
+    traveller: Traveller,
+    content: Content,
+    today: date | None = None,
 ) -> list[Requirement]:
     found = []
     for number, visit in enumerate(visits):
@@ -712,6 +793,9 @@ def trip_requirements(
                 if following is not None and following.country != visit.country
                 else None
             ),
+            trip_start=visits[0].first_arrival,
+            calendar=content.calendar(visit.country),
+            today=today,
         )
         found += visit_requirements(context)
     return found
@@ -939,8 +1023,10 @@ def assess(
     traveller: Traveller,
     content: Content,
     policy: Policy = Policy(),
+    today: date | None = None,
 ) -> Assessment:
-    """Assess a trip against the published content.
+    """Assess a trip against the published content, on ``today`` (the day of the assessment:
+    a lead time already past says "apply now"; None: nothing is said of lateness).
 
     Raises ``ValueError`` for an empty itinerary or a stop that departs before it arrives:
     trip validation refuses both before a trip is ever assessed.
@@ -950,7 +1036,7 @@ def assess(
     trip_position = {index: position for position, (index, _) in enumerate(ordered)}
 
     requirements = checklist_order(
-        trip_requirements(country_visits(stops), traveller, content), trip_position
+        trip_requirements(country_visits(stops), traveller, content, today), trip_position
     )
     sections, contributions = matched_sections(ordered, content)
     unknown = unknown_places(ordered, content)

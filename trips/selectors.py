@@ -10,9 +10,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Max, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from advisories.models import AdvisoryVersion, Country, Place, match_key
 from portal import roles
+from portal.lib.dates import WorkingCalendar
 from portal.lib.places import PlaceMatcher
 from portal.models import TravellerProfile
 from trips import engine
@@ -50,6 +52,8 @@ def _rule(code: str, data: dict[str, Any], sources: dict[str, dict[str, Any]]) -
         deadline_unit=data.get("deadline_unit") or "calendar",
         nationalities=frozenset(data.get("nationalities") or ()),
         max_days=data.get("max_days"),
+        window_days=data.get("window_days"),
+        lead_days=data.get("lead_days"),
         places=frozenset(data.get("places") or ()),
         activities=frozenset(data.get("activities") or ()),
         exemptions=engine.Exemptions(
@@ -102,6 +106,7 @@ class PublishedContent:
         rules: dict[str, tuple[engine.Rule, ...]] = {}
         self.matchers: dict[str, PlaceMatcher[engine.PlaceRef]] = {}
         places: dict[str, tuple[engine.PlaceRef, ...]] = {}
+        calendars: dict[str, WorkingCalendar] = {}
         names: dict[str, str] = {}
         for country in countries:
             names[country.code] = country.name
@@ -131,8 +136,17 @@ class PublishedContent:
             ]
             places[country.code] = tuple(ref for ref, _, _ in entries)
             self.matchers[country.code] = PlaceMatcher(entries)
+            calendars[country.code] = WorkingCalendar(
+                country=country.code,
+                non_working_days=frozenset(map(_date, snapshot.get("non_working_days") or [])),
+                working_days=frozenset(map(_date, snapshot.get("working_days") or [])),
+            )
         self.content = engine.Content(
-            advisories=advisories, rules=rules, country_names=names, places=places
+            advisories=advisories,
+            rules=rules,
+            country_names=names,
+            places=places,
+            calendars=calendars,
         )
 
     def place(self, country: str, text: str) -> engine.PlaceRef | None:
@@ -199,6 +213,7 @@ def trip_assess(trip: Trip, stops: Iterable[Stop] | None = None) -> engine.Asses
         traveller=trip_traveller(trip),
         content=published.content,
         policy=policy_for_engine(),
+        today=timezone.localdate(),
     )
 
 

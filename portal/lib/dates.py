@@ -2,19 +2,114 @@
 
 Framework-free on purpose: the matching engine (``trips.engine``) is pure and imports these.
 Days are calendar dates; the arrival day is day 1 of a stay (see ``product.md``, "Rule
-semantics"). Working days are Monday to Friday: public holidays differ per country and are
-not part of the rule data, so they are not counted here.
+semantics"). Working days are Monday to Friday, less a country's public holidays (from the
+``holidays`` library, itself framework-free) as a ``WorkingCalendar`` corrects them with the
+dates a content admin lists.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import pairwise
 
+import holidays
+
 SATURDAY = 5  # date.weekday(): Monday is 0, so Saturday and Sunday are 5 and 6
+NON_WORKING_DAY = "a non-working day"
 
 
 def is_working_day(day: date) -> bool:
     return day.weekday() < SATURDAY
+
+
+@lru_cache(maxsize=512)
+def public_holidays(country: str, year: int) -> dict[date, str]:
+    """The public holidays of a country in a year, by date, named in English where the
+    library can; none for a code the library does not know (the calendar is then weekdays)."""
+    try:
+        calendar = holidays.country_holidays(country, years=year)
+    except NotImplementedError:
+        return {}
+    if "en_US" in getattr(calendar, "supported_languages", ()):
+        calendar = holidays.country_holidays(country, years=year, language="en_US")
+    return dict(calendar.items())
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which dates are working days in one country: Monday to Friday, less the public holidays
+    of ``country``, less ``non_working_days``, plus ``working_days`` (a Saturday worked in
+    exchange for a bridge day). The two lists are the content admin's corrections."""
+
+    country: str = ""
+    non_working_days: frozenset[date] = frozenset()
+    working_days: frozenset[date] = frozenset()
+
+    def holiday(self, day: date) -> str | None:
+        """Why a date that would be a weekday working day is not one, or None."""
+        if day in self.working_days:
+            return None
+        if day in self.non_working_days:
+            return public_holidays(self.country, day.year).get(day) or NON_WORKING_DAY
+        return public_holidays(self.country, day.year).get(day) if self.country else None
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_days:
+            return True
+        return is_working_day(day) and self.holiday(day) is None
+
+
+@dataclass(frozen=True)
+class WorkingDeadline:
+    day: date
+    # The weekdays skipped because they are holidays (or listed as non-working), by name.
+    skipped: tuple[tuple[date, str], ...] = ()
+
+
+def working_deadline(start: date, n: int, calendar: WorkingCalendar) -> WorkingDeadline:
+    """The ``n``-th working day of ``calendar`` counting from ``start`` (day 1 when it is a
+    working day), with the holidays skipped on the way."""
+    if n < 1:
+        raise ValueError(f"a period of working days must be at least 1 day long, got {n}")
+    skipped: list[tuple[date, str]] = []
+    day, counted = start - timedelta(days=1), 0
+    while counted < n:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+        elif is_working_day(day):
+            skipped.append((day, calendar.holiday(day) or NON_WORKING_DAY))
+    return WorkingDeadline(day=day, skipped=tuple(skipped))
+
+
+def day_month(day: date) -> str:
+    """ "21 March": a date as the requirements' details write it."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]}"
+
+
+def holidays_in_words(skipped: Iterable[tuple[date, str]]) -> str:
+    """ "Nauryz (21, 22 and 23 March), Independence Day (16 December)": consecutive dates of one
+    holiday named once."""
+    groups: list[tuple[str, list[date]]] = []
+    for day, name in skipped:
+        if groups and groups[-1][0] == name and groups[-1][1][-1] + timedelta(days=7) >= day:
+            groups[-1][1].append(day)
+        else:
+            groups.append((name, [day]))
+    parts = []
+    for name, days in groups:
+        if all(day.month == days[0].month for day in days):
+            numbers = [str(day.day) for day in days]
+            when = f"{_and(numbers)} {MONTH_NAMES[days[0].month - 1]}"
+        else:
+            when = _and([day_month(day) for day in days])
+        parts.append(f"{name} ({when})")
+    return ", ".join(parts)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def add_calendar_days(start: date, n: int) -> date:
@@ -27,12 +122,15 @@ def add_calendar_days(start: date, n: int) -> date:
     return start + timedelta(days=n - 1)
 
 
-def nth_working_day(start: date, n: int) -> date:
-    """The ``n``-th Monday-to-Friday date counting from ``start``.
+def nth_working_day(start: date, n: int, calendar: WorkingCalendar | None = None) -> date:
+    """The ``n``-th Monday-to-Friday date counting from ``start`` (not a holiday of
+    ``calendar`` when one is given).
 
     ``start`` itself counts when it is a weekday: 3 working days from a Friday end on the
     Tuesday; from a Saturday they start on the Monday and end on the Wednesday.
     """
+    if calendar is not None:
+        return working_deadline(start, n, calendar).day
     if n < 1:
         raise ValueError(f"a period of working days must be at least 1 day long, got {n}")
     day = start

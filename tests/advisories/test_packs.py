@@ -197,11 +197,29 @@ def every_kind_pack() -> dict:
                         "exemptions": no_exemptions,
                         "valid_from": "2025-06-01",
                         "valid_until": None,
+                        "lead_days": 14,
                         "authority": "Civil Aviation",
                         "citation": "",
                         "source": "mn-law",
                     },
+                    {
+                        "key": "mn-stay-limit",
+                        "kind": "stay_limit",
+                        "title": "90 days in any 180",
+                        "detail": "",
+                        "max_days": 90,
+                        "window_days": 180,
+                        "nationalities": ["US"],
+                        "exemptions": no_exemptions,
+                        "valid_from": None,
+                        "valid_until": None,
+                        "authority": "",
+                        "citation": "",
+                        "source": None,
+                    },
                 ],
+                "non_working_days": ["2027-07-09"],
+                "working_days": ["2027-07-17"],
             },
             {
                 "code": "UZ",
@@ -375,7 +393,7 @@ def rule(pack, index) -> dict:
         ),
         (
             lambda p: mn(p)["rules"].append("registration"),
-            "countries[0].rules[7]: must be an object, not a string",
+            "countries[0].rules[8]: must be an object, not a string",
         ),
         (
             lambda p: mn(p).update(code="XX"),
@@ -475,6 +493,34 @@ def rule(pack, index) -> dict:
         (lambda p: p.update(format="travel-risk-content/2"), "format: must be"),
         (lambda p: p.update(countries={}), "countries: must be a list"),
         (lambda p: p.update(extra=1), "(pack).extra: unknown field"),
+        (
+            lambda p: mn(p).update(non_working_days=["2027-02-30"]),
+            'countries[0].non_working_days: not a date (YYYY-MM-DD): "2027-02-30"',
+        ),
+        (
+            lambda p: mn(p).update(working_days="2027-07-17"),
+            "countries[0].working_days: must be a list of dates (YYYY-MM-DD)",
+        ),
+        (
+            lambda p: mn(p).update(working_days=["2027-07-17", "2027-07-17"]),
+            "countries[0].working_days: lists a date twice",
+        ),
+        (
+            lambda p: rule(p, 6).update(lead_days=-3),
+            "countries[0].rules[6].lead_days: must be a whole number of days, not -3",
+        ),
+        (
+            lambda p: rule(p, 7).pop("window_days"),
+            "countries[0].rules[7].window_days: is required for a stay_limit rule",
+        ),
+        (
+            lambda p: rule(p, 7).update(window_days=30),
+            "countries[0].rules[7].window_days: must be at least max_days (90)",
+        ),
+        (
+            lambda p: rule(p, 0).update(window_days=180),
+            "countries[0].rules[0].window_days: is not used by a registration rule",
+        ),
     ],
 )
 def test_the_validator_names_the_path_of_each_error(change, expected):
@@ -516,7 +562,13 @@ def test_an_unseen_pack_with_every_rule_kind_imports_exports_and_reimports_with_
     assert report.published == [("MN", 1), ("UZ", 1)]
     mongolia = Country.objects.get(code="MN")
     assert mongolia.published.number == 1
-    assert Rule.objects.filter(country=mongolia).count() == 7
+    assert Rule.objects.filter(country=mongolia).count() == 8
+    assert Rule.objects.get(key="mn-drone").lead_days == 14
+    assert Rule.objects.get(key="mn-stay-limit").window_days == 180
+    assert (mongolia.advisory.non_working_days, mongolia.advisory.working_days) == (
+        ["2027-07-09"],
+        ["2027-07-17"],
+    )
     permit = Rule.objects.get(key="mn-permit")
     assert sorted(p.name for p in permit.places.all()) == ["Khovd Steppe", "Test Range 7"]
     registration = Rule.objects.get(key="mn-registration")
@@ -539,6 +591,9 @@ def test_an_unseen_pack_with_every_rule_kind_imports_exports_and_reimports_with_
             else:
                 assert by_key[original["key"]][name] == value, (original["key"], name)
     assert exported_mn["advisory"]["sections"][0]["months"] == [1, 2, 12]
+    assert exported_mn["non_working_days"] == ["2027-07-09"]
+    assert exported_mn["working_days"] == ["2027-07-17"]
+    assert "non_working_days" not in exported["countries"][1]  # none listed: none exported
     assert {s["key"] for s in exported["sources"]} == {"mn-law", "uz-law"}
 
     versions_before = AdvisoryVersion.objects.count()

@@ -347,7 +347,7 @@ def test_the_report_summarises_an_import_in_a_few_words():
     first = pack_import(every_kind_pack())
     assert first.summary().splitlines() == [
         "Published: MN v1 (material), UZ v1 (material)",
-        "Created: 3 activities, 2 advisories, 2 emergency contacts, 4 places, 8 rules, "
+        "Created: 3 activities, 2 advisories, 2 emergency contacts, 4 places, 9 rules, "
         "3 sections, 2 sources",
     ]
 

@@ -87,6 +87,18 @@ def test_a_registration_rule_reads_in_plain_words():
     )
 
 
+def test_a_stay_limit_and_a_lead_time_read_in_plain_words():
+    assert rule_in_words(
+        {"kind": "stay_limit", "max_days": 90, "window_days": 180, "nationalities": ["US", "GB"]}
+    ) == (
+        "Days in the country add up across visits: no more than 90 days in any 180 days. "
+        "Only for citizens of GB or US."
+    )
+    assert rule_in_words({"kind": "permit", "places": ["Baikonur"], "lead_days": 30}) == (
+        "A permit is needed before visiting Baikonur. Needed before leaving home: allow 30 days."
+    )
+
+
 VISA_FREE_GB_US = {"kind": "visa_free", "nationalities": ["US", "GB"], "max_days": 30}
 VISA_FREE_DE = {"kind": "visa_free", "nationalities": ["DE"], "max_days": 90}
 

@@ -238,7 +238,8 @@ A_WEEK_FROM_1_MARCH = [stop("2030-03-01", "2030-03-07")]
             (replace(REGISTRATION, threshold_days=None),),
             [stop("2030-03-01", "2030-03-01")],
             FOREIGNER,
-            [REGISTERED_ON_5_MARCH],
+            # Due on 5 March, but never after the traveller has left: on the only day.
+            [("registration", "2030-03-01", "", "xa-registration")],
             id="a rule without a threshold registers every stay",
         ),
         table(
@@ -382,7 +383,8 @@ CHANGING_RULES = (REGISTRATION_OF_2029, REGISTRATION_OF_2030)
             CHANGING_RULES,
             [stop("2030-06-30", "2030-07-03")],
             FOREIGNER,
-            [("registration", "2030-07-04", "", "xa-registration-2029")],
+            # Due 4 July by the deadline; brought forward to the day of leaving.
+            [("registration", "2030-07-03", "", "xa-registration-2029")],
             id="a visit arriving on the last day of the old rule is judged by the old rule",
         ),
         table(
@@ -621,7 +623,8 @@ REGISTERED_IN_HARBOUR_TOWN: Line = ("registration", "2030-03-05", "Harbour Town"
             FOREIGNER,
             [
                 REGISTERED_IN_HARBOUR_TOWN,
-                ("re_registration", "2030-03-13", "Salt Flats", "xa-re-registration"),
+                # Monday 11 to Wednesday 13 March, but the visit ends on the 12th.
+                ("re_registration", "2030-03-12", "Salt Flats", "xa-re-registration"),
             ],
             id="a working-day re-registration after a saturday move counts from the monday",
         ),
@@ -756,6 +759,13 @@ def test_a_visa_requirement_says_why() -> None:
 # With these, a stay of more than a day that is no transit needs a visa and a registration.
 STAY_RULES = (replace(REGISTRATION, threshold_days=1), VISA_FREE)
 NORMAL_STAY: list[Line] = [VISA_ON_1_MARCH, REGISTERED_ON_5_MARCH]
+
+
+def normal_stay_leaving(last_day: str) -> list[Line]:
+    """A normal stay that ends before the registration deadline: due on the day of leaving."""
+    return [VISA_ON_1_MARCH, ("registration", last_day, "", "xa-registration")]
+
+
 TRANSIT_DOCUMENT: Line = ("document", "2030-03-01", "", "xa-transit")
 ONWARD = stop("2030-03-06", "2030-03-09", country=XB)
 
@@ -788,7 +798,7 @@ ONWARD = stop("2030-03-06", "2030-03-09", country=XB)
             (*STAY_RULES, TRANSIT),
             [stop("2030-03-01", "2030-03-02", transit=True)],
             FOREIGNER,
-            NORMAL_STAY,
+            normal_stay_leaving("2030-03-02"),
             id="a transit with no onward country is a normal stay",
         ),
         table(
@@ -798,7 +808,7 @@ ONWARD = stop("2030-03-06", "2030-03-09", country=XB)
                 stop("2030-03-20", "2030-03-20", country=XA),
             ],
             FOREIGNER,
-            [*NORMAL_STAY, ("visa", "2030-03-20", "", "xa-visa-free")],
+            [*normal_stay_leaving("2030-03-02"), ("visa", "2030-03-20", "", "xa-visa-free")],
             id="a transit followed by a later stop in the same country is a normal stay",
         ),
         table(
@@ -809,14 +819,14 @@ ONWARD = stop("2030-03-06", "2030-03-09", country=XB)
                 ONWARD,
             ],
             FOREIGNER,
-            NORMAL_STAY,
+            normal_stay_leaving("2030-03-03"),
             id="a visit with a stop that is no transit is a normal stay",
         ),
         table(
             STAY_RULES,
             [stop("2030-03-01", "2030-03-02", transit=True), ONWARD],
             FOREIGNER,
-            NORMAL_STAY,
+            normal_stay_leaving("2030-03-02"),
             id="a transit stop in a country without a transit rule is a normal stay",
         ),
         table(
