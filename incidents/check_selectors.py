@@ -8,10 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
 
 from incidents.models import CheckRecipient, CheckStatus, Incident, SafetyCheck, SafetyStatus
 from portal import roles
+
+PANEL_PAGE_SIZE = 100
 
 # The panel's order: calls for help not yet handled, handled ones, the silent, the safe.
 PANEL_ORDER = Case(
@@ -85,16 +88,19 @@ def latest_check(*, incident: Incident) -> SafetyCheck | None:
     )
 
 
-def check_panel(*, incident: Incident) -> dict[str, Any]:
+def check_panel(*, incident: Incident, page: Any = None) -> dict[str, Any]:
     """What the incident page shows of its safety check: the check (or None), its counts
-    and its recipients in order; three queries whatever the number of recipients."""
+    and one page of its recipients in order (the calls for help and the silent come first);
+    five queries whatever the number of recipients."""
     check = latest_check(incident=incident)
     if check is None:
-        return {"check": None, "check_counts": None, "check_recipients": []}
+        return {"check": None, "check_counts": None, "check_recipients": [], "check_page": None}
+    recipients = Paginator(check_recipients(check=check), PANEL_PAGE_SIZE).get_page(page)
     return {
         "check": check,
         "check_counts": check_counts(check=check),
-        "check_recipients": list(check_recipients(check=check)),
+        "check_recipients": list(recipients),
+        "check_page": recipients,
     }
 
 

@@ -167,6 +167,10 @@ def incident_detail(request, pk: int):
             "window_last": last,
             "is_manager": is_manager,
             # The safety check panel (incidents/check_panel.html), for managers.
-            **(check_selectors.check_panel(incident=incident) if is_manager else {}),
+            **(
+                check_selectors.check_panel(incident=incident, page=request.GET.get("check_page"))
+                if is_manager
+                else {}
+            ),
         },
     )

@@ -721,3 +721,81 @@ def test_the_incident_page_marks_each_asked_travellers_answer_in_who_it_touches(
     assert 'class="badge check-badge-need_help" href="#safety-check">Needs help' in touched
     assert 'class="badge check-badge-no_answer" href="#safety-check">No answer' in touched
     assert touched.count("check-badge-") == 2  # Ari, arriving, was not asked
+
+
+def test_a_check_of_five_thousand_travellers_leaves_the_e_mails_to_batches_on_workers(
+    kz, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import User
+
+    from incidents import check_tasks
+    from trips.models import Stop, Trip
+
+    incident = IncidentFactory(places=[kz["almaty"]], starts_on=days(-1))
+    users = User.objects.bulk_create(
+        [User(username=f"t{n}", email=f"t{n}@example.com") for n in range(5000)]
+    )
+    trips = Trip.objects.bulk_create(
+        [
+            Trip(
+                traveller=user,
+                created_by=user,
+                purpose="Site visit",
+                status="approved",
+                first_arrival=days(-1),
+                last_departure=days(3),
+            )
+            for user in users
+        ]
+    )
+    Stop.objects.bulk_create(
+        [
+            Stop(
+                trip=trip,
+                position=0,
+                country_id="KZ",
+                place=kz["almaty"],
+                arrival=days(-1),
+                departure=days(3),
+            )
+            for trip in trips
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        response = api_as(manager()).post(
+            reverse("api-incident-checks", args=[incident.pk]), {}, format="json"
+        )
+    assert response.status_code == 201
+    assert response.json()["recipients"] == 5000
+    assert len(after_commit) == 1  # one message for a worker; the request sent no e-mail
+    assert mail.outbox == []
+
+    batches = []
+    monkeypatch.setattr(check_tasks.check_send_asks, "delay", lambda *args: batches.append(args))
+    check_tasks.check_ask_cycle(response.json()["id"], 1)
+    assert [len(ids) for _check, _cycle, ids in batches] == [100] * 50
+    assert len({pk for _check, _cycle, ids in batches for pk in ids}) == 5000
+
+
+def test_the_panel_pages_a_large_check_with_the_calls_for_help_first(
+    scene, kz, monkeypatch, django_capture_on_commit_callbacks
+):
+    from incidents import check_selectors
+
+    monkeypatch.setattr(check_selectors, "PANEL_PAGE_SIZE", 2)
+    stay(employee(username="late"), place=kz["almaty"])
+    check = start(scene, django_capture_on_commit_callbacks)
+    check_services.check_answer(
+        recipient=recipient(check, scene.possibly),
+        status="need_help",
+        channel="api",
+        by=scene.possibly,
+    )
+    client = logged_in(scene.boss)
+    first = client.get(reverse("incident-detail", args=[scene.incident.pk])).content.decode()
+    assert "Page 1 of 2 · 3 travellers" in first
+    assert first.count('class="check-row') == 2 and "check-row-need_help" in first
+    second = client.get(
+        reverse("incident-detail", args=[scene.incident.pk]) + "?check_page=2"
+    ).content.decode()
+    assert second.count('class="check-row') == 1
