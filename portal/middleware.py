@@ -117,8 +117,13 @@ class SessionIdleMiddleware:
     def __call__(self, request):
         session = getattr(request, "session", None)
         if session is not None and getattr(request, "user", None) and request.user.is_authenticated:
-            now = timezone.now()
             seen = session.get(self.key)
-            if seen is None or now - dt.datetime.fromisoformat(seen) >= self.renew_after:
-                session[self.key] = now.isoformat()  # modified: saved with a new expiry
+            if seen is None or timezone.now() - dt.datetime.fromisoformat(seen) >= self.renew_after:
+                self.seen(session)
         return self.get_response(request)
+
+    @classmethod
+    def seen(cls, session) -> None:
+        """Mark the session active now: it is saved with a new expiry. Called at login too, so
+        that the first page after it writes nothing."""
+        session[cls.key] = timezone.now().isoformat()

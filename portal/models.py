@@ -43,9 +43,20 @@ class TravellerProfile(models.Model):
     def __str__(self) -> str:
         return f"Profile of {self.user}"
 
+    # Typed by the traveller, printed in briefings, e-mails and CSV exports: one line each.
+    TEXT_FIELDS = ("department", "phone", "emergency_contact_name", "emergency_contact_phone")
+
     def clean(self) -> None:
         from portal.lib.countries import is_country_code
+        from portal.lib.text import text_problem
 
+        problems = {
+            name: problem
+            for name in self.TEXT_FIELDS
+            if (problem := text_problem(getattr(self, name) or ""))
+        }
+        if problems:
+            raise ValidationError(problems)
         if self.nationality:
             self.nationality = self.nationality.upper()
             if not is_country_code(self.nationality):

@@ -46,3 +46,12 @@ def end_tokens_on_new_password(sender, instance, created, raw=False, **kwargs):
         from portal.accounts import credentials_changed
 
         credentials_changed(user=instance)
+
+
+@receiver(user_logged_in, dispatch_uid="portal-session-seen")
+def session_seen_at_login(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        from portal.middleware import SessionIdleMiddleware
+
+        SessionIdleMiddleware.seen(session)

@@ -39,6 +39,7 @@ class StopSerializer(serializers.ModelSerializer):
 class TripSerializer(serializers.ModelSerializer):
     traveller = serializers.CharField(source="traveller.username")
     stops = StopSerializer(many=True)
+    recorded_after_start = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Trip
@@ -49,6 +50,7 @@ class TripSerializer(serializers.ModelSerializer):
             "status",
             "risk_level",
             "approvals_needed",
+            "recorded_after_start",
             "stops",
             "passport_nationality",
             "passport_type",

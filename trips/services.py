@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -26,6 +25,7 @@ from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
 from portal.lib.countries import is_country_code
+from portal.lib.text import ONE_LINE_MESSAGE, text_problem
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue, outbox_run_once
 from portal.models import PASSPORT_TYPES, OutboxMessage
@@ -70,6 +70,9 @@ def note_clean(value: str | None, *, field: str, required: str = "") -> str:
         raise InvalidInput(
             {field: [f"Keep it to {NOTE_MAX_LENGTH} characters (this has {len(text)})."]}
         )
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise InvalidInput({field: [problem]})
     return text
 
 
@@ -100,9 +103,28 @@ class TripInput:
 # --- validation --------------------------------------------------------------------------
 
 
-def itinerary_validate(data: TripInput, *, today: dt.date | None = None) -> None:
-    """Raise ItineraryInvalid naming every problem; nothing is saved before this passes."""
+PURPOSE_ONE_LINE = "Write the purpose on one line, without control characters."
+# How far back a security manager may record a trip that has already started or happened.
+PAST_RECORD_YEARS = 2
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def itinerary_validate(
+    data: TripInput, *, today: dt.date | None = None, earliest_start: dt.date | None = None
+) -> None:
+    """Raise ItineraryInvalid naming every problem; nothing is saved before this passes.
+
+    No stop may arrive before `earliest_start` (default today): a trip is planned ahead. A
+    manager recording a past trip, and an amendment of a trip already under way, pass an
+    earlier day (see itinerary_earliest_start)."""
     today = today or timezone.localdate()
+    earliest = earliest_start or today
     try:
         horizon = today.replace(year=today.year + 2)
     except ValueError:  # 29 February
@@ -110,9 +132,11 @@ def itinerary_validate(data: TripInput, *, today: dt.date | None = None) -> None
     errors: dict[str, Any] = {}
     if not data.purpose.strip():
         errors["purpose"] = ["Say what the trip is for."]
-    elif any(unicodedata.category(ch) == "Cc" for ch in data.purpose):
+    elif problem := text_problem(data.purpose):
         # It heads e-mails, lists and the briefing: one line of plain text.
-        errors["purpose"] = ["Write the purpose on one line, without control characters."]
+        errors["purpose"] = [PURPOSE_ONE_LINE if problem == ONE_LINE_MESSAGE else problem]
+    if problem := text_problem(data.visa_category):
+        errors["visa_category"] = [problem]
     if data.passport_nationality and not is_country_code(data.passport_nationality):
         errors["passport_nationality"] = [f"Unknown country code {data.passport_nationality!r}."]
     if data.passport_type and data.passport_type not in PASSPORT_TYPE_CODES:
@@ -136,6 +160,15 @@ def itinerary_validate(data: TripInput, *, today: dt.date | None = None) -> None
                 problems["country"] = [f"Unknown country code {stop.country!r}."]
             if stop.departure < stop.arrival:
                 problems["departure"] = ["Departure is before arrival."]
+            if stop.arrival < earliest:
+                problems.setdefault("arrival", []).append(
+                    "A trip cannot start in the past (before today, "
+                    f"{today.day} {today:%b %Y}); a security manager can record a past trip."
+                    if earliest >= today
+                    else f"The earliest arrival possible is {earliest.day} {earliest:%b %Y}."
+                )
+            if problem := text_problem(stop.place):
+                problems["place"] = [problem]
             for name in ("arrival", "departure"):
                 if getattr(stop, name) > horizon:
                     problems.setdefault(name, []).append(
@@ -214,18 +247,39 @@ def may_file_for(user: User, traveller: User) -> bool:
 # --- filing ------------------------------------------------------------------------------
 
 
+def itinerary_earliest_start(*, by: User, trip: Trip | None = None) -> dt.date:
+    """The earliest arrival `by` may give a trip: today; the trip's own start when it is
+    already under way (an amendment keeps its past stops); PAST_RECORD_YEARS back for a
+    security manager, who records trips after the fact (Trip.recorded_after_start)."""
+    today = timezone.localdate()
+    if roles.is_manager(by):
+        return _years_before(today, PAST_RECORD_YEARS)
+    if trip is not None and trip.first_arrival is not None:
+        return min(today, trip.first_arrival)
+    return today
+
+
 def trip_create(*, by: User, data: TripInput, traveller: User | None = None) -> Trip:
-    """File a draft trip for `traveller` (default: the user themself)."""
+    """File a draft trip for `traveller` (default: the user themself). A security manager may
+    record a trip that has started or ended; it is marked so (Trip.recorded_after_start) and
+    audited."""
     traveller = traveller or by
     if not may_file_for(by, traveller):
         raise ItineraryInvalid({"traveller": [NOT_YOUR_TRAVELLER]})
-    itinerary_validate(data)
+    itinerary_validate(data, earliest_start=itinerary_earliest_start(by=by))
     with transaction.atomic():
         trip = Trip(traveller=traveller, created_by=by)
         _apply(trip, data)
         trip.save()
         _write_stops(trip, data.stops)
         trip.save()
+        if trip.first_arrival is not None and trip.first_arrival < timezone.localdate():
+            audit_record(
+                actor=by,
+                action="trip.recorded_after_start",
+                obj=trip,
+                details={"first_arrival": trip.first_arrival.isoformat()},
+            )
     return trip
 
 
@@ -236,7 +290,7 @@ def trip_update(*, trip: Trip, by: User, data: TripInput, drafts_only: bool = Fa
     """Edit a draft; an approved, cleared, pending or rejected trip is amended instead: its new
     itinerary is re-assessed and, if needed, goes back for approval. With `drafts_only` (the
     API's PATCH) anything but a draft is refused, checked again under the lock."""
-    itinerary_validate(data)
+    itinerary_validate(data, earliest_start=itinerary_earliest_start(by=by, trip=trip))
     with transaction.atomic():
         locked = _lock(trip)
         if locked.status in EDITABLE:

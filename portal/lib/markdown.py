@@ -1,13 +1,17 @@
 """Advisory Markdown to HTML that is safe to put in a page or a PDF.
 
 Content comes from official documents and admins' typing, so it is untrusted: markdown-it-py
-renders it (raw HTML disabled) and nh3 keeps only harmless tags and http(s)/mailto links.
-Images are dropped altogether: a briefing never fetches anything a document points to.
+renders it (raw HTML disabled) and nh3 keeps only harmless tags. Only absolute http(s),
+mailto and tel links stay links; any other (`guide.html`, `/x`, `#top`, `file:...`) becomes
+its plain text, so that no page or PDF points inside the portal or at the install folder
+(WeasyPrint would resolve a relative link against its base URL: `file:///...`). Images are
+dropped altogether: a briefing never fetches anything a document points to.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from urllib.parse import urlsplit
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -42,11 +46,56 @@ ALLOWED_TAGS = {
     "hr",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+
+def is_absolute_link(href: str) -> bool:
+    """An address with one of LINK_SCHEMES, and for http(s) a host: nothing relative."""
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError:  # an unbalanced [ in a host, say
+        return False
+    scheme = parts.scheme.lower()
+    if scheme not in LINK_SCHEMES:
+        return False
+    if scheme in ("http", "https"):
+        return bool(parts.hostname)
+    return bool(parts.path)
+
+
+def _unlink_relative(state) -> None:
+    """A markdown-it core rule: a link whose address is not absolute loses its link, keeps
+    its text."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        kept, opened = [], []
+        for token in block.children:
+            if token.type == "link_open":
+                keep = is_absolute_link(str(token.attrGet("href") or ""))
+                opened.append(keep)
+                if keep:
+                    kept.append(token)
+            elif token.type == "link_close":
+                if opened.pop():
+                    kept.append(token)
+            else:
+                kept.append(token)
+        block.children = kept
+
+
+def _only_absolute_hrefs(tag: str, attribute: str, value: str) -> str | None:
+    # The same rule again after rendering, in case a link reached the HTML another way.
+    if tag == "a" and attribute == "href":
+        return value if is_absolute_link(value) else None
+    return value
 
 
 @cache
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+    parser.core.ruler.push("unlink_relative", _unlink_relative)
+    return parser
 
 
 def render_markdown(text: str) -> SafeString:
@@ -56,7 +105,8 @@ def render_markdown(text: str) -> SafeString:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=set(LINK_SCHEMES),
+        attribute_filter=_only_absolute_hrefs,
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 (nh3 kept only the tags and links listed above)
