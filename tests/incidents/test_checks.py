@@ -799,3 +799,51 @@ def test_the_panel_pages_a_large_check_with_the_calls_for_help_first(
         reverse("incident-detail", args=[scene.incident.pk]) + "?check_page=2"
     ).content.decode()
     assert second.count('class="check-row') == 1
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "args", "statuses"),
+    [
+        # anonymous, the traveller asked, a manager, an employee the check did not ask
+        ("get", "api-check-detail", "check", (401, 403, 200, 403)),
+        ("post", "api-check-close", "check", (401, 403, 200, 403)),
+        ("post", "api-check-recipient", "check,recipient", (401, 403, 400, 403)),
+        ("post", "api-incident-checks", "incident", (401, 403, 409, 403)),
+        ("post", "api-check-answer", "check", (401, 400, 404, 404)),
+        ("get", "api-my-checks", "", (401, 200, 200, 200)),
+        ("get", "check-csv", "check", (302, 403, 200, 403)),
+        ("post", "check-close", "check", (302, 403, 302, 403)),
+        ("post", "check-recipient", "check,recipient", (302, 403, 302, 403)),
+        ("post", "incident-check-start", "incident", (302, 403, 302, 403)),
+        ("post", "check-answer-portal", "check", (302, 302, 404, 404)),
+    ],
+)
+def test_each_route_answers_the_traveller_a_manager_and_an_outsider_as_it_should(
+    scene, django_capture_on_commit_callbacks, method, name, args, statuses
+):
+    from rest_framework.test import APIClient
+
+    check = start(scene, django_capture_on_commit_callbacks)
+    objects = {
+        "check": check.pk,
+        "recipient": recipient(check, scene.there).pk,
+        "incident": scene.incident.pk,
+    }
+    url = reverse(name, args=[objects[arg] for arg in args.split(",") if arg])
+    api = name.startswith("api-")
+    clients = [
+        APIClient() if api else Client(),
+        *(
+            (api_as(user) if api else logged_in(user))
+            for user in (scene.there, scene.boss, scene.arriving)
+        ),
+    ]
+    got = []
+    for client in clients:
+        with django_capture_on_commit_callbacks(execute=False):
+            response = getattr(client, method)(url, {}, **({"format": "json"} if api else {}))
+        got.append(response.status_code)
+    assert tuple(got) == statuses
