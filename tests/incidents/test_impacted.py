@@ -323,9 +323,10 @@ def test_the_impacted_list_takes_the_same_queries_whatever_the_number_of_trips(
     almaty_incident, kz, count, django_assert_num_queries
 ):
     _trips(count, kz)
-    # The incident's places, the stops with trip, traveller, profile and place, and the
-    # country's curated places with their aliases (for free-text stops).
-    with django_assert_num_queries(4):
+    # The incident's places, the overlapping stops' ids, those stops with trip, traveller,
+    # profile and place, and the country's curated places with their aliases (for free-text
+    # stops).
+    with django_assert_num_queries(5):
         rows = incident_impacted(incident=almaty_incident, on=day(10))
         assert len(rows) == count
         # What the page and the CSV read of each row needs nothing more.
