@@ -27,6 +27,7 @@ Decisions where ``product.md`` is silent (tests hold them too):
   policy whose threshold lies above it still asks for the two approvals.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -171,6 +172,17 @@ class Traveller:
     passport_type: str = "ordinary"
     visa_category: str = ""
     date_of_birth: date | None = None
+
+
+@dataclass(frozen=True)
+class OtherStay:
+    """A stay of the same traveller on another of their trips that is going ahead (not draft,
+    cancelled or rejected): what a ``stay_limit`` counts besides this trip."""
+
+    trip: int  # the other trip's number, as people read it ("trip #12")
+    country: str
+    arrival: date
+    departure: date
 
 
 @dataclass(frozen=True)
@@ -389,6 +401,10 @@ class VisitContext:
     trip_start: date  # the trip's first arrival: lead times count back from it
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     today: date | None = None  # the day of the assessment: a lead time already past says so
+    # Every stop of the trip, and the traveller's stays on their other trips: a stay_limit
+    # counts days across visits.
+    trip_stops: tuple[Stop, ...] = ()
+    other_stays: tuple[OtherStay, ...] = ()
 
     @property
     def on(self) -> date:
@@ -732,7 +748,99 @@ def visit_requirements(context: VisitContext) -> list[Requirement]:
     found += permit_requirements(context, own_national)
     found += document_requirements(context)
     found += activity_requirements(context)
+    found += stay_limit_requirements(context)
     return settle_due_dates(found, context)
+
+
+def days_of(arrival: date, departure: date) -> Iterable[date]:
+    return (arrival + timedelta(days=n) for n in range((departure - arrival).days + 1))
+
+
+def span_in_words(days: Sequence[date]) -> str:
+    """ "3-20 Jan", "28 Jan-10 Feb": the first and last of some days."""
+    first, last = days[0], days[-1]
+    if first == last:
+        return f"{first.day} {first:%b}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}-{last.day} {last:%b}"
+    return f"{first.day} {first:%b}-{last.day} {last:%b}"
+
+
+def stay_limit_requirements(context: VisitContext) -> list[Requirement]:
+    """A ``stay_limit``: the traveller's days in the country, across this trip and their other
+    trips going ahead (each calendar day once, both end days counted), exceed ``max_days`` in
+    some ``window_days``-day window that contains a day of this visit.
+
+    The windows are judged at their last day: the first day over the limit is the first day D,
+    from the visit's first arrival on, whose window [D - window + 1, D] holds more than
+    ``max_days`` days and a day of this visit. The detail counts the fullest such window and
+    names the trips with days in it.
+    """
+    visit = context.visit
+    found = []
+    for rule in of_kind(context.rules, RuleKind.STAY_LIMIT):
+        if rule.max_days is None or rule.window_days is None:
+            continue
+        if not obliges(rule, context.traveller, context.on):
+            continue
+        # Each day in the country, with the trips that spend it there (None: this trip).
+        spent: dict[date, set[int | None]] = {}
+        for stop in context.trip_stops or visit.stops:
+            if stop.country == visit.country:
+                for day in days_of(stop.arrival, stop.departure):
+                    spent.setdefault(day, set()).add(None)
+        for stay in context.other_stays:
+            if stay.country == visit.country:
+                for day in days_of(stay.arrival, stay.departure):
+                    spent.setdefault(day, set()).add(stay.trip)
+        days = sorted(spent)
+        window = timedelta(days=rule.window_days - 1)
+        first_over: date | None = None
+        fullest: tuple[int, date] | None = None
+        for end in days:
+            if end < visit.first_arrival or end - window > visit.last_departure:
+                continue
+            count = bisect_right(days, end) - bisect_left(days, end - window)
+            if count > rule.max_days:
+                first_over = first_over or end
+                if fullest is None or count > fullest[0]:
+                    fullest = (count, end)
+        if first_over is None or fullest is None:
+            continue
+        count, end = fullest
+        counted: dict[int | None, list[date]] = {}
+        for day in days[bisect_left(days, end - window) : bisect_right(days, end)]:
+            for trip in spent[day]:
+                counted.setdefault(trip, []).append(day)
+        trips = [
+            f"trip #{trip}, {span_in_words(trip_days)}" if trip is not None else "this trip"
+            for trip, trip_days in sorted(counted.items(), key=lambda item: item[1][0])
+        ]
+        line = (
+            f"{count} of {rule.max_days} days in {rule.window_days}: {'; '.join(trips)}. "
+            f"Over the limit from {day_month(first_over)}: shorten a stay, or check what a "
+            "longer stay needs."
+        )
+        # The stop the traveller is at on the day over (the last stop, for a later trip's).
+        index = visit.stop_indexes[0]
+        for i, stop in context.stops():
+            if stop.arrival <= first_over:
+                index = i
+        found.append(
+            requirement(
+                rule,
+                kind=RequirementKind.STAY_LIMIT,
+                title=rule.title
+                or f"No more than {rule.max_days} days in {rule.window_days} in "
+                f"{context.country_name}",
+                detail=with_note(rule.detail, line),
+                due=first_over,
+                country=visit.country,
+                place="",
+                stop_index=index,
+            )
+        )
+    return found
 
 
 def settle_due_dates(found: Sequence[Requirement], context: VisitContext) -> list[Requirement]:
@@ -761,7 +869,11 @@ def settle_due_dates(found: Sequence[Requirement], context: VisitContext) -> lis
             else:
                 note = f"Needed before you leave home: it normally takes {needs}."
             req = replace(req, due_date=due, detail=with_note(req.detail, note))
-        elif req.due_date is not None and req.due_date > last_day:
+        elif (
+            req.due_date is not None
+            and req.due_date > last_day
+            and req.kind != RequirementKind.STAY_LIMIT  # the day over, even on a later trip
+        ):
             note = (
                 f"The deadline, {day_month(req.due_date)}, falls after you leave "
                 f"{context.country_name} on {day_month(last_day)}: do it before you leave."
@@ -776,8 +888,10 @@ def trip_requirements(
     traveller: Traveller,
     content: Content,
     today: date | None = None,
+    other_stays: Sequence[OtherStay] = (),
 ) -> list[Requirement]:
-    found = []
+    found: list[Requirement] = []
+    trip_stops = tuple(stop for visit in visits for stop in visit.stops)
     for number, visit in enumerate(visits):
         following = visits[number + 1] if number + 1 < len(visits) else None
         own_national = traveller.nationality == visit.country
@@ -796,8 +910,17 @@ def trip_requirements(
             trip_start=visits[0].first_arrival,
             calendar=content.calendar(visit.country),
             today=today,
+            trip_stops=trip_stops,
+            other_stays=tuple(other_stays),
         )
-        found += visit_requirements(context)
+        for req in visit_requirements(context):
+            # Two visits of one trip to a country see the same day over a stay limit: once.
+            if req.kind == RequirementKind.STAY_LIMIT and any(
+                (seen.kind, seen.rule, seen.due_date) == (req.kind, req.rule, req.due_date)
+                for seen in found
+            ):
+                continue
+            found.append(req)
     return found
 
 
@@ -1024,6 +1147,7 @@ def assess(
     content: Content,
     policy: Policy = Policy(),
     today: date | None = None,
+    other_stays: Sequence[OtherStay] = (),
 ) -> Assessment:
     """Assess a trip against the published content, on ``today`` (the day of the assessment:
     a lead time already past says "apply now"; None: nothing is said of lateness).
@@ -1036,7 +1160,8 @@ def assess(
     trip_position = {index: position for position, (index, _) in enumerate(ordered)}
 
     requirements = checklist_order(
-        trip_requirements(country_visits(stops), traveller, content, today), trip_position
+        trip_requirements(country_visits(stops), traveller, content, today, other_stays),
+        trip_position,
     )
     sections, contributions = matched_sections(ordered, content)
     unknown = unknown_places(ordered, content)

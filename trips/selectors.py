@@ -4,7 +4,7 @@ work from. Each runs a fixed number of queries whatever the catalogue's or the l
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from advisories.models import AdvisoryVersion, Country, Place, match_key
 from portal import roles
 from portal.lib.dates import WorkingCalendar
 from portal.lib.places import PlaceMatcher
+from portal.lib.vocabulary import RuleKind
 from portal.models import TravellerProfile
 from trips import engine
 from trips.filters import ApprovalQueueFilter, run_filters
@@ -214,7 +215,46 @@ def trip_assess(trip: Trip, stops: Iterable[Stop] | None = None) -> engine.Asses
         content=published.content,
         policy=policy_for_engine(),
         today=timezone.localdate(),
+        other_stays=other_stays(trip, stops, published.content),
     )
+
+
+def other_stays(
+    trip: Trip, stops: Sequence[Stop], content: engine.Content
+) -> list[engine.OtherStay]:
+    """The traveller's stays on their other trips going ahead (not draft, cancelled or
+    rejected) in the countries of this trip that limit days in a period, within the longest
+    such period of this trip's dates: what a stay_limit counts. One query, none when no
+    country of the trip has a stay limit."""
+    windows = [
+        rule.window_days
+        for stop in stops
+        for rule in content.rules.get(stop.country_id, ())
+        if rule.kind == RuleKind.STAY_LIMIT and rule.window_days
+    ]
+    if not windows or not stops:
+        return []
+    reach = dt.timedelta(days=max(windows))
+    countries = {
+        stop.country_id
+        for stop in stops
+        if any(rule.kind == RuleKind.STAY_LIMIT for rule in content.rules.get(stop.country_id, ()))
+    }
+    rows = (
+        Stop.objects.filter(
+            trip__traveller_id=trip.traveller_id,
+            country_id__in=countries,
+            departure__gte=min(stop.arrival for stop in stops) - reach,
+            arrival__lte=max(stop.departure for stop in stops) + reach,
+        )
+        .exclude(trip_id=trip.pk)
+        .exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.REJECTED])
+        .values_list("trip_id", "country_id", "arrival", "departure")
+    )
+    return [
+        engine.OtherStay(trip=trip_id, country=country, arrival=arrival, departure=departure)
+        for trip_id, country, arrival, departure in rows
+    ]
 
 
 def trips_for_list(user) -> QuerySet[Trip]:
