@@ -12,12 +12,16 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from portal.errors import InvalidInput
-from trips.models import Trip
+from trips.models import Trip, TripStatus
 
 UNKNOWN_LEVEL = "unknown"
+
+SEARCH_MAX_LENGTH = 100
+WHEN_CHOICES = [("upcoming", "Upcoming and under way"), ("past", "Past")]
 
 # The compliance report's look-ahead, in days from today.
 COMPLIANCE_DAYS_DEFAULT = 14
@@ -38,17 +42,63 @@ def _by_country(queryset: QuerySet, name: str, value: str) -> QuerySet:
 
 
 class TripFilter(django_filters.FilterSet):
-    status = django_filters.CharFilter(field_name="status")
-    country = django_filters.CharFilter(method="filter_country")
-    departure_after = django_filters.DateFilter(field_name="first_arrival", lookup_expr="gte")
-    departure_before = django_filters.DateFilter(field_name="first_arrival", lookup_expr="lte")
+    """The trip list's filters, on the page (/trips/) and in the API (GET /api/trips/)."""
+
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Purpose, place, country or traveller.",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=TripStatus.choices, empty_label="Any status", label="Status"
+    )
+    country = django_filters.CharFilter(method="filter_country", max_length=2)
+    departure_after = django_filters.DateFilter(
+        field_name="first_arrival", lookup_expr="gte", label="Departing from"
+    )
+    departure_before = django_filters.DateFilter(
+        field_name="first_arrival", lookup_expr="lte", label="Departing until"
+    )
+    when = django_filters.ChoiceFilter(
+        choices=WHEN_CHOICES, empty_label="Past and upcoming", method="filter_when", label="When"
+    )
 
     class Meta:
         model = Trip
-        fields = ["status", "country", "departure_after", "departure_before"]
+        fields = ["q", "status", "country", "departure_after", "departure_before", "when"]
 
-    def filter_country(self, queryset, name, value):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("departure_after", "departure_before"):
+            self.form.fields[name].widget = forms.DateInput(attrs={"type": "date"})
+        self.form.fields["q"].widget.input_type = "search"
+
+    def filter_search(self, queryset: QuerySet[Trip], name: str, value: str) -> QuerySet[Trip]:
+        matched = Q()
+        for word in value.split():
+            matched &= (
+                Q(purpose__icontains=word)
+                | Q(stops__place_text__icontains=word)
+                | Q(stops__place__name__icontains=word)
+                | Q(stops__country__name__icontains=word)
+                | Q(stops__country__code__iexact=word)
+                | Q(traveller__first_name__icontains=word)
+                | Q(traveller__last_name__icontains=word)
+                | Q(traveller__username__iexact=word)
+            )
+        return queryset.filter(matched).distinct() if value.split() else queryset
+
+    def filter_country(self, queryset: QuerySet[Trip], name: str, value: str) -> QuerySet[Trip]:
         return _by_country(queryset, name, value)
+
+    def filter_when(self, queryset: QuerySet[Trip], name: str, value: str) -> QuerySet[Trip]:
+        today = timezone.localdate()
+        if value == "past":
+            return queryset.filter(last_departure__lt=today)
+        if value == "upcoming":
+            return queryset.filter(Q(last_departure__gte=today) | Q(last_departure__isnull=True))
+        return queryset
 
 
 class RiskLevelField(forms.CharField):

@@ -89,3 +89,17 @@ def test_the_list_is_paginated(catalogue):
     assert trip_links(client.get("/trips/")) == 25
     second = client.get("/trips/?page=2")
     assert trip_links(second) == 2 and "Page 2 of 2" in second.content.decode()
+
+
+def test_the_api_list_takes_the_same_search_and_filters(catalogue):
+    from tests.conftest import api_as
+
+    erin = employee(first_name="Erin")
+    file_trip(erin, purpose="Harbour plant audit")
+    file_trip(erin, purpose="Customer visit", place="Hill Town", start=40)
+    client = api_as(erin)
+    assert client.get("/api/trips/?q=plant").json()["count"] == 1
+    assert client.get("/api/trips/?q=hill+town&status=approved").json()["count"] == 1
+    assert client.get("/api/trips/?when=past").json()["count"] == 0
+    refused = client.get("/api/trips/?status=bogus")
+    assert refused.status_code == 400 and "status" in refused.json()
