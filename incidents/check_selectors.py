@@ -1,13 +1,12 @@
 """Reads for safety checks: the check panel (counts, then need-help, silent and safe), the
-managers' escalation list, the open checks that ask a traveller, and the security desk to
-call. Every function costs a fixed number of queries, whatever the number of recipients."""
+managers' escalation list and the open checks that ask a traveller. Every function costs a
+fixed number of queries, whatever the number of recipients."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
 
@@ -24,15 +23,6 @@ PANEL_ORDER = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
-
-
-def security_desk() -> dict[str, str]:
-    """The security desk's 24/7 phone and e-mail (settings SECURITY_DESK_PHONE and
-    SECURITY_DESK_EMAIL), printed wherever a traveller is told to call."""
-    return {
-        "phone": getattr(settings, "SECURITY_DESK_PHONE", "") or "",
-        "email": getattr(settings, "SECURITY_DESK_EMAIL", "") or "",
-    }
 
 
 def checks_visible_to(user) -> QuerySet[SafetyCheck]:

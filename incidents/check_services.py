@@ -265,8 +265,6 @@ def check_queue_asks(*, check_id: int, cycle: int) -> int:
 
 
 def _ask_context(recipient: CheckRecipient, cycle: int) -> dict[str, Any]:
-    from incidents.check_selectors import security_desk
-
     check = recipient.safety_check
     return {
         "traveller": recipient.traveller,
@@ -276,7 +274,6 @@ def _ask_context(recipient: CheckRecipient, cycle: int) -> dict[str, Any]:
         "reminder": cycle > 1,
         "answer_url": answer_url(recipient),
         "portal_url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/",
-        "desk": security_desk(),
     }
 
 

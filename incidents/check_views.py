@@ -19,6 +19,7 @@ from incidents import check_selectors, check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck, SafetyStatus
 from incidents.selectors import incidents_visible_to
 from portal.audit import client_ip
+from portal.company import security_desk
 from portal.errors import DomainError
 from portal.lib.csvexport import csv_response
 from portal.roles import manager_required
@@ -165,7 +166,7 @@ def check_answer_link(request, token: str):
         "recipient": recipient,
         "check": recipient.safety_check,
         "incident": recipient.safety_check.incident,
-        "desk": check_selectors.security_desk(),
+        "desk": security_desk(),
         "token": token,
         "error": "",
     }

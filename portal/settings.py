@@ -156,10 +156,6 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Travel risk portal <travel-risk@localhost>"
 )
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
-# The security desk's 24/7 line: what a traveller is told to call (a closed safety check's
-# link, the "Are you OK?" e-mails).
-SECURITY_DESK_PHONE = os.environ.get("SECURITY_DESK_PHONE", "")
-SECURITY_DESK_EMAIL = os.environ.get("SECURITY_DESK_EMAIL", "")
 # Briefing e-mails carry a link to the portal; the PDF itself only when a company asks for it
 # (a briefing is personal data, and mailboxes are less private than the portal).
 BRIEFING_EMAIL_ATTACHMENT = config.parse_bool(

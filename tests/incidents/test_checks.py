@@ -345,9 +345,13 @@ def test_a_bad_answer_on_the_link_is_a_400_and_records_nothing(
 
 
 def test_a_closed_check_refuses_answers_and_names_the_desk(
-    scene, settings, django_capture_on_commit_callbacks
+    scene, django_capture_on_commit_callbacks
 ):
-    settings.SECURITY_DESK_PHONE = "+44 20 7946 0999"
+    from portal.models import CompanySettings
+
+    CompanySettings.objects.update_or_create(
+        pk=1, defaults={"security_desk_phone": "+44 20 7946 0999"}
+    )
     check = start(scene, django_capture_on_commit_callbacks)
     path = reverse("check-answer-link", args=[answer_token(recipient(check, scene.there))])
     closed = api_as(scene.boss).post(reverse("api-check-close", args=[check.pk]))
