@@ -28,9 +28,10 @@ SEVERITY_RANK = {value: rank for rank, value in enumerate(Severity.values)}
 
 class IncidentQuerySet(models.QuerySet):
     def open_on(self, day):
-        """Not ended before ``day``: no end date yet, or one still to come. An incident
-        announced for next week (a strike) is open already: people are arriving into it."""
-        return self.filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day))
+        """Still going on ``day``: no end date yet, or one still to come. Giving an end date of
+        today closes it (contracts.md: "an ends_on closes it"); an incident announced to run
+        until next week (a strike) stays open until then: people are arriving into it."""
+        return self.filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=day))
 
 
 class Incident(models.Model):
@@ -105,7 +106,7 @@ class Incident(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.ends_on is None or self.ends_on >= timezone.localdate()
+        return self.ends_on is None or self.ends_on > timezone.localdate()
 
     @property
     def severity_rank(self) -> int:
