@@ -11,6 +11,7 @@ from briefings.models import BriefingStatus
 from briefings.services import BRIEFABLE, not_acknowledgeable_because
 from portal import roles
 from trips.models import TripStatus
+from trips.notes import trip_status_note
 
 # A briefing of a trip in one of these states describes an itinerary or a decision that has
 # been replaced: it stays downloadable, marked out of date, and cannot be acknowledged.
@@ -26,6 +27,10 @@ def briefing_panel(context, trip) -> dict:
     acknowledgement = getattr(briefing, "acknowledgement", None) if briefing else None
     ready = briefing is not None and briefing.status == BriefingStatus.READY
     not_acknowledgeable = not_acknowledgeable_because(trip)
+    note = trip_status_note(trip=trip, with_changes=False) if not_acknowledgeable else None
+    if note is not None and note.kind == "content_changed":
+        # Say what sent the trip back: the advisory that changed, not just "the trip".
+        not_acknowledgeable = f"{note.headline} A new briefing will follow."
     manager = roles.is_manager(user)
     return {
         "trip": trip,

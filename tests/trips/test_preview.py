@@ -4,8 +4,10 @@ POST /api/trips/preview/), the arranger's traveller choice, and rejections expla
 import copy
 
 import pytest
+from django.utils import timezone
 
 from advisories.packs import pack_import
+from briefings.models import Briefing
 from tests.conftest import api_as, logged_in
 from tests.factories import arranger_for, employee, manager
 from tests.trips.conftest import TEST_PACK
@@ -153,6 +155,19 @@ def test_a_trip_sent_back_by_an_advisory_change_says_which_and_what_changed(
     user = employee()
     trip = file_trip(user)
     assert trip.status == TripStatus.APPROVED
+    # Its briefing is ready (rendered or not, the panel only reads the row).
+    Briefing.objects.update_or_create(
+        trip=trip,
+        superseded=False,
+        defaults={
+            "version": 1,
+            "status": "ready",
+            "reason": "approved",
+            "sha256": "a" * 64,
+            "file_name": "b.pdf",
+            "rendered_at": timezone.now(),
+        },
+    )
     # The content now puts the trip's place in a closed area: the trip needs a decision again.
 
     pack = copy.deepcopy(TEST_PACK)
@@ -166,5 +181,8 @@ def test_a_trip_sent_back_by_an_advisory_change_says_which_and_what_changed(
     page = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
     assert "advisory was updated" in page and "The trip awaits a new decision." in page
     assert "Risk level changed from 2 to 4." in page
+    # The briefing panel says so too, instead of "the trip changed".
+    panel = page[page.index("Pre-travel briefing") : page.index("Risk assessment")]
+    assert "This briefing no longer matches the trip. The Mongolia advisory was updated" in panel
     dashboard = logged_in(user).get("/").content.decode()
     assert "advisory was updated" in dashboard
