@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -53,6 +52,8 @@ from incidents.models import (
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed
+from portal.lib.numbers import parse_whole_number
+from portal.lib.text import text_problem
 from portal.mail import send_templated
 
 logger = logging.getLogger(__name__)
@@ -124,11 +125,12 @@ def _whole_number(
     if isinstance(value, bool) or not isinstance(value, int | str):
         errors[name] = [f"A whole number from {low} to {high}."]
         return default
-    text = str(value).strip()
-    if not (text.isascii() and text.isdecimal()) or not low <= int(text) <= high:
+    # Bounded before conversion: int() of thousands of digits raises.
+    number = parse_whole_number(value if isinstance(value, int) else str(value), maximum=high)
+    if number is None or number < low:
         errors[name] = [f"A whole number from {low} to {high}."]
         return default
-    return int(text)
+    return number
 
 
 def _recipients_of(incident: Incident, on: dt.date | None) -> list[dict[str, Any]]:
@@ -345,9 +347,10 @@ def _clean_note(note: Any, field: str = "note") -> str:
     if not isinstance(note, str):
         raise ValidationError({field: ["Write the note as text."]})
     note = note.strip()
-    # NUL and other control characters are never text (PostgreSQL cannot even store NUL).
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\r\t" for char in note):
-        raise ValidationError({field: ["Remove the control characters."]})
+    # NUL and other control characters are never text (PostgreSQL cannot even store NUL),
+    # nor are direction overrides (portal.lib.text).
+    if problem := text_problem(note, multiline=True):
+        raise ValidationError({field: [problem]})
     if len(note) > NOTE_MAX:
         raise ValidationError({field: [f"Keep the note under {NOTE_MAX} characters."]})
     return note

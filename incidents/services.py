@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,7 @@ from incidents.models import (
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import InvalidInput, NotAllowed
+from portal.lib.text import text_problem
 from portal.lib.vocabulary import Topic
 from portal.mail import send_templated
 
@@ -58,7 +58,8 @@ def may_declare(user: User | None) -> bool:
 
 
 def _one_line(text: str) -> bool:
-    return not any(unicodedata.category(ch) == "Cc" for ch in text)
+    # No control characters and no direction overrides (portal.lib.text).
+    return text_problem(text) is None
 
 
 def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
@@ -87,6 +88,8 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
     for name in ("source", "external_id"):
         if not _one_line(getattr(data, name)):
             errors[name] = ["Write it on one line, without control characters."]
+    if problem := text_problem(data.summary or "", multiline=True):
+        errors["summary"] = [problem]
     country = Country.objects.filter(code=(data.country or "").strip().upper()).first()
     places: list[Place] = []
     if country is None:

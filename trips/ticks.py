@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.errors import DomainError, InvalidInput, NotAllowed
+from portal.lib.text import text_problem
 from portal.mail import send_templated
 from trips.models import Assessment, RequirementReminder, RequirementTick, Trip, TripStatus
 from trips.requirements import RequirementRow, requirement_rows
@@ -40,8 +40,8 @@ def _note_clean(note: str | None) -> str:
         raise InvalidInput(
             {"note": [f"Keep the note to {TICK_NOTE_MAX_LENGTH} characters ({len(text)} now)."]}
         )
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        raise InvalidInput({"note": ["Write the note without control characters."]})
+    if problem := text_problem(text, multiline=True):
+        raise InvalidInput({"note": [problem]})
     return text
 
 

@@ -168,6 +168,34 @@ def test_a_rejection_reason_with_an_override_is_a_field_error():
     assert trip.status == "pending_approval"
 
 
+def test_an_incident_summary_with_a_direction_override_is_a_field_error():
+    response = api_as(manager()).post(
+        "/api/incidents/",
+        {
+            "title": "Protest",
+            "summary": f"Avoid the {RLO}erauqs",
+            "severity": "warning",
+            "category": "civil_unrest",
+            "country": "KZ",
+            "starts_on": day(0),
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"summary": [BIDI_MESSAGE]}
+
+
+def test_a_safety_check_interval_of_4301_digits_is_a_field_error():
+    from django.core.exceptions import ValidationError
+
+    from incidents.check_services import check_start
+    from tests.factories import IncidentFactory
+
+    with pytest.raises(ValidationError) as refused:
+        check_start(incident=IncidentFactory(), by=manager(), interval_minutes="9" * 4301)
+    assert list(refused.value.message_dict) == ["interval_minutes"]
+
+
 # --- dates ------------------------------------------------------------------------------
 
 
