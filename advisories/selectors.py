@@ -377,15 +377,19 @@ class PublicationOutlook:
 
 def publication_outlook(country: Country) -> PublicationOutlook:
     snapshot = advisory_snapshot(country)
-    published = country.published.content if country.published_id else None
+    version = country.published
     changed = snapshot is not None and (
-        published is None or snapshot_hash(snapshot) != country.published.content_hash
+        version is None or snapshot_hash(snapshot) != version.content_hash
     )
-    reasons = material_changes(published, snapshot) if changed and snapshot else []
+    reasons = (
+        material_changes(version.content if version else None, snapshot)
+        if changed and snapshot
+        else []
+    )
     reach = {"trips": 0, "travellers": 0}
     for _, answer in content_reach.send(sender=Country, country_code=country.code):
-        if answer:
-            reach = {name: reach[name] + answer.get(name, 0) for name in reach}
+        if isinstance(answer, dict):
+            reach = {name: reach[name] + int(answer.get(name, 0)) for name in reach}
     return PublicationOutlook(
         changed=changed, reasons=reasons, trips=reach["trips"], travellers=reach["travellers"]
     )

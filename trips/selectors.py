@@ -139,8 +139,12 @@ class PublishedContent:
             self.matchers[country.code] = PlaceMatcher(entries)
             calendars[country.code] = WorkingCalendar(
                 country=country.code,
-                non_working_days=frozenset(map(_date, snapshot.get("non_working_days") or [])),
-                working_days=frozenset(map(_date, snapshot.get("working_days") or [])),
+                non_working_days=frozenset(
+                    map(dt.date.fromisoformat, snapshot.get("non_working_days") or [])
+                ),
+                working_days=frozenset(
+                    map(dt.date.fromisoformat, snapshot.get("working_days") or [])
+                ),
             )
         self.content = engine.Content(
             advisories=advisories,
@@ -397,6 +401,24 @@ def active_manager_ids() -> set[int]:
     """The security managers who can decide on trips (one query)."""
     return set(
         User.objects.filter(groups__name=roles.MANAGER, is_active=True).values_list("pk", flat=True)
+    )
+
+
+def clashing_trips(trip: Trip) -> QuerySet[Trip]:
+    """The traveller's other trips going ahead (not draft, cancelled or rejected) whose dates
+    overlap this one's: a traveller cannot hold two (product.md). A travel day shared by the
+    last departure of one and the first arrival of the other is no overlap."""
+    if trip.first_arrival is None or trip.last_departure is None:
+        return Trip.objects.none()
+    return (
+        Trip.objects.filter(
+            traveller_id=trip.traveller_id,
+            first_arrival__lt=trip.last_departure,
+            last_departure__gt=trip.first_arrival,
+        )
+        .exclude(pk=trip.pk)
+        .exclude(status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.REJECTED])
+        .order_by("first_arrival", "id")
     )
 
 

@@ -307,6 +307,7 @@ def trip_update(*, trip: Trip, by: User, data: TripInput, drafts_only: bool = Fa
         _apply(locked, data)
         _write_stops(locked, data.stops)
         locked.save()
+        _refuse_clash(locked)  # inside the transaction: a refused amendment writes nothing
         _move(locked, by=by, to=TripStatus.SUBMITTED, comment="Itinerary amended")
         return _assess_and_route(locked, by=by, amended=True)
 
@@ -454,8 +455,29 @@ def trip_submit(*, trip: Trip, by: User) -> Trip:
             )
         if not locked.stops.exists():
             raise ItineraryInvalid({"stops": ["Add at least one stop before submitting."]})
+        _refuse_clash(locked)
         _move(locked, by=by, to=TripStatus.SUBMITTED)
         return _assess_and_route(locked, by=by)
+
+
+def _refuse_clash(trip: Trip) -> None:
+    """One traveller, one place at a time: a trip whose dates overlap another of theirs that is
+    going ahead is refused, naming it (a shared travel day is no overlap)."""
+    other = selectors.clashing_trips(trip).first()
+    if other is None:
+        return
+    start, end = other.first_arrival, other.last_departure
+    assert start is not None and end is not None  # clashing_trips compares both
+    raise ItineraryInvalid(
+        {
+            "stops": [
+                f"These dates overlap trip #{other.pk} ({other.purpose}, {start.day} "
+                f"{start:%b} to {end.day} {end:%b %Y}), which is "
+                f"{other.get_status_display().lower()}: change the dates of one of them or "
+                "cancel it first."
+            ]
+        }
+    )
 
 
 def trip_cancel(*, trip: Trip, by: User, reason: str = "") -> Trip:
