@@ -25,6 +25,26 @@ Decisions where ``product.md`` is silent (tests hold them too):
 - Requirements of the same due date and stop follow the order of ``REQUIREMENT_KINDS``.
 - A risk level at or above the dual-approval level is an approval reason of its own, so a
   policy whose threshold lies above it still asks for the two approvals.
+- Places (``portal.lib.places``): between names of the same length a place's own name wins
+  over another's alias, then the one typed first. A stop whose place matched nothing is said
+  in ``explanation`` with the country's curated places (closed areas first) only when the
+  country has a published advisory (otherwise its own "risk unknown" line says more); the
+  approval reason for it follows the policy's ``closed_area_needs_approval``.
+- Due dates: ``lead_days`` replaces the kind's own due date (even a registration's), counted
+  in calendar days back from the trip's first arrival, not the country visit's; the due date
+  stays the true one when it is already past ("apply now" is said, the date is not moved to
+  today). 0 means "on the first arrival, before leaving home". Bringing a deadline forward to
+  the visit's last day applies to every kind but ``stay_limit``, whose due date is the first
+  day over the limit wherever it falls. A working-day deadline names only the holidays that
+  fall on weekdays (weekends are skipped anyway), a holiday's consecutive days once; a country
+  the ``holidays`` library does not know has weekdays only.
+- ``stay_limit``: a day is in the country when a stop there covers it (transit stops and
+  travel days included); this trip's days are all its stops in the country, not only the
+  visit's. The count is judged at each window's last day; the requirement reports the fullest
+  window (its count and the trips with days in it, in date order) and is due on the first
+  day over. A window that contains a day of this visit but is filled by a later trip still
+  gives this trip the requirement (the other trip is named), so whichever trip is filed last
+  is told. Two visits of one trip that see the same day over give one requirement.
 """
 
 from bisect import bisect_left, bisect_right
