@@ -21,6 +21,7 @@ from portal.errors import DomainError, InvalidInput, NotAllowed
 from portal.lib.text import text_problem
 from portal.mail import send_templated
 from trips.models import Assessment, RequirementReminder, RequirementTick, Trip, TripStatus
+from trips.notes import assessments_prefetch
 from trips.requirements import RequirementRow, requirement_rows
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def trips_with_requirements_due(*, on: dt.date):
             ]
         )
         .select_related("traveller")
-        .prefetch_related("requirement_ticks")
+        .prefetch_related("requirement_ticks", assessments_prefetch())
         .order_by("first_arrival", "id")
     )
 
@@ -121,9 +122,10 @@ def requirement_reminders_send(*, today: dt.date | None = None) -> int:
     tomorrow = today + dt.timedelta(days=1)
     sent = 0
     for trip in trips_with_requirements_due(on=tomorrow):
-        assessment = trip.assessments.first()
-        if assessment is None:
+        latest = trip.assessments.all()[:1]
+        if not latest:
             continue
+        assessment = latest[0]
         rows = requirement_rows(
             requirements=assessment.requirements or [],
             ticks=trip.requirement_ticks.all(),

@@ -103,3 +103,19 @@ def test_the_api_list_takes_the_same_search_and_filters(catalogue):
     assert client.get("/api/trips/?when=past").json()["count"] == 0
     refused = client.get("/api/trips/?status=bogus")
     assert refused.status_code == 400 and "status" in refused.json()
+
+
+def test_the_list_runs_a_fixed_number_of_queries(catalogue, django_assert_max_num_queries):
+    boss = manager()
+    for start in range(5):
+        file_trip(employee(), start=10 + 10 * start, days=3)
+    client = logged_in(boss)
+    client.get("/trips/")  # sessions and the like, once
+    with django_assert_max_num_queries(12):
+        response = client.get("/trips/")
+    assert trip_links(response) == 5
+    for start in range(10):
+        file_trip(employee(), start=70 + 10 * start, days=3)
+    with django_assert_max_num_queries(12):
+        response = client.get("/trips/")
+    assert trip_links(response) == 15
