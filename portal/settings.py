@@ -323,6 +323,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`: one name each in the schema, not a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "TripStatusEnum": "trips.models.TripStatus",
+        "BriefingStatusEnum": "briefings.models.BriefingStatus",
+        "CheckStatusEnum": "incidents.models.CheckStatus",
+        "SafetyStatusEnum": "incidents.models.SafetyStatus",
+    },
 }
 
 # --- Celery: the `portal` app reads every CELERY_* setting here
