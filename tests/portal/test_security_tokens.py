@@ -5,8 +5,10 @@ and an attack spread over many addresses."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 from knox.models import AuthToken
@@ -35,8 +37,7 @@ def with_token(token: str) -> APIClient:
     return client
 
 
-def test_a_token_works_and_says_when_it_expires(settings):
-    settings.API_TOKEN_TTL_HOURS = 24  # shown, not used: knox reads REST_KNOX
+def test_a_token_works_and_says_when_it_expires():
     user = employee()
     body = token_for(user)
     assert set(body) >= {"token", "expiry", "id"}
@@ -138,6 +139,24 @@ def test_a_password_reset_ends_every_token():
     user.save()
     assert with_token(token).get("/api/me/").status_code == 401
     assert AuditEntry.objects.filter(action="auth.tokens_revoked").count() == 1
+
+
+def test_the_password_reset_link_ends_every_token_and_session():
+    user = employee(email="rita@example.com")
+    token = token_for(user)["token"]
+    signed_in = Client()
+    signed_in.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    stranger = Client()
+    stranger.post("/accounts/password_reset/", {"email": user.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = stranger.get(link, follow=True)
+    response = stranger.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "reset by link 55", "new_password2": "reset by link 55"},
+    )
+    assert response.status_code == 302
+    assert with_token(token).get("/api/me/").status_code == 401
+    assert signed_in.get("/").status_code == 302
 
 
 def test_saving_a_user_without_a_new_password_keeps_their_tokens():
