@@ -49,10 +49,11 @@ from trips.models import Assessment, Transition, Trip, TripStatus
 
 logger = logging.getLogger(__name__)
 
-# A rendering worker refreshes its heartbeat this often; one silent for HEARTBEAT_STALE (three
-# beats and a margin) died, and its render is taken over.
-HEARTBEAT_EVERY = dt.timedelta(seconds=10)
-HEARTBEAT_STALE = dt.timedelta(seconds=45)
+# A rendering worker refreshes its heartbeat this often; one silent for HEARTBEAT_STALE (five
+# missed beats) died, and its render is taken over. With the sweeper every 30 s, a render
+# lost with its worker is queued again within 25 + 30 s.
+HEARTBEAT_EVERY = dt.timedelta(seconds=5)
+HEARTBEAT_STALE = dt.timedelta(seconds=25)
 QUEUED_GRACE = dt.timedelta(minutes=2)
 BRIEFABLE = {TripStatus.APPROVED, TripStatus.CLEARED}
 

@@ -10,11 +10,12 @@ import time
 import pytest
 from django.core.files.storage import storages
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from briefings import services
 from briefings.models import Briefing, BriefingStatus
-from tests.briefings.content import approved_trip, publish_kz, use_briefing_urls
+from tests.briefings.content import approved_trip, publish_kz
 from tests.conftest import api_as
 from tests.factories import StopFactory, TripFactory, employee
 from trips import services as trip_services
@@ -40,7 +41,6 @@ def wait_for(predicate, *, timeout: float, message: str, worker=None):
 def test_an_approved_trip_gets_its_briefing_from_the_worker_and_is_cleared_once_acknowledged(
     celery_worker_factory, settings
 ):
-    use_briefing_urls(settings)
     worker = celery_worker_factory().start()
     publish_kz()
     traveller = employee(first_name="Dana", last_name="Integration")
@@ -115,8 +115,11 @@ def test_a_render_killed_with_its_worker_still_ends_ready_exactly_once(celery_wo
 
     fresh = celery_worker_factory().start()
     # Redis would hand the unacked task back after its visibility timeout (an hour); the
-    # beat sweeper does not wait that long for a claim whose worker is gone.
-    assert services.briefings_requeue_stuck(rendering_for=dt.timedelta(0)) == [briefing.pk]
+    # beat sweeper (every 30 s) takes the render back once its heartbeat, which died with the
+    # worker, is HEARTBEAT_STALE old: within a minute.
+    assert services.briefings_requeue_stuck() == []
+    silent = timezone.now() + services.HEARTBEAT_STALE + dt.timedelta(seconds=1)
+    assert services.briefings_requeue_stuck(now=silent) == [briefing.pk]
     wait_for(
         lambda: Briefing.objects.filter(pk=briefing.pk, status=BriefingStatus.READY).exists(),
         timeout=90,
