@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.safestring import SafeString
 
 from portal.lib.markdown import render_markdown
@@ -199,3 +201,20 @@ def test_overdue_open_requirements_appear_in_the_compliance_report(catalogue):
     rid = by_title(requirements_of(user, trip), "Register your stay")["id"]
     tick(user, trip, rid)
     assert api_as(boss).get("/api/compliance/").json()["count"] == 0
+
+
+def test_the_dashboard_reads_requirements_and_ticks_in_a_fixed_number_of_queries(catalogue):
+    user = british()
+    client = logged_in(user)
+    for index in range(2):
+        file_trip(user, activities=["driving"], start=10 + 20 * index, days=5)
+    client.get("/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for index in range(2, 6):
+        trip = file_trip(user, activities=["driving"], start=10 + 20 * index, days=5)
+        tick(user, trip, requirements_of(user, trip)[0]["id"])
+    with CaptureQueriesContext(connection) as more:
+        body = client.get("/").content.decode()
+    assert len(more.captured_queries) == len(few.captured_queries)
+    assert body.count("still to do") >= 6
