@@ -285,17 +285,30 @@ def assessment_sections(
     assessment: Assessment | None,
     content_versions: Mapping[str, int] | None = None,
     countries: Sequence[str] = (),
+    published: bool = False,
 ) -> list[CountrySections]:
     """The matched sections of an assessment per country (in `countries`' order when given,
-    else the assessment's), from the advisory versions it used: two queries."""
+    else the assessment's), two queries. Their text comes from the advisory versions the
+    assessment used (what a briefing prints), or with `published` from the versions published
+    now (the trip page: a wording fix published since shows at once)."""
     if assessment is None:
         return []
     matched = matched_keys(assessment.sections or [])
-    versions = advisory_versions(
-        content_versions if content_versions is not None else assessment.content_versions or {}
-    )
     codes = list(OrderedDict.fromkeys([*countries, *matched])) if countries else list(matched)
-    names = dict(Country.objects.filter(code__in=codes).values_list("code", "name"))
+    rows = Country.objects.filter(code__in=codes).select_related("published")
+    if published:
+        current = {country.code: country for country in rows}
+        names = {code: country.name for code, country in current.items()}
+        versions = {
+            code: country.published
+            for code, country in current.items()
+            if country.published is not None
+        }
+    else:
+        names = dict(rows.values_list("code", "name"))
+        versions = advisory_versions(
+            content_versions if content_versions is not None else assessment.content_versions or {}
+        )
     return [
         country_sections(
             code=code,

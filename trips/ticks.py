@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.errors import DomainError, InvalidInput, NotAllowed
+from portal.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
 from portal.lib.text import text_problem
 from portal.mail import send_templated
 from trips.models import Assessment, RequirementReminder, RequirementTick, Trip, TripStatus
@@ -55,7 +55,7 @@ def requirement_tick(
     if not Trip.objects.editable_by(by).filter(pk=trip.pk).exists():
         raise NotAllowed("Only the traveller or their arranger can tick off requirements.")
     if trip.status == TripStatus.CANCELLED:
-        raise DomainError("A cancelled trip has nothing left to do.")
+        raise TransitionNotAllowed("A cancelled trip has nothing left to do.")
     text = None if note is None else _note_clean(note)
     with transaction.atomic():
         assessment = Assessment.objects.filter(trip=trip).first()

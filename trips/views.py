@@ -251,7 +251,7 @@ def trip_detail(request, pk: int):
         "may_tick": may_edit and trip.status != TripStatus.CANCELLED,
         "preview": _draft_preview(trip) if trip.is_draft else None,
         "status_note": trip_status_note(trip=trip),
-        "countries": assessment_sections(assessment=assessment),
+        "countries": assessment_sections(assessment=assessment, published=True),
         "transitions": list(trip.transitions.all()),
         "may_edit": may_edit and trip.can_edit,
         "may_submit": may_edit and trip.is_draft,

@@ -120,6 +120,14 @@
 
     function refresh() {
       var data = body(form, panel);
+      var chooser = form.querySelector("select[name='traveller']");
+      if (chooser && !chooser.value && data.stops.length) {
+        // What a trip needs depends on whose passport it is.
+        panel.hidden = false;
+        status.textContent = "Choose the traveller to see what this trip would need.";
+        panel.querySelector("[data-preview-body]").textContent = "";
+        return;
+      }
       if (!data.stops.length) {
         panel.hidden = true;
         return;

@@ -218,3 +218,13 @@ def test_the_dashboard_reads_requirements_and_ticks_in_a_fixed_number_of_queries
         body = client.get("/").content.decode()
     assert len(more.captured_queries) == len(few.captured_queries)
     assert body.count("still to do") >= 6
+
+
+def test_a_cancelled_trip_has_nothing_to_tick(catalogue):
+    user = british()
+    trip = file_trip(user)
+    rid = requirements_of(user, trip)[0]["id"]
+    services.trip_cancel(trip=trip, by=user)
+    response = tick(user, trip, rid)
+    assert response.status_code == 409
+    assert not RequirementTick.objects.exists()
