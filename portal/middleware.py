@@ -50,9 +50,10 @@ class RefuseNulMiddleware:
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     """Every page needs a login (anonymous users are sent to the login page), except the API,
-    which answers 401/403 itself, and the admin, which has its own login page."""
+    which answers 401/403 itself, the admin, which has its own login page, and the health
+    check, which probes call without one."""
 
-    exempt_prefixes = ("/api/", "/admin/", "/static/")
+    exempt_prefixes = ("/api/", "/admin/", "/static/", "/healthz/")
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path.startswith(self.exempt_prefixes):

@@ -216,3 +216,14 @@ class CompanySettings(models.Model):
     def current(cls) -> CompanySettings:
         settings_row, _ = cls.objects.get_or_create(pk=1)
         return settings_row
+
+
+class SchedulerHeartbeat(models.Model):
+    """When celery beat last had a task run (portal.tasks.scheduler_heartbeat, every minute):
+    one row, read by /healthz/. In the database because every web process, on any machine,
+    must see the same answer, whatever cache the installation has."""
+
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Scheduler heartbeat at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -179,6 +179,8 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Probes call /healthz/ over plain HTTP from inside the network, behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
 # inline script or style anywhere (the admin and the API docs included), nothing framed.
@@ -386,6 +388,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.alert_open_incidents",
         "schedule": crontab(minute=40),
     },
+    # The scheduler's heartbeat, read by /healthz/ (portal.health).
+    "scheduler-heartbeat": {
+        "task": "portal.tasks.scheduler_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Safety checks: the silent asked again each interval, escalated after the last cycle,
     # lost sends re-queued. A late tick is replaced by the next one.
     "safety-checks-tick": {
@@ -394,6 +402,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
 }
+
+# /healthz/ (portal.health): how long the broker and the worker ping may take, and how old
+# the scheduler's heartbeat (sent every minute) may be before the scheduler counts as down.
+HEALTH_TIMEOUT_SECONDS = 2.0
+HEALTH_SCHEDULER_MAX_AGE_SECONDS = config.parse_int(
+    "HEALTH_SCHEDULER_MAX_AGE", os.environ.get("HEALTH_SCHEDULER_MAX_AGE"), 300
+)
 
 LOGGING = {
     "version": 1,

@@ -21,3 +21,11 @@ def relay_outbox() -> dict[str, int]:
     """Send the outbox messages whose after-commit attempt failed (the broker was down)."""
     result = outbox_relay()
     return {"sent": result.sent, "waiting": result.waiting, "deleted": result.deleted}
+
+
+@shared_task(name="portal.tasks.scheduler_heartbeat", ignore_result=True)
+def scheduler_heartbeat() -> None:
+    """Beat sends this every minute; /healthz/ reports the scheduler down when it stops."""
+    from portal.health import scheduler_heartbeat_record
+
+    scheduler_heartbeat_record()

@@ -96,6 +96,9 @@ MATRIX: dict[str, Row] = {
     "api/schema/": Row({"GET": PUBLIC}),
     "api/docs/": Row({"GET": PUBLIC}),
     "api/auth/token/": Row({"POST": "400 400 400 400 400 400 400"}),
+    # No login for anyone; 503 here because no worker runs in unit tests (tests/portal/
+    # test_health.py and tests/integration/test_health.py see the 200).
+    "healthz/": Row({"GET": "503 503 503 503 503 503 503"}, personal=False),
     # --- advisories -----------------------------------------------------------------------
     "destinations/": Row({"GET": PAGE_ANY}),
     "destinations/<code>/": Row({"GET": PAGE_ANY}, {"code": "country"}, personal=False),
