@@ -113,7 +113,12 @@ def parse_broker_url(value: str | None, data_dir: Path) -> tuple[str, dict]:
         )
     # Redis redelivers an unacknowledged task after the visibility timeout: keep it well above
     # the hard time limit of the longest task, or a slow render would run twice.
-    return value, {"visibility_timeout": 3600}
+    options: dict = {"visibility_timeout": 3600}
+    if scheme in {"redis", "rediss"}:
+        # A Redis that hangs (stopped, or behind a network dropping packets) fails a send in
+        # seconds instead of holding the request for ever; the outbox relays it later.
+        options.update(socket_connect_timeout=2, socket_timeout=3)
+    return value, options
 
 
 def parse_email_url(value: str | None) -> dict:

@@ -41,6 +41,8 @@ SEND_LEASE = dt.timedelta(seconds=60)
 # back within a minute of returning, without hammering it while it is away.
 BACKOFF_FIRST = dt.timedelta(seconds=5)
 BACKOFF_MAX = dt.timedelta(seconds=60)
+# After a failed send, a process leaves its after-commit sends to the relay this long.
+BREAKER_OPEN = dt.timedelta(seconds=30)
 # A run-once task that started this long ago and never finished belongs to a dead worker.
 RUN_LEASE = dt.timedelta(minutes=10)
 # Sent rows are kept this long (the dedup keys with them), then deleted by the relay.
@@ -119,15 +121,16 @@ def _attempt(message_id: int, now: dt.datetime, retry: bool) -> str:
 
 
 class _Breaker:
-    """After a failed send, this process skips the after-commit attempts for a few seconds:
-    during an outage each would cost a request a connection attempt (about 0.6 s against a
-    refusing Redis) for nothing. The relay keeps trying."""
+    """After a failed send, this process skips the after-commit attempts for BREAKER_OPEN:
+    during an outage each would cost a request a connection attempt (up to the broker's
+    socket timeout against a Redis that hangs) for nothing. The relay keeps trying, and sends
+    what was skipped within seconds of the broker's return."""
 
     def __init__(self) -> None:
         self.failed_at = -1e9
 
     def open(self) -> bool:
-        return time.monotonic() - self.failed_at < BACKOFF_FIRST.total_seconds()
+        return time.monotonic() - self.failed_at < BREAKER_OPEN.total_seconds()
 
     def trip(self) -> None:
         self.failed_at = time.monotonic()

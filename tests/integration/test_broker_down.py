@@ -12,6 +12,7 @@ import copy
 import email
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -25,7 +26,7 @@ from advisories.models import Section
 from advisories.packs import pack_import
 from briefings import services as briefing_services
 from briefings.models import Briefing, BriefingStatus
-from portal import outbox
+from portal import config, outbox
 from portal.models import OutboxMessage
 from tests import workers
 from tests.conftest import api_as, logged_in
@@ -79,8 +80,16 @@ class RedisServer:
                 time.sleep(0.1)
         raise AssertionError(f"redis-server did not start:\n{self.log.read_text()}")
 
+    def pause(self) -> None:
+        """SIGSTOP: connections are still accepted, nothing is answered (a hung server)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self.resume()
             self.process.terminate()
             self.process.wait(15)
 
@@ -109,7 +118,7 @@ def stack(redis_server, settings, tmp_path, monkeypatch):
     # Celery reads CELERY_BROKER_URL from the environment before its own setting.
     monkeypatch.setenv("CELERY_BROKER_URL", redis_server.url)
     app.conf.broker_url = redis_server.url
-    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    app.conf.broker_transport_options = config.parse_broker_url(redis_server.url, tmp_path)[1]
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     reset_producers(app)
@@ -314,3 +323,32 @@ def test_publish_submit_and_approve_answer_normally_while_redis_is_down_and_all_
             else f"Updated pre-travel briefing (version {latest.version}): {trip.purpose}"
         )
         assert announced in subjects, (announced, subjects)
+
+
+def test_a_redis_that_hangs_costs_one_request_seconds_and_nothing_is_lost(stack):
+    pack_import(copy.deepcopy(TEST_PACK), by=None)
+    traveller = employee(email="traveller@example.org")
+    first = file_trip(traveller, stop(arrival=10, departure=12), purpose="First")
+    second = file_trip(traveller, stop(arrival=20, departure=22), purpose="Second")
+    relay_until_sent(stack)
+
+    stack.redis.pause()
+    for trip in (first, second):
+        # The first waits for the broker's socket timeout; the next one does not wait at all.
+        response = timed(
+            f"submit (API), Redis hung, {trip['purpose']}",
+            lambda trip=trip: api_as(traveller).post(f"/api/trips/{trip['id']}/submit/"),
+        )
+        assert (response.status_code, response.json()["status"]) == (200, "approved")
+    stack.redis.resume()
+
+    trips = list(Trip.objects.filter(pk__in=[first["id"], second["id"]]))
+    relay_until_sent(stack)
+    wait_for(lambda: settled(trips), timeout=120, message="Not every trip briefed", worker=stack)
+    emails_sent(stack)
+    assert sent_mail(stack.mail) == Counter(
+        {
+            (traveller.email, "Your pre-travel briefing is ready: First"): 1,
+            (traveller.email, "Your pre-travel briefing is ready: Second"): 1,
+        }
+    )
