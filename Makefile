@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
 TEST_PACKAGES := chromium poppler-utils
 
-.PHONY: run test install system-packages test-system-packages lint check worker beat clean
+.PHONY: run test install system-packages test-system-packages lint check worker beat clean load
 
 run: install
 	$(MANAGE) migrate --noinput
@@ -42,6 +42,12 @@ system-packages:
 
 test-system-packages:
 	@bash scripts/apt-ensure.sh $(TEST_PACKAGES)
+
+# Two minutes of locust against gunicorn + PostgreSQL + Redis + a worker, on its own database
+# (docs/reliability.md has the figures); needs the machine's PostgreSQL and Redis.
+load: install
+	$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/pip install --quiet -e '.[load]'
+	@bash bench/load.sh
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
