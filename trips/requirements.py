@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from advisories.models import REQUIREMENT_KIND_LABELS, AdvisoryVersion, Country, match_key
+from portal.lib.countries import country_name
 from portal.lib.markdown import render_markdown
 from portal.lib.topics import TopicGroup, group_by_topic
 from trips.models import Assessment, RequirementTick, Trip
@@ -133,9 +134,9 @@ def requirement_rows(
     """Stored requirements as rows, soonest due first (undated last), each with its tick."""
     today = today or timezone.localdate()
     by_id = {tick.requirement_id: tick for tick in ticks}
-    names = country_names if country_names is not None else _country_names(requirements)
-    rows = []
     stored_list = list(requirements)
+    names = country_names if country_names is not None else _country_names(stored_list)
+    rows = []
     ids = [r.get("id") for r in stored_list]
     if not all(ids):
         # Assessments stored before ids existed: the same ids, computed now.
@@ -170,8 +171,6 @@ def requirement_rows(
 
 
 def _country_names(requirements: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    from portal.lib.countries import country_name
-
     return {
         code: country_name(code)
         for code in {str(r.get("country") or "") for r in requirements}
