@@ -35,7 +35,16 @@ from portal import roles
 from portal.audit import audit_record
 from portal.errors import NotAllowed
 from portal.models import AuditEntry, TravellerProfile
-from trips.models import Assessment, Decision, Stop, Transition, Trip, TripStatus
+from trips.models import (
+    Assessment,
+    CalendarFeed,
+    Decision,
+    RequirementTick,
+    Stop,
+    Transition,
+    Trip,
+    TripStatus,
+)
 
 ERASED_PURPOSE = "(personal details erased)"
 TRIP_ERASED = "privacy.trip_erased"
@@ -110,9 +119,7 @@ def trip_erase_personal_details(*, trip: Trip, by: User | None, reason: str) -> 
         )
         Stop.objects.filter(trip=locked).update(place=None, place_text="", activities=[])
         Assessment.objects.filter(trip=locked).delete()
-        ticks = getattr(locked, "requirement_ticks", None)
-        if ticks is not None and hasattr(ticks.model, "note"):
-            ticks.update(note="")
+        RequirementTick.objects.filter(trip=locked).update(note="")
         briefings = Briefing.objects.filter(trip=locked)
         files = [name for name in briefings.values_list("file_name", flat=True) if name]
         briefings.filter(status=BriefingStatus.READY).update(status=BriefingStatus.ERASED)
@@ -182,7 +189,8 @@ def pseudonym(user: User) -> str:
 def user_erase(*, user: User, by: User) -> User:
     """Erase a leaving employee: profile blanked, their trips' personal details erased (the
     ones still to come cancelled first), PDFs deleted, the account deactivated and renamed,
-    their API tokens deleted and their audit entries pseudonymised. Only superusers, and never
+    their API tokens and calendar feed deleted, what they wrote in safety-check answers and
+    from where erased, and their audit entries pseudonymised. Only superusers, and never
     themselves. Audited as ``privacy.user_erased``."""
     if not getattr(by, "is_superuser", False):
         raise NotAllowed("Only a superuser can erase a user.")
@@ -233,10 +241,22 @@ def user_erase(*, user: User, by: User) -> User:
         user.save()
         user.groups.clear()
         _delete_tokens(user)
+        # The feed's secret address would keep serving their whereabouts.
+        CalendarFeed.objects.filter(user=user).delete()
+        _erase_safety_answers(user)
 
         _pseudonymise_audit(user=user, names={old_username, old_email} - {""}, alias=alias)
         audit_record(actor=by, action=USER_ERASED, obj=user, details={"user_id": user.pk})
     return user
+
+
+def _erase_safety_answers(user: User) -> None:
+    """What they said in safety checks ("I need help: ...") and from where; whether they
+    answered, when and through which channel stays with the check."""
+    from incidents.models import CheckAnswer, CheckRecipient
+
+    CheckRecipient.objects.filter(traveller=user).update(note="")
+    CheckAnswer.objects.filter(recipient__traveller=user).update(note="", ip=None)
 
 
 def _delete_tokens(user: User) -> None:
@@ -314,6 +334,7 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
         .prefetch_related(
             models.Prefetch("stops", queryset=Stop.objects.select_related("place")),
             "assessments",
+            "requirement_ticks",
             models.Prefetch("decisions", queryset=Decision.objects.select_related("manager")),
             models.Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
             models.Prefetch(
@@ -361,6 +382,8 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             "arrangers": sorted(a.username for a in profile.arrangers.all()),
         },
         "trips": [_trip_export(trip) for trip in trips],
+        "calendar_feed": bool(CalendarFeed.objects.filter(user=user).exists()),
+        "safety_checks": _safety_checks_export(user),
         "audit": [
             {
                 "time": entry.created_at.isoformat(),
@@ -433,7 +456,45 @@ def _trip_export(trip: Trip) -> dict[str, Any]:
             for step in trip.transitions.all()
         ],
         "briefings": [_briefing_export(briefing) for briefing in trip.briefings.all()],
+        "requirements_ticked": [
+            {
+                "requirement": tick.requirement_id,
+                "done_at": _moment(tick.done_at),
+                "note": tick.note,
+            }
+            for tick in trip.requirement_ticks.all()
+        ],
     }
+
+
+def _safety_checks_export(user: User) -> list[dict[str, Any]]:
+    from incidents.models import CheckRecipient
+
+    recipients = (
+        CheckRecipient.objects.filter(traveller=user)
+        .select_related("safety_check__incident")
+        .prefetch_related("answers")
+        .order_by("pk")
+    )
+    return [
+        {
+            "incident": recipient.safety_check.incident.title,
+            "trip": recipient.trip_id,
+            "status": recipient.status,
+            "note": recipient.note,
+            "answers": [
+                {
+                    "time": _moment(answer.created_at),
+                    "status": answer.status,
+                    "channel": answer.channel,
+                    "note": answer.note,
+                    "ip": answer.ip,
+                }
+                for answer in recipient.answers.all()
+            ],
+        }
+        for recipient in recipients
+    ]
 
 
 def _briefing_export(briefing: Briefing) -> dict[str, Any]:

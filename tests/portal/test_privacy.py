@@ -20,7 +20,7 @@ from portal.models import AuditEntry
 from portal.tasks import erase_expired_personal_data
 from tests.conftest import api_as, logged_in
 from tests.factories import StopFactory, TripFactory, employee, manager
-from trips.models import Assessment, Decision, Trip, TripStatus
+from trips.models import Assessment, Decision, RequirementTick, Trip, TripStatus
 
 TODAY = timezone.localdate()
 
@@ -88,6 +88,9 @@ def test_a_trip_past_the_retention_period_loses_its_personal_details_but_not_its
     trip = ended_trip(traveller, days_ago=366)
     briefing = trip.briefings.get()
     pdf = briefing.file_name
+    tick = RequirementTick.objects.create(
+        trip=trip, requirement_id="kz-reg", done_at=timezone.now(), note="At the clinic's desk"
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert privacy.trips_erase_expired() == [trip.pk]
@@ -103,6 +106,8 @@ def test_a_trip_past_the_retention_period_loses_its_personal_details_but_not_its
     assert (trip.status, trip.risk_level) == (TripStatus.COMPLETED, 3)
     assert trip.decisions.get().outcome == "approve"
     assert not trip.assessments.exists()
+    tick.refresh_from_db()
+    assert (tick.note, tick.done_at is not None) == ("", True)
     briefing.refresh_from_db()
     assert (briefing.status, briefing.file_name, briefing.changes) == ("erased", "", {})
     assert briefing.sha256 == "a" * 64
@@ -351,3 +356,52 @@ def test_the_database_still_refuses_to_change_who_did_what_even_while_redacting(
         cursor.execute("UPDATE portal_auditentry SET details = '{}' WHERE id = %s", [entry.pk])
     privacy._audit_redact(AuditEntry.objects.filter(pk=entry.pk), details={})
     assert AuditEntry.objects.get(pk=entry.pk).details == {}
+
+
+def test_a_leavers_calendar_feed_and_safety_check_answers_go_too(leaver, superuser):
+    from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
+    from tests.factories import IncidentFactory
+    from trips.models import CalendarFeed
+
+    trip = ended_trip(leaver, days_ago=5)
+    CalendarFeed.objects.create(user=leaver, token="secret-feed")
+    check = SafetyCheck.objects.create(incident=IncidentFactory(), started_by=manager())
+    recipient = CheckRecipient.objects.create(
+        safety_check=check, traveller=leaver, trip=trip, note="Hiding in the hotel basement"
+    )
+    CheckAnswer.objects.create(
+        recipient=recipient, status="need_help", note="Room 12", channel="link", ip="203.0.113.9"
+    )
+    assert logged_in(leaver).get("/calendar/secret-feed.ics").status_code == 200
+
+    privacy.user_erase(user=leaver, by=superuser)
+
+    assert logged_in(superuser).get("/calendar/secret-feed.ics").status_code == 404
+    recipient.refresh_from_db()
+    answer = recipient.answers.get()
+    assert (recipient.note, answer.note, answer.ip) == ("", "", None)
+    assert (answer.status, answer.channel) == ("need_help", "link")
+
+
+@pytest.mark.django_db
+def test_my_data_includes_my_ticks_and_my_safety_check_answers():
+    from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
+    from tests.factories import IncidentFactory
+    from trips.models import RequirementTick
+
+    traveller = employee()
+    trip = ended_trip(traveller, days_ago=5)
+    RequirementTick.objects.create(
+        trip=trip, requirement_id="kz-reg", done_at=timezone.now(), note="Done at the hotel"
+    )
+    check = SafetyCheck.objects.create(
+        incident=IncidentFactory(title="Flood"), started_by=manager()
+    )
+    recipient = CheckRecipient.objects.create(safety_check=check, traveller=traveller, trip=trip)
+    CheckAnswer.objects.create(recipient=recipient, status="safe", channel="api", ip="192.0.2.1")
+
+    data = api_as(traveller).get("/api/me/data/").json()
+
+    assert data["trips"][0]["requirements_ticked"][0]["note"] == "Done at the hotel"
+    assert data["safety_checks"][0]["incident"] == "Flood"
+    assert data["safety_checks"][0]["answers"][0]["ip"] == "192.0.2.1"
