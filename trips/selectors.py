@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from advisories.models import AdvisoryVersion, Country, Place, match_key
@@ -457,25 +457,29 @@ def countries_with_trips_on_older_content(
     )
     if not latest:
         return {}
-    touching = (
-        Stop.objects.filter(country_id__in=latest, trip__last_departure__gte=today)
-        .exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.COMPLETED])
+    # The trips a re-assessment of these countries would touch, and each one's latest
+    # assessment (a correlated subquery: one row per trip, not every assessment it had).
+    trips = Trip.objects.upcoming(today).exclude(status=TripStatus.DRAFT)
+    countries_of: dict[int, set[str]] = {}
+    for trip_id, code in (
+        Stop.objects.filter(trip__in=trips, country_id__in=latest)
         .values_list("trip_id", "country_id")
         .distinct()
-    )
-    countries_of: dict[int, set[str]] = {}
-    for trip_id, code in touching:
-        countries_of.setdefault(trip_id, set()).add(code)
-    assessed: dict[int, dict[str, int]] = {}
-    for trip_id, versions in (
-        Assessment.objects.filter(trip_id__in=countries_of)
-        .order_by("trip_id", "-created_at", "-id")
-        .values_list("trip_id", "content_versions")
     ):
-        assessed.setdefault(trip_id, versions or {})  # the first one is the trip's latest
+        countries_of.setdefault(trip_id, set()).add(code)
+    newest = (
+        Assessment.objects.filter(trip_id=OuterRef("trip_id"))
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    assessed: dict[int, dict[str, int]] = dict(
+        Assessment.objects.filter(trip__in=trips, pk=Subquery(newest)).values_list(
+            "trip_id", "content_versions"
+        )
+    )
     outdated: dict[str, int] = {}
     for trip_id, codes in countries_of.items():
-        versions = assessed.get(trip_id, {})
+        versions = assessed.get(trip_id) or {}
         for code in codes:
             if int(versions.get(code, 0)) < latest[code]:
                 outdated[code] = latest[code]

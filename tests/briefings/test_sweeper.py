@@ -140,3 +140,30 @@ def test_a_worker_refreshes_the_heartbeat_while_it_renders():
     assert rendered is not None and rendered.status == BriefingStatus.READY
     assert len(set(seen)) == 3  # a new beat each time it looked
     assert seen[0] > rendered.claimed_at
+
+
+@pytest.mark.django_db
+def test_trips_left_on_older_content_are_found_in_a_fixed_number_of_queries(
+    catalogue, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from trips import selectors
+
+    for _ in range(3):
+        approved_mn_trip(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        escalate_mn()
+    later = timezone.now() + dt.timedelta(minutes=3)
+    with django_assert_max_num_queries(3):
+        found = selectors.countries_with_trips_on_older_content(
+            today=timezone.localdate(), published_before=later
+        )
+    assert found == {"MN": 2}
+    # Filed after the publication: assessed against version 2, nothing left behind.
+    Trip.objects.exclude(status=TripStatus.DRAFT).update(status=TripStatus.CANCELLED)
+    approved_mn_trip(django_capture_on_commit_callbacks)
+    assert (
+        selectors.countries_with_trips_on_older_content(
+            today=timezone.localdate(), published_before=later
+        )
+        == {}
+    )
