@@ -101,3 +101,10 @@ def test_a_manager_starts_a_check_and_sees_the_travellers_answer_from_the_e_mail
     expect(row).to_contain_text("Safe")
     expect(row).to_contain_text("At the hotel, all fine")
     shot(boss, "23-safety-check-counts")
+
+    # --- signed in, the traveller finds the check first on the dashboard, answer included --
+    mine = log_in(browser, base, "erin", viewport={"width": 390, "height": 844})
+    card = mine.locator(".check-ask")
+    expect(card).to_contain_text("Are you OK? Explosion at the Green Bazaar")
+    expect(card).to_contain_text("You answered “I am safe”")
+    shot(mine, "24-safety-check-dashboard")
