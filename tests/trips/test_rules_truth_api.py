@@ -317,3 +317,25 @@ def test_the_trip_page_says_an_unknown_place_and_a_refused_overlap(kazakhstan, t
     response = client.post(f"/trips/{clash.json()['id']}/submit/", follow=True)
     assert f"These dates overlap trip #{may_trip.pk}" in response.content.decode()
     assert Trip.objects.get(pk=clash.json()["id"]).status == "draft"
+
+
+def test_the_trip_form_offers_curated_places_with_their_kind_and_other_names(kazakhstan, traveller):
+    page = logged_in(traveller).get("/trips/new/").content.decode()
+    assert (
+        '<option value="Baikonur" label="Closed area · also Baykonur, Байконур"></option>' in page
+    )
+    assert "data-place" in page  # the script links each stop's place to its country's list
+
+
+def test_a_content_admin_corrects_the_calendar_on_the_advisory_and_bad_dates_are_refused(
+    kazakhstan,
+):
+    from django.core.exceptions import ValidationError
+
+    advisory = Advisory.objects.get(country_id="KZ")
+    advisory.non_working_days = ["2027-03-20", "20 March"]
+    with pytest.raises(ValidationError) as refused:
+        advisory.full_clean()
+    assert refused.value.message_dict["non_working_days"] == [
+        'Dates not a date (YYYY-MM-DD): "20 March".'
+    ]
