@@ -28,6 +28,7 @@ from advisories.services import advisory_publish
 from portal.audit import client_ip
 from portal.errors import DomainError
 from portal.lib.markdown import render_markdown
+from portal.lib.numbers import parse_whole_number
 
 
 def _require(request: HttpRequest, *perms: str) -> None:
@@ -53,9 +54,10 @@ def advisory_publish_view(model_admin, request: HttpRequest) -> HttpResponse:
     _require(request, "publish_advisory")
     ids = [i for i in (request.POST.get("ids") or request.GET.get("ids", "")).split(",") if i]
     advisories = list(
-        Advisory.objects.filter(pk__in=[i for i in ids if i.isdecimal()]).select_related(
-            "country__published"
-        )
+        # Ids bounded before conversion: a thousand-digit "id" is no id, not a 500.
+        Advisory.objects.filter(
+            pk__in=[pk for i in ids if (pk := parse_whole_number(i)) is not None]
+        ).select_related("country__published")
     )
     if not advisories:
         raise Http404("No advisory chosen.")

@@ -88,6 +88,16 @@ def test_huge_numbers_in_paths_and_query_strings_are_not_server_errors(url):
     assert response.status_code in (200, 400, 404), (url, response.status_code)
 
 
+def test_huge_ids_in_the_admin_publish_step_are_not_server_errors():
+    from django.urls import reverse
+
+    from tests.factories import content_admin
+
+    url = reverse("admin:advisories_advisory_publish")
+    response = logged_in(content_admin()).get(f"{url}?ids={'9' * 4301},{'9' * 30},x")
+    assert response.status_code == 404
+
+
 # --- typed text -------------------------------------------------------------------------
 
 
