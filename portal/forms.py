@@ -45,3 +45,4 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = sorted(country_names().items(), key=lambda item: item[1])
         self.fields["nationality"].choices = [("", "Not set"), *choices]
+        self.fields["nationality"].widget.attrs["data-combobox"] = ""

@@ -28,9 +28,9 @@ def send_templated(
     # A subject is one line: a line break (from a trip's purpose, say) would make Django
     # refuse the header, and must never be able to smuggle one in.
     subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
-    body = render_to_string(f"emails/{template}-body.txt", context)
-    body = body.rstrip("\n") + "\n" + render_to_string("emails/_footer.txt", footer)
-    html = render_to_string(f"emails/{template}-body.html", context)
+    body = str(render_to_string(f"emails/{template}-body.txt", context)).rstrip("\n")
+    body += "\n" + render_to_string("emails/_footer.txt", footer)
+    html = str(render_to_string(f"emails/{template}-body.html", context))
     html += render_to_string("emails/_footer.html", footer)
     message = EmailMultiAlternatives(subject, body, None, recipients)
     message.attach_alternative(html, "text/html")

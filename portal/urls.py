@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from advisories.admin_documents import import_document
 from incidents import urls as incident_urls
-from portal import account_views, api, health
+from portal import account_views, api, assets, health
 
 api_patterns = [
     path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
@@ -31,6 +31,7 @@ urlpatterns = [
         name="admin-import-document",
     ),
     path("admin/", admin.site.urls),
+    path("favicon.ico", assets.favicon, name="favicon"),
     path("healthz/", health.healthz, name="healthz"),
     path(
         "accounts/password_reset/",

@@ -57,6 +57,7 @@ class TripForm(forms.Form):
     def __init__(self, *args, travellers=None, me=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["passport_nationality"].choices = country_choices("As in my profile")
+        self.fields["passport_nationality"].widget.attrs["data-combobox"] = ""
         if travellers is None:
             del self.fields["traveller"]
         else:
@@ -92,7 +93,8 @@ class StopForm(forms.Form):
         self.fields["country"].choices = country_choices("Choose a country")
         self.fields["activities"].choices = list(activity_choices)
         self.fields["place"].widget.attrs.update({"autocomplete": "off", "data-place": ""})
-        self.fields["country"].widget.attrs["data-country"] = ""
+        # data-combobox: a searchable picker where the script runs (static/portal/combobox.js).
+        self.fields["country"].widget.attrs.update({"data-country": "", "data-combobox": ""})
 
     def clean(self):
         data = super().clean()

@@ -32,12 +32,15 @@ def briefing_panel(context, trip) -> dict:
         # Say what sent the trip back: the advisory that changed, not just "the trip".
         not_acknowledgeable = f"{note.headline} A new briefing will follow."
     manager = roles.is_manager(user)
+    pending = briefing is not None and briefing.status in (
+        BriefingStatus.QUEUED,
+        BriefingStatus.RENDERING,
+    )
     return {
         "trip": trip,
         "briefing": briefing,
         "acknowledgement": acknowledgement,
-        "pending": briefing is not None
-        and briefing.status in (BriefingStatus.QUEUED, BriefingStatus.RENDERING),
+        "pending": pending,
         "out_of_date": ready and trip.status in AWAITING_NEW_BRIEFING,
         "not_acknowledgeable": not_acknowledgeable,
         "may_acknowledge": ready
@@ -45,7 +48,8 @@ def briefing_panel(context, trip) -> dict:
         and trip.traveller_id == user.pk
         and acknowledgement is None,
         "may_retry": briefing is not None and briefing.status == BriefingStatus.FAILED and manager,
-        "may_rebrief": manager and trip.status in BRIEFABLE,
+        # Not while a version is queued or rendering: a second one would only supersede it.
+        "may_rebrief": manager and trip.status in BRIEFABLE and not pending,
         # The CSRF token of the page, for the forms in the panel.
         "csrf_token": context.get("csrf_token"),
     }

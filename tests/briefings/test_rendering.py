@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import re
 import socket
@@ -44,7 +45,11 @@ def test_the_pdf_names_the_traveller_the_places_every_requirement_and_the_source
     for requirement in REQUIREMENTS:
         assert requirement["title"] in text
         if requirement["due_date"]:
-            assert requirement["due_date"] in text
+            # Dates read as on the pages: "Fri 5 Mar 2027", never "2027-03-05".
+            due = dt.date.fromisoformat(requirement["due_date"])
+            assert f"{due:%a} {due.day} {due:%b %Y}" in text
+            assert requirement["due_date"] not in text
+    assert "No deadline" in text and "Before travel" not in text
     assert "Migration police" in text
     assert "112" in text and "102" in text
     assert "Sources and content versions" in text
