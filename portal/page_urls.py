@@ -35,6 +35,7 @@ urlpatterns = [
     path("approvals/", trip_views.approvals, name="approvals"),
     path("locations/", trip_views.locations, name="locations"),
     path("compliance/", trip_views.compliance, name="compliance"),
+    path("locations/message/", trip_views.locations_message, name="locations-message"),
     path("audit/", views.audit_trail, name="audit-trail"),
     path("briefings/", include("briefings.page_urls")),
 ]

@@ -27,8 +27,8 @@ from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllow
 from portal.lib.countries import is_country_code
 from portal.lib.text import ONE_LINE_MESSAGE, text_problem
 from portal.mail import send_templated
-from portal.outbox import outbox_enqueue, outbox_run_once
 from portal.models import PASSPORT_TYPES, OutboxMessage
+from portal.outbox import outbox_enqueue, outbox_run_once
 from trips import engine, selectors
 from trips.models import (
     AMENDABLE,
@@ -850,6 +850,21 @@ def notify_traveller_reopened(trip_id: int, *, reason: str, changes: Sequence[st
     )
 
 
+def notify_traveller_message(trip_id: int, *, subject: str, message: str, sender: int) -> None:
+    """A security manager's message to the travellers listed on who-is-where."""
+    trip = Trip.objects.select_related("traveller").get(pk=trip_id)
+    send_templated(
+        "travellers-message",
+        {
+            "trip": trip,
+            "subject": subject,
+            "message": message,
+            "sender": User.objects.filter(pk=sender).first(),
+        },
+        [trip.traveller.email],
+    )
+
+
 def notify_traveller_decision(trip_id: int) -> None:
     trip = Trip.objects.select_related("traveller").get(pk=trip_id)
     decision = trip.decisions.order_by("-created_at", "-id").first()
@@ -857,10 +872,12 @@ def notify_traveller_decision(trip_id: int) -> None:
 
 
 DECISION_NEEDED, DECISION, REOPENED = "decision-needed", "decision", "reopened"
+TRAVELLERS_MESSAGE = "travellers-message"
 TRIP_EMAILS: dict[str, Callable[..., None]] = {
     DECISION_NEEDED: notify_managers_decision_needed,
     DECISION: notify_traveller_decision,
     REOPENED: notify_traveller_reopened,
+    TRAVELLERS_MESSAGE: notify_traveller_message,
 }
 
 
@@ -868,3 +885,70 @@ def trip_email_send(*, email: str, trip_id: int, key: str, params: dict[str, Any
     """Send one trip e-mail recorded by _email_after_commit, once per key (True if sent now)."""
     notify = TRIP_EMAILS[email]
     return outbox_run_once(key=key, work=lambda: notify(trip_id, **params))
+
+
+# --- who is where: writing to the travellers listed --------------------------------------
+
+MESSAGE_SUBJECT_MAX_LENGTH = 150
+MESSAGE_MAX_LENGTH = 5000
+
+
+def travellers_message(
+    *,
+    by: User,
+    on: dt.date,
+    country: str | None = None,
+    place: str | None = None,
+    subject: str,
+    message: str,
+) -> int:
+    """E-mail everyone who-is-where lists for `on` (in `country`, at `place`): one e-mail each,
+    so nobody sees the others' addresses, sent after the commit through the outbox. Audited
+    with whom it reached and whom it could not (no address). Returns how many it goes to."""
+    if not roles.is_manager(by):
+        raise NotAllowed("Only a security manager can write to the travellers listed.")
+    subject, message = (subject or "").strip(), (message or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not subject:
+        errors["subject"] = ["Give the e-mail a subject."]
+    elif len(subject) > MESSAGE_SUBJECT_MAX_LENGTH:
+        errors["subject"] = [f"Keep the subject to {MESSAGE_SUBJECT_MAX_LENGTH} characters."]
+    elif problem := text_problem(subject):
+        errors["subject"] = [problem]
+    if not message:
+        errors["message"] = ["Write the message."]
+    elif len(message) > MESSAGE_MAX_LENGTH:
+        errors["message"] = [f"Keep the message to {MESSAGE_MAX_LENGTH} characters."]
+    elif problem := text_problem(message, multiline=True):
+        errors["message"] = [problem]
+    if errors:
+        raise InvalidInput(errors)
+    listed = list(selectors.whereabouts(on=on, country=country, place=place))
+    reachable = [stop for stop in listed if stop.trip.traveller.email]
+    if not reachable:
+        raise InvalidInput({"non_field_errors": ["No one listed has an e-mail address."]})
+    with transaction.atomic():
+        entry = audit_record(
+            actor=by,
+            action="travellers.messaged",
+            details={
+                "date": on.isoformat(),
+                "country": (country or "").upper(),
+                "place": place or "",
+                "subject": subject,
+                "recipients": [stop.trip.traveller.username for stop in reachable],
+                "without_email": [
+                    stop.trip.traveller.username for stop in listed if not stop.trip.traveller.email
+                ],
+            },
+        )
+        for stop in reachable:
+            _email_after_commit(
+                stop.trip,
+                email=TRAVELLERS_MESSAGE,
+                key=f"message:{entry.pk}:{stop.trip.traveller_id}",
+                subject=subject,
+                message=message,
+                sender=by.pk,
+            )
+    return len(reachable)
