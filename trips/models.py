@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from portal.models import PASSPORT_TYPES
 
@@ -106,6 +107,14 @@ class Trip(models.Model):
 
     def __str__(self) -> str:
         return f"Trip #{self.pk}: {self.purpose}"
+
+    @property
+    def recorded_after_start(self) -> bool:
+        """Filed after its first day: a past trip a security manager recorded (only they may;
+        trips.services.itinerary_earliest_start)."""
+        if self.first_arrival is None or self.created_at is None:
+            return False
+        return self.first_arrival < timezone.localtime(self.created_at).date()
 
     # State predicates: the services enforce them, the pages read them to offer a button.
     @property
