@@ -5,12 +5,13 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
+from portal.audit_labels import SESSION_ACTIONS, action_label
 from portal.models import AuditEntry
 
 
 def _actions(request=None) -> list[tuple[str, str]]:
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-    return [(action, action) for action in actions]
+    return sorted(((action, action_label(action)) for action in actions), key=lambda c: c[1])
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -43,6 +44,23 @@ class AuditFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    sessions = django_filters.BooleanFilter(
+        method="filter_sessions",
+        label="Show sign-ins and sign-outs",
+        widget=forms.CheckboxInput,
+    )
+
     class Meta:
         model = AuditEntry
         fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # Hidden unless the box is ticked or one of them is asked for by name.
+        asked = self.form.cleaned_data.get("sessions") or (
+            self.form.cleaned_data.get("action") in SESSION_ACTIONS
+        )
+        return queryset if asked else queryset.exclude(action__in=SESSION_ACTIONS)
+
+    def filter_sessions(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, which also sees the action asked for

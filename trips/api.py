@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -205,11 +205,44 @@ class LocationsView(generics.ListAPIView):
 
     def get_queryset(self):
         on = _query_date(self.request, "date", timezone.localdate())
-        return selectors.travellers_at(
+        # One row per traveller (their last stop that day): `count` counts people.
+        return selectors.whereabouts(
             on=on,
             country=self.request.query_params.get("country") or None,
             place=self.request.query_params.get("place") or None,
         )
+
+
+class LocationsMessageInputSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    country = serializers.CharField(required=False, allow_blank=True, default="")
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+    subject = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    message = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class LocationsMessageView(generics.GenericAPIView):
+    """E-mail the travellers who-is-where lists for a date, country and place (the page's
+    "E-mail these travellers" form calls the same service)."""
+
+    permission_classes = [IsManager]
+    serializer_class = LocationsMessageInputSerializer
+
+    @extend_schema(
+        responses=inline_serializer("LocationsMessageSent", {"sent": serializers.IntegerField()})
+    )
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = services.travellers_message(
+            by=request.user,
+            on=data.validated_data.get("date") or timezone.localdate(),
+            country=data.validated_data["country"] or None,
+            place=data.validated_data["place"] or None,
+            subject=data.validated_data["subject"],
+            message=data.validated_data["message"],
+        )
+        return Response({"sent": sent}, status=status.HTTP_202_ACCEPTED)
 
 
 class ComplianceView(generics.GenericAPIView):

@@ -9,6 +9,7 @@ router.register("trips", api.TripViewSet, basename="trip")
 urlpatterns = [
     path("approvals/", api.ApprovalQueueView.as_view(), name="api-approvals"),
     path("locations/", api.LocationsView.as_view(), name="api-locations"),
+    path("locations/message/", api.LocationsMessageView.as_view(), name="api-locations-message"),
     path("compliance/", api.ComplianceView.as_view(), name="api-compliance"),
     # Before the router's trips/<pk>/, which would take "preview" for a trip id.
     path("trips/preview/", api_tools.TripPreviewView.as_view(), name="api-trip-preview"),

@@ -348,6 +348,21 @@ def travellers_at(
     return stops
 
 
+def whereabouts(
+    *, on: dt.date, country: str | None = None, place: str | None = None
+) -> QuerySet[Stop]:
+    """Who is where, one row per traveller: of the stops `travellers_at` finds, each
+    traveller's last one that day (a travel day covers the stop they leave and the one they
+    reach; they end the day at the second). Counting these rows counts people, not stops."""
+    stops = travellers_at(on=on, country=country, place=place)
+    last = (
+        stops.filter(trip__traveller=OuterRef("trip__traveller"))
+        .order_by("-arrival", "-trip_id", "-position", "-pk")
+        .values("pk")[:1]
+    )
+    return stops.filter(pk=Subquery(last))
+
+
 COMPLIANCE_GAPS = {
     TripStatus.SUBMITTED: "assessment",
     TripStatus.PENDING_APPROVAL: "approval",

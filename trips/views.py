@@ -5,7 +5,9 @@ the briefings app's template tag, so this module never imports briefings."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, OrderedDict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -511,35 +513,124 @@ def approvals(request):
     )
 
 
-@manager_required
-def locations(request):
-    raw_date = request.GET.get("date", "")
-    error = ""
+def _whereabouts_query(params) -> tuple[dt.date, str, str, str]:
+    """The date (default today), country and place of a who-is-where request, and what was
+    wrong with the date (shown, and today used instead)."""
+    raw_date = params.get("date", "")
     try:
         on = parse_iso_date(raw_date) if raw_date else timezone.localdate()
+        error = ""
     except ValueError:
         on = timezone.localdate()
         error = f"{raw_date!r} is not a date (YYYY-MM-DD); showing today."
-    country = request.GET.get("country", "").upper()
-    stops = list(selectors.travellers_at(on=on, country=country or None))
-    counts = Counter((stop.country_id, stop.country.name) for stop in stops)
+    return on, params.get("country", "").strip().upper(), params.get("place", "").strip(), error
+
+
+LOCATIONS_CSV_HEADER = [
+    "traveller",
+    "name",
+    "email",
+    "phone",
+    "emergency contact",
+    "emergency phone",
+    "country",
+    "place",
+    "arrival",
+    "departure",
+    "trip",
+    "purpose",
+]
+
+
+@manager_required
+def locations(request, message_form: dict | None = None, status: int = 200):
+    """Who is where on a date: one row per traveller (people, not stops, are counted), as a
+    page or (``?format=csv``) a download, with a form to e-mail everyone listed."""
+    on, country, place, error = _whereabouts_query(
+        request.GET if message_form is None else request.POST
+    )
+    rows = list(selectors.whereabouts(on=on, country=country or None, place=place or None))
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"who-is-where-{on.isoformat()}{'-' + country if country else ''}.csv",
+            LOCATIONS_CSV_HEADER,
+            (
+                [
+                    stop.trip.traveller.username,
+                    stop.trip.traveller.get_full_name(),
+                    stop.trip.traveller.email,
+                    stop.trip.traveller.profile.phone,
+                    stop.trip.traveller.profile.emergency_contact_name,
+                    stop.trip.traveller.profile.emergency_contact_phone,
+                    stop.country.name,
+                    stop.place.name if stop.place else stop.place_text,
+                    stop.arrival.isoformat(),
+                    stop.departure.isoformat(),
+                    stop.trip.pk,
+                    stop.trip.purpose,
+                ]
+                for stop in rows
+            ),
+        )
+    counts = Counter((stop.country_id, stop.country.name) for stop in rows)
     peak = max(counts.values(), default=0)
     bars = [
         {"code": code, "name": name, "count": count, "percent": round(100 * count / peak)}
         for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][1]))
     ]
+    query = {"date": on.isoformat(), "country": country, "place": place}
     return render(
         request,
         "trips/locations.html",
         {
-            "stops": stops,
+            "stops": rows,
+            "travellers": len(rows),
+            "reachable": sum(1 for stop in rows if stop.trip.traveller.email),
             "on": on,
             "country": country,
+            "country_label": country_name(country) if country else "",
+            "place": place,
             "bars": bars,
             "error": error,
             "countries": country_choices("All countries"),
+            "csv_query": urlencode({**{k: v for k, v in query.items() if v}, "format": "csv"}),
+            "message": message_form or {},
         },
+        status=status,
     )
+
+
+@manager_required
+@require_POST
+def locations_message(request):
+    """ "E-mail these travellers": the listed travellers of the posted date, country and place
+    (the API's equivalent is the same service)."""
+    on, country, place, _ = _whereabouts_query(request.POST)
+    form = {
+        "subject": request.POST.get("subject", ""),
+        "body": request.POST.get("message", ""),
+    }
+    try:
+        sent = services.travellers_message(
+            by=request.user,
+            on=on,
+            country=country or None,
+            place=place or None,
+            subject=form["subject"],
+            message=form["body"],
+        )
+    except InvalidInput as exc:
+        return locations(request, message_form={**form, "errors": exc.errors}, status=400)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Your message is on its way to {sent} traveller{'s' if sent != 1 else ''}."
+        )
+    query = urlencode(
+        {k: v for k, v in {"date": on.isoformat(), "country": country, "place": place}.items() if v}
+    )
+    return redirect(f"{reverse('locations')}?{query}")
 
 
 @manager_required

@@ -30,12 +30,15 @@ def test_managers_see_entries_newest_first_and_filter_them():
     audit_record(actor=boss, action="trip.approved", ip="10.0.0.7", details={"comment": "ok"})
     client = logged_in(boss)
 
+    # Sign-ins are hidden unless asked for.
     entries = client.get("/audit/").context["page"].object_list
+    assert [e.action for e in entries] == ["trip.approved", "briefing.acknowledged"]
+    entries = client.get("/audit/?sessions=on").context["page"].object_list
     assert [e.action for e in entries] == ["auth.login", "trip.approved", "briefing.acknowledged"]
 
     body = client.get("/audit/?action=trip.approved").content.decode()
-    assert "trip.approved" in body and "10.0.0.7" in body
-    assert "<code>briefing.acknowledged</code>" not in body
+    assert "Trip approved" in body and "10.0.0.7" in body
+    assert "Briefing acknowledged" not in body.split("<tbody>")[1]
     only_ada = client.get("/audit/?actor=ADA").context["page"].object_list
     assert [e.actor for e in only_ada] == [ada]
 
@@ -60,7 +63,7 @@ def test_the_trail_is_paged_fifty_at_a_time_in_constant_queries():
     assert len(many) == len(few)
     assert len(first.context["page"].object_list) == 50
     second = client.get("/audit/?page=2")
-    assert len(second.context["page"].object_list) == 12  # 61 entries and the sign-in
+    assert len(second.context["page"].object_list) == 11  # 61 entries; the sign-in is hidden
     assert "Page 2 of 2" in second.content.decode()
 
 
@@ -87,3 +90,25 @@ def test_entries_written_while_serving_a_request_carry_its_ip(catalogue):  # noq
     client.post(f"/trips/{trip.pk}/approve/", {"comment": "fine"})
     entry = AuditEntry.objects.get(action="trip.approved", actor__isnull=False)
     assert (entry.actor, entry.ip) == (boss, "203.0.113.9")
+
+
+def test_actions_read_in_words_and_sign_ins_are_hidden_until_asked_for():
+    boss = manager(username="boss")
+    audit_record(actor=boss, action="trip.pending_approval")
+    audit_record(actor=None, action="auth.login_failed", details={"username": "mallory"})
+    audit_record(actor=boss, action="widget.moved_aside")
+    client = logged_in(boss)
+
+    body = client.get("/audit/").content.decode()
+    table = body.split("<tbody>")[1]
+    assert "Trip sent for approval" in table and "trip.pending_approval" not in table
+    assert "Widget: moved aside" in table  # an action without words reads from its code
+    assert "Failed sign-in" not in table and "Signed in" not in table
+    assert "Sign-ins and sign-outs are hidden" in body
+    # The action filter offers words too.
+    assert '<option value="trip.pending_approval">Trip sent for approval</option>' in body
+
+    shown = client.get("/audit/?sessions=on").content.decode().split("<tbody>")[1]
+    assert "Failed sign-in" in shown and "Signed in" in shown
+    asked = client.get("/audit/?action=auth.login_failed").context["page"].object_list
+    assert [e.action for e in asked] == ["auth.login_failed"]
