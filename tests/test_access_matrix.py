@@ -34,6 +34,7 @@ from django.utils import timezone
 from briefings.models import Briefing, BriefingStatus
 from incidents.check_services import answer_token
 from incidents.models import CheckRecipient, SafetyCheck
+from portal.accounts import token_create, token_id
 from tests.briefings.content import publish_kz
 from tests.factories import (
     IncidentFactory,
@@ -96,6 +97,14 @@ MATRIX: dict[str, Row] = {
     "api/schema/": Row({"GET": PUBLIC}),
     "api/docs/": Row({"GET": PUBLIC}),
     "api/auth/token/": Row({"POST": "400 400 400 400 400 400 400"}),
+    "api/auth/tokens/": Row({"GET": API_ANY}),
+    # A token is its owner's alone: nobody else may even learn that it exists.
+    "api/auth/tokens/<token_id>/": Row(
+        {"DELETE": "401 204 404 404 404 404 404"}, {"token_id": "token"}
+    ),
+    "profile/tokens/<token_id>/revoke/": Row(
+        {"POST": "302 302 404 404 404 404 404"}, {"token_id": "token"}
+    ),
     # No login for anyone; 503 here because no worker runs in unit tests (tests/portal/
     # test_health.py and tests/integration/test_health.py see the 200).
     "healthz/": Row({"GET": "503 503 503 503 503 503 503"}, personal=False),
@@ -316,6 +325,7 @@ def world(db):
         )
         for person, journey in ((traveller, trip), (stranger, their_trip))
     )
+    tokens = [token_id(token_create(user=person)[0]) for person in (traveller, stranger)]
     feeds = [
         CalendarFeed.objects.create(user=u, token=f"feed-{u.pk}") for u in (traveller, stranger)
     ]
@@ -331,6 +341,7 @@ def world(db):
             "recipient": recipient.pk,
             "answer_token": answer_token(recipient),
             "calendar": feeds[0].token,
+            "token": tokens[0],
         },
         "strangers": {
             "trip": their_trip.pk,
@@ -338,6 +349,7 @@ def world(db):
             "recipient": their_recipient.pk,
             "answer_token": answer_token(their_recipient),
             "calendar": feeds[1].token,
+            "token": tokens[1],
         },
     }
 
