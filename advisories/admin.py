@@ -33,6 +33,7 @@ from advisories.models import (
 )
 from advisories.selectors import advisories_with_unpublished_changes
 from advisories.validation import kind_help_rows
+from portal.roles import is_content_admin
 
 
 class UnpublishedChangesFilter(admin.SimpleListFilter):
@@ -71,31 +72,40 @@ class CountryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("published__content")
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["may_import_document"] = is_content_admin(request.user)
+        return super().render_change_form(request, context, *args, **kwargs)
 
-class SectionInline(admin.StackedInline):
+
+class SectionInline(admin.TabularInline):
+    """The advisory's sections, one line each (topic, heading, level, where it applies) with a
+    link to edit each on its own page. A country has twenty and more: as editable forms they
+    made the page five screens tall and every save of the summary re-validate and re-write them
+    all; now the advisory's save touches the advisory only."""
+
     model = Section
-    form = SectionForm
     extra = 0
-    autocomplete_fields = ["places", "activities", "source"]
-    readonly_fields = ["preview_link"]
-    fields = [
-        ("key", "topic", "order"),
-        "heading",
-        "body",
-        "preview_link",
-        ("level", "source"),
-        "places",
-        "activities",
-        "months",
-    ]
+    can_delete = False
     show_change_link = True
+    fields = ["order", "topic", "heading", "level", "applies"]
+    readonly_fields = fields
+    ordering = ["order", "key"]
 
-    @admin.display(description="Preview")
-    def preview_link(self, section):
-        if section.pk is None:
-            return "Save first to preview."
-        url = reverse("admin:advisories_section_preview", args=[section.pk])
-        return format_html('<a href="{}" target="_blank">Preview the rendered body</a>', url)
+    def has_add_permission(self, request, obj=None):
+        return False  # a section is added on its own page (the "Add a section" link)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("places", "activities")
+
+    @admin.display(description="Applies to")
+    def applies(self, section):
+        parts = [", ".join(place.name for place in section.places.all()) or "whole country"]
+        activities = [activity.code for activity in section.activities.all()]
+        if activities:
+            parts.append("when " + ", ".join(activities))
+        if section.months:
+            parts.append("months " + ", ".join(str(month) for month in section.months))
+        return "; ".join(parts)
 
 
 @admin.register(Advisory)
@@ -115,6 +125,13 @@ class AdvisoryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("country__published__content")
+
+    def get_inline_instances(self, request, obj=None):
+        # The sections are listed here, never edited (SectionInline): a save has nothing of
+        # theirs to read back, validate or write, whatever their number.
+        if request.method == "POST":
+            return []
+        return super().get_inline_instances(request, obj)
 
     @admin.display(description="Published")
     def published_version(self, advisory):
@@ -146,7 +163,15 @@ class AdvisoryAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_import_document": is_content_admin(request.user),
+        }
+        return super().changelist_view(request, extra_context)
+
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["may_import_document"] = is_content_admin(request.user)
         if obj is not None:
             context["publish_url"] = (
                 reverse("admin:advisories_advisory_publish") + f"?ids={obj.pk}"
@@ -162,6 +187,11 @@ class AdvisoryAdmin(admin.ModelAdmin):
                 reverse("admin:advisories_advisoryversion_compare")
                 + "?"
                 + urlencode({"country": obj.country_id})
+            )
+            context["add_section_url"] = (
+                reverse("admin:advisories_section_add") + "?" + urlencode({"advisory": obj.pk})
+                if request.user.has_perm("advisories.add_section")
+                else None
             )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
@@ -179,6 +209,23 @@ class SectionAdmin(admin.ModelAdmin):
     @admin.display(ordering="advisory__country__name")
     def country(self, section):
         return section.advisory.country.name
+
+    # Sections are edited one at a time from their advisory's page: saving one goes back there.
+    def response_change(self, request, obj):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        super().response_change(request, obj)  # the "was changed successfully" message
+        return HttpResponseRedirect(
+            reverse("admin:advisories_advisory_change", args=[obj.advisory_id])
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        super().response_add(request, obj, post_url_continue)
+        return HttpResponseRedirect(
+            reverse("admin:advisories_advisory_change", args=[obj.advisory_id])
+        )
 
     @admin.display(description="Preview")
     def preview_link(self, section):

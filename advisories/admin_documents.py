@@ -187,7 +187,11 @@ def import_document(request):
                                 reverse("admin:advisories_advisory_change", args=[advisory.pk])
                             )
     else:
-        form = ImportDocumentForm()
+        # Linked from a country's or an advisory's admin page with ?country=KZ: that country
+        # is chosen already.
+        code = request.GET.get("country", "").upper()
+        chosen = Country.objects.filter(pk=code).first() if len(code) == 2 else None
+        form = ImportDocumentForm(initial={"country": chosen} if chosen else None)
     context = {
         **admin.site.each_context(request),
         "title": "Import an official document",

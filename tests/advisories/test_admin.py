@@ -3,6 +3,8 @@ import json
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from advisories.models import AdvisoryVersion, Country, Rule
 from advisories.services import advisory_publish
@@ -228,10 +230,12 @@ def test_the_history_lists_a_countrys_versions_and_compares_two(client, publishe
     diff = client.get("/admin/advisories/advisoryversion/compare/?country=kz&from=1&to=2")
     html = diff.content.decode()
     assert diff.status_code == 200
-    assert 'class="diff"' in html
-    # The changed heading's line, with the change highlighted.
-    assert "Section kz-crime [crime]: Crime " in html
-    assert '<span class="diff_chg">' in html
+    # The changed section on its own, its heading marked word by word in two columns.
+    assert "Section: Crime in the old town" in html
+    old_heading = html.split('<td class="word-diff-old">Heading: Crime ')[1].split("</td>")[0]
+    new_heading = html.split('<td class="word-diff-new">Heading: Crime ')[1].split("</td>")[0]
+    assert "<del>note" in old_heading and "<ins>" not in old_heading
+    assert "<ins>in" in new_heading and "town</ins>" in new_heading and "<del>" not in new_heading
     assert "version 1" in html and "version 2" in html
 
 
@@ -409,39 +413,95 @@ def test_the_content_admin_group_exists_with_publish_permission():
     assert group.permissions.filter(codename="publish_advisory").exists()
 
 
+def advisory_post(advisory, **overrides):
+    sections = advisory.sections.count()
+    return {
+        "country": advisory.country_id,
+        "level": "3",
+        "summary": "Take extra care.",
+        "sections-TOTAL_FORMS": str(sections),
+        "sections-INITIAL_FORMS": str(sections),
+        "sections-MIN_NUM_FORMS": "0",
+        "sections-MAX_NUM_FORMS": "1000",
+        **{
+            f"sections-{i}-id": pk
+            for i, pk in enumerate(
+                advisory.sections.order_by("order", "key").values_list("pk", flat=True)
+            )
+        },
+        **{f"sections-{i}-advisory": advisory.pk for i in range(sections)},
+        **overrides,
+    }
+
+
 @pytest.mark.django_db
-def test_a_content_admin_edits_sections_inline_on_the_advisory(client, section):
+def test_the_advisory_page_lists_sections_one_line_each_with_a_link_to_edit_one(client, section):
     client.force_login(content_admin())
     advisory = section.advisory
     almaty = PlaceFactory(name="Almaty")
-    data = {
-        "country": "KZ",
-        "level": "3",
-        "summary": "Take extra care.",
-        "sections-TOTAL_FORMS": "1",
-        "sections-INITIAL_FORMS": "1",
-        "sections-MIN_NUM_FORMS": "0",
-        "sections-MAX_NUM_FORMS": "1000",
-        "sections-0-id": section.pk,
-        "sections-0-advisory": advisory.pk,
-        "sections-0-key": "kz-crime",
-        "sections-0-topic": "crime",
-        "sections-0-order": "0",
-        "sections-0-heading": "Night-time robberies",
-        "sections-0-body": "Take a registered taxi.",
-        "sections-0-level": "3",
-        "sections-0-source": "",
-        "sections-0-places": [almaty.pk],
-        "sections-0-months": ["6", "7"],
-    }
-    response = client.post(f"/admin/advisories/advisory/{advisory.pk}/change/", data)
-    assert response.status_code == 302, response.context["adminform"].form.errors or [
-        f.errors for f in response.context["inline_admin_formsets"][0].formset.forms
-    ]
-    section.refresh_from_db()
+    section.places.add(almaty)
+    page = client.get(f"/admin/advisories/advisory/{advisory.pk}/change/").content.decode()
+    assert section.heading in page and "Almaty" in page
+    assert f'href="/admin/advisories/section/{section.pk}/change/' in page
+    assert 'name="sections-0-body"' not in page  # no section is edited in place
+    assert f'href="/admin/advisories/section/add/?advisory={advisory.pk}"' in page
+
+    response = client.post(
+        f"/admin/advisories/advisory/{advisory.pk}/change/", advisory_post(advisory)
+    )
+    assert response.status_code == 302
     advisory.refresh_from_db()
-    assert (advisory.level, section.heading, section.months) == (3, "Night-time robberies", [6, 7])
+    assert advisory.level == 3 and advisory.summary == "Take extra care."
+
+
+@pytest.mark.django_db
+def test_a_section_is_edited_on_its_own_page_and_saving_returns_to_its_advisory(client, section):
+    client.force_login(content_admin())
+    almaty = PlaceFactory(name="Almaty")
+    response = client.post(
+        f"/admin/advisories/section/{section.pk}/change/",
+        {
+            "advisory": section.advisory_id,
+            "key": "kz-crime",
+            "topic": "crime",
+            "order": "0",
+            "heading": "Night-time robberies",
+            "body": "Take a registered taxi.",
+            "level": "3",
+            "source": "",
+            "places": [almaty.pk],
+            "months": ["6", "7"],
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert response["Location"] == f"/admin/advisories/advisory/{section.advisory_id}/change/"
+    section.refresh_from_db()
+    assert (section.heading, section.months) == ("Night-time robberies", [6, 7])
     assert list(section.places.all()) == [almaty]
+
+
+@pytest.mark.django_db
+def test_saving_an_advisory_takes_the_same_queries_with_two_or_twenty_two_sections(client):
+    client.force_login(content_admin())
+    counts = []
+    for size in (2, 22):
+        advisory = AdvisoryFactory(country=Country.objects.get(code="KZ" if size == 2 else "UZ"))
+        for n in range(size):
+            SectionFactory(advisory=advisory, key=f"s-{size}-{n}", order=n)
+            advisory.sections.last().places.add(PlaceFactory(country=advisory.country))
+        data = advisory_post(advisory)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(f"/admin/advisories/advisory/{advisory.pk}/change/", data)
+        assert response.status_code == 302
+        counts.append(len(queries))
+        with CaptureQueriesContext(connection) as page_queries:
+            assert (
+                client.get(f"/admin/advisories/advisory/{advisory.pk}/change/").status_code == 200
+            )
+        counts.append(len(page_queries))
+    save_small, page_small, save_large, page_large = counts
+    assert save_large == save_small
+    assert page_large == page_small
 
 
 @pytest.mark.django_db

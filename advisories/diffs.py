@@ -1,0 +1,242 @@
+"""What changed between two published versions of a country, in words a content admin reads:
+each section, rule and level compared on its own, word by word, old on the left and new on the
+right. Pure functions over two content-pack snapshots (AdvisoryVersion.content); the admin's
+comparison page lays the result out as two columns with <del> and <ins> marks."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisories.selectors import rule_in_words
+
+# A changed line shows this many unchanged lines around it; the rest of a long body folds away.
+CONTEXT_LINES = 1
+EQUAL, DELETED, INSERTED = "equal", "del", "ins"
+# Words and the spaces between them, so that a diff of tokens puts the text back as it was.
+TOKENS = re.compile(r"\s+|[^\s]+")
+
+Segment = tuple[str, str]  # (EQUAL | DELETED | INSERTED, text)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One thing compared on its own: the level and summary, a section, a rule, a list."""
+
+    key: str
+    kind: str  # "advisory", "section", "rule", "places", "contacts", "sources", "calendar"
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One line side by side; None on a side where the line does not exist (added or
+    removed), and `folded` for a run of unchanged lines left out."""
+
+    old: tuple[Segment, ...] | None
+    new: tuple[Segment, ...] | None
+    folded: int = 0
+
+
+@dataclass
+class BlockDiff:
+    key: str
+    kind: str
+    title: str
+    status: str  # "added", "removed", "changed"
+    rows: list[DiffRow] = field(default_factory=list)
+
+
+def _list(values: Any) -> str:
+    return ", ".join(str(value) for value in values or [])
+
+
+def snapshot_blocks(content: dict[str, Any]) -> list[Block]:
+    """The snapshot cut into the blocks a person compares, in the order the snapshot has."""
+    advisory = content.get("advisory") or {}
+    blocks = [
+        Block(
+            key="advisory",
+            kind="advisory",
+            title="Country level and summary",
+            lines=(
+                f"Level: {advisory.get('level')}",
+                *(advisory.get("summary") or "").splitlines(),
+            ),
+        )
+    ]
+    for section in advisory.get("sections", []):
+        blocks.append(
+            Block(
+                key=f"section:{section['key']}",
+                kind="section",
+                title=f"Section: {section.get('heading') or section['key']}",
+                lines=(
+                    f"Heading: {section.get('heading', '')}",
+                    f"Topic: {section.get('topic', '')}",
+                    f"Level: {section.get('level') or 'none'}",
+                    f"Places: {_list(section.get('places')) or 'whole country'}",
+                    f"Activities: {_list(section.get('activities')) or 'any'}",
+                    f"Months: {_list(section.get('months')) or 'all year'}",
+                    f"Source: {section.get('source') or 'none'}",
+                    *(section.get("body") or "").splitlines(),
+                ),
+            )
+        )
+    for rule in content.get("rules", []):
+        fields = [
+            f"{name}: {json.dumps(rule[name], ensure_ascii=False)}"
+            for name in sorted(rule)
+            if name not in ("key", "kind", "title", "detail")
+        ]
+        blocks.append(
+            Block(
+                key=f"rule:{rule['key']}",
+                kind="rule",
+                title=f"Rule: {rule.get('title') or rule['key']} ({rule['kind']})",
+                lines=(
+                    f"Title: {rule.get('title', '')}",
+                    f"In words: {rule_in_words(rule)}",
+                    *fields,
+                    *(rule.get("detail") or "").splitlines(),
+                ),
+            )
+        )
+    places = [
+        f"{place['name']}: {place.get('kind')}, level {place.get('level') or 'none'}"
+        + (f", also {_list(place.get('aliases'))}" if place.get("aliases") else "")
+        for place in content.get("places", [])
+    ]
+    contacts = [
+        f"{contact['label']}: {contact['number']}"
+        + (f" ({contact['place']})" if contact.get("place") else "")
+        + (
+            f", for {_list(contact['nationalities'])} passports"
+            if contact.get("nationalities")
+            else ""
+        )
+        for contact in content.get("emergency_contacts", [])
+    ]
+    sources = [
+        f"{source['key']}: {source.get('publisher')}, {source.get('title')} "
+        f"({source.get('url') or 'no address'}, retrieved {source.get('retrieved') or 'unknown'})"
+        for source in content.get("sources", [])
+    ]
+    calendar = [
+        f"{label}: {_list(content.get(name))}"
+        for name, label in (
+            ("non_working_days", "Non-working days"),
+            ("working_days", "Working days"),
+        )
+        if content.get(name)
+    ]
+    for key, title, lines in (
+        ("places", "Places", places),
+        ("contacts", "Emergency contacts", contacts),
+        ("sources", "Sources", sources),
+        ("calendar", "Calendar corrections", calendar),
+    ):
+        if lines:
+            blocks.append(Block(key=key, kind=key, title=title, lines=tuple(lines)))
+    return blocks
+
+
+def _words(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+    """Two versions of a line, marked word by word: deleted words on the left, inserted on
+    the right, the rest as it was."""
+    before, after = TOKENS.findall(old), TOKENS.findall(new)
+    left: list[Segment] = []
+    right: list[Segment] = []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            left.append((EQUAL, "".join(before[i1:i2])))
+            right.append((EQUAL, "".join(after[j1:j2])))
+            continue
+        if i2 > i1:
+            left.append((DELETED, "".join(before[i1:i2])))
+        if j2 > j1:
+            right.append((INSERTED, "".join(after[j1:j2])))
+    return tuple(left), tuple(right)
+
+
+def _rows(old: tuple[str, ...], new: tuple[str, ...]) -> list[DiffRow]:
+    rows: list[DiffRow] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            rows.extend(DiffRow(old=((EQUAL, line),), new=((EQUAL, line),)) for line in old[i1:i2])
+        elif op == "replace":
+            # Pair the lines in order; the longer side's extra lines stand alone.
+            for offset in range(max(i2 - i1, j2 - j1)):
+                a = old[i1 + offset] if i1 + offset < i2 else None
+                b = new[j1 + offset] if j1 + offset < j2 else None
+                if a is not None and b is not None:
+                    left, right = _words(a, b)
+                    rows.append(DiffRow(old=left, new=right))
+                elif a is not None:
+                    rows.append(DiffRow(old=((DELETED, a),), new=None))
+                elif b is not None:
+                    rows.append(DiffRow(old=None, new=((INSERTED, b),)))
+        elif op == "delete":
+            rows.extend(DiffRow(old=((DELETED, line),), new=None) for line in old[i1:i2])
+        else:
+            rows.extend(DiffRow(old=None, new=((INSERTED, line),)) for line in new[j1:j2])
+    return _fold(rows)
+
+
+def _unchanged(row: DiffRow) -> bool:
+    return (
+        row.old is not None
+        and row.new is not None
+        and all(op == EQUAL for op, _ in row.old + row.new)
+    )
+
+
+def _fold(rows: list[DiffRow]) -> list[DiffRow]:
+    """Keep CONTEXT_LINES unchanged lines around each change; a longer run becomes one
+    `folded` row that says how many lines it hides."""
+    changed = [i for i, row in enumerate(rows) if not _unchanged(row)]
+    keep = {
+        i
+        for c in changed
+        for i in range(c - CONTEXT_LINES, c + CONTEXT_LINES + 1)
+        if 0 <= i < len(rows)
+    }
+    folded: list[DiffRow] = []
+    hidden = 0
+    for i, row in enumerate(rows):
+        if i in keep:
+            if hidden:
+                folded.append(DiffRow(old=None, new=None, folded=hidden))
+                hidden = 0
+            folded.append(row)
+        else:
+            hidden += 1
+    if hidden:
+        folded.append(DiffRow(old=None, new=None, folded=hidden))
+    return folded
+
+
+def version_diff(older: dict[str, Any], newer: dict[str, Any]) -> list[BlockDiff]:
+    """Every block that differs between two snapshots: changed and added blocks in the newer
+    version's order, then the removed ones. An unchanged block is left out."""
+    before = {block.key: block for block in snapshot_blocks(older)}
+    after = {block.key: block for block in snapshot_blocks(newer)}
+    diffs: list[BlockDiff] = []
+    for key, block in after.items():
+        old = before.get(key)
+        if old is None:
+            diffs.append(BlockDiff(key, block.kind, block.title, "added", _rows((), block.lines)))
+        elif old.lines != block.lines:
+            diffs.append(
+                BlockDiff(key, block.kind, block.title, "changed", _rows(old.lines, block.lines))
+            )
+    for key, block in before.items():
+        if key not in after:
+            diffs.append(BlockDiff(key, block.kind, block.title, "removed", _rows(block.lines, ())))
+    return diffs
