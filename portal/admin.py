@@ -4,13 +4,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.template.response import TemplateResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from portal import privacy, roles
-from portal.errors import DomainError
 from portal.audit import audit_record, client_ip
+from portal.errors import DomainError
 from portal.models import AuditEntry, CompanySettings, TravellerProfile
 
 

@@ -147,43 +147,6 @@ class OutboxMessage(models.Model):
         return f"{self.task} [{self.key}] {state}"
 
 
-class OutboxMessage(models.Model):
-    """A Celery task recorded in the transaction of the state change that needs it, and sent to
-    the broker after that transaction commits (portal.outbox): at once when the broker answers,
-    otherwise by the relay, with backoff, until it does. Nothing is lost while the broker is
-    down, and nothing is sent for a change that was rolled back.
-    """
-
-    task = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict, blank=True)
-    # One piece of work, once: recording the same key again records nothing, and a task that
-    # must not run twice (an e-mail) is run once per key (portal.outbox.outbox_run_once).
-    key = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # The next send attempt; a sender leases the row by moving it forward (see the relay).
-    due_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    # For run-once tasks: a worker started the work (a lease), and finished it.
-    started_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        indexes = [
-            models.Index(
-                fields=["due_at"],
-                condition=models.Q(sent_at__isnull=True),
-                name="outbox_unsent_due",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        state = "sent" if self.sent_at else f"waiting ({self.attempts} attempts)"
-        return f"{self.task} [{self.key}] {state}"
-
-
 def international_phone(value: str) -> None:
     from portal.lib.phones import international_phone_problem
 
