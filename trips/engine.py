@@ -9,8 +9,9 @@ semantics", "Approval policy"). Nothing about any real country belongs here: rul
 
 Decisions where ``product.md`` is silent (tests hold them too):
 
-- Stops are judged in (arrival, departure) order; ``stop_index`` fields refer to the position of
-  the stop in the sequence given to ``assess`` / ``country_visits``.
+- Stops are judged in (arrival, departure) order, stops of the same dates by what they are
+  (country, place, transit, activities), never by the order given; ``stop_index`` fields
+  refer to the position of the stop in the sequence given to ``assess`` / ``country_visits``.
 - A rule with ``nationalities`` applies only to those nationalities (for ``visa_free`` the list
   means "may enter without a visa"). An unknown nationality is never assumed to be on a list:
   nationality-filtered rules apply to it, and it is never visa-free.
@@ -289,8 +290,25 @@ class Assessment:
 
 
 def ordered_stops(stops: Sequence[Stop]) -> list[tuple[int, Stop]]:
-    """The stops with their positions, in trip order: by arrival, then departure."""
-    return sorted(enumerate(stops), key=lambda item: (item[1].arrival, item[1].departure))
+    """The stops with their positions, in trip order: by arrival, then departure.
+
+    Stops of the same dates (several one-day stops on one day) have no order of their own: they
+    are put in one by what they are (country, place, transit, activities), so the assessment
+    never depends on the order they were typed in.
+    """
+
+    def key(item: tuple[int, Stop]) -> tuple[date, date, str, str, bool, tuple[str, ...]]:
+        stop = item[1]
+        return (
+            stop.arrival,
+            stop.departure,
+            stop.country,
+            stop.place_name,
+            stop.transit,
+            tuple(sorted(stop.activities)),
+        )
+
+    return sorted(enumerate(stops), key=key)
 
 
 def country_visits(stops: Sequence[Stop]) -> list[CountryVisit]:
