@@ -176,7 +176,23 @@ def trips_erase_expired(*, today: dt.date | None = None) -> list[int]:
             trip=trip, by=None, reason=f"Retention: ended more than {days} days ago"
         )
         erased.append(trip.pk)
+    _redact_deleted_drafts(today=today or timezone.localdate(), days=days)
     return erased
+
+
+def _redact_deleted_drafts(*, today: dt.date, days: int) -> None:
+    """A deleted draft leaves only its audit entry, which carries the purpose typed into it:
+    past the retention period the purpose goes from there too (who deleted what stays)."""
+    cutoff = today - dt.timedelta(days=days)
+    deleted = AuditEntry.objects.filter(
+        action="trip.deleted", created_at__date__lt=cutoff, details__has_key="purpose"
+    )
+    for entry in deleted.only("pk", "object_id", "details"):
+        _audit_redact(
+            AuditEntry.objects.filter(pk=entry.pk),
+            object_repr=f"Trip #{entry.object_id}: {ERASED_PURPOSE}",
+            details=_without(entry.details, {"purpose"}),
+        )
 
 
 # --- a leaving employee -------------------------------------------------------------------

@@ -155,6 +155,28 @@ def test_cancelled_trips_and_drafts_without_stops_are_erased_too(settings):
 
 
 @pytest.mark.django_db
+def test_a_deleted_drafts_purpose_leaves_the_audit_trail_after_the_retention_period(settings):
+    import time_machine
+
+    from trips.services import trip_delete
+
+    settings.PERSONAL_DATA_RETENTION_DAYS = 30
+    traveller = employee()
+    old, recent = (TripFactory(traveller=traveller, purpose="Clinic visit") for _ in range(2))
+    with time_machine.travel(timezone.now() - dt.timedelta(days=31)):
+        trip_delete(trip=old, by=traveller)
+    trip_delete(trip=recent, by=traveller)
+
+    privacy.trips_erase_expired()
+
+    entries = {e.object_id: e for e in AuditEntry.objects.filter(action="trip.deleted")}
+    assert "purpose" not in entries[str(old.pk)].details
+    assert "Clinic" not in entries[str(old.pk)].object_repr
+    assert entries[str(old.pk)].actor == traveller
+    assert entries[str(recent.pk)].details["purpose"] == "Clinic visit"
+
+
+@pytest.mark.django_db
 def test_the_daily_task_erases_each_trip_once(settings):
     settings.PERSONAL_DATA_RETENTION_DAYS = 365
     trip = ended_trip(employee(), days_ago=400)
