@@ -157,6 +157,19 @@ def contact_entry(contact: EmergencyContact) -> dict[str, Any]:
     return entry
 
 
+def contacts_for_traveller(
+    contacts: Iterable[dict[str, Any]], *, nationality: str
+) -> list[dict[str, Any]]:
+    """A snapshot's emergency contacts as one traveller should see them: an embassy (a contact
+    with `nationalities`) only for its own nationals, and before the numbers for everyone."""
+    mine = [
+        contact
+        for contact in contacts
+        if not contact.get("nationalities") or nationality in contact["nationalities"]
+    ]
+    return sorted(mine, key=lambda contact: not contact.get("nationalities"))
+
+
 def rule_entry(rule: Rule) -> dict[str, Any]:
     """A rule in pack form: the common fields and exactly the fields its kind uses."""
     entry: dict[str, Any] = {

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from advisories.models import LEVEL_NAMES, RULE_KIND_LABELS
 from advisories.selectors import (
+    contacts_for_traveller,
     countries_with_risk,
     published_version,
     rule_in_words,
@@ -78,7 +79,9 @@ def destination(request, code: str):
             "topics": topics,
             "places": content.get("places", []),
             "rules": rules,
-            "contacts": content.get("emergency_contacts", []),
+            "contacts": contacts_for_traveller(
+                content.get("emergency_contacts", []), nationality=request.user.profile.nationality
+            ),
             "sources": content.get("sources", []),
         },
     )

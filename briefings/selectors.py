@@ -17,7 +17,7 @@ from advisories.models import (
     Country,
     match_key,
 )
-from advisories.selectors import activity_labels
+from advisories.selectors import activity_labels, contacts_for_traveller
 from briefings.models import Briefing, BriefingStatus
 from incidents.selectors import TripIncident, incidents_for_stops
 from portal.company import SecurityDesk, security_desk
@@ -221,26 +221,21 @@ def document_for(
             )
         chapters.append(_chapter(code, name, advisory_version, matched.get(code, [])))
         visited = places_by_country.get(code, set())
-        country_contacts = []
-        for contact in snapshot.get("emergency_contacts", []):
+        # An embassy helps its own nationals only: shown to them, and before the rest.
+        for contact in contacts_for_traveller(
+            snapshot.get("emergency_contacts", []), nationality=traveller["nationality"]
+        ):
             place = contact.get("place")
             if place and match_key(place) not in visited:
                 continue
-            # An embassy helps its own nationals only: shown to them, and before the rest.
-            nationalities = contact.get("nationalities") or []
-            if nationalities and traveller["nationality"] not in nationalities:
-                continue
-            country_contacts.append(
+            contacts.append(
                 {
                     **contact,
                     "country": code,
                     "country_name": name,
                     "phone": phone_display(contact.get("number", ""), region=code),
-                    "for_nationals": bool(nationalities),
                 }
             )
-        country_contacts.sort(key=lambda contact: not contact["for_nationals"])
-        contacts.extend(country_contacts)
         for key in matched.get(code, []):
             section = _snapshot_section(snapshot, key)
             if section and section.get("source") in snapshot_sources:

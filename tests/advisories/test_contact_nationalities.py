@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 
 from advisories.models import EmergencyContact
 from advisories.packs import PackError, pack_export, pack_import, pack_validate
-from tests.factories import content_pack, country
+from tests.briefings.content import publish_kz
+from tests.conftest import logged_in
+from tests.factories import content_pack, country, employee
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +72,23 @@ def test_the_admin_refuses_an_unknown_nationality_on_a_contact():
     with pytest.raises(ValidationError) as error:
         contact.full_clean()
     assert "nationalities" in error.value.message_dict
+
+
+def test_the_destination_guide_shows_an_embassy_to_its_own_nationals_only_and_first():
+    publish_kz()
+    british = employee()
+    british.profile.nationality = "GB"
+    british.profile.save()
+    page = logged_in(british).get("/destinations/KZ/").content.decode()
+    contacts = page.split('id="contacts"')[1].split("</section>")[0]
+    assert contacts.index("British Embassy Astana") < contacts.index("Police")
+    assert "US Embassy" not in contacts
+    assert 'href="tel:+77172556200"' in contacts and "(locally 8 (7172) 55 62 00)" in contacts
+
+    french = employee()
+    french.profile.nationality = "FR"
+    french.profile.save()
+    other = logged_in(french).get("/destinations/KZ/").content.decode()
+    others = other.split('id="contacts"')[1].split("</section>")[0]
+    assert "British Embassy" not in others and "US Embassy" not in others
+    assert "Police" in others
