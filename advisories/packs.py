@@ -40,8 +40,8 @@ from advisories.validation import (
     dates_errors,
     level_errors,
     months_errors,
-    parse_date,
     nationalities_errors,
+    parse_date,
     quoted,
     rule_errors,
     topic_errors,
@@ -399,6 +399,8 @@ def pack_validate(data: Any) -> list[str]:
                 continue
             check.text(contact, "label", contact_path, max_length=120)
             check.text(contact, "number", contact_path, max_length=60)
+            for message in nationalities_errors(contact.get("nationalities")):
+                check.error(f"{contact_path}.nationalities", message)
             place = contact.get("place")
             if place is not None:
                 check.names([place], f"{contact_path}.place", known_places, "place", by_key=True)
@@ -411,8 +413,6 @@ def pack_validate(data: Any) -> list[str]:
             if check.key(rule, "key", rule_path, rule_keys, "rule key"):
                 rule_countries[rule["key"]] = code
             for name, messages in rule_errors(rule).items():
-            for message in nationalities_errors(contact.get("nationalities")):
-                check.error(f"{contact_path}.nationalities", message)
                 if name == "key":
                     continue
                 for message in messages:
@@ -661,6 +661,7 @@ class _Importer:
                 entry["label"],
                 entry["number"],
                 places[match_key(entry["place"])] if entry.get("place") else None,
+                tuple(code.upper() for code in entry.get("nationalities") or ()),
             )
             for entry in entries
         ]
@@ -685,7 +686,6 @@ class _Importer:
         added = sum((Counter(wanted_rows) - Counter(existing)).values())
         removed = sum((Counter(existing) - Counter(wanted_rows)).values())
         self.report.created[contacts] += added
-                tuple(code.upper() for code in entry.get("nationalities") or ()),
         self.report.deleted[contacts] += removed
         if not added and not removed:  # the same contacts in a new order
             self.report.updated[contacts] += len(wanted_rows)
