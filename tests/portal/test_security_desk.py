@@ -1,8 +1,11 @@
 """The security desk's 24/7 line: set by superusers in the company settings, shown in every
 e-mail and on the dashboard, and numbers everywhere in international form."""
 
+from io import StringIO
+
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
 from portal.company import security_desk
@@ -121,3 +124,12 @@ def test_the_dashboard_says_when_no_security_desk_is_set():
     body = logged_in(employee()).get("/").content.decode()
     assert "No security desk number has been set yet" in body
     assert security_desk().is_set is False
+
+
+@pytest.mark.django_db
+def test_the_demo_company_has_a_security_desk_and_keeps_one_already_set():
+    call_command("loaddemo", "--force", stdout=StringIO())
+    assert security_desk().phone.international == "+44 20 7946 0999"
+    set_desk(phone="+44 20 7946 0123", email="ours@example.com")
+    call_command("loaddemo", "--force", stdout=StringIO())
+    assert security_desk().email == "ours@example.com"

@@ -50,6 +50,7 @@ class Command(BaseCommand):
                 "off. Use --force if this really is a demo installation."
             )
         self.load_content()
+        self.load_company()
         users = self.load_users()
         self.load_trips(users)
         self.load_incidents(users)
@@ -69,6 +70,17 @@ class Command(BaseCommand):
         except PackError as error:
             raise CommandError("The demo pack is invalid:\n" + "\n".join(error.errors)) from None
         self.stdout.write("Content:\n" + report.summary())
+
+    def load_company(self) -> None:
+        from portal.models import CompanySettings
+
+        # A number from Ofcom's range kept for drama (never anyone's line), and a demo address;
+        # a real installation sets its own in the admin. A desk already set is left alone.
+        company = CompanySettings.current()
+        if not company.security_desk_phone and not company.security_desk_email:
+            company.security_desk_phone = "+44 20 7946 0999"
+            company.security_desk_email = "security-desk@example.com"
+            company.save()
 
     @transaction.atomic
     def load_users(self) -> dict[str, User]:
