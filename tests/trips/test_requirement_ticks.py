@@ -228,3 +228,12 @@ def test_a_cancelled_trip_has_nothing_to_tick(catalogue):
     response = tick(user, trip, rid)
     assert response.status_code == 409
     assert not RequirementTick.objects.exists()
+
+
+def test_a_reminder_also_goes_while_the_traveller_is_away(catalogue):
+    today = dt.date.today()
+    user = british(email="erin@example.org")
+    with time_machine.travel(today - dt.timedelta(days=4), tick=False):
+        file_trip(user, start=1, days=10)  # arrived 3 days ago: registration due tomorrow
+    assert requirement_reminders_send() == 1
+    assert mail.outbox[0].subject == "Due tomorrow: Register your stay"
