@@ -248,9 +248,13 @@ def briefing_for(trip, status, **fields):
 
     if status == "ready":
         fields = {"sha256": "a" * 64, "file_name": "b.pdf", "rendered_at": timezone.now(), **fields}
-    return Briefing.objects.create(
-        trip=trip, version=1, reason="approved", status=status, queued_at=timezone.now(), **fields
+    # Approving the trip queued its first briefing: this is what became of it.
+    briefing, _ = Briefing.objects.update_or_create(
+        trip=trip,
+        version=1,
+        defaults={"reason": "approved", "status": status, "queued_at": timezone.now(), **fields},
     )
+    return briefing
 
 
 def test_an_arranger_is_told_whom_the_briefing_waits_for(catalogue):  # noqa: F811
