@@ -108,6 +108,7 @@ MATRIX: dict[str, Row] = {
     # No login for anyone; 503 here because no worker runs in unit tests (tests/portal/
     # test_health.py and tests/integration/test_health.py see the 200).
     "healthz/": Row({"GET": "503 503 503 503 503 503 503"}, personal=False),
+    "favicon.ico": Row({"GET": "302 302 302 302 302 302 302"}, personal=False),
     # --- advisories -----------------------------------------------------------------------
     "destinations/": Row({"GET": PAGE_ANY}),
     "destinations/<code>/": Row({"GET": PAGE_ANY}, {"code": "country"}, personal=False),
@@ -128,6 +129,7 @@ MATRIX: dict[str, Row] = {
     ),
     "approvals/": Row({"GET": PAGE_MANAGERS}),
     "locations/": Row({"GET": PAGE_MANAGERS}),
+    "locations/message/": Row({"POST": "302 403 403 403 403 400 403"}),
     "compliance/": Row({"GET": PAGE_MANAGERS}),
     # --- trips: API ------------------------------------------------------------------------
     "api/trips/": Row({"GET": API_ANY, "POST": "401 400 400 400 400 400 400"}),
@@ -150,6 +152,7 @@ MATRIX: dict[str, Row] = {
     ),
     "api/approvals/": Row({"GET": API_MANAGERS}),
     "api/locations/": Row({"GET": API_MANAGERS}),
+    "api/locations/message/": Row({"POST": "401 403 403 403 403 400 403"}),
     "api/compliance/": Row({"GET": API_MANAGERS}),
     # --- briefings ---------------------------------------------------------------------------
     "briefings/failed/": Row({"GET": PAGE_MANAGERS}),
