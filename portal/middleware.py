@@ -67,7 +67,7 @@ class RoleRequiredMiddleware:
     itself (portal.permissions.HasPortalRole); the admin checks its own permissions; the
     account pages stay open so that they can log out."""
 
-    exempt_prefixes = ("/api/", "/admin/", "/static/", "/accounts/")
+    exempt_prefixes = ("/api/", "/admin/", "/static/", "/accounts/", "/favicon.ico")
 
     def __init__(self, get_response):
         self.get_response = get_response

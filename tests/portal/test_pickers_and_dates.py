@@ -14,7 +14,7 @@ from django.utils import timezone
 from briefings.models import Briefing, BriefingStatus
 from tests.briefings.content import approved_trip
 from tests.conftest import logged_in
-from tests.factories import employee, manager
+from tests.factories import employee, manager, without_role
 
 SCRIPT = Path(settings.BASE_DIR) / "static" / "portal" / "combobox.js"
 
@@ -111,3 +111,8 @@ def test_the_favicon_answers_without_a_login(client):
     assert response.status_code == 302
     assert response["Location"].startswith("/static/portal/favicon")
     assert (Path(settings.BASE_DIR) / "static" / "portal" / "favicon.ico").stat().st_size > 0
+
+
+@pytest.mark.django_db
+def test_the_favicon_answers_a_signed_in_user_without_a_role_too():
+    assert logged_in(without_role()).get("/favicon.ico").status_code == 302
