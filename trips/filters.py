@@ -124,13 +124,33 @@ class RiskLevelFilter(django_filters.Filter):
         return qs.filter(risk_level=int(value))
 
 
+class FlagField(forms.CharField):
+    """A yes/no query parameter: 1/0, true/false, on/off, yes/no, or absent (no)."""
+
+    YES = frozenset({"1", "true", "on", "yes"})
+    NO = frozenset({"", "0", "false", "off", "no"})
+
+    def clean(self, value) -> bool:
+        text = (super().clean(value) or "").lower()
+        if text in self.YES | self.NO:
+            return text in self.YES
+        raise forms.ValidationError("Use 1 or 0.")
+
+
+class FlagFilter(django_filters.Filter):
+    field_class = FlagField
+
+    def filter(self, qs, value):
+        return qs  # read by the selector, which applies what the flag means
+
+
 class ApprovalQueueFilter(django_filters.FilterSet):
     """The approval queue's filters. `second` (only trips that wait for a second manager's
     approval) is applied by the selector, since it depends on the decisions of the round."""
 
     risk_level = RiskLevelFilter()
     country = django_filters.CharFilter(method="filter_country")
-    second = django_filters.BooleanFilter(method="filter_nothing")
+    second = FlagFilter()
 
     class Meta:
         model = Trip
@@ -138,9 +158,6 @@ class ApprovalQueueFilter(django_filters.FilterSet):
 
     def filter_country(self, queryset, name, value):
         return _by_country(queryset, name, value)
-
-    def filter_nothing(self, queryset, name, value):
-        return queryset
 
 
 class ComplianceQuery(forms.Form):

@@ -238,10 +238,6 @@ class RejectForm(forms.Form):
     reason = forms.CharField(required=False, widget=_note_widget())
 
 
-class CancelForm(forms.Form):
-    reason = forms.CharField(required=False, widget=_note_widget())
-
-
 class RequirementTickForm(forms.Form):
     """The trip page's tick box: `done` is "1" to tick off, "0" to open again."""
 

@@ -320,8 +320,8 @@ def approval_queue_rows(*, filters: Mapping[str, Any] | None = None) -> list[Que
     """The approval queue with where each trip stands; `second=1` keeps the trips that wait
     for a second manager's approval. A fixed number of queries whatever the queue's length."""
     queue = approval_queue(filters=filters)
-    second = ApprovalQueueFilter(data=filters or {}).form
-    only_second = second.is_valid() and bool(second.cleaned_data.get("second"))
+    flags = ApprovalQueueFilter(data=filters or {}).form
+    only_second = flags.is_valid() and bool(flags.cleaned_data.get("second"))
     managers = active_manager_ids()
     rows = [QueueRow(trip=trip, progress=approval_progress(trip, managers)) for trip in queue]
     return [row for row in rows if row.progress.needs_second or not only_second]

@@ -522,4 +522,4 @@ def test_the_compliance_page_names_countries_and_says_when_it_ignores_the_period
     body = client.get("/compliance/").content.decode()
     assert '<td data-label="Countries">Mongolia</td>' in body
     body = client.get("/compliance/?days=abc").content.decode()
-    assert "is not a number of days from 1 to 365; showing 14." in body
+    assert "A whole number of days from 0 to 365. Showing 14." in body
