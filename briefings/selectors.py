@@ -225,8 +225,8 @@ def document_for(
         for contact in contacts_for_traveller(
             snapshot.get("emergency_contacts", []), nationality=traveller["nationality"]
         ):
-            place = contact.get("place")
-            if place and match_key(place) not in visited:
+            contact_place = contact.get("place")
+            if contact_place and match_key(contact_place) not in visited:
                 continue
             contacts.append(
                 {
