@@ -219,12 +219,16 @@ class _Heartbeat:
         self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{briefing_id}")
 
     def __enter__(self) -> _Heartbeat:
-        self.thread.start()
+        # Inside a transaction (a test, a render called from a service) the claim is not
+        # visible to anyone else, and another connection's beat would wait on its row lock.
+        if not connection.in_atomic_block:
+            self.thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.stopped.set()
-        self.thread.join(timeout=HEARTBEAT_EVERY.total_seconds())
+        if self.thread.is_alive():
+            self.thread.join(timeout=HEARTBEAT_EVERY.total_seconds())
 
     def _beat(self) -> None:
         try:
@@ -299,7 +303,7 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
         # Release the claim so the retry (or the sweeper) can take it again at once.
         try:
             mine.update(
-                status=BriefingStatus.QUEUED, queued_at=timezone.now(), error=_describe(exc)
+                status=BriefingStatus.QUEUED, queued_at=timezone.now(), error=describe_failure(exc)
             )
         except Exception:
             logger.exception("Briefing %s: could not release the claim", briefing_id)
@@ -326,7 +330,8 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
     return briefing
 
 
-def _describe(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
+    """How a failed render is described to the managers on the failed-renders page."""
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 

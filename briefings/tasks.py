@@ -51,12 +51,12 @@ def render_briefing(self, briefing_id: int) -> str:
         if self.request.retries < MAX_RETRIES:
             logger.warning("Briefing %s: transient error, retrying: %s", briefing_id, exc)
             raise  # autoretry_for schedules the retry with backoff
-        services.briefing_fail(briefing_id=briefing_id, error=services._describe(exc))
+        services.briefing_fail(briefing_id=briefing_id, error=services.describe_failure(exc))
         logger.error("Briefing %s failed after %s retries: %s", briefing_id, MAX_RETRIES, exc)
         return "failed"
     except Exception as exc:
         logger.exception("Briefing %s failed", briefing_id)
-        services.briefing_fail(briefing_id=briefing_id, error=services._describe(exc))
+        services.briefing_fail(briefing_id=briefing_id, error=services.describe_failure(exc))
         return "failed"
     return "ready" if briefing is not None else "skipped"
 
