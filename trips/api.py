@@ -255,12 +255,18 @@ class ComplianceView(generics.GenericAPIView):
     filter_backends: list = []
 
     @extend_schema(
-        parameters=[OpenApiParameter("days", int, description="Look-ahead, default 14")],
+        parameters=[
+            OpenApiParameter("days", int, description="Look-ahead, default 14"),
+            OpenApiParameter("country", str, description="Only trips with a stop in it"),
+        ],
         # A paginated list (the schema said one row: schemathesis found the difference).
         responses=ComplianceRowSerializer(many=True),
     )
     def get(self, request):
         days = compliance_days(request.query_params)
-        rows = selectors.compliance_report(today=timezone.localdate(), days=days)
+        country = (request.query_params.get("country") or "").strip().upper()
+        rows = selectors.compliance_report(
+            today=timezone.localdate(), days=days, country=country or None
+        )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ComplianceRowSerializer(page, many=True).data)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from advisories.models import AdvisoryVersion, Country, Place, match_key
@@ -371,10 +371,12 @@ COMPLIANCE_GAPS = {
 }
 
 
-def compliance_report(*, today: dt.date, days: int) -> list[dict[str, Any]]:
+def compliance_report(
+    *, today: dt.date, days: int, country: str | None = None
+) -> list[dict[str, Any]]:
     """Departures within `days` that are not cleared to travel, and trips going ahead or
     under way with a requirement still open after its due date, with what is missing (a
-    fixed number of queries)."""
+    fixed number of queries); with `country`, only trips with a stop there."""
     from trips.requirements import overdue_requirements
 
     going_ahead = [*COMPLIANCE_GAPS, TripStatus.CLEARED]
@@ -393,6 +395,10 @@ def compliance_report(*, today: dt.date, days: int) -> list[dict[str, Any]]:
         )
         .order_by("first_arrival", "id")
     )
+    if country:
+        trips = trips.filter(
+            Exists(Stop.objects.filter(trip=OuterRef("pk"), country_id=country.upper()))
+        )
     rows = []
     for trip in trips:
         missing = []

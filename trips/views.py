@@ -640,12 +640,13 @@ def compliance(request):
         days = COMPLIANCE_DAYS_DEFAULT
         days_error = f"{' '.join(exc.messages())} Showing {days}."
     today = timezone.localdate()
-    rows = selectors.compliance_report(today=today, days=days)
+    country = request.GET.get("country", "").strip().upper()
+    rows = selectors.compliance_report(today=today, days=days, country=country or None)
     for row in rows:
         row["country_names"] = [country_name(code) for code in row["countries"]]
     if request.GET.get("format") == "csv":
         return csv_response(
-            f"compliance-{today.isoformat()}.csv",
+            f"compliance-{today.isoformat()}{'-' + country if country else ''}.csv",
             [
                 "trip",
                 "purpose",
@@ -675,5 +676,15 @@ def compliance(request):
     return render(
         request,
         "trips/compliance.html",
-        {"rows": rows, "days": days, "today": today, "error": days_error},
+        {
+            "rows": rows,
+            "days": days,
+            "today": today,
+            "error": days_error,
+            "country": country,
+            "countries": country_choices("All countries"),
+            "csv_query": urlencode(
+                {"days": days, **({"country": country} if country else {}), "format": "csv"}
+            ),
+        },
     )

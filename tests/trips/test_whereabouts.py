@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from portal.models import AuditEntry
 from tests.conftest import api_as, logged_in
@@ -156,3 +157,29 @@ def test_the_api_sends_the_same_message_through_the_same_service(
     assert empty.status_code == 400
     assert empty.json() == {"non_field_errors": ["No one listed has an e-mail address."]}
     assert api_as(employee()).post("/api/locations/message/", {}, format="json").status_code == 403
+
+
+def test_the_compliance_report_filters_by_country_on_the_page_its_csv_and_the_api():
+    soon = timezone.localdate() + dt.timedelta(days=3)
+    ada = employee(first_name="Ada", last_name="Lovelace")
+    trip_with_stops(
+        {"country_id": "KZ", "place_text": "Almaty", "arrival": soon, "departure": soon},
+        traveller=ada,
+        status="pending_approval",
+    )
+    bo = employee(first_name="Bo", last_name="Berg")
+    trip_with_stops(
+        {"country_id": "MN", "place_text": "Ulaanbaatar", "arrival": soon, "departure": soon},
+        traveller=bo,
+        status="pending_approval",
+    )
+    boss = logged_in(manager())
+    body = boss.get("/compliance/?days=14&country=KZ").content.decode()
+    assert "Ada Lovelace" in body and "Bo Berg" not in body
+    assert 'name="country" data-combobox' in body
+    assert "country=KZ&amp;format=csv" in body
+    csv_text = boss.get("/compliance/?days=14&country=KZ&format=csv").content.decode()
+    assert "Ada Lovelace" in csv_text and "Bo Berg" not in csv_text
+    api = api_as(manager()).get("/api/compliance/?days=14&country=kz").json()
+    assert [row["traveller"] for row in api["results"]] == [ada.username]
+    assert "Bo Berg" in boss.get("/compliance/?days=14").content.decode()
