@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
 TEST_PACKAGES := chromium poppler-utils
 
-.PHONY: run test install system-packages test-system-packages lint check worker beat clean load
+.PHONY: run test install system-packages test-system-packages lint check worker beat clean load serve
 
 run: install
 	$(MANAGE) migrate --noinput
@@ -48,6 +48,11 @@ test-system-packages:
 load: install
 	$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/pip install --quiet -e '.[load]'
 	@bash bench/load.sh
+
+# The production processes on this machine: gunicorn, a Celery worker and beat, DEBUG off
+# (README, "Deploying"); one Ctrl-C stops all three.
+serve: install
+	@bash scripts/serve.sh
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

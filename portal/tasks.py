@@ -5,6 +5,7 @@ seconds."""
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import beat_init
 
 from portal.outbox import outbox_relay
 
@@ -29,3 +30,10 @@ def scheduler_heartbeat() -> None:
     from portal.health import scheduler_heartbeat_record
 
     scheduler_heartbeat_record()
+
+
+@beat_init.connect
+def heartbeat_at_start(sender=None, **kwargs) -> None:
+    """A heartbeat as soon as beat starts, not a minute later: /healthz/ is green once the
+    processes are up (the schedule's first interval only begins then)."""
+    scheduler_heartbeat.apply_async(expires=55)
