@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from advisories.models import (
     LEVEL_NAMES,
@@ -21,17 +21,21 @@ from advisories.selectors import activity_labels, contacts_for_traveller
 from briefings.models import Briefing, BriefingStatus
 from incidents.selectors import TripIncident, incidents_for_stops
 from portal.company import SecurityDesk, security_desk
+from portal.lib.countries import country_name
 from portal.lib.phones import phone_display
 from portal.lib.topics import TopicGroup
-from trips.models import Trip, TripStatus
+from trips.models import Assessment, Trip, TripStatus
+from trips.notes import transitions_prefetch, trip_status_note
 from trips.requirements import (
     RequirementRow,
     SectionRow,
     advisory_versions,
     country_sections,
     matched_keys,
+    open_rows,
     requirement_rows,
 )
+from trips.selectors import stops_with_places
 
 # A chapter's sections and topics are the trips read model's (trips.requirements): one way to
 # pick, render and group the matched sections for the trip page and the PDF.
@@ -365,4 +369,121 @@ def trips_needing_acknowledgement(*, today: dt.date, within_days: int) -> QueryS
         .select_related("traveller")
         .distinct()
         .order_by("first_arrival", "id")
+    )
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TripNeeds:
+    """One upcoming trip on someone's dashboard and what it still needs."""
+
+    trip: Trip
+    countries: list[str]
+    needs: list[dict]
+    open_count: int
+    next_open: RequirementRow | None
+    for_someone_else: bool
+
+
+def upcoming_trips_with_needs(*, user, today: dt.date) -> list[TripNeeds]:
+    """The upcoming trips a user files (their own, or as arranger) with what each still
+    needs, soonest first; a fixed number of queries whatever the number of trips."""
+    trips = (
+        Trip.objects.editable_by(user)
+        .upcoming(today)
+        .select_related("traveller")
+        .prefetch_related(
+            stops_with_places(),
+            Prefetch(
+                "briefings",
+                queryset=Briefing.objects.current().select_related("acknowledgement"),
+                to_attr="current_briefings",
+            ),
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.order_by("-created_at", "-id"),
+                to_attr="latest_assessments",
+            ),
+            "requirement_ticks",
+            transitions_prefetch(),
+        )
+        .order_by("first_arrival", "id")
+    )
+    rows = []
+    for trip in trips:
+        requirements = _trip_requirements(trip, today)
+        still_open = open_rows(requirements)
+        rows.append(
+            TripNeeds(
+                trip=trip,
+                countries=list(
+                    dict.fromkeys(country_name(stop.country_id) for stop in trip.stops.all())
+                ),
+                needs=_trip_needs(trip, today, user, requirements),
+                open_count=len(still_open),
+                next_open=still_open[0] if still_open else None,
+                for_someone_else=trip.traveller_id != user.pk,
+            )
+        )
+    return rows
+
+
+def _trip_needs(trip: Trip, today: dt.date, user, requirements: list[RequirementRow]) -> list[dict]:
+    """What this trip still needs, in plain words, for whoever is looking: only the traveller
+    can acknowledge their briefing, so their arranger is told whom it waits for."""
+    needs = []
+    if trip.status == TripStatus.DRAFT:
+        needs.append({"kind": "draft", "text": "Finish and submit the itinerary"})
+    elif trip.status in (TripStatus.PENDING_APPROVAL, TripStatus.REJECTED):
+        note = trip_status_note(trip=trip, with_changes=False)
+        if note is not None and note.kind == "rejected":
+            why = f": {note.reason.rstrip('.')}" if note.reason else ""
+            text = f"Rejected{why}. Amend the trip or cancel it"
+            needs.append({"kind": "rejected", "text": text})
+        elif note is not None:
+            needs.append({"kind": "approval", "text": note.headline})
+        elif trip.status == TripStatus.REJECTED:
+            needs.append({"kind": "rejected", "text": "Rejected: amend the trip or cancel it"})
+        else:
+            needs.append({"kind": "approval", "text": "Awaiting a security manager's approval"})
+    briefing = trip.current_briefings[0] if trip.current_briefings else None
+    # Only an approved trip's briefing is acknowledged: one of a trip sent back for a decision
+    # no longer matches it (a new one follows the decision).
+    if trip.status == TripStatus.APPROVED:
+        if briefing is not None and briefing.status == BriefingStatus.READY:
+            if getattr(briefing, "acknowledgement", None) is None:
+                if trip.traveller_id == user.pk:
+                    needs.append({"kind": "briefing", "text": "Read and acknowledge your briefing"})
+                else:
+                    traveller = trip.traveller.get_full_name() or trip.traveller.username
+                    text = f"Waiting for {traveller} to acknowledge the briefing"
+                    needs.append({"kind": "waiting", "text": text})
+        elif briefing is not None and briefing.status == BriefingStatus.FAILED:
+            needs.append(
+                {
+                    "kind": "failed",
+                    "text": "The briefing could not be prepared; the security team has been told",
+                }
+            )
+        else:
+            needs.append({"kind": "waiting", "text": "Briefing being prepared"})
+    if trip.status != TripStatus.CANCELLED:
+        for row in requirements:
+            if row.due_soon:
+                late = "overdue since" if row.overdue else "due"
+                text = f"{row.title} ({late} {row.due:%a %-d %b})"
+                needs.append({"kind": "overdue" if row.overdue else "requirement", "text": text})
+    return needs
+
+
+def _trip_requirements(trip: Trip, today: dt.date) -> list[RequirementRow]:
+    assessment = trip.latest_assessments[0] if trip.latest_assessments else None
+    if assessment is None:
+        return []
+    return requirement_rows(
+        requirements=assessment.requirements or [],
+        ticks=trip.requirement_ticks.all(),
+        today=today,
     )

@@ -505,3 +505,24 @@ def countries_with_trips_on_older_content(
             if int(versions.get(code, 0)) < latest[code]:
                 outdated[code] = latest[code]
     return outdated
+
+
+@dataclass(frozen=True)
+class ManagerOverview:
+    """The security manager's figures on the dashboard."""
+
+    pending_count: int
+    abroad_count: int
+    gaps_count: int
+    soon_days: int
+
+
+def manager_overview(*, today: dt.date, soon_days: int = 14) -> ManagerOverview:
+    """Trips awaiting a decision, travellers abroad today, and departures within `soon_days`
+    that are not cleared to travel."""
+    return ManagerOverview(
+        pending_count=approval_queue().count(),
+        abroad_count=travellers_at(on=today).values("trip__traveller").distinct().count(),
+        gaps_count=len(compliance_report(today=today, days=soon_days)),
+        soon_days=soon_days,
+    )
