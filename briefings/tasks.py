@@ -65,11 +65,8 @@ def render_briefing(self, briefing_id: int) -> str:
     name="briefings.tasks.send_briefing_ready",
     acks_late=True,
     reject_on_worker_lost=True,
-    # The mail server is down or slow: try again later (the outbox key keeps it to one e-mail).
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    max_retries=10,
+    # No Celery retries: an e-mail that fails goes back to the outbox, which delivers it again
+    # (with backoff) until it is sent, and runs it once per key (portal.outbox.outbox_run_once).
 )
 def send_briefing_ready(briefing_id: int, key: str) -> bool:
     return services.briefing_ready_email_send(briefing_id=briefing_id, key=key)

@@ -204,8 +204,10 @@ def outbox_run_once(*, key: str, work: Callable[[], object]) -> bool:
     (True if it ran now). For tasks whose work cannot be repeated harmlessly: an e-mail.
 
     The message is claimed with a conditional UPDATE before the work and marked done after
-    it; if the work raises, the claim is released and the error raised (the task retries).
-    A delivery for a key the outbox does not hold (a task called by hand) just runs.
+    it. If the work raises, the message goes back to the outbox, unsent, and the error is
+    raised: the relay delivers it again after its backoff, for as long as the work fails (a
+    mail server down for hours loses nothing). A delivery for a key the outbox does not hold
+    (a task called by hand) just runs.
     """
     now = timezone.now()
     claimed = (
@@ -221,9 +223,14 @@ def outbox_run_once(*, key: str, work: Callable[[], object]) -> bool:
         return True
     try:
         work()
-    except BaseException:
-        OutboxMessage.objects.filter(key=key, started_at=now, done_at__isnull=True).update(
-            started_at=None
+    except BaseException as exc:
+        mine = OutboxMessage.objects.filter(key=key, started_at=now, done_at__isnull=True)
+        attempts = mine.values_list("attempts", flat=True).first() or 1
+        mine.update(
+            started_at=None,
+            sent_at=None,
+            due_at=timezone.now() + _backoff(attempts),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         raise
     OutboxMessage.objects.filter(key=key).update(done_at=timezone.now())

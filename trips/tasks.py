@@ -25,11 +25,8 @@ def reassess_country(country_code: str, version: int) -> int:
     name="trips.tasks.send_trip_email",
     acks_late=True,
     reject_on_worker_lost=True,
-    # The mail server is down or slow: try again later (the outbox key keeps it to one e-mail).
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    max_retries=10,
+    # No Celery retries: an e-mail that fails goes back to the outbox, which delivers it again
+    # (with backoff) until it is sent, and runs it once per key (portal.outbox.outbox_run_once).
 )
 def send_trip_email(email: str, trip_id: int, key: str, params: dict | None = None) -> bool:
     return services.trip_email_send(email=email, trip_id=trip_id, key=key, params=params or {})

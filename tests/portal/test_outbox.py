@@ -155,7 +155,9 @@ def test_the_relay_forgets_messages_sent_a_week_ago():
 
 
 def test_run_once_does_the_work_once_per_key_and_again_only_if_it_failed():
-    OutboxMessage.objects.create(task=note.name, key="mail:1", sent_at=timezone.now())
+    OutboxMessage.objects.create(
+        task=note.name, kwargs={"word": "mail"}, key="mail:1", sent_at=timezone.now()
+    )
     calls: list[int] = []
 
     def failing() -> None:
@@ -163,6 +165,12 @@ def test_run_once_does_the_work_once_per_key_and_again_only_if_it_failed():
 
     with pytest.raises(ConnectionRefusedError):
         outbox.outbox_run_once(key="mail:1", work=failing)
+    # Back in the outbox: the relay delivers it again after its backoff.
+    message = OutboxMessage.objects.get(key="mail:1")
+    assert (message.sent_at, message.started_at) == (None, None)
+    assert "mail server down" in message.last_error
+    assert outbox.outbox_relay().sent == 0
+    assert outbox.outbox_relay(now=later(6)).sent == 1
     assert outbox.outbox_run_once(key="mail:1", work=lambda: calls.append(1)) is True
     assert outbox.outbox_run_once(key="mail:1", work=lambda: calls.append(2)) is False
     assert calls == [1]
