@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
 TEST_PACKAGES := chromium poppler-utils
 
-.PHONY: run test install system-packages test-system-packages lint check worker beat clean load serve
+.PHONY: run test install system-packages test-system-packages lint check worker beat clean load serve bench
 
 run: install
 	$(MANAGE) migrate --noinput
@@ -42,6 +42,13 @@ system-packages:
 
 test-system-packages:
 	@bash scripts/apt-ensure.sh $(TEST_PACKAGES)
+
+# Every performance target of issue 18, each a ratio against a baseline measured in the same
+# run: PostgreSQL (its own database, "bench"), Redis db 11, real workers and gunicorn; prints a
+# table and writes bench/results.json (docs/performance.md). Not part of `make test` (a tiny
+# smoke run of it is). Sizes: `make bench BENCH_ARGS="--trips 100"`.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Two minutes of locust against gunicorn + PostgreSQL + Redis + a worker, on its own database
 # (docs/reliability.md has the figures); needs the machine's PostgreSQL and Redis.

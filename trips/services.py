@@ -738,7 +738,10 @@ def trips_reassess_for_country(
     reason = f"The {name} advisory was updated (version {version})" + (f": {note}" if note else ".")
     count = 0
     failed: list[int] = []
-    for trip in trips_touching(country_code, today=today):
+    # Soonest departure first: each trip's re-brief is queued as its re-assessment commits,
+    # and the queue is first in, first out, so a traveller flying tomorrow is not left
+    # waiting behind one flying in June (make bench: rebrief_soonest_first).
+    for trip in trips_touching(country_code, today=today).order_by("first_arrival", "pk"):
         # One trip's failure must not leave every other traveller on the old content: go on,
         # then fail the task (its retry skips the trips already re-assessed).
         try:
