@@ -32,6 +32,11 @@ def _portal_test_settings(settings, tmp_path):
     from portal.celery import app
 
     app.conf.task_always_eager = True
+    # The outbox's breaker is per process: one test's failed send must not make the next
+    # test's after-commit sends wait for the relay.
+    from portal.outbox import breaker
+
+    breaker.reset()
     yield
     app.conf.task_always_eager = False
 
