@@ -7,6 +7,7 @@ an embedded broker when CELERY_BROKER_URL is unset).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -146,6 +147,41 @@ def parse_email_url(value: str | None) -> dict:
         )
     config = environ.Env.email_url_config(url)
     return {key: val for key, val in config.items() if val not in (None, "")}
+
+
+def parse_choice(name: str, value: str | None, choices: tuple[str, ...], default: str) -> str:
+    if value is None or value.strip() == "":
+        return default
+    if value.strip() not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r}: use one of {', '.join(choices)}")
+    return value.strip()
+
+
+def parse_role_map(name: str, value: str | None, roles: tuple[str, ...]) -> dict[str, list[str]]:
+    """A JSON object from the role claim's values to a role or a list of roles:
+    `{"travel-security": "Security manager", "staff": "Employee"}`. JSON because group names
+    and LDAP-style paths may hold any separator a shorter format would use."""
+    if value is None or value.strip() == "":
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f'{name} must be a JSON object: {{"claim value": "Role"}}')
+    role_map: dict[str, list[str]] = {}
+    for claim_value, mapped in parsed.items():
+        names = [mapped] if isinstance(mapped, str) else mapped
+        if not isinstance(names, list) or not names:
+            raise ImproperlyConfigured(f"{name}[{claim_value!r}] must be a role or a list of roles")
+        unknown = [role for role in names if role not in roles]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{name}[{claim_value!r}]: unknown role {unknown[0]!r}; the roles are "
+                + ", ".join(roles)
+            )
+        role_map[str(claim_value)] = names
+    return role_map
 
 
 def parse_cache_url(value: str | None) -> dict:

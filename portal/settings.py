@@ -80,7 +80,9 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Checks the lockout before any password is compared (portal.accounts.PortalAxesHandler).
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords, for everyone or only superusers (PASSWORD_LOGIN); then single sign-on.
+    "portal.sso.PasswordBackend",
+    "portal.sso.PortalOIDCBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.roles",
+                "portal.sso.login_options",
             ],
         },
     },
@@ -118,6 +121,46 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# --- single sign-on with the company's OpenID Connect provider (portal.sso, on
+# mozilla-django-oidc): on when OIDC_CLIENT_ID is set. OIDC_ISSUER finds the endpoints by
+# discovery; without it, name the four endpoints.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_URI", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your company account")
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "groups")
+# The four roles of portal.roles.ROLES (that module needs the app registry, not loaded yet).
+OIDC_ROLE_MAP = config.parse_role_map(
+    "OIDC_ROLE_MAP",
+    os.environ.get("OIDC_ROLE_MAP"),
+    ("Employee", "Travel arranger", "Security manager", "Content admin"),
+)
+if OIDC_RP_CLIENT_ID:
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_CLIENT_ID is set: set OIDC_CLIENT_SECRET too")
+    if not OIDC_ISSUER and not all(
+        (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT)
+        + (OIDC_OP_JWKS_ENDPOINT,)
+    ):
+        raise ImproperlyConfigured(
+            "OIDC_CLIENT_ID is set: set OIDC_ISSUER, or OIDC_AUTHORIZATION_ENDPOINT, "
+            "OIDC_TOKEN_ENDPOINT, OIDC_USERINFO_ENDPOINT and OIDC_JWKS_URI"
+        )
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 5
+OIDC_CREATE_USER = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+# `superusers`: the password form is the break-glass way in for superusers only.
+PASSWORD_LOGIN = config.parse_choice(
+    "PASSWORD_LOGIN", os.environ.get("PASSWORD_LOGIN"), ("all", "superusers"), "all"
+)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from advisories.admin_documents import import_document
 from incidents import urls as incident_urls
-from portal import account_views, api, assets, health
+from portal import account_views, api, assets, health, sso
 
 api_patterns = [
     path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
@@ -38,6 +38,7 @@ urlpatterns = [
         account_views.PasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("accounts/oidc/", include(sso.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
     path("", include(incident_urls.urlpatterns)),
