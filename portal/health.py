@@ -21,7 +21,7 @@ from django.core.files.storage import storages
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from portal.models import SchedulerHeartbeat
 
@@ -120,7 +120,7 @@ def scheduler_heartbeat_record() -> None:
     SchedulerHeartbeat.objects.update_or_create(pk=1, defaults={"beat_at": timezone.now()})
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """`/healthz/`: no login (load balancers and probes have none), 200 or 503 with the report."""
     report = health_report()

@@ -178,7 +178,8 @@ def test_the_command_exits_1_naming_what_is_down(capsys, monkeypatch, beat_alive
     assert json.loads(capsys.readouterr().out) == down_only("worker")
 
 
-def test_only_get_is_answered():
+def test_get_and_head_are_answered_and_nothing_else(worker_answers, beat_alive):
+    assert Client().head("/healthz/").status_code == 200
     assert Client().post("/healthz/").status_code == 405
 
 

@@ -161,3 +161,19 @@ def test_a_bad_role_map_stops_the_portal_naming_the_variable(value, message):
 def test_password_login_accepts_only_its_two_values():
     with pytest.raises(ImproperlyConfigured, match="PASSWORD_LOGIN='nobody'"):
         config.parse_choice("PASSWORD_LOGIN", "nobody", ("all", "superusers"), "all")
+
+
+def test_without_an_issuer_the_configured_endpoints_are_used(settings, sso_on):
+    settings.OIDC_ISSUER = ""
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://idp.example/authorize"
+    settings.OIDC_OP_TOKEN_ENDPOINT = "https://idp.example/token"
+    settings.OIDC_OP_USER_ENDPOINT = "https://idp.example/userinfo"
+    settings.OIDC_OP_JWKS_ENDPOINT = "https://idp.example/jwks"
+
+    response = Client().get("/accounts/oidc/login/?next=/trips/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://idp.example/authorize?")
+    assert "client_id=portal" in response["Location"]
+    assert "code_challenge=" in response["Location"]
+    assert sso.PortalOIDCBackend().OIDC_OP_JWKS_ENDPOINT == "https://idp.example/jwks"
