@@ -117,7 +117,9 @@ def health_report() -> dict:
 
 def scheduler_heartbeat_record() -> None:
     """Beat is alive (its task reached a worker): one row, moved forward."""
-    SchedulerHeartbeat.objects.update_or_create(pk=1, defaults={"beat_at": timezone.now()})
+    now = timezone.now()
+    if not SchedulerHeartbeat.objects.update(beat_at=now):
+        SchedulerHeartbeat.objects.create(beat_at=now)
 
 
 @require_safe

@@ -89,14 +89,14 @@ def test_a_database_error_is_a_503_naming_the_database(monkeypatch, worker_answe
     assert b"10.0.0.5" not in response.content  # the error's text stays in the log
 
 
-def test_an_unreachable_broker_is_a_503_naming_the_broker_and_the_worker(beat_alive):
-    saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+def test_an_unreachable_broker_is_a_503_naming_the_broker_and_the_worker(monkeypatch, beat_alive):
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing on port 1
     reset_producers(app)
     try:
         response, body = healthz()
     finally:
-        app.conf.broker_url = saved
+        monkeypatch.undo()
         reset_producers(app)
 
     assert response.status_code == 503
