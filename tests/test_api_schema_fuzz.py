@@ -65,7 +65,8 @@ def _restore_connection_handling():
 
 
 def _world() -> dict[str, str]:
-    """An employee with an upcoming trip, a manager, published Kazakhstan; each user's token."""
+    """An employee with an upcoming trip, a manager, published Kazakhstan; each user's token
+    and the trip's id."""
     publish_kz()
     traveller = employee(username="fuzz-traveller")
     boss = manager(username="fuzz-manager")
@@ -83,6 +84,7 @@ def _world() -> dict[str, str]:
         )
         assert answer.status_code in (200, 201), answer.content
         tokens[user.username] = answer.json()["token"]
+    tokens["trip"] = str(trip.pk)
     return tokens
 
 
@@ -100,13 +102,17 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 @fuzzed.parametrize()
 @BOUNDED
 def test_the_api_holds_for_an_employee(case):
-    case.call_and_validate(headers=_signed_in_as("fuzz-traveller"), checks=CHECKS)
+    headers = _signed_in_as("fuzz-traveller")
+    _aim_at_the_trip(case)
+    case.call_and_validate(headers=headers, checks=CHECKS)
 
 
 @fuzzed.parametrize()
 @BOUNDED
 def test_the_api_holds_for_a_manager(case):
-    case.call_and_validate(headers=_signed_in_as("fuzz-manager"), checks=CHECKS)
+    headers = _signed_in_as("fuzz-manager")
+    _aim_at_the_trip(case)
+    case.call_and_validate(headers=headers, checks=CHECKS)
 
 
 _TOKENS: dict[str, str] = {}
@@ -122,3 +128,16 @@ def _signed_in_as(username: str) -> dict[str, str]:
         _TOKENS.update(_world())
     _keep_the_test_database_open()
     return {"Authorization": f"Token {_TOKENS[username]}"}
+
+
+def _aim_at_the_trip(case) -> None:
+    """Generated ids almost never name a trip (a 404, which the access matrix covers): every
+    other example of a trip's operation is aimed at the world's trip instead, so that its
+    answers (200, 400, 409) are fuzzed and checked against the schema too."""
+    parameters = dict(case.path_parameters or {})
+    if not case.path.startswith("/api/trips/{"):
+        return
+    for name in ("id", "trip_id"):
+        if name in parameters and sum(map(ord, str(parameters[name]))) % 2 == 0:
+            parameters[name] = _TOKENS["trip"]
+    case.path_parameters = parameters
