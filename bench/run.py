@@ -32,11 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = {
     # name: (default, tiny) -- the tiny sizes are the test suite's smoke run.
-    "trips": (500, 6),
-    "scaling_trips": (120, 4),
-    "baseline_sample": (12, 2),
-    "render_runs": (7, 2),
-    "catalogue": (250, 6),
+    "trips": (500, 4),
+    "scaling_trips": (120, 2),
+    "baseline_sample": (12, 1),
+    "render_runs": (7, 1),
+    "catalogue": (250, 5),
     "api_trips": (20_000, 60),
     "api_seconds": (10.0, 1.0),
     "stops_small": (3_000, 30),

@@ -426,6 +426,8 @@ class Bench:
                 stops.append((code, "Almaty", arrival, departure))
                 arrival = departure
             itineraries.append((travellers[n % len(travellers)], TripStatus.APPROVED, stops))
+        # Filed in no particular order: the database's order must not be the departures'.
+        self.rng.shuffle(itineraries)
         trips = make_trips(itineraries)
         assess_all(trips)
         return trips

@@ -71,7 +71,8 @@ def test_a_tiny_bench_run_writes_every_metric_with_numbers(tmp_path):
         "BENCH_DATABASE_URL": f"{server}/{name}",
         "BENCH_BROKER_URL": broker_url(),
         "BENCH_QUEUE": name,
-        "BENCH_WORK_DIR": str(tmp_path / "work"),
+        # Kept between runs for its collected static files (the rest is made afresh).
+        "BENCH_WORK_DIR": str(ROOT / "data" / "bench-smoke"),
     }
     try:
         finished = subprocess.run(
