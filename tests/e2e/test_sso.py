@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth.models import User
 from jwcrypto import jwk
+from playwright.sync_api import expect
 
 from portal import roles
 from portal.models import AuditEntry, TravellerProfile
@@ -155,7 +156,6 @@ def sign_in(browser, base: str, username: str, password: str, *, tamper_state: b
     page.get_by_label("Acme username").fill(username)
     page.get_by_label("Acme password").fill(password)
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_load_state()
     return page
 
 
@@ -201,7 +201,7 @@ def test_an_unknown_person_gets_the_role_their_groups_map_to_and_it_follows_the_
 def test_a_forged_state_is_refused(browser, live_server, provider):
     page = sign_in(browser, live_server.url, "alice", "alice-pw-1", tamper_state=True)
 
-    assert page.get_by_role("heading", name="Sign-in with Acme was refused").is_visible()
+    expect(page.get_by_role("heading", name="Sign-in with Acme was refused")).to_be_visible()
     assert not User.objects.filter(email=ALICE["email"]).exists()
     refusal = AuditEntry.objects.get(action="auth.sso_refused")
     assert "state" in refusal.details["reason"]
@@ -212,7 +212,7 @@ def test_a_token_signed_by_another_key_is_refused(browser, live_server, provider
 
     page = sign_in(browser, live_server.url, "alice", "alice-pw-1")
 
-    assert page.get_by_role("heading", name="Sign-in with Acme was refused").is_visible()
+    expect(page.get_by_role("heading", name="Sign-in with Acme was refused")).to_be_visible()
     assert not User.objects.filter(email=ALICE["email"]).exists()
     refusal = AuditEntry.objects.get(action="auth.sso_refused")
     assert "Signature verification failed" in refusal.details["reason"]
@@ -226,5 +226,5 @@ def test_a_provider_that_is_down_gives_a_clear_page(browser, live_server, provid
     with page.expect_navigation():
         page.get_by_role("link", name="Sign in with Acme").click()
 
-    assert page.get_by_role("heading", name="Sign-in with Acme is unavailable").is_visible()
+    expect(page.get_by_role("heading", name="Sign-in with Acme is unavailable")).to_be_visible()
     assert "did not answer" in page.content()
