@@ -23,6 +23,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -118,6 +119,8 @@ def print_table(results: dict[str, dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Stopped (Ctrl-C or kill), the run still stops the workers and gunicorn it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # Static files are collected once and kept (collectstatic skips what has not changed);
     # everything else is new each run.
     work = Path(os.environ.get("BENCH_WORK_DIR") or ROOT / "data" / "bench")
