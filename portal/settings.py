@@ -145,10 +145,13 @@ OIDC_ROLE_MAP = config.parse_role_map(
 if OIDC_RP_CLIENT_ID:
     if not OIDC_RP_CLIENT_SECRET:
         raise ImproperlyConfigured("OIDC_CLIENT_ID is set: set OIDC_CLIENT_SECRET too")
-    if not OIDC_ISSUER and not all(
-        (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT)
-        + (OIDC_OP_JWKS_ENDPOINT,)
-    ):
+    endpoints = (
+        OIDC_OP_AUTHORIZATION_ENDPOINT,
+        OIDC_OP_TOKEN_ENDPOINT,
+        OIDC_OP_USER_ENDPOINT,
+        OIDC_OP_JWKS_ENDPOINT,
+    )
+    if not OIDC_ISSUER and not all(endpoints):
         raise ImproperlyConfigured(
             "OIDC_CLIENT_ID is set: set OIDC_ISSUER, or OIDC_AUTHORIZATION_ENDPOINT, "
             "OIDC_TOKEN_ENDPOINT, OIDC_USERINFO_ENDPOINT and OIDC_JWKS_URI"

@@ -15,9 +15,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from a URL of its own: no inline script
     # (Content-Security-Policy).
-    path(
-        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
-    ),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("advisories.urls")),
     path("", include("trips.api_urls")),
     path("", include("briefings.urls")),
