@@ -1,5 +1,5 @@
 """Account pages beside Django's own (django.contrib.auth.urls): a throttled password reset,
-and revoking an API token from the profile page."""
+and creating and revoking API tokens from the profile page."""
 
 from __future__ import annotations
 
@@ -56,3 +56,12 @@ def token_revoke(request, token_id: str):
     accounts.token_revoke(user=request.user, token_id=token_id)
     messages.success(request, "The API token is revoked: it no longer works.")
     return redirect("profile")
+
+
+@require_POST
+def token_new(request):
+    """A new API token from the profile page: the way to one for people who sign in with single
+    sign-on and have no password for POST /api/auth/token/. Shown on this answer only (never
+    stored, never in a redirect or a message)."""
+    instance, key = accounts.token_create(user=request.user)
+    return render(request, "portal/token_created.html", {"key": key, "token": instance})

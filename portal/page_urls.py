@@ -14,6 +14,7 @@ urlpatterns = [
         account_views.token_revoke,
         name="profile-token-revoke",
     ),
+    path("profile/tokens/new/", account_views.token_new, name="profile-token-new"),
     path("trips/", trip_views.trip_list, name="trip-list"),
     path("trips/new/", trip_views.trip_new, name="trip-new"),
     path("trips/<int:pk>/", trip_views.trip_detail, name="trip-detail"),

@@ -108,6 +108,7 @@ MATRIX: dict[str, Row] = {
     # No login for anyone; 503 here because no worker runs in unit tests (tests/portal/
     # test_health.py and tests/integration/test_health.py see the 200).
     "healthz/": Row({"GET": "503 503 503 503 503 503 503"}, personal=False),
+    "profile/tokens/new/": Row({"POST": PAGE_ANY}),
     "favicon.ico": Row({"GET": "302 302 302 302 302 302 302"}, personal=False),
     # --- advisories -----------------------------------------------------------------------
     "destinations/": Row({"GET": PAGE_ANY}),

@@ -3,6 +3,8 @@ sign-in itself runs against a real one in tests/e2e/test_sso.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
@@ -177,3 +179,23 @@ def test_without_an_issuer_the_configured_endpoints_are_used(settings, sso_on):
     assert "client_id=portal" in response["Location"]
     assert "code_challenge=" in response["Location"]
     assert sso.PortalOIDCBackend().OIDC_OP_JWKS_ENDPOINT == "https://idp.example/jwks"
+
+
+def test_someone_without_a_password_creates_an_api_token_on_the_profile_page(settings):
+    settings.PASSWORD_LOGIN = "superusers"
+    emma = employee(username="emma")
+    emma.set_unusable_password()  # as single sign-on creates people
+    emma.save()
+    browser = Client()
+    browser.force_login(emma)
+
+    page = browser.post("/profile/tokens/new/")
+    key = re.search(r'<code class="token">([^<]+)</code>', page.content.decode())[1]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
+    assert api.get("/api/me/").json()["username"] == "emma"
+    assert AuditEntry.objects.filter(action="auth.token_created", actor=emma).count() == 1
+    assert b"Create a token" in browser.get("/profile/").content
