@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -55,6 +56,7 @@ from portal.errors import Conflict, NotAllowed
 from portal.lib.numbers import parse_whole_number
 from portal.lib.text import text_problem
 from portal.mail import send_templated
+from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -235,14 +237,23 @@ def check_start_if_critical(
 
 
 def _enqueue_on_commit(send: Callable[[], None]) -> None:
-    # A broker that is down must not undo the check: the tick re-enqueues what is unsent.
-    transaction.on_commit(send, robust=True)
+    # `send` records its task in the outbox now, in the caller's transaction (portal.outbox):
+    # it is sent when that commits, and relayed later if the broker is down then.
+    send()
+
+
+def _outbox_key(kind: str, *ids: int) -> str:
+    # Each recording is its own message (the tick may re-enqueue the same ask): the rows'
+    # claims, not the outbox, keep a duplicate from e-mailing anyone twice.
+    return ":".join(["incidents.check", kind, *map(str, ids), uuid.uuid4().hex])
 
 
 def _enqueue_ask(check_id: int, cycle: int) -> None:
-    from incidents.check_tasks import check_ask_cycle
-
-    check_ask_cycle.delay(check_id, cycle)
+    outbox_enqueue(
+        task="incidents.check_tasks.check_ask_cycle",
+        kwargs={"check_id": check_id, "cycle": cycle},
+        key=_outbox_key("ask", check_id, cycle),
+    )
 
 
 def _unasked(check: SafetyCheck, cycle: int):
@@ -254,15 +265,17 @@ def _unasked(check: SafetyCheck, cycle: int):
 def check_queue_asks(*, check_id: int, cycle: int) -> int:
     """Split the cycle's unasked recipients into batches, one task each. Returns how many
     batches were queued (none when the check is closed or has moved on)."""
-    from incidents.check_tasks import check_send_asks
-
     check = SafetyCheck.objects.filter(pk=check_id, status=CheckStatus.OPEN, cycle=cycle).first()
     if check is None:
         return 0
     ids = list(_unasked(check, cycle).order_by("pk").values_list("pk", flat=True))
     batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
     for batch in batches:
-        check_send_asks.delay(check_id, cycle, batch)
+        outbox_enqueue(
+            task="incidents.check_tasks.check_send_asks",
+            kwargs={"check_id": check_id, "cycle": cycle, "recipient_ids": batch},
+            key=_outbox_key("send", check_id, cycle),
+        )
     return len(batches)
 
 
@@ -528,15 +541,19 @@ def _managers() -> list[str]:
 
 
 def _enqueue_help_alert(recipient_id: int) -> None:
-    from incidents.check_tasks import check_alert_help
-
-    check_alert_help.delay(recipient_id)
+    outbox_enqueue(
+        task="incidents.check_tasks.check_alert_help",
+        kwargs={"recipient_id": recipient_id},
+        key=_outbox_key("help", recipient_id),
+    )
 
 
 def _enqueue_escalation(check_id: int) -> None:
-    from incidents.check_tasks import check_escalate
-
-    check_escalate.delay(check_id)
+    outbox_enqueue(
+        task="incidents.check_tasks.check_escalate",
+        kwargs={"check_id": check_id},
+        key=_outbox_key("escalate", check_id),
+    )
 
 
 def _check_url(check: SafetyCheck) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from portal.errors import InvalidInput, NotAllowed
 from portal.lib.text import text_problem
 from portal.lib.vocabulary import Topic
 from portal.mail import send_templated
+from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -143,17 +145,16 @@ def _apply(incident: Incident, data: IncidentInput, country: Country) -> None:
 
 
 def incident_alert_enqueue(incident: Incident) -> None:
-    """Alert the travellers arriving into it, on a worker, once the change is committed."""
-    incident_id = incident.pk
+    """Alert the travellers arriving into it, on a worker, once the change is committed.
 
-    def enqueue() -> None:
-        from incidents.tasks import alert_arriving_travellers
-
-        alert_arriving_travellers.delay(incident_id)
-
-    # A broker that is down must not undo a declared incident: the hourly sweep
-    # (alert_open_incidents) catches up.
-    transaction.on_commit(enqueue, robust=True)
+    Recorded in the caller's transaction (portal.outbox), so a broker that is down neither
+    undoes a declared incident nor loses its alert; each traveller is claimed before being
+    e-mailed, so a repeated alert e-mails nobody twice."""
+    outbox_enqueue(
+        task="incidents.tasks.alert_arriving_travellers",
+        kwargs={"incident_id": incident.pk},
+        key=f"incidents.alert:{incident.pk}:{uuid.uuid4().hex}",
+    )
 
 
 def _write(

@@ -117,8 +117,10 @@ def parse_broker_url(value: str | None, data_dir: Path) -> tuple[str, dict]:
     options: dict = {"visibility_timeout": 3600}
     if scheme in {"redis", "rediss"}:
         # A Redis that hangs (stopped, or behind a network dropping packets) fails a send in
-        # seconds instead of holding the request for ever; the outbox relays it later.
-        options.update(socket_connect_timeout=2, socket_timeout=3)
+        # seconds instead of holding the request for ever, and a Redis that is down fails a
+        # process's first connection after one retry instead of four seconds of them; the
+        # outbox relays the message later. (Workers reconnect by their own retry settings.)
+        options.update(socket_connect_timeout=2, socket_timeout=3, max_retries=1, interval_start=0)
     return value, options
 
 

@@ -631,13 +631,15 @@ def test_a_large_check_is_queued_in_batches_by_the_worker(
         stay(employee(username=f"crowd{n}"), place=kz["almaty"])
     monkeypatch.setattr(check_services, "BATCH_SIZE", 3)
     batches = []
-    monkeypatch.setattr(check_tasks.check_send_asks, "delay", lambda *args: batches.append(args))
+    monkeypatch.setattr(
+        check_tasks.check_send_asks, "apply_async", lambda **send: batches.append(send["kwargs"])
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = api_as(scene.boss).post(
             reverse("api-incident-checks", args=[scene.incident.pk]), {}, format="json"
         )
     assert response.json()["recipients"] == 7
-    assert [len(ids) for _check, _cycle, ids in batches] == [3, 3, 1]
+    assert [len(batch["recipient_ids"]) for batch in batches] == [3, 3, 1]
     assert mail.outbox == []  # the request sent nothing itself
 
 
@@ -775,10 +777,13 @@ def test_a_check_of_five_thousand_travellers_leaves_the_e_mails_to_batches_on_wo
     assert mail.outbox == []
 
     batches = []
-    monkeypatch.setattr(check_tasks.check_send_asks, "delay", lambda *args: batches.append(args))
-    check_tasks.check_ask_cycle(response.json()["id"], 1)
-    assert [len(ids) for _check, _cycle, ids in batches] == [100] * 50
-    assert len({pk for _check, _cycle, ids in batches for pk in ids}) == 5000
+    monkeypatch.setattr(
+        check_tasks.check_send_asks, "apply_async", lambda **send: batches.append(send["kwargs"])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        check_tasks.check_ask_cycle(response.json()["id"], 1)
+    assert [len(batch["recipient_ids"]) for batch in batches] == [100] * 50
+    assert len({pk for batch in batches for pk in batch["recipient_ids"]}) == 5000
 
 
 def test_the_panel_pages_a_large_check_with_the_calls_for_help_first(

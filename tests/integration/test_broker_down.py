@@ -352,3 +352,56 @@ def test_a_redis_that_hangs_costs_one_request_seconds_and_nothing_is_lost(stack)
             (traveller.email, "Your pre-travel briefing is ready: Second"): 1,
         }
     )
+
+
+def test_a_safety_check_started_and_answered_while_redis_is_down_asks_and_alerts_once(stack):
+    import datetime as dt
+
+    from tests.factories import IncidentFactory, PlaceFactory, country, trip_with_stops
+
+    today = dt.date.today()
+    almaty = PlaceFactory(country=country("KZ"), name="Almaty")
+    incident = IncidentFactory(title="Explosion at the bazaar", places=[almaty], starts_on=today)
+    erin, sam = employee(email="erin@example.org"), employee(email="sam@example.org")
+    for traveller in (erin, sam):
+        trip_with_stops(
+            {
+                "country": country("KZ"),
+                "place": almaty,
+                "arrival": today - dt.timedelta(days=1),
+                "departure": today + dt.timedelta(days=5),
+            },
+            traveller=traveller,
+        )
+    boss = manager(email="morgan@example.org")
+
+    stack.redis.stop()
+    started = timed(
+        "start a safety check (API)",
+        lambda: api_as(boss).post(f"/api/incidents/{incident.pk}/checks/", {}, format="json"),
+    )
+    assert (started.status_code, started.json()["recipients"]) == (201, 2)
+    answered = timed(
+        "answer 'I need help' (API)",
+        lambda: api_as(erin).post(
+            f"/api/checks/{started.json()['id']}/answer/",
+            {"status": "need_help", "note": "Hotel evacuated"},
+            format="json",
+        ),
+    )
+    assert answered.status_code == 200
+    assert OutboxMessage.objects.filter(sent_at=None).count() == 2  # the asks, the call for help
+
+    stack.redis.start()
+    relay_until_sent(stack)
+    # Erin answered before she was asked; Sam is asked; the managers hear Erin needs help.
+    wait_for(
+        lambda: {to for to, _ in sent_mail(stack.mail)} == {sam.email, boss.email},
+        timeout=60,
+        message="The ask and the call for help were not both sent",
+        worker=stack,
+    )
+    relay_until_sent(stack)
+    time.sleep(3)
+    mail = sent_mail(stack.mail)
+    assert sorted(to for to, _ in mail.elements()) == [boss.email, sam.email], mail
