@@ -5,76 +5,16 @@ cleared to travel. Screenshots of the
 main pages go to test-artifacts/screenshots/."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
+from tests.e2e.helpers import SHOTS, choose_country, log_in, shot
 from tests.factories import employee, manager
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 from tests.workers import celery_worker_factory  # noqa: F401 (a fixture)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "pw-for-tests-1"
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from
-    a thread with a running loop unless told this is fine (it is: the loop is Playwright's).
-    Scoped to these tests so no other test (or subprocess) inherits it."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; the e2e tests need Debian's chromium package.")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-        # While Playwright's loop runs, Django keeps this thread's connections apart (asgiref
-        # treats the thread as async): close them here, or the test database cannot be
-        # dropped at the end of the session.
-        connections.close_all()
-
-
-def log_in(browser, base: str, username: str, *, viewport=None):
-    context = browser.new_context(
-        accept_downloads=True, viewport=viewport or {"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{base}/")
-    assert "/accounts/login/" in page.url
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/")
-    return page
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_an_employee_files_a_trip_that_is_approved_briefed_and_cleared(
@@ -102,7 +42,7 @@ def test_an_employee_files_a_trip_that_is_approved_briefed_and_cleared(
     page.get_by_role("link", name="New trip").first.click()
     page.get_by_label("Purpose").fill("Harbour plant audit and Almaty customer visit")
     first = page.locator("[data-stop]").nth(0)
-    first.get_by_label("Country").select_option("MN")
+    choose_country(first, "Mongolia")
     first.get_by_label("Place").fill("Old Harbour")
     first.get_by_label("Arrival").fill(arrive.isoformat())
     first.get_by_label("Departure").fill(move_on.isoformat())
@@ -110,7 +50,7 @@ def test_an_employee_files_a_trip_that_is_approved_briefed_and_cleared(
     page.get_by_role("button", name="+ Add a stop").click()
     second = page.locator("[data-stop]").nth(1)
     assert second.get_by_label("Arrival").input_value() == move_on.isoformat()
-    second.get_by_label("Country").select_option("KZ")
+    choose_country(second, "Kazakhstan")
     second.get_by_label("Place").fill("Almaty")
     second.get_by_label("Departure").fill(home.isoformat())
     shot(page, "02-trip-form")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_journey import _orm_beside_playwright, browser, log_in, shot  # noqa: F401
+from tests.e2e.helpers import log_in, shot
 from tests.factories import (
     IncidentFactory,
     PlaceFactory,
@@ -39,7 +39,7 @@ def wait_for_mail(folder, address: str, *, worker, timeout: float = 60):
 
 def test_a_manager_starts_a_check_and_sees_the_travellers_answer_from_the_e_mail_link(
     live_server,
-    browser,  # noqa: F811
+    browser,
     celery_worker_factory,  # noqa: F811
     tmp_path,
 ):

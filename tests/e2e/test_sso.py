@@ -27,14 +27,11 @@ from playwright.sync_api import expect
 
 from portal import roles
 from portal.models import AuditEntry, TravellerProfile
-from tests.e2e import test_journey
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 # The journey's fixtures: Debian's Chromium, and the ORM beside Playwright's event loop.
-browser = test_journey.browser
-_orm_beside_playwright = test_journey._orm_beside_playwright
 ALICE = {"email": "alice@acme.example", "given_name": "Alice", "family_name": "Ng"}
 
 

@@ -5,83 +5,17 @@ personal calendar feed (no login) carries the trip and its due dates. Screenshot
 test-artifacts/screenshots/."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from icalendar import Calendar
 
+from tests.e2e.helpers import choose_country, log_in, shot
 from tests.factories import employee
 from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 from trips.models import RequirementTick
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "pw-for-tests-1"
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from
-    a thread with a running loop unless told this is fine (it is: the loop is Playwright's)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; the e2e tests need Debian's chromium package.")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-        # See tests/e2e/test_journey.py: close this thread's connections, or the test
-        # database cannot be dropped at the end of the session.
-        connections.close_all()
-
-
-def log_in(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{base}/")
-    assert "/accounts/login/" in page.url
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/")
-    return page
-
-
-def choose_country(stop, name: str, code: str) -> None:
-    """Type into the country combobox where the script made one, else pick from the select."""
-    box = stop.get_by_role("combobox", name="Country")
-    if box.count():
-        box.fill(name)
-        box.press("Tab")
-    else:
-        stop.get_by_label("Country").select_option(code)
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_traveller_previews_ticks_off_lists_and_subscribes(
@@ -101,7 +35,7 @@ def test_a_traveller_previews_ticks_off_lists_and_subscribes(
     page.get_by_role("link", name="New trip").first.click()
     page.get_by_label("Purpose").fill("Sealed Valley survey")
     stop = page.locator("[data-stop]").nth(0)
-    choose_country(stop, "Mongolia", "MN")
+    choose_country(stop, "Mongolia")
     stop.get_by_label("Place").fill("Sealed Valley")
     stop.get_by_label("Arrival").fill(arrive.isoformat())
     stop.get_by_label("Departure").fill(leave.isoformat())
