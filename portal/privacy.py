@@ -103,7 +103,7 @@ def trip_erase_personal_details(*, trip: Trip, by: User | None, reason: str) -> 
     is gone; the briefing rows stay, marked erased. Audited as ``privacy.trip_erased``.
     """
     with transaction.atomic():
-        locked = Trip.objects.select_for_update().get(pk=trip.pk)
+        locked: Trip = Trip.objects.select_for_update().get(pk=trip.pk)
         locked.purpose = ERASED_PURPOSE
         locked.passport_nationality = ""
         locked.passport_type = ""
@@ -144,10 +144,10 @@ def trip_erase_personal_details(*, trip: Trip, by: User | None, reason: str) -> 
     return locked
 
 
-def _erased_trip_ids() -> models.QuerySet:
-    return AuditEntry.objects.filter(action=TRIP_ERASED, object_type=Trip._meta.label_lower).values(
-        "object_id"
-    )
+def _erased_trip_ids() -> set[int]:
+    # The audit trail is the record of what was erased: no flag on the trip to keep in step.
+    entries = AuditEntry.objects.filter(action=TRIP_ERASED, object_type=Trip._meta.label_lower)
+    return {int(pk) for pk in entries.values_list("object_id", flat=True)}
 
 
 def trips_past_retention(*, today: dt.date | None = None) -> models.QuerySet[Trip]:
@@ -160,8 +160,7 @@ def trips_past_retention(*, today: dt.date | None = None) -> models.QuerySet[Tri
         last_departure__isnull=True,
         created_at__date__lt=cutoff,
     )
-    erased = {int(pk) for pk in _erased_trip_ids().values_list("object_id", flat=True)}
-    return Trip.objects.filter(over).exclude(pk__in=erased).order_by("pk")
+    return Trip.objects.filter(over).exclude(pk__in=_erased_trip_ids()).order_by("pk")
 
 
 def trips_erase_expired(*, today: dt.date | None = None) -> list[int]:
