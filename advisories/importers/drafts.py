@@ -50,6 +50,17 @@ def document_preview(parsed: ParsedDocument) -> dict[str, Any]:
     }
 
 
+def _cut(model, field: str, value: str) -> str:
+    """Text cut to the model field's length: a long title loses its tail, not the import."""
+    return value[: model._meta.get_field(field).max_length]
+
+
+def _url_that_fits(value: str | None) -> str:
+    """A URL longer than Source.url holds is left out: cut, it would point somewhere else."""
+    url = (value or "").strip()
+    return url if len(url) <= Source._meta.get_field("url").max_length else ""
+
+
 def _unique_key(base: str, taken: set[str]) -> str:
     key, n = base[:75], 2
     while key in taken:
@@ -81,9 +92,11 @@ def document_import_draft(
     source, _ = Source.objects.update_or_create(
         key=source_key,
         defaults={
-            "publisher": (info.get("publisher") or "Unknown publisher")[:200],
-            "title": (info.get("title") or parsed.title or "Imported document")[:300],
-            "url": info.get("url") or "",
+            "publisher": _cut(Source, "publisher", info.get("publisher") or "Unknown publisher"),
+            "title": _cut(
+                Source, "title", info.get("title") or parsed.title or "Imported document"
+            ),
+            "url": _url_that_fits(info.get("url")),
             "retrieved": dt.date.fromisoformat(retrieved) if retrieved else dt.date.today(),
         },
     )
@@ -96,7 +109,7 @@ def document_import_draft(
                 slugify(f"{country.code}-{section.heading}") or f"{country.code}-section", taken
             ),
             topic=section.topic,
-            heading=section.heading[:200],
+            heading=_cut(Section, "heading", section.heading),
             body=section.body,
             source=source,
             order=start + i,

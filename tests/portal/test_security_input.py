@@ -15,8 +15,7 @@ from portal.lib.markdown import render_markdown
 from portal.lib.numbers import parse_whole_number
 from portal.lib.text import BIDI_MESSAGE, ONE_LINE_MESSAGE, text_problem
 from portal.models import AuditEntry
-from tests.conftest import api_as, logged_in
-from tests.factories import TripFactory, employee, manager
+from tests.factories import TripFactory, api_as, employee, logged_in, manager
 from trips.models import Trip
 
 pytestmark = pytest.mark.django_db
@@ -307,3 +306,52 @@ def test_links_that_are_not_absolute_become_plain_text(markdown, html):
 )
 def test_absolute_web_mail_and_phone_links_survive(href):
     assert f'<a href="{href}"' in render_markdown(f"[call or read]({href})")
+
+
+# --- the document importer ----------------------------------------------------------------
+
+
+def test_the_importer_keeps_to_its_fields_lengths():
+    from advisories.importers.documents.parsed import ParsedDocument, ParsedSection
+    from advisories.importers.drafts import document_import_draft
+    from advisories.models import Advisory, Source
+    from tests.factories import country
+
+    long_url = "https://www.example.org/" + "a" * 600 + "?x=1"
+    assert len(long_url) > Source._meta.get_field("url").max_length
+    parsed = ParsedDocument(
+        format="plain",
+        title="T" * 400,
+        source={"publisher": "P" * 300, "title": "T" * 400, "url": long_url, "retrieved": None},
+        sections=[ParsedSection(heading="H" * 300, topic="crime", body="Body.")],
+    )
+    kz = country("KZ")
+    Advisory.objects.filter(country=kz).delete()
+    sections = document_import_draft(country=kz, parsed=parsed, level=2)
+    source = Source.objects.get(pk=sections[0].source_id)
+    # A cut URL would point somewhere else: it is left out, not shortened.
+    assert source.url == ""
+    assert len(source.publisher) == Source._meta.get_field("publisher").max_length
+    assert len(source.title) == Source._meta.get_field("title").max_length
+    assert len(sections[0].heading) == 200
+
+
+def test_the_importer_keeps_a_url_that_fits():
+    from advisories.importers.documents.parsed import ParsedDocument, ParsedSection
+    from advisories.importers.drafts import document_import_draft
+    from advisories.models import Source
+    from tests.factories import country
+
+    parsed = ParsedDocument(
+        format="plain",
+        title="Kazakhstan travel advice",
+        source={
+            "publisher": "FCDO",
+            "title": "Kazakhstan",
+            "url": "https://www.gov.uk/x",
+            "retrieved": "2026-11-01",
+        },
+        sections=[ParsedSection(heading="Crime", topic="crime", body="Body.")],
+    )
+    sections = document_import_draft(country=country("KZ"), parsed=parsed, level=2)
+    assert Source.objects.get(pk=sections[0].source_id).url == "https://www.gov.uk/x"
