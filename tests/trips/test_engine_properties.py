@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import inspect
+import os
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
@@ -24,8 +25,9 @@ START = dt.date(2027, 1, 4)
 RULE_FIELDS = {f.name for f in dataclasses.fields(engine.Rule)}
 ASSESS_PARAMETERS = set(inspect.signature(engine.assess).parameters)
 
+# 60 examples per property in the suite; PROPERTY_EXAMPLES=1000 to look harder.
 PROPERTIES = settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
