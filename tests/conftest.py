@@ -1,7 +1,7 @@
+import copy
 import os
 
 import pytest
-from django.test import Client
 from rest_framework.test import APIClient
 
 
@@ -46,19 +46,17 @@ def api():
     return APIClient()
 
 
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-def logged_in(user) -> Client:
-    """A browser session signed in as `user` (pages, with CSRF checks off as in any test)."""
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def catalogue(db):
+    """A small published catalogue (tests.trips.helpers.TEST_PACK): invented places in
+    Mongolia, a country the demo content does not cover."""
+    from advisories.packs import pack_import
+    from tests.trips.helpers import TEST_PACK
+
+    pack_import(copy.deepcopy(TEST_PACK), by=None)
+    return TEST_PACK

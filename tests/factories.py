@@ -6,6 +6,8 @@ import datetime as dt
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.test import Client
+from rest_framework.test import APIClient
 
 from advisories.models import (
     Activity,
@@ -269,3 +271,19 @@ def trip_with_stops(*stops: dict, status: str = "approved", traveller=None, **kw
         trip.first_arrival, trip.last_departure = min(arrivals), max(departures)
         trip.save(update_fields=["first_arrival", "last_departure"])
     return trip
+
+
+# --- signed-in clients ------------------------------------------------------------------------
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+def logged_in(user) -> Client:
+    """A browser session signed in as `user` (pages, with CSRF checks off as in any test)."""
+    client = Client()
+    client.force_login(user)
+    return client

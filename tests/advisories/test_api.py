@@ -3,10 +3,10 @@ from django.urls import include, path
 
 from advisories.packs import pack_import
 from advisories.services import advisory_publish
-from tests.conftest import api_as
 from tests.factories import (
     ActivityFactory,
     AdvisoryFactory,
+    api_as,
     content_admin,
     content_pack,
     employee,

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from advisories.models import EmergencyContact
 from advisories.packs import PackError, pack_export, pack_import, pack_validate
 from tests.briefings.content import publish_kz
-from tests.conftest import logged_in
-from tests.factories import content_pack, country, employee
+from tests.factories import content_pack, country, employee, logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import copy
 import pytest
 
 from advisories.diffs import DELETED, EQUAL, INSERTED, version_diff
-from tests.conftest import logged_in
-from tests.factories import AdvisoryFactory, content_admin, content_pack, manager
+from tests.factories import AdvisoryFactory, content_admin, content_pack, logged_in, manager
 
 
 def snapshot() -> dict:

@@ -7,8 +7,7 @@ from briefings import services
 from briefings.models import Acknowledgement, Briefing
 from portal.models import AuditEntry
 from tests.briefings.content import approved_trip
-from tests.conftest import api_as
-from tests.factories import arranger_for, employee, manager
+from tests.factories import api_as, arranger_for, employee, manager
 from trips.models import TripStatus
 
 pytestmark = pytest.mark.django_db

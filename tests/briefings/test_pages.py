@@ -11,8 +11,7 @@ from django.utils import timezone
 from briefings.models import Briefing, BriefingStatus
 from portal.models import AuditEntry
 from tests.briefings.content import approved_trip, publish_kz
-from tests.conftest import logged_in
-from tests.factories import employee, manager
+from tests.factories import employee, logged_in, manager
 from trips.models import TripStatus
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,8 @@ from briefings import rendering, services
 from briefings.models import Briefing, BriefingStatus
 from portal.models import OutboxMessage
 from tests.briefings.content import approved_trip
-from tests.conftest import api_as
-from tests.factories import employee
-from tests.trips.conftest import TEST_PACK
-from tests.trips.test_trips_api import file_trip, stop
+from tests.factories import api_as, employee
+from tests.trips.helpers import TEST_PACK, post_trip, stop
 from trips.models import Trip, TripStatus
 
 
@@ -36,7 +34,7 @@ def escalate_mn() -> None:
 
 def approved_mn_trip(django_capture_on_commit_callbacks) -> Trip:
     traveller = employee()
-    trip = file_trip(traveller, stop())
+    trip = post_trip(traveller, stop())
     with django_capture_on_commit_callbacks(execute=True):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     return Trip.objects.get(pk=trip["id"])

@@ -15,9 +15,7 @@ from briefings import services
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from portal.errors import Conflict
 from tests.briefings.content import approved_trip
-from tests.conftest import api_as, logged_in
-from tests.factories import employee, manager
-from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
+from tests.factories import api_as, employee, logged_in, manager
 from trips import services as trip_services
 from trips.models import Assessment, TripStatus
 from trips.services import StopInput, TripInput, assessment_changes
@@ -35,7 +33,7 @@ HARBOUR = StopInput(country="MN", place="Old Harbour", arrival=d(10), departure=
 
 
 @pytest.fixture
-def briefed(catalogue, django_capture_on_commit_callbacks):  # noqa: F811
+def briefed(catalogue, django_capture_on_commit_callbacks):
     """A level-2 trip to Old Harbour, approved automatically, with version 1 rendered."""
     traveller = employee(first_name="Dana", last_name="Traveller")
     data = TripInput(purpose="Harbour audit", stops=[HARBOUR])

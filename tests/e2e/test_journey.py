@@ -11,7 +11,6 @@ import pytest
 
 from tests.e2e.helpers import SHOTS, choose_country, log_in, shot
 from tests.factories import employee, manager
-from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 from tests.workers import celery_worker_factory  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -19,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_an_employee_files_a_trip_that_is_approved_briefed_and_cleared(
     live_server,
-    catalogue,  # noqa: F811
+    catalogue,
     browser,
     celery_worker_factory,  # noqa: F811
 ):

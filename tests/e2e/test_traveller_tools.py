@@ -12,7 +12,6 @@ from icalendar import Calendar
 
 from tests.e2e.helpers import choose_country, log_in, shot
 from tests.factories import employee
-from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
 from trips.models import RequirementTick
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -20,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_a_traveller_previews_ticks_off_lists_and_subscribes(
     live_server,
-    catalogue,  # noqa: F811
+    catalogue,
     browser,
 ):
     base = live_server.url

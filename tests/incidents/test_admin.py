@@ -7,8 +7,15 @@ import pytest
 
 from incidents.models import Incident
 from portal.models import AuditEntry
-from tests.conftest import logged_in
-from tests.factories import IncidentFactory, PlaceFactory, content_admin, country, employee, manager
+from tests.factories import (
+    IncidentFactory,
+    PlaceFactory,
+    content_admin,
+    country,
+    employee,
+    logged_in,
+    manager,
+)
 
 pytestmark = pytest.mark.django_db
 

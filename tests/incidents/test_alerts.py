@@ -9,9 +9,8 @@ import pytest
 from django.core import mail
 
 from incidents.services import incident_alert_arriving
-from tests.conftest import api_as
-from tests.factories import IncidentFactory, country, employee, manager, trip_with_stops
-from tests.incidents.conftest import day
+from tests.factories import IncidentFactory, api_as, country, employee, manager, trip_with_stops
+from tests.incidents.helpers import day
 
 pytestmark = pytest.mark.django_db
 

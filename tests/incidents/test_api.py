@@ -9,16 +9,16 @@ import pytest
 
 from incidents.models import Incident
 from portal.models import AuditEntry
-from tests.conftest import api_as
 from tests.factories import (
     IncidentFactory,
+    api_as,
     content_admin,
     country,
     employee,
     manager,
     trip_with_stops,
 )
-from tests.incidents.conftest import day
+from tests.incidents.helpers import day
 
 pytestmark = pytest.mark.django_db
 

@@ -19,12 +19,13 @@ from incidents import check_services
 from incidents.check_services import answer_token, check_ask, checks_tick
 from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
 from portal.models import AuditEntry
-from tests.conftest import api_as, logged_in
 from tests.factories import (
     IncidentFactory,
+    api_as,
     content_admin,
     country,
     employee,
+    logged_in,
     manager,
     trip_with_stops,
 )

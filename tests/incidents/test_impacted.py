@@ -7,7 +7,7 @@ import pytest
 
 from incidents.selectors import incident_impacted, incident_window
 from tests.factories import IncidentFactory, StopFactory, country, employee, trip_with_stops
-from tests.incidents.conftest import day
+from tests.incidents.helpers import day
 
 pytestmark = pytest.mark.django_db
 

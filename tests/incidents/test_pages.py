@@ -10,16 +10,16 @@ import io
 import pytest
 
 from incidents.models import Incident
-from tests.conftest import logged_in
 from tests.factories import (
     IncidentFactory,
     content_admin,
     country,
     employee,
+    logged_in,
     manager,
     trip_with_stops,
 )
-from tests.incidents.conftest import day
+from tests.incidents.helpers import day
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import logged_in
-from tests.factories import IncidentFactory, country, employee, trip_with_stops
+from tests.factories import IncidentFactory, country, employee, logged_in, trip_with_stops
 
 pytestmark = pytest.mark.django_db
 

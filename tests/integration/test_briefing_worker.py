@@ -16,8 +16,7 @@ from pypdf import PdfReader
 from briefings import services
 from briefings.models import Briefing, BriefingStatus
 from tests.briefings.content import approved_trip, publish_kz
-from tests.conftest import api_as
-from tests.factories import StopFactory, TripFactory, employee
+from tests.factories import StopFactory, TripFactory, api_as, employee
 from trips import services as trip_services
 from trips.models import TripStatus
 

@@ -29,10 +29,8 @@ from briefings.models import Briefing, BriefingStatus
 from portal import config, outbox
 from portal.models import OutboxMessage
 from tests import workers
-from tests.conftest import api_as, logged_in
-from tests.factories import content_admin, employee, manager
-from tests.trips.conftest import TEST_PACK
-from tests.trips.test_trips_api import file_trip, stop
+from tests.factories import api_as, content_admin, employee, logged_in, manager
+from tests.trips.helpers import TEST_PACK, post_trip, stop
 from tests.workers import Worker, reset_producers
 from trips.models import Trip, TripStatus
 
@@ -228,7 +226,7 @@ def test_publish_submit_and_approve_answer_normally_while_redis_is_down_and_all_
     def filed(purpose: str, **kwargs) -> Trip:
         # A week apart: one traveller's trips may not overlap.
         start = 10 + 7 * Trip.objects.count()
-        body = file_trip(
+        body = post_trip(
             traveller, stop(arrival=start, departure=start + 2, **kwargs), purpose=purpose
         )
         return Trip.objects.get(pk=body["id"])
@@ -328,8 +326,8 @@ def test_publish_submit_and_approve_answer_normally_while_redis_is_down_and_all_
 def test_a_redis_that_hangs_costs_one_request_seconds_and_nothing_is_lost(stack):
     pack_import(copy.deepcopy(TEST_PACK), by=None)
     traveller = employee(email="traveller@example.org")
-    first = file_trip(traveller, stop(arrival=10, departure=12), purpose="First")
-    second = file_trip(traveller, stop(arrival=20, departure=22), purpose="Second")
+    first = post_trip(traveller, stop(arrival=10, departure=12), purpose="First")
+    second = post_trip(traveller, stop(arrival=20, departure=22), purpose="Second")
     relay_until_sent(stack)
 
     stack.redis.pause()

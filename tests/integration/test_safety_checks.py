@@ -17,12 +17,13 @@ from django.utils import timezone
 
 from incidents.check_tasks import check_alert_help, check_escalate, check_send_asks, checks_tick
 from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
-from tests.conftest import api_as, logged_in
 from tests.factories import (
     IncidentFactory,
     PlaceFactory,
+    api_as,
     country,
     employee,
+    logged_in,
     manager,
     trip_with_stops,
 )

@@ -10,9 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.audit import audit_record
 from portal.models import AuditEntry
-from tests.conftest import logged_in
-from tests.factories import content_admin, employee, manager
-from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
+from tests.factories import content_admin, employee, logged_in, manager
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +78,8 @@ def test_the_csv_carries_the_filtered_entries_with_formulas_neutralised():
     assert AuditEntry.objects.exclude(action__startswith="auth.").count() == 2
 
 
-def test_entries_written_while_serving_a_request_carry_its_ip(catalogue):  # noqa: F811
-    from tests.trips.test_pages import file_trip
+def test_entries_written_while_serving_a_request_carry_its_ip(catalogue):
+    from tests.trips.helpers import file_trip
 
     trip = file_trip(employee(), place="Sealed Valley")  # a closed area: needs a decision
     boss = manager()

@@ -4,9 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from tests.conftest import api_as
-from tests.factories import employee, manager
-from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
+from tests.factories import api_as, employee, manager
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,7 @@
 import pytest
 from django.test import Client
 
-from tests.conftest import api_as
-from tests.factories import employee
+from tests.factories import api_as, employee
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,7 @@
 import pytest
 from django.test import Client
 
-from tests.conftest import api_as
-from tests.factories import manager
-from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
+from tests.factories import api_as, manager
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
 

@@ -21,10 +21,8 @@ from advisories.packs import pack_import
 from briefings.models import Briefing, BriefingStatus
 from portal import outbox
 from portal.models import OutboxMessage
-from tests.conftest import api_as
-from tests.factories import employee, manager
-from tests.trips.conftest import TEST_PACK
-from tests.trips.test_trips_api import file_trip, stop
+from tests.factories import api_as, employee, manager
+from tests.trips.helpers import TEST_PACK, post_trip, stop
 from trips.models import Trip, TripStatus
 
 pytestmark = pytest.mark.django_db
@@ -211,7 +209,7 @@ def test_approving_while_the_broker_is_down_answers_normally_and_the_work_follow
     catalogue, django_capture_on_commit_callbacks
 ):
     traveller, boss = employee(), manager()
-    trip = file_trip(traveller, stop(activities=["nightlife"]))
+    trip = post_trip(traveller, stop(activities=["nightlife"]))
     with django_capture_on_commit_callbacks(execute=True):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     mail.outbox.clear()
@@ -242,7 +240,7 @@ def test_approving_while_the_broker_is_down_answers_normally_and_the_work_follow
 
 def test_a_trip_email_delivered_twice_is_sent_once(catalogue, django_capture_on_commit_callbacks):
     traveller, boss = employee(), manager()
-    trip = file_trip(traveller, stop(activities=["nightlife"]))
+    trip = post_trip(traveller, stop(activities=["nightlife"]))
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     message = OutboxMessage.objects.get(task="trips.tasks.send_trip_email")
@@ -257,7 +255,7 @@ def test_publishing_while_the_broker_is_down_records_the_reassessment_with_the_v
     catalogue, django_capture_on_commit_callbacks
 ):
     traveller = employee()
-    trip = file_trip(traveller, stop())
+    trip = post_trip(traveller, stop())
     with django_capture_on_commit_callbacks(execute=True):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     pack = copy.deepcopy(TEST_PACK)

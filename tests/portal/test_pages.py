@@ -7,28 +7,18 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import logged_in
-from tests.factories import TripFactory, employee, manager, without_role
-from tests.trips.conftest import catalogue  # noqa: F401 (a fixture)
-from trips import services
-from trips.services import StopInput, TripInput
+from tests.factories import TripFactory, employee, logged_in, manager, without_role
+from tests.trips import helpers as trips_helpers
+from tests.trips.helpers import d
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date.today()
 
 
-def d(offset: int) -> dt.date:
-    return TODAY + dt.timedelta(days=offset)
-
-
-def file_trip(traveller, *, place="Old Harbour", start=3, days=8, submit=True, purpose="Audit"):
-    data = TripInput(
-        purpose=purpose,
-        stops=[StopInput(country="MN", place=place, arrival=d(start), departure=d(start + days))],
-    )
-    trip = services.trip_create(by=traveller, data=data)
-    return services.trip_submit(trip=trip, by=traveller) if submit else trip
+def file_trip(traveller, **kwargs):
+    """A trip leaving in three days, the dashboard's "soon"."""
+    return trips_helpers.file_trip(traveller, **{"start": 3, "purpose": "Audit", **kwargs})
 
 
 @pytest.mark.parametrize("path", ["/", "/profile/", "/destinations/", "/destinations/MN/"])
@@ -197,7 +187,7 @@ def test_the_profile_form_needs_the_csrf_token(db):
 # --- the dashboard ---------------------------------------------------------------------------
 
 
-def test_the_employee_dashboard_says_what_each_trip_needs(catalogue):  # noqa: F811
+def test_the_employee_dashboard_says_what_each_trip_needs(catalogue):
     user = employee()
     # One traveller's trips going ahead never overlap (a second one is refused at submit).
     pending = file_trip(user, place="Sealed Valley", purpose="Valley survey", start=12)
@@ -214,7 +204,7 @@ def test_the_employee_dashboard_says_what_each_trip_needs(catalogue):  # noqa: F
     assert "tile-number" not in body  # no manager tiles
 
 
-def test_the_manager_dashboard_counts_the_work(catalogue):  # noqa: F811
+def test_the_manager_dashboard_counts_the_work(catalogue):
     file_trip(employee(), place="Sealed Valley", start=0)
     file_trip(employee(), start=0)
     response = logged_in(manager()).get("/")
@@ -226,7 +216,7 @@ def test_the_manager_dashboard_counts_the_work(catalogue):  # noqa: F811
     assert 'href="/approvals/"' in body and 'href="/locations/"' in body
 
 
-def test_the_dashboard_runs_a_constant_number_of_queries(catalogue, django_assert_max_num_queries):  # noqa: F811
+def test_the_dashboard_runs_a_constant_number_of_queries(catalogue, django_assert_max_num_queries):
     user = manager()
     client = logged_in(user)
     file_trip(user, place="Sealed Valley")
@@ -257,7 +247,7 @@ def briefing_for(trip, status, **fields):
     return briefing
 
 
-def test_an_arranger_is_told_whom_the_briefing_waits_for(catalogue):  # noqa: F811
+def test_an_arranger_is_told_whom_the_briefing_waits_for(catalogue):
     from tests.factories import arranger_for
 
     traveller = employee(first_name="Dana", last_name="Traveller")
@@ -275,7 +265,7 @@ def test_an_arranger_is_told_whom_the_briefing_waits_for(catalogue):  # noqa: F8
     assert "Waiting for" not in as_traveller
 
 
-def test_the_dashboard_says_when_the_briefing_could_not_be_prepared(catalogue):  # noqa: F811
+def test_the_dashboard_says_when_the_briefing_could_not_be_prepared(catalogue):
     user = employee()
     trip = file_trip(user, purpose="Harbour talks")
     briefing_for(trip, "failed", error="OSError: disk full")
@@ -288,7 +278,7 @@ def test_the_dashboard_says_when_the_briefing_could_not_be_prepared(catalogue): 
 # --- destination guides ----------------------------------------------------------------------
 
 
-def test_destination_guides_show_only_published_advisories(catalogue):  # noqa: F811
+def test_destination_guides_show_only_published_advisories(catalogue):
     from tests.factories import AdvisoryFactory, country
 
     AdvisoryFactory(country=country("FR"), summary="Draft only")
@@ -311,7 +301,7 @@ def test_advisory_bodies_are_sanitised(db):
     import copy
 
     from advisories.packs import pack_import
-    from tests.trips.conftest import TEST_PACK
+    from tests.trips.helpers import TEST_PACK
 
     pack = copy.deepcopy(TEST_PACK)
     pack["countries"][0]["advisory"]["sections"][0]["body"] = (

@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
 from tests.briefings.content import approved_trip
-from tests.conftest import logged_in
-from tests.factories import employee, manager, without_role
+from tests.factories import employee, logged_in, manager, without_role
 
 SCRIPT = Path(settings.BASE_DIR) / "static" / "portal" / "combobox.js"
 

@@ -18,8 +18,7 @@ from portal.audit import audit_record
 from portal.errors import NotAllowed
 from portal.models import AuditEntry
 from portal.tasks import erase_expired_personal_data
-from tests.conftest import api_as, logged_in
-from tests.factories import StopFactory, TripFactory, employee, manager
+from tests.factories import StopFactory, TripFactory, api_as, employee, logged_in, manager
 from trips.models import Assessment, Decision, RequirementTick, Trip, TripStatus
 
 TODAY = timezone.localdate()

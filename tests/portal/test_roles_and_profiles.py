@@ -3,8 +3,7 @@ from django.contrib.auth.models import Group, User
 
 from portal import roles
 from portal.models import TravellerProfile
-from tests.conftest import api_as
-from tests.factories import TripFactory, content_admin, employee, manager, without_role
+from tests.factories import TripFactory, api_as, content_admin, employee, manager, without_role
 from trips.models import Trip
 
 
@@ -107,8 +106,7 @@ def test_a_superuser_without_a_group_still_uses_the_api():
 
 @pytest.mark.django_db
 def test_a_date_of_birth_in_the_future_is_a_field_error_and_nothing_is_saved():
-    from tests.conftest import api_as
-    from tests.factories import employee
+    from tests.factories import api_as, employee
 
     user = employee()
     api = api_as(user)

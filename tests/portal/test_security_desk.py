@@ -12,8 +12,7 @@ from portal.company import security_desk
 from portal.lib.phones import international_phone_problem, phone_display
 from portal.mail import send_templated
 from portal.models import AuditEntry, CompanySettings
-from tests.conftest import logged_in
-from tests.factories import TripFactory, UserFactory, employee, manager
+from tests.factories import TripFactory, UserFactory, employee, logged_in, manager
 
 
 def set_desk(phone="+44 20 7946 0000", email="desk@example.com") -> None:

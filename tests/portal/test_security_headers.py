@@ -15,8 +15,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import api_as, logged_in
-from tests.factories import TripFactory, content_admin, employee, manager
+from tests.factories import TripFactory, api_as, content_admin, employee, logged_in, manager
 
 pytestmark = pytest.mark.django_db
 

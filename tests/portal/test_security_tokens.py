@@ -15,8 +15,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from portal.models import AuditEntry
-from tests.conftest import logged_in
-from tests.factories import employee
+from tests.factories import employee, logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,8 @@ for security managers."""
 import pytest
 
 from portal.models import AuditEntry
-from tests.conftest import logged_in
-from tests.factories import content_admin, employee, manager
-from tests.trips.test_pages import file_trip
+from tests.factories import content_admin, employee, logged_in, manager
+from tests.trips.helpers import file_trip
 from trips.models import ApprovalPolicy
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
 from portal import roles
-from tests.conftest import api_as, logged_in
-from tests.factories import UserFactory, arranger_for, employee
+from tests.factories import UserFactory, api_as, arranger_for, employee, logged_in
 from tests.trips.helpers import d, file_trip
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from advisories.packs import pack_import
 from tests.factories import employee
-from tests.trips.conftest import TEST_PACK
-from tests.trips.test_trips_api import file_trip, stop
+from tests.trips.helpers import TEST_PACK, post_trip, stop
 from trips import selectors
 from trips.models import Trip
 
@@ -71,10 +70,10 @@ def queries_for_assessing(trip_id: int) -> int:
 def test_assessing_runs_the_same_queries_whatever_the_catalogue_size(catalogue_size):
     pack_import(big_pack(catalogue_size, 30), by=None)
     traveller = employee()
-    two_countries = file_trip(
+    two_countries = post_trip(
         traveller,
         stop(),
         stop(country="FR" if catalogue_size else "PE", place="Paris", arrival=13, departure=14),
     )
-    one_stop = file_trip(traveller, stop())
+    one_stop = post_trip(traveller, stop())
     assert queries_for_assessing(two_countries["id"]) == queries_for_assessing(one_stop["id"]) <= 5

@@ -7,8 +7,7 @@ import pytest
 from icalendar import Calendar
 
 from portal.models import AuditEntry
-from tests.conftest import logged_in
-from tests.factories import arranger_for, employee, manager
+from tests.factories import arranger_for, employee, logged_in, manager
 from tests.trips.helpers import d, file_trip
 from trips.models import CalendarFeed
 

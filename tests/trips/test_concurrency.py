@@ -4,9 +4,8 @@ import pytest
 from django.db import connections
 
 from portal.errors import DomainError
-from tests.conftest import api_as
-from tests.factories import employee, manager
-from tests.trips.test_trips_api import file_trip, stop
+from tests.factories import api_as, employee, manager
+from tests.trips.helpers import post_trip, stop
 from trips import services
 from trips.models import Decision, Transition, Trip
 
@@ -14,7 +13,7 @@ from trips.models import Decision, Transition, Trip
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_approving_at_once_make_one_decision(catalogue):
     traveller = employee()
-    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    trip = post_trip(traveller, stop(place="Sealed Valley"))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     managers = [manager(), manager()]
     barrier = threading.Barrier(len(managers))

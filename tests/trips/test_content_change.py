@@ -3,10 +3,8 @@ import copy
 import pytest
 
 from advisories.packs import pack_import
-from tests.conftest import api_as
-from tests.factories import employee, manager
-from tests.trips.conftest import TEST_PACK
-from tests.trips.test_trips_api import file_trip, stop
+from tests.factories import api_as, employee, manager
+from tests.trips.helpers import TEST_PACK, post_trip, stop
 from trips.models import Trip
 from trips.signals import briefing_needed
 
@@ -40,7 +38,7 @@ def test_an_escalation_sends_an_approved_trip_back_for_a_decision(
     catalogue, django_capture_on_commit_callbacks
 ):
     traveller = employee()
-    trip = file_trip(traveller, stop())
+    trip = post_trip(traveller, stop())
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     assert Trip.objects.get(pk=trip["id"]).status == "approved"
     with django_capture_on_commit_callbacks(execute=True):
@@ -56,7 +54,7 @@ def test_a_change_that_needs_no_new_decision_rebriefs_with_what_changed(
     catalogue, briefings_requested, django_capture_on_commit_callbacks
 ):
     traveller = employee()
-    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    trip = post_trip(traveller, stop(place="Sealed Valley"))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     with django_capture_on_commit_callbacks(execute=True):
         api_as(manager()).post(f"/api/trips/{trip['id']}/approve/", {}, format="json")
@@ -76,8 +74,8 @@ def test_drafts_cancelled_and_past_trips_are_left_alone(
     catalogue, django_capture_on_commit_callbacks
 ):
     traveller = employee()
-    draft = file_trip(traveller, stop())
-    cancelled = file_trip(traveller, stop())
+    draft = post_trip(traveller, stop())
+    cancelled = post_trip(traveller, stop())
     api_as(traveller).post(f"/api/trips/{cancelled['id']}/cancel/")
     with django_capture_on_commit_callbacks(execute=True):
         republish(level=4)
@@ -91,7 +89,7 @@ def test_completed_trips_are_marked_by_the_daily_task(catalogue):
     from trips.services import trips_complete_past
 
     traveller = employee()
-    trip = file_trip(traveller, stop(arrival=1, departure=2))
+    trip = post_trip(traveller, stop(arrival=1, departure=2))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     assert trips_complete_past(today=dt.date.today() + dt.timedelta(days=3)) == 1
     assert Trip.objects.get(pk=trip["id"]).status == "completed"
@@ -103,7 +101,7 @@ def test_an_announcement_is_idempotent_and_spares_trips_filed_after_it(
     from trips.services import trips_reassess_for_country
 
     traveller = employee()
-    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    trip = post_trip(traveller, stop(place="Sealed Valley"))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     with django_capture_on_commit_callbacks(execute=True):
         api_as(manager()).post(f"/api/trips/{trip['id']}/approve/", {}, format="json")
@@ -129,7 +127,7 @@ def test_a_draft_rename_or_a_removed_place_row_does_not_change_what_the_rules_se
     from trips import selectors
 
     traveller = employee()
-    trip = Trip.objects.get(pk=file_trip(traveller, stop(place="sealed valley"))["id"])
+    trip = Trip.objects.get(pk=post_trip(traveller, stop(place="sealed valley"))["id"])
 
     def permits_and_level():
         result = selectors.trip_assess(trip)
@@ -149,7 +147,7 @@ def test_a_trip_awaiting_a_decision_the_content_no_longer_asks_for_is_approved_a
     catalogue, briefings_requested, django_capture_on_commit_callbacks
 ):
     traveller = employee()
-    trip = file_trip(traveller, stop())
+    trip = post_trip(traveller, stop())
     with django_capture_on_commit_callbacks(execute=True):
         republish(level=4)  # a future trip filed at level 2: escalated before submission
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
@@ -176,7 +174,7 @@ def test_a_traveller_whose_approved_trip_is_sent_back_for_a_decision_is_told(
 
     traveller = employee()
     boss = manager()
-    trip = file_trip(traveller, stop())
+    trip = post_trip(traveller, stop())
     with django_capture_on_commit_callbacks(execute=True):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     mail.outbox.clear()
@@ -196,8 +194,8 @@ def test_a_failing_mail_server_or_trip_does_not_stop_the_others_being_reassessed
     from trips import services
 
     traveller = employee()
-    first = file_trip(traveller, stop(arrival=10, departure=12))
-    second = file_trip(traveller, stop(arrival=20, departure=22))
+    first = post_trip(traveller, stop(arrival=10, departure=12))
+    second = post_trip(traveller, stop(arrival=20, departure=22))
     for trip in (first, second):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
 
@@ -219,8 +217,8 @@ def test_one_trip_that_cannot_be_reassessed_leaves_the_others_done_and_the_task_
     from trips import services
 
     traveller = employee()
-    first = file_trip(traveller, stop(arrival=10, departure=12))
-    second = file_trip(traveller, stop(arrival=20, departure=22))
+    first = post_trip(traveller, stop(arrival=10, departure=12))
+    second = post_trip(traveller, stop(arrival=20, departure=22))
     for trip in (first, second):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     pack = copy.deepcopy(TEST_PACK)

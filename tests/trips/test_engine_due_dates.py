@@ -14,7 +14,7 @@ import holidays
 import pytest
 
 from portal.lib.dates import WorkingCalendar, working_deadline
-from tests.trips.test_engine import (
+from tests.trips.engine_world import (
     ADVISORIES,
     COUNTRY_NAMES,
     DRIVING,

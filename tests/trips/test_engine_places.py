@@ -7,7 +7,7 @@ places, among them closed areas; Brobdingnag (XB) has an advisory and no closed 
 import pytest
 
 from portal.lib.places import PlaceMatcher
-from tests.trips.test_engine import ADVISORIES, COUNTRY_NAMES, FOREIGNER, XA, XB, stop
+from tests.trips.engine_world import ADVISORIES, COUNTRY_NAMES, FOREIGNER, XA, XB, stop
 from trips.engine import Content, PlaceRef, assess
 
 OLD_FORT = PlaceRef("Old Fort", XA, kind="closed_area", level=4)

@@ -66,6 +66,7 @@ def rules(draw, country: str, place_names: list[str]) -> tuple[engine.Rule, ...]
                     "permit",
                     "document",
                     "activity",
+                    "stay_limit",
                 )
             ),
             max_size=5,
@@ -87,6 +88,7 @@ def rules(draw, country: str, place_names: list[str]) -> tuple[engine.Rule, ...]
                 places=frozenset(draw(st.lists(st.sampled_from(place_names or ["-"])))),
                 activities=frozenset(draw(st.lists(st.sampled_from(ACTIVITIES), max_size=2))),
                 lead_days=draw(st.integers(min_value=0, max_value=40)),
+                window_days=draw(st.integers(min_value=5, max_value=60)),
             )
         )
     return tuple(made)
@@ -164,15 +166,31 @@ travellers = st.builds(
 
 
 @st.composite
+def other_stays(draw) -> tuple:
+    """The traveller's stays on their other trips going ahead (what a stay_limit counts)."""
+    if not hasattr(engine, "OtherStay"):
+        return ()
+    stays = []
+    for n in range(draw(st.integers(min_value=0, max_value=3))):
+        arrival = START + dt.timedelta(days=draw(st.integers(min_value=-60, max_value=360)))
+        length = dt.timedelta(days=draw(st.integers(min_value=0, max_value=40)))
+        country = draw(st.sampled_from(COUNTRIES))
+        stays.append(engine.OtherStay(100 + n, country, arrival, arrival + length))
+    return tuple(stays)
+
+
+@st.composite
 def trips(draw):
     content = draw(catalogues())
-    return content, draw(itineraries(content)), draw(travellers)
+    return content, draw(itineraries(content)), draw(travellers), draw(other_stays())
 
 
-def assess(stops, traveller, content) -> engine.Assessment:
-    extra = {}
+def assess(stops, traveller, content, stays=()) -> engine.Assessment:
+    extra: dict = {}
     if "today" in ASSESS_PARAMETERS:
         extra["today"] = START - dt.timedelta(days=400)
+    if "other_stays" in ASSESS_PARAMETERS:
+        extra["other_stays"] = stays
     return engine.assess(stops=stops, traveller=traveller, content=content, **extra)
 
 
@@ -186,8 +204,8 @@ def _lead_days(content: engine.Content, requirement: engine.Requirement) -> int:
 @PROPERTIES
 @given(trips())
 def test_no_requirement_is_due_after_the_traveller_has_left_the_visit(trip):
-    content, stops, traveller = trip
-    result = assess(stops, traveller, content)
+    content, stops, traveller, stays = trip
+    result = assess(stops, traveller, content, stays)
     visits = engine.country_visits(stops)
     for requirement in result.requirements:
         if requirement.due_date is None:
@@ -202,8 +220,8 @@ def test_no_requirement_is_due_after_the_traveller_has_left_the_visit(trip):
 @PROPERTIES
 @given(trips())
 def test_no_requirement_is_due_before_the_trips_lead_time(trip):
-    content, stops, traveller = trip
-    result = assess(stops, traveller, content)
+    content, stops, traveller, stays = trip
+    result = assess(stops, traveller, content, stays)
     first_arrival = min(stop.arrival for stop in stops)
     for requirement in result.requirements:
         if requirement.due_date is None:
@@ -235,19 +253,19 @@ def _comparable(result: engine.Assessment, stops: list[engine.Stop]) -> dict:
 @PROPERTIES
 @given(trips(), st.randoms(use_true_random=False))
 def test_the_assessment_does_not_depend_on_the_order_the_stops_were_given(trip, random):
-    content, stops, traveller = trip
+    content, stops, traveller, stays = trip
     shuffled = list(stops)
     random.shuffle(shuffled)
-    in_order = assess(stops, traveller, content)
-    reordered = assess(shuffled, traveller, content)
+    in_order = assess(stops, traveller, content, stays)
+    reordered = assess(shuffled, traveller, content, stays)
     assert _comparable(reordered, shuffled) == _comparable(in_order, stops)
 
 
 @PROPERTIES
 @given(trips())
 def test_the_level_is_never_below_a_matched_contribution(trip):
-    content, stops, traveller = trip
-    result = assess(stops, traveller, content)
+    content, stops, traveller, stays = trip
+    result = assess(stops, traveller, content, stays)
     level = result.risk_level if result.risk_level is not None else result.known_level
     contributions = [s.level for s in result.sections if s.level is not None]
     for stop in stops:

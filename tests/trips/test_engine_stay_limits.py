@@ -4,7 +4,7 @@ traveller's trips in a rolling window. Invented countries as in test_engine.py; 
 
 import pytest
 
-from tests.trips.test_engine import (
+from tests.trips.engine_world import (
     ADVISORIES,
     COUNTRY_NAMES,
     FOREIGNER,

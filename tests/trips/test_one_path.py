@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.messages import get_messages
 
-from tests.conftest import api_as, logged_in
-from tests.factories import employee, manager
+from tests.factories import api_as, employee, logged_in, manager
 from tests.trips.helpers import d, file_trip, trip_links
 from trips import services
 from trips.models import NOTE_MAX_LENGTH, Decision, Trip, TripStatus

@@ -1,48 +1,18 @@
 """The trip pages: the form, the trip page, and the security managers' pages."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.test import Client
 
-from tests.conftest import logged_in
-from tests.factories import arranger_for, employee, manager
-from tests.trips.conftest import day
+from tests.factories import arranger_for, employee, logged_in, manager
+from tests.trips.helpers import d, day, file_trip, trip_links
 from trips import services
 from trips.models import Trip, TripStatus
-from trips.services import StopInput, TripInput
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date.today()
-
-
-def d(offset: int) -> dt.date:
-    return TODAY + dt.timedelta(days=offset)
-
-
-def file_trip(traveller, *, place="Old Harbour", activities=(), submit=True, start=10, days=8):
-    data = TripInput(
-        purpose="Plant audit",
-        stops=[
-            StopInput(
-                country="MN",
-                place=place,
-                arrival=d(start),
-                departure=d(start + days),
-                activities=list(activities),
-            )
-        ],
-    )
-    trip = services.trip_create(by=traveller, data=data)
-    if submit:
-        trip = services.trip_submit(trip=trip, by=traveller)
-    return trip
-
-
-def trip_links(response) -> int:
-    return len(re.findall(r'href="/trips/\d+/"', response.content.decode()))
 
 
 def form_data(**overrides):

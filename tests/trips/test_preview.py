@@ -8,10 +8,8 @@ from django.utils import timezone
 
 from advisories.packs import pack_import
 from briefings.models import Briefing
-from tests.conftest import api_as, logged_in
-from tests.factories import arranger_for, employee, manager
-from tests.trips.conftest import TEST_PACK
-from tests.trips.helpers import d, file_trip
+from tests.factories import api_as, arranger_for, employee, logged_in, manager
+from tests.trips.helpers import TEST_PACK, d, file_trip
 from trips import services
 from trips.models import Assessment, Trip, TripStatus
 

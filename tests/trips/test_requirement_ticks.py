@@ -13,8 +13,7 @@ from django.utils.safestring import SafeString
 
 from portal.lib.markdown import render_markdown
 from portal.models import AuditEntry
-from tests.conftest import api_as, logged_in
-from tests.factories import arranger_for, employee, manager
+from tests.factories import api_as, arranger_for, employee, logged_in, manager
 from tests.trips.helpers import file_trip
 from trips import services
 from trips.models import RequirementTick, TripStatus

@@ -13,8 +13,7 @@ from django.utils import timezone
 from advisories.models import Advisory
 from advisories.packs import pack_import
 from advisories.services import advisory_publish
-from tests.conftest import api_as, logged_in
-from tests.factories import employee, trip_with_stops
+from tests.factories import api_as, employee, logged_in, trip_with_stops
 from trips import services
 from trips.models import Trip
 

@@ -5,8 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from tests.conftest import logged_in
-from tests.factories import arranger_for, employee, manager
+from tests.factories import arranger_for, employee, logged_in, manager
 from tests.trips.helpers import file_trip, trip_links
 from trips.models import Trip
 
@@ -92,7 +91,7 @@ def test_the_list_is_paginated(catalogue):
 
 
 def test_the_api_list_takes_the_same_search_and_filters(catalogue):
-    from tests.conftest import api_as
+    from tests.factories import api_as
 
     erin = employee(first_name="Erin")
     file_trip(erin, purpose="Harbour plant audit")

@@ -5,26 +5,11 @@ from django.core import mail
 from django.test import Client
 
 from portal.models import AuditEntry
-from tests.conftest import api_as
-from tests.factories import arranger_for, content_admin, employee, manager
-from tests.trips.conftest import day
+from tests.factories import api_as, arranger_for, content_admin, employee, manager
+from tests.trips.helpers import day, post_trip, stop, trip_body
 from trips.models import Decision, Transition, Trip
 
 pytestmark = pytest.mark.django_db
-
-
-def trip_body(*stops, purpose="Site visit", **extra):
-    return {"purpose": purpose, "stops": list(stops), **extra}
-
-
-def stop(country="MN", place="Old Harbour", arrival=10, departure=12, **extra):
-    return {
-        "country": country,
-        "place": place,
-        "arrival": day(arrival),
-        "departure": day(departure),
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -35,19 +20,11 @@ def traveller(db):
     return user
 
 
-def file_trip(user, *stops, **kwargs):
-    response = api_as(user).post(
-        "/api/trips/", trip_body(*(stops or [stop()]), **kwargs), format="json"
-    )
-    assert response.status_code == 201, response.json()
-    return response.json()
-
-
 # --- filing and validation ---------------------------------------------------------------
 
 
 def test_an_employee_files_a_draft_and_the_place_is_matched_by_alias(catalogue, traveller):
-    body = file_trip(traveller, stop(place="old harbour"))
+    body = post_trip(traveller, stop(place="old harbour"))
     assert body["status"] == "draft"
     assert body["traveller"] == traveller.username
     assert body["stops"][0]["place"] == "Old Harbour"
@@ -55,7 +32,7 @@ def test_an_employee_files_a_draft_and_the_place_is_matched_by_alias(catalogue, 
 
 
 def test_an_unknown_place_is_kept_as_free_text(catalogue, traveller):
-    body = file_trip(traveller, stop(place="Nowhere Junction"))
+    body = post_trip(traveller, stop(place="Nowhere Junction"))
     assert body["stops"][0] == {
         **body["stops"][0],
         "place": "Nowhere Junction",
@@ -92,7 +69,7 @@ def test_overlapping_stops_are_refused_but_a_shared_travel_day_is_fine(catalogue
     )
     assert overlapping.status_code == 400
     assert "Overlaps" in overlapping.json()["stops"]["1"]["arrival"][0]
-    file_trip(
+    post_trip(
         traveller, stop(arrival=10, departure=14), stop(place="Hill Town", arrival=14, departure=16)
     )
     assert Trip.objects.count() == 1
@@ -120,7 +97,7 @@ def test_malformed_dates_are_a_field_error_not_a_500(catalogue, traveller):
 
 def test_an_arranger_files_for_their_traveller_but_not_for_others(catalogue, traveller):
     arranger = arranger_for(traveller)
-    body = file_trip(arranger, traveller=traveller.username)
+    body = post_trip(arranger, traveller=traveller.username)
     assert body["traveller"] == traveller.username
     stranger = employee()
     refused = api_as(arranger).post(
@@ -140,7 +117,7 @@ def test_an_arranger_files_for_their_traveller_but_not_for_others(catalogue, tra
 
 
 def test_a_short_low_risk_trip_is_approved_automatically_with_its_checklist(catalogue, traveller):
-    trip = file_trip(traveller, stop(arrival=10, departure=12, activities=["driving"]))
+    trip = post_trip(traveller, stop(arrival=10, departure=12, activities=["driving"]))
     submitted = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     assert submitted.status_code == 200
     assert submitted.json()["status"] == "approved"
@@ -157,7 +134,7 @@ def test_a_short_low_risk_trip_is_approved_automatically_with_its_checklist(cata
 
 
 def test_a_long_stay_requires_registration_due_on_the_fifth_day(catalogue, traveller):
-    trip = file_trip(traveller, stop(arrival=10, departure=15))
+    trip = post_trip(traveller, stop(arrival=10, departure=15))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     requirements = (
         api_as(traveller).get(f"/api/trips/{trip['id']}/assessment/").json()["requirements"]
@@ -169,7 +146,7 @@ def test_a_long_stay_requires_registration_due_on_the_fifth_day(catalogue, trave
 
 
 def test_nightlife_in_old_harbour_raises_the_level_and_needs_approval(catalogue, traveller):
-    trip = file_trip(traveller, stop(activities=["nightlife"]))
+    trip = post_trip(traveller, stop(activities=["nightlife"]))
     body = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/").json()
     assert body["status"] == "pending_approval"
     assert body["risk_level"] == 3
@@ -185,7 +162,7 @@ def test_managers_are_emailed_when_a_trip_awaits_a_decision(
     catalogue, traveller, django_capture_on_commit_callbacks
 ):
     boss = manager()
-    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    trip = post_trip(traveller, stop(place="Sealed Valley"))
     with django_capture_on_commit_callbacks(execute=True):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     assert [m.to for m in mail.outbox if "awaiting your decision" in m.subject] == [[boss.email]]
@@ -195,7 +172,7 @@ def test_e_mail_subjects_are_plain_text_not_html_escaped(
     catalogue, traveller, django_capture_on_commit_callbacks
 ):
     manager()
-    trip = file_trip(traveller, stop(place="Sealed Valley"), purpose='R&D "pilot" visit')
+    trip = post_trip(traveller, stop(place="Sealed Valley"), purpose='R&D "pilot" visit')
     with django_capture_on_commit_callbacks(execute=True):
         api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     with django_capture_on_commit_callbacks(execute=True):
@@ -205,14 +182,14 @@ def test_e_mail_subjects_are_plain_text_not_html_escaped(
 
 
 def test_a_country_without_an_advisory_has_unknown_risk_and_needs_approval(catalogue, traveller):
-    trip = file_trip(traveller, stop(country="PE", place="Lima"))
+    trip = post_trip(traveller, stop(country="PE", place="Lima"))
     body = api_as(traveller).post(f"/api/trips/{trip['id']}/submit/").json()
     assert body["status"] == "pending_approval"
     assert body["risk_level"] is None
 
 
 def test_an_unknown_risk_says_what_is_known_of_it(catalogue, traveller):
-    trip = file_trip(
+    trip = post_trip(
         traveller,
         stop(place="Sealed Valley", arrival=10, departure=12),
         stop(country="PE", place="Lima", arrival=13, departure=15),
@@ -231,7 +208,7 @@ def test_an_unknown_risk_says_what_is_known_of_it(catalogue, traveller):
 
 @pytest.fixture
 def pending_trip(catalogue, traveller):
-    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    trip = post_trip(traveller, stop(place="Sealed Valley"))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     return Trip.objects.get(pk=trip["id"])
 
@@ -267,7 +244,7 @@ def test_approving_a_trip_that_is_not_awaiting_a_decision_is_a_conflict(pending_
 
 def test_a_manager_cannot_approve_their_own_trip(catalogue):
     boss = manager()
-    trip = file_trip(boss, stop(place="Sealed Valley"))
+    trip = post_trip(boss, stop(place="Sealed Valley"))
     api_as(boss).post(f"/api/trips/{trip['id']}/submit/")
     response = api_as(boss).post(f"/api/trips/{trip['id']}/approve/", {}, format="json")
     assert response.status_code == 403
@@ -294,7 +271,7 @@ def test_level_five_needs_two_different_managers(catalogue, traveller):
     policy = ApprovalPolicy.current()
     policy.dual_approval_level = 4
     policy.save()
-    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    trip = post_trip(traveller, stop(place="Sealed Valley"))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     first, second = manager(), manager()
     assert (
@@ -320,7 +297,7 @@ def dual_approval_trip(catalogue, traveller):
     policy = ApprovalPolicy.current()
     policy.dual_approval_level = 4
     policy.save()
-    trip = file_trip(traveller, stop(place="Sealed Valley"))
+    trip = post_trip(traveller, stop(place="Sealed Valley"))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     return Trip.objects.get(pk=trip["id"])
 
@@ -382,7 +359,7 @@ def test_after_a_rejection_the_second_manager_cannot_approve(dual_approval_trip)
 def test_an_approved_trip_amended_goes_back_through_assessment(catalogue, traveller):
     from trips import services
 
-    trip = file_trip(traveller, stop())
+    trip = post_trip(traveller, stop())
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     instance = Trip.objects.get(pk=trip["id"])
     assert instance.status == "approved"
@@ -411,14 +388,14 @@ def TODAY_PLUS(days):
 
 
 def test_cancelling_records_the_transition(catalogue, traveller):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     response = api_as(traveller).post(f"/api/trips/{trip['id']}/cancel/")
     assert response.json()["status"] == "cancelled"
     assert api_as(traveller).post(f"/api/trips/{trip['id']}/cancel/").status_code == 409
 
 
 def test_a_cancellation_reason_is_checked_like_any_other_field(catalogue, traveller):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     url = f"/api/trips/{trip['id']}/cancel/"
     bad = api_as(traveller).post(url, {"reason": "Plans\x00changed"}, format="json")
     assert bad.status_code == 400
@@ -431,7 +408,7 @@ def test_a_cancellation_reason_is_checked_like_any_other_field(catalogue, travel
 
 
 def test_patch_edits_a_draft_only(catalogue, traveller):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     edited = api_as(traveller).patch(
         f"/api/trips/{trip['id']}/", {"purpose": "Audit"}, format="json"
     )
@@ -447,7 +424,7 @@ def test_patch_edits_a_draft_only(catalogue, traveller):
 
 
 def test_patch_refuses_to_hand_a_trip_to_another_traveller(catalogue, traveller):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     other = employee()
     moved = api_as(traveller).patch(
         f"/api/trips/{trip['id']}/", {"traveller": other.username}, format="json"
@@ -469,7 +446,7 @@ def test_patch_refuses_to_hand_a_trip_to_another_traveller(catalogue, traveller)
 def test_patching_a_trip_that_is_no_longer_a_draft_is_a_conflict_whatever_the_body(
     catalogue, traveller, body
 ):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     response = api_as(traveller).patch(f"/api/trips/{trip['id']}/", body, format="json")
     assert response.status_code == 409
@@ -481,7 +458,7 @@ def test_the_draft_check_is_repeated_under_the_lock(catalogue, traveller):
     """A trip submitted between the view's check and the update is refused, not amended."""
     from trips import services
 
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     stale = Trip.objects.get(pk=trip["id"])
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     data = services.TripInput(
@@ -502,7 +479,7 @@ def test_the_draft_check_is_repeated_under_the_lock(catalogue, traveller):
 def test_a_body_that_is_not_a_json_object_is_a_field_error_not_a_500(
     catalogue, traveller, method, action, body
 ):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     response = getattr(api_as(traveller), method)(
         f"/api/trips/{trip['id']}/{action}", body, content_type="application/json"
     )
@@ -527,7 +504,7 @@ def test_creating_and_deciding_refuse_a_json_list_the_same_way(pending_trip, pat
 
 @pytest.mark.parametrize("method", ["post", "patch"])
 def test_malformed_json_is_a_400_in_the_field_error_shape(catalogue, traveller, method):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     path = "/api/trips/" if method == "post" else f"/api/trips/{trip['id']}/"
     response = getattr(api_as(traveller), method)(
         path, '{"purpose": "Audit",', content_type="application/json"
@@ -563,7 +540,7 @@ def test_who_sees_and_acts_on_a_trip(
         "manager": manager(),
         "content_admin": content_admin(),
     }
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     client = api_as(users[who])
     ids = [t["id"] for t in client.get("/api/trips/").json()["results"]]
     assert (trip["id"] in ids) is list_sees
@@ -574,7 +551,7 @@ def test_who_sees_and_acts_on_a_trip(
 
 
 def test_anonymous_requests_are_refused(api, catalogue, traveller):
-    trip = file_trip(traveller)
+    trip = post_trip(traveller)
     for path in [
         "/api/trips/",
         f"/api/trips/{trip['id']}/",
@@ -608,7 +585,7 @@ def test_manager_lists_are_forbidden_to_employees(catalogue, traveller, path):
 def test_who_is_where_lists_travellers_on_a_date_with_their_phone(catalogue, traveller):
     traveller.profile.phone = "+44 7700 900123"
     traveller.profile.save()
-    trip = file_trip(traveller, stop(arrival=10, departure=12))
+    trip = post_trip(traveller, stop(arrival=10, departure=12))
     api_as(traveller).post(f"/api/trips/{trip['id']}/submit/")
     boss = manager()
     present = api_as(boss).get(f"/api/locations/?date={day(11)}&country=mn").json()["results"]
@@ -623,7 +600,7 @@ def test_who_is_where_lists_travellers_on_a_date_with_their_phone(catalogue, tra
 
 
 def test_compliance_lists_departures_missing_approval_or_acknowledgement(pending_trip, traveller):
-    approved = file_trip(traveller, stop(arrival=5, departure=6, place="Hill Town"))
+    approved = post_trip(traveller, stop(arrival=5, departure=6, place="Hill Town"))
     api_as(traveller).post(f"/api/trips/{approved['id']}/submit/")
     rows = api_as(manager()).get("/api/compliance/?days=14").json()["results"]
     missing = {row["trip"]: row["missing"] for row in rows}
@@ -696,7 +673,7 @@ def test_the_trip_list_runs_a_constant_number_of_queries(
     catalogue, traveller, count, django_assert_max_num_queries
 ):
     for _ in range(count):
-        file_trip(traveller, stop(), stop(place="Hill Town", arrival=12, departure=14))
+        post_trip(traveller, stop(), stop(place="Hill Town", arrival=12, departure=14))
     client = api_as(traveller)
     with django_assert_max_num_queries(6):
         response = client.get("/api/trips/")
@@ -727,7 +704,7 @@ def test_an_e_mail_subject_is_always_one_line():
 
 
 def test_deleting_a_draft_is_in_the_audit_trail(catalogue, traveller):
-    trip = file_trip(traveller, purpose="Never mind")
+    trip = post_trip(traveller, purpose="Never mind")
     assert api_as(traveller).delete(f"/api/trips/{trip['id']}/").status_code == 204
     assert not Trip.objects.filter(pk=trip["id"]).exists()
     entry = AuditEntry.objects.get(action="trip.deleted")

@@ -10,8 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.models import AuditEntry
-from tests.conftest import api_as, logged_in
-from tests.factories import employee, manager, trip_with_stops
+from tests.factories import api_as, employee, logged_in, manager, trip_with_stops
 
 pytestmark = pytest.mark.django_db
 
