@@ -17,7 +17,7 @@ from advisories.models import (
     Section,
 )
 from advisories.packs import PackError, pack_export, pack_import, pack_validate
-from tests.advisories.test_packs import every_kind_pack, mn
+from tests.advisories.helpers import every_kind_pack, mn
 from tests.factories import StopFactory, content_pack
 
 
