@@ -106,8 +106,47 @@ class UserAdmin(BaseUserAdmin):
         return None
 
 
+class SingleRowAdmin(admin.ModelAdmin):
+    """The admin of a company's one-row settings (SingleRowModel): no adding or deleting, the
+    list leads straight to the row, and every change is audited with what it was before.
+    Subclasses name `audit_action`."""
+
+    audit_action = ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One row per company: the list is just the way to it.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        row = self.model.current()
+        meta = self.model._meta
+        return redirect(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk]))
+
+    def save_model(self, request, obj, form, change):
+        before = {name: form.initial.get(name) for name in form.changed_data}
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            audit_record(
+                actor=request.user,
+                action=self.audit_action,
+                obj=obj,
+                ip=client_ip(request),
+                details={
+                    "changes": {
+                        name: {"from": before[name], "to": form.cleaned_data[name]}
+                        for name in form.changed_data
+                    }
+                },
+            )
+
+
 @admin.register(CompanySettings)
-class CompanySettingsAdmin(admin.ModelAdmin):
+class CompanySettingsAdmin(SingleRowAdmin):
     """One row: the security desk every briefing, e-mail and dashboard names. Superusers change
     it (they hold every permission); no role is given it."""
 
@@ -123,32 +162,4 @@ class CompanySettingsAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # One row per company: the list is just the way to it.
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        row = CompanySettings.current()
-        return redirect(reverse("admin:portal_companysettings_change", args=[row.pk]))
-
-    def save_model(self, request, obj, form, change):
-        before = {name: form.initial.get(name) for name in form.changed_data}
-        super().save_model(request, obj, form, change)
-        if form.changed_data:
-            audit_record(
-                actor=request.user,
-                action="company_settings.changed",
-                obj=obj,
-                ip=client_ip(request),
-                details={
-                    "changes": {
-                        name: {"from": before[name], "to": form.cleaned_data[name]}
-                        for name in form.changed_data
-                    }
-                },
-            )
+    audit_action = "company_settings.changed"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -154,7 +156,20 @@ def international_phone(value: str) -> None:
         raise ValidationError(problem)
 
 
-class CompanySettings(models.Model):
+class SingleRowModel(models.Model):
+    """Settings a company has once (its approval policy, its security desk): one row, made
+    with its defaults the first time it is read."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def current(cls) -> Self:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class CompanySettings(SingleRowModel):
     """The company's own facts printed for travellers: one row, changed by superusers in the
     admin (portal.company reads it). Briefings, e-mails and the dashboard give the security
     desk's round-the-clock line; without one they say that none is set."""
@@ -174,11 +189,6 @@ class CompanySettings(models.Model):
 
     def __str__(self) -> str:
         return "Company settings"
-
-    @classmethod
-    def current(cls) -> CompanySettings:
-        settings_row, _ = cls.objects.get_or_create(pk=1)
-        return settings_row
 
 
 class SchedulerHeartbeat(models.Model):

@@ -5,16 +5,13 @@ a read-only view of trips for security managers. Trips change only through the s
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.urls import reverse
 
-from portal.audit import audit_record, client_ip
+from portal.admin import SingleRowAdmin
 from trips.models import ApprovalPolicy, Decision, Stop, Transition, Trip
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(admin.ModelAdmin):
+class ApprovalPolicyAdmin(SingleRowAdmin):
     fieldsets = [
         (
             "Which trips need a decision",
@@ -32,35 +29,7 @@ class ApprovalPolicyAdmin(admin.ModelAdmin):
         ("Dual approval", {"fields": ["dual_approval_level"]}),
     ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # One policy per company: the list is just the way to it.
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        policy = ApprovalPolicy.current()
-        return redirect(reverse("admin:trips_approvalpolicy_change", args=[policy.pk]))
-
-    def save_model(self, request, obj, form, change):
-        before = {name: form.initial.get(name) for name in form.changed_data}
-        super().save_model(request, obj, form, change)
-        if form.changed_data:
-            audit_record(
-                actor=request.user,
-                action="approval_policy.changed",
-                obj=obj,
-                ip=client_ip(request),
-                details={
-                    "changes": {
-                        name: {"from": before[name], "to": form.cleaned_data[name]}
-                        for name in form.changed_data
-                    }
-                },
-            )
+    audit_action = "approval_policy.changed"
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -77,7 +46,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class StopInline(ReadOnlyInline):
     model = Stop
-    fields = [
+    fields = (
         "position",
         "country",
         "place",
@@ -86,19 +55,19 @@ class StopInline(ReadOnlyInline):
         "departure",
         "activities",
         "transit",
-    ]
+    )
     readonly_fields = fields
 
 
 class DecisionInline(ReadOnlyInline):
     model = Decision
-    fields = ["created_at", "manager", "approval_round", "outcome", "comment"]
+    fields = ("created_at", "manager", "approval_round", "outcome", "comment")
     readonly_fields = fields
 
 
 class TransitionInline(ReadOnlyInline):
     model = Transition
-    fields = ["created_at", "actor", "from_status", "to_status", "comment"]
+    fields = ("created_at", "actor", "from_status", "to_status", "comment")
     readonly_fields = fields
 
 

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from portal.models import PASSPORT_TYPES
+from portal.models import PASSPORT_TYPES, SingleRowModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class TripStatus(models.TextChoices):
@@ -40,32 +46,32 @@ CANCELLABLE = frozenset(
 )
 
 
-class TripQuerySet(models.QuerySet):
-    def upcoming(self, today):
+class TripQuerySet(models.QuerySet["Trip"]):
+    def upcoming(self, today: dt.date) -> TripQuerySet:
         """Not over and not cancelled: the trips a content change or a reminder concerns."""
         return self.filter(last_departure__gte=today).exclude(
             status__in=[TripStatus.CANCELLED, TripStatus.COMPLETED]
         )
 
-    def visible_to(self, user):
+    def visible_to(self, user: User | AnonymousUser) -> TripQuerySet:
         """Every read starts here: what this user may see. Someone else's trip is simply not
         in the queryset, so it is a 404 by construction."""
         from portal.roles import is_manager
 
-        if not getattr(user, "is_authenticated", False):
+        if not user.is_authenticated:
             return self.none()
         if is_manager(user):
             return self
         return self.editable_by(user)
 
-    def editable_by(self, user):
+    def editable_by(self, user: User | AnonymousUser) -> TripQuerySet:
         """Trips this user may file, edit, submit or cancel as traveller or arranger.
 
         Being named in a traveller's profile is not enough: the arranger role is checked on
         every request, so an arranger who loses the role loses the access with it."""
         from portal.roles import is_arranger
 
-        if not getattr(user, "is_authenticated", False):
+        if not user.is_authenticated:
             return self.none()
         if not is_arranger(user):
             return self.filter(traveller=user)
@@ -245,7 +251,7 @@ class Transition(models.Model):
         return f"Trip #{self.trip_id}: {self.from_status} -> {self.to_status}"
 
 
-class ApprovalPolicy(models.Model):
+class ApprovalPolicy(SingleRowModel):
     """The company's approval policy: one row, edited in the admin."""
 
     threshold_level = models.PositiveSmallIntegerField(
@@ -269,11 +275,6 @@ class ApprovalPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Company approval policy"
-
-    @classmethod
-    def current(cls) -> ApprovalPolicy:
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
 
 
 class RequirementTick(models.Model):
