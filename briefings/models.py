@@ -6,9 +6,14 @@ in the "private" storage under ``file_name``; its SHA-256 is what the traveller 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class BriefingStatus(models.TextChoices):
@@ -31,15 +36,15 @@ class BriefingReason(models.TextChoices):
     REQUESTED = "requested", "Requested by a security manager"
 
 
-class BriefingQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class BriefingQuerySet(models.QuerySet["Briefing"]):
+    def visible_to(self, user: User | AnonymousUser) -> BriefingQuerySet:
         """The briefings of the trips this user may see (trips.Trip.objects.visible_to is the
         one access rule); anything else is simply absent, hence a 404."""
         from trips.models import Trip
 
         return self.filter(trip__in=Trip.objects.visible_to(user).values("pk"))
 
-    def current(self):
+    def current(self) -> BriefingQuerySet:
         return self.filter(superseded=False)
 
 

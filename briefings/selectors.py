@@ -10,10 +10,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Model, Prefetch, QuerySet
 
 from advisories.models import (
     LEVEL_NAMES,
+    AdvisoryVersion,
     Country,
     match_key,
 )
@@ -140,7 +142,7 @@ def briefing_document(*, briefing: Briefing, today: dt.date | None = None) -> Br
 def document_for(
     *,
     trip: Trip,
-    assessment,
+    assessment: Assessment | None,
     content_versions: dict[str, int],
     briefing_id: int | None = None,
     version: int = 1,
@@ -283,13 +285,19 @@ def document_for(
 
 
 def _snapshot_section(snapshot: dict[str, Any], key: str) -> dict[str, Any] | None:
+    section: dict[str, Any]
     for section in (snapshot.get("advisory") or {}).get("sections", []):
         if section.get("key") == key:
             return section
     return None
 
 
-def _cite(sources, source: dict[str, Any], country_name: str, version) -> None:
+def _cite(
+    sources: dict[str, dict[str, Any]],
+    source: dict[str, Any],
+    country_name: str,
+    version: AdvisoryVersion | None,
+) -> None:
     entry = sources.setdefault(
         source["key"],
         {
@@ -307,7 +315,7 @@ def _cite(sources, source: dict[str, Any], country_name: str, version) -> None:
         entry["used_in"].append(label)
 
 
-def _chapter(code: str, name: str, version, keys: list[str]) -> Chapter:
+def _chapter(code: str, name: str, version: AdvisoryVersion | None, keys: list[str]) -> Chapter:
     if version is None:
         return Chapter(code, name, None, None, None, "", ())
     advisory = version.content.get("advisory") or {}
@@ -381,13 +389,13 @@ class TripNeeds:
 
     trip: Trip
     countries: list[str]
-    needs: list[dict]
+    needs: list[dict[str, str]]
     open_count: int
     next_open: RequirementRow | None
     for_someone_else: bool
 
 
-def upcoming_trips_with_needs(*, user, today: dt.date) -> list[TripNeeds]:
+def upcoming_trips_with_needs(*, user: User, today: dt.date) -> list[TripNeeds]:
     """The upcoming trips a user files (their own, or as arranger) with what each still
     needs, soonest first; a fixed number of queries whatever the number of trips."""
     trips = (
@@ -430,10 +438,19 @@ def upcoming_trips_with_needs(*, user, today: dt.date) -> list[TripNeeds]:
     return rows
 
 
-def _trip_needs(trip: Trip, today: dt.date, user, requirements: list[RequirementRow]) -> list[dict]:
+def _prefetched(obj: Model, to_attr: str) -> list[Any]:
+    """The list a Prefetch(to_attr=...) left on `obj` (upcoming_trips_with_needs): the stubs
+    cannot know an attribute named at run time."""
+    found: list[Any] = getattr(obj, to_attr)
+    return found
+
+
+def _trip_needs(
+    trip: Trip, today: dt.date, user: User, requirements: list[RequirementRow]
+) -> list[dict[str, str]]:
     """What this trip still needs, in plain words, for whoever is looking: only the traveller
     can acknowledge their briefing, so their arranger is told whom it waits for."""
-    needs = []
+    needs: list[dict[str, str]] = []
     if trip.status == TripStatus.DRAFT:
         needs.append({"kind": "draft", "text": "Finish and submit the itinerary"})
     elif trip.status in (TripStatus.PENDING_APPROVAL, TripStatus.REJECTED):
@@ -448,7 +465,8 @@ def _trip_needs(trip: Trip, today: dt.date, user, requirements: list[Requirement
             needs.append({"kind": "rejected", "text": "Rejected: amend the trip or cancel it"})
         else:
             needs.append({"kind": "approval", "text": "Awaiting a security manager's approval"})
-    briefing = trip.current_briefings[0] if trip.current_briefings else None
+    current_briefings: list[Briefing] = _prefetched(trip, "current_briefings")
+    briefing = current_briefings[0] if current_briefings else None
     # Only an approved trip's briefing is acknowledged: one of a trip sent back for a decision
     # no longer matches it (a new one follows the decision).
     if trip.status == TripStatus.APPROVED:
@@ -479,7 +497,8 @@ def _trip_needs(trip: Trip, today: dt.date, user, requirements: list[Requirement
 
 
 def _trip_requirements(trip: Trip, today: dt.date) -> list[RequirementRow]:
-    assessment = trip.latest_assessments[0] if trip.latest_assessments else None
+    latest_assessments: list[Assessment] = _prefetched(trip, "latest_assessments")
+    assessment = latest_assessments[0] if latest_assessments else None
     if assessment is None:
         return []
     return requirement_rows(

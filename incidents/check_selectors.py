@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
 
@@ -25,7 +26,7 @@ PANEL_ORDER = Case(
 )
 
 
-def checks_visible_to(user) -> QuerySet[SafetyCheck]:
+def checks_visible_to(user: User | AnonymousUser) -> QuerySet[SafetyCheck]:
     """Security managers see every check; anyone else none (a traveller sees the checks
     that ask them through checks_asking)."""
     if roles.is_manager(user):
@@ -94,7 +95,7 @@ def check_panel(*, incident: Incident, page: Any = None) -> dict[str, Any]:
     }
 
 
-def _latest_first() -> tuple:
+def _latest_first() -> tuple[Case | str, ...]:
     return (
         Case(When(status=CheckStatus.OPEN, then=Value(0)), default=Value(1)),
         "-started_at",
@@ -122,9 +123,9 @@ def add_check_status(*, rows: Iterable[Any], incident: Incident) -> None:
         row.check_status = answers.get(row.traveller.pk)
 
 
-def checks_asking(*, user) -> list[CheckRecipient]:
+def checks_asking(*, user: User | AnonymousUser) -> list[CheckRecipient]:
     """The open checks that ask this user, newest first, as their recipient rows."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return []
     return list(
         CheckRecipient.objects.filter(traveller=user, safety_check__status=CheckStatus.OPEN)
@@ -133,7 +134,7 @@ def checks_asking(*, user) -> list[CheckRecipient]:
     )
 
 
-def recipient_of(*, user, check_id: int) -> CheckRecipient | None:
+def recipient_of(*, user: User, check_id: int) -> CheckRecipient | None:
     """This user's row in that check (None: they were not asked, so it is a 404)."""
     return (
         CheckRecipient.objects.filter(traveller=user, safety_check_id=check_id)

@@ -34,7 +34,7 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -256,7 +256,7 @@ def _enqueue_ask(check_id: int, cycle: int) -> None:
     )
 
 
-def _unasked(check: SafetyCheck, cycle: int):
+def _unasked(check: SafetyCheck, cycle: int) -> QuerySet[CheckRecipient]:
     return CheckRecipient.objects.filter(
         safety_check=check, status=SafetyStatus.NO_ANSWER, asked_cycle__lt=cycle
     )
@@ -354,7 +354,7 @@ def _clean_status(status: Any) -> str:
     return str(status)
 
 
-def _clean_note(note: Any, field: str = "note") -> str:
+def _clean_note(note: object, field: str = "note") -> str:
     if note is None:
         return ""
     if not isinstance(note, str):

@@ -4,6 +4,8 @@ it (product.md, "Incidents and safety checks")."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -26,8 +28,8 @@ class Severity(models.TextChoices):
 SEVERITY_RANK = {value: rank for rank, value in enumerate(Severity.values)}
 
 
-class IncidentQuerySet(models.QuerySet):
-    def open_on(self, day):
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def open_on(self, day: dt.date) -> IncidentQuerySet:
         """Still going on ``day``: no end date yet, or one still to come. Giving an end date of
         today closes it (contracts.md: "an ends_on closes it"); an incident announced to run
         until next week (a strike) stays open until then: people are arriving into it."""

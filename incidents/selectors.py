@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
 from incidents.models import Incident, IncidentQuerySet
 from portal.lib.places import PlaceMatcher
+from portal.models import TravellerProfile
 from trips.models import Stop, Trip, TripStatus
 
 # The trips going ahead: a draft is not a plan yet, a cancelled or rejected trip will not
@@ -81,7 +82,7 @@ def stop_presence(stop: Stop, on: dt.date) -> Presence:
     return "there"
 
 
-def _emergency_contact(profile) -> str:
+def _emergency_contact(profile: TravellerProfile | None) -> str:
     if profile is None:
         return ""
     return " ".join(
@@ -189,7 +190,7 @@ def impacted_counts(rows: Iterable[ImpactedRow]) -> dict[str, int]:
     return counts
 
 
-def incidents_visible_to(user) -> IncidentQuerySet:
+def incidents_visible_to(user: User | AnonymousUser) -> IncidentQuerySet:
     """Incidents are read by security managers and declared by content admins too."""
     from portal.roles import is_content_admin, is_manager
 
@@ -198,7 +199,7 @@ def incidents_visible_to(user) -> IncidentQuerySet:
     return Incident.objects.none()
 
 
-def incidents_list(*, user, search: str = "") -> IncidentQuerySet:
+def incidents_list(*, user: User | AnonymousUser, search: str = "") -> IncidentQuerySet:
     incidents = incidents_visible_to(user).select_related("country").prefetch_related("places")
     search = search.strip()
     if search:
@@ -217,7 +218,7 @@ class OpenIncidentRow:
     counts: dict[str, int]
 
 
-def incidents_open_with_counts(*, user, on: dt.date) -> list[OpenIncidentRow]:
+def incidents_open_with_counts(*, user: User | AnonymousUser, on: dt.date) -> list[OpenIncidentRow]:
     """The open incidents, most severe first, then the latest, each with how many of ours are
     there and arriving (for managers; content admins see the incidents without people).
 
@@ -301,7 +302,7 @@ def incidents_for_trip(*, trip: Trip, today: dt.date | None = None) -> list[Trip
     return incidents_for_stops(stops=stops, today=today)
 
 
-def incidents_for_traveller(*, user, today: dt.date | None = None) -> list[TripIncident]:
+def incidents_for_traveller(*, user: User, today: dt.date | None = None) -> list[TripIncident]:
     """The open incidents touching the current or upcoming stops of a traveller's own trips
     (for the dashboard): a fixed number of queries."""
     today = today or timezone.localdate()

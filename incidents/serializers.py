@@ -58,7 +58,10 @@ class IncidentInputSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True, default=None)
     lookahead_days = serializers.IntegerField(required=False, default=3)
-    source = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    # An API contract name that shadows DRF Field.source (the attribute, not the argument).
+    source = serializers.CharField(  # type: ignore[assignment]
+        max_length=120, required=False, allow_blank=True, default=""
+    )
     external_id = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )

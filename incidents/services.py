@@ -158,7 +158,13 @@ def incident_alert_enqueue(incident: Incident) -> None:
 
 
 def _write(
-    *, incident: Incident, data: IncidentInput, country: Country, places: list[Place], by, action
+    *,
+    incident: Incident,
+    data: IncidentInput,
+    country: Country,
+    places: list[Place],
+    by: User | None,
+    action: str,
 ) -> Incident:
     before = _snapshot(incident) if incident.pk else {}
     _apply(incident, data, country)

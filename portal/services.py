@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 
 from portal.models import TravellerProfile
@@ -15,7 +17,7 @@ PROFILE_FIELDS = {
 }
 
 
-def profile_update(*, user: User, **fields) -> TravellerProfile:
+def profile_update(*, user: User, **fields: Any) -> TravellerProfile:
     """Update the traveller's own profile (the same service for the page and the API)."""
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:

@@ -16,6 +16,10 @@ from portal.audit import client_ip
 
 
 class PortalRateThrottle(SimpleRateThrottle):
+    # Every subclass names its scope (DRF allows None for throttles that set their rate
+    # another way; ours never do).
+    scope: str
+
     def get_rate(self) -> str:
         return settings.API_THROTTLE_RATES[self.scope]
 

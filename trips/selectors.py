@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -160,7 +160,7 @@ class PublishedContent:
         return matcher.match(text) if matcher is not None else None
 
 
-def stops_with_places() -> Prefetch:
+def stops_with_places() -> Prefetch[str, QuerySet[Stop], str]:
     return Prefetch(
         "stops", queryset=Stop.objects.select_related("place", "country").order_by("position")
     )
@@ -261,7 +261,7 @@ def other_stays(
     ]
 
 
-def trips_for_list(user) -> QuerySet[Trip]:
+def trips_for_list(user: User | AnonymousUser) -> QuerySet[Trip]:
     return (
         Trip.objects.visible_to(user)
         .select_related("traveller")
@@ -281,7 +281,7 @@ def approval_queue(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Trip
     return run_filters(ApprovalQueueFilter, filters, pending)
 
 
-def round_approvals(trip: Trip) -> list:
+def round_approvals(trip: Trip) -> list[Decision]:
     """The approvals given in the trip's current approval round (from prefetched decisions)."""
     return [
         decision

@@ -40,6 +40,7 @@ from trips.models import (
     Stop,
     Transition,
     Trip,
+    TripQuerySet,
     TripStatus,
 )
 from trips.requirements import with_ids
@@ -707,7 +708,7 @@ def assessment_changes(previous: Assessment | None, current: Assessment | None) 
     return changes
 
 
-def trips_touching(country_code: str, *, today: dt.date):
+def trips_touching(country_code: str, *, today: dt.date) -> TripQuerySet:
     return (
         Trip.objects.upcoming(today)
         .exclude(status=TripStatus.DRAFT)

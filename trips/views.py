@@ -285,8 +285,9 @@ def requirement_tick(request, pk: int, requirement_id: str):
     form = RequirementTickForm(request.POST)
     if not form.is_valid():
         for problems in form.errors.values():
+            # An ErrorList yields its messages as text (the stubs also allow ValidationError).
             for message in problems:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect("trip-detail", pk=pk)
     try:
         row = ticks.requirement_tick(

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 ALLOWED_TAGS = {
     "p",
@@ -63,13 +65,14 @@ def is_absolute_link(href: str) -> bool:
     return bool(parts.path)
 
 
-def _unlink_relative(state) -> None:
+def _unlink_relative(state: StateCore) -> None:
     """A markdown-it core rule: a link whose address is not absolute loses its link, keeps
     its text."""
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
-        kept, opened = [], []
+        kept: list[Token] = []
+        opened: list[bool] = []
         for token in block.children:
             if token.type == "link_open":
                 keep = is_absolute_link(str(token.attrGet("href") or ""))

@@ -50,14 +50,14 @@ class PlainTextValidator:
     def __init__(self, *, multiline: bool = False) -> None:
         self.multiline = multiline
 
-    def __call__(self, value) -> None:
+    def __call__(self, value: object) -> None:
         if not isinstance(value, str):
             return
         problem = text_problem(value, multiline=self.multiline)
         if problem:
             raise ValidationError(problem, code=self.code)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, PlainTextValidator) and other.multiline == self.multiline
 
     def __hash__(self) -> int:
