@@ -87,7 +87,7 @@ class SectionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["order", "topic", "heading", "level", "applies"]
+    fields = ("order", "topic", "heading", "level", "applies")
     readonly_fields = fields
     ordering = ["order", "key"]
 
@@ -390,7 +390,7 @@ class AdvisoryVersionAdmin(admin.ModelAdmin):
     search_fields = ["country__name", "country__code", "change_note"]
     list_select_related = ["country", "published_by"]
     ordering = ["country__name", "-number"]
-    fields = [
+    fields = (
         "country",
         "number",
         "published_at",
@@ -400,7 +400,7 @@ class AdvisoryVersionAdmin(admin.ModelAdmin):
         "level",
         "content_hash",
         "content",
-    ]
+    )
     readonly_fields = fields
     actions = ["compare_selected"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from advisories.models import EmergencyContact, Rule, Section
+from advisories.models import Country, EmergencyContact, Rule, Section
 from advisories.packs import pack_validate
 from advisories.validation import RULE_FIELDS, rule_errors
 from portal.models import PASSPORT_TYPES
@@ -49,7 +49,9 @@ class TextListField(forms.CharField):
                 return value
         return value
 
-    def to_python(self, value: Any) -> list[str]:
+    # The typed text is cleaned as a CharField's is, but what comes out is the list: a
+    # narrowing of CharField.to_python the stubs cannot express.
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         if isinstance(value, list):
             return value
         text = super().to_python(value) or ""
@@ -97,7 +99,9 @@ class SectionForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        # A ModelForm's clean() returns its cleaned_data (typed as possibly None for forms).
+        super().clean()
+        cleaned = self.cleaned_data
         advisory = cleaned.get("advisory") or getattr(self.instance, "advisory", None)
         country_id = getattr(advisory, "country_id", None)
         places = cleaned.get("places") or []
@@ -164,9 +168,11 @@ class RuleForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        # A ModelForm's clean() returns its cleaned_data (typed as possibly None for forms).
+        super().clean()
+        cleaned = self.cleaned_data
         kind = cleaned.get("kind")
-        country = cleaned.get("country")
+        country: Country | None = cleaned.get("country")
         places = list(cleaned.get("places") or [])
         activities = list(cleaned.get("activities") or [])
         # The model's clean() checks every column; only the many-to-many fields are left.
@@ -181,9 +187,10 @@ class RuleForm(forms.ModelForm):
             for field in ("places", "activities"):
                 for message in errors.get(field, []):
                     self.add_error(field, message[:1].upper() + message[1:] + ".")
-        foreign = [place.name for place in places if country and place.country_id != country.pk]
-        if foreign:
-            self.add_error("places", f"Not places of {country.name}: {', '.join(foreign)}.")
+        if country is not None:
+            foreign = [place.name for place in places if place.country_id != country.pk]
+            if foreign:
+                self.add_error("places", f"Not places of {country.name}: {', '.join(foreign)}.")
         return cleaned
 
 

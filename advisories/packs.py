@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 
 from advisories.models import (
     Activity,
@@ -126,14 +126,15 @@ class _Importer:
         self.report = report
 
     def upsert(
-        self, model: type, lookup: dict[str, Any], values: dict[str, Any]
+        self, model: type[Model], lookup: dict[str, Any], values: dict[str, Any]
     ) -> tuple[Any, str]:
         """The row with ``lookup``, created or updated to ``values``, and what was done to it:
         "created", "updated" or "" (nothing)."""
         label = model._meta.verbose_name_plural
-        obj = model.objects.filter(**lookup).first()
+        # The default manager is `objects` on every model a pack writes.
+        obj = model._default_manager.filter(**lookup).first()
         if obj is None:
-            obj = model.objects.create(**lookup, **values)
+            obj = model._default_manager.create(**lookup, **values)
             self.report.created[label] += 1
             return obj, "created"
         if _assign(obj, values):
@@ -362,7 +363,7 @@ def _rule_values(country: Country, data: dict[str, Any], sources: dict[str, Sour
         "valid_until": parse_date(data.get("valid_until")),
         "authority": data.get("authority") or "",
         "citation": data.get("citation") or "",
-        "source": sources.get(data.get("source")),
+        "source": sources.get(data["source"]) if data.get("source") is not None else None,
     }
 
 
@@ -399,6 +400,8 @@ def pack_import(data: Any, *, draft: bool = False, by: Any = None) -> ImportRepo
                 AdvisoryVersion.objects.filter(pk=country.published_id)
                 .values_list("content_hash", flat=True)
                 .first()
+                if country.published_id is not None
+                else None
             )
             if snapshot is not None and snapshot_hash(snapshot) == published_hash:
                 report.unchanged.append(country.code)

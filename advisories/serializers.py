@@ -53,7 +53,8 @@ class SectionSerializer(serializers.Serializer):
     places = serializers.ListField(child=serializers.CharField())
     activities = serializers.ListField(child=serializers.CharField())
     months = serializers.ListField(child=serializers.IntegerField())
-    source = serializers.CharField(allow_null=True, help_text="A key of `sources`.")
+    # An API contract name that shadows DRF Field.source (the attribute, not the argument).
+    source = serializers.CharField(allow_null=True, help_text="A key of `sources`.")  # type: ignore[assignment]
 
     def get_body_html(self, section: dict[str, Any]) -> str:
         return render_markdown(section.get("body") or "")
@@ -67,7 +68,8 @@ class PlaceSerializer(serializers.Serializer):
 
 
 class EmergencyContactSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # An API contract name that shadows DRF Field.label (the attribute, not the argument).
+    label = serializers.CharField()  # type: ignore[assignment]
     number = serializers.CharField()
     place = serializers.CharField(allow_null=True)
     nationalities = serializers.ListField(child=serializers.CharField(), required=False)
@@ -97,7 +99,8 @@ class RuleSerializer(serializers.Serializer):
     valid_until = serializers.DateField(allow_null=True)
     authority = serializers.CharField(allow_blank=True)
     citation = serializers.CharField(allow_blank=True)
-    source = serializers.CharField(allow_null=True)
+    # An API contract name that shadows DRF Field.source (the attribute, not the argument).
+    source = serializers.CharField(allow_null=True)  # type: ignore[assignment]
 
     def get_in_words(self, rule: dict[str, Any]) -> str:
         return rule_in_words(rule)

@@ -58,7 +58,8 @@ def _cut(model, field: str, value: str) -> str:
 def _url_that_fits(value: str | None) -> str:
     """A URL longer than Source.url holds is left out: cut, it would point somewhere else."""
     url = (value or "").strip()
-    return url if len(url) <= Source._meta.get_field("url").max_length else ""
+    limit = Source._meta.get_field("url").max_length
+    return url if limit is None or len(url) <= limit else ""
 
 
 def _unique_key(base: str, taken: set[str]) -> str:
