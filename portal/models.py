@@ -165,7 +165,9 @@ class SingleRowModel(models.Model):
 
     @classmethod
     def current(cls) -> Self:
-        row, _ = cls.objects.get_or_create(pk=1)
+        # The default manager (`objects` on every subclass): the stubs give an abstract
+        # model no `objects`.
+        row, _ = cls._default_manager.get_or_create(pk=1)
         return row
 
 

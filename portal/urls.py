@@ -1,12 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisories.admin_documents import import_document
 from incidents import urls as incident_urls
 from portal import account_views, api, assets, health, sso
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
     path("auth/tokens/", api.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<str:token_id>/", api.TokenRevokeView.as_view(), name="api-token-revoke"),
