@@ -252,8 +252,9 @@ class Bench:
             ("render", self.briefing_render),
             ("rebrief", self.rebrief_fanout),
             ("safety", self.safety_check),
-            ("growth", self.lookup_growth),
+            # Before the growth group's 300,000 stops: the list is measured over 20,000 trips.
             ("api", self.api_trips_list),
+            ("growth", self.lookup_growth),
             ("pages", self.page_queries),
         ]
         self.manager = make_users("manager", 1, roles.MANAGER)[0]
