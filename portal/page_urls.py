@@ -15,6 +15,7 @@ urlpatterns = [
         name="profile-token-revoke",
     ),
     path("profile/tokens/new/", account_views.token_new, name="profile-token-new"),
+    path("profile/data/", views.my_data, name="profile-data"),
     path("trips/", trip_views.trip_list, name="trip-list"),
     path("trips/new/", trip_views.trip_new, name="trip-new"),
     path("trips/<int:pk>/", trip_views.trip_detail, name="trip-detail"),

@@ -285,6 +285,15 @@ PASSWORD_RESET_LIMIT_PER_EMAIL = config.parse_int(
 # process.
 CACHES = {"default": config.parse_cache_url(os.environ.get("CACHE_URL"))}
 
+# --- privacy: a trip's personal details are erased this many days after it ended
+# (portal.privacy.trips_erase_expired, daily). Countries and dates stay: stay limits count them.
+PERSONAL_DATA_RETENTION_DAYS = config.parse_int(
+    "PERSONAL_DATA_RETENTION_DAYS", os.environ.get("PERSONAL_DATA_RETENTION_DAYS"), 365
+)
+if PERSONAL_DATA_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"PERSONAL_DATA_RETENTION_DAYS={PERSONAL_DATA_RETENTION_DAYS} must be at least 1"
+    )
 
 # --- django-axes: lock an account out after repeated failed logins
 # How many reverse proxies (load balancer, nginx) sit in front of gunicorn and append to
@@ -415,6 +424,10 @@ CELERY_BEAT_SCHEDULE = {
     "requirement-reminders": {
         "task": "trips.tasks.send_requirement_reminders",
         "schedule": crontab(hour=7, minute=5),
+    },
+    "erase-expired-personal-data": {
+        "task": "portal.tasks.erase_expired_personal_data",
+        "schedule": crontab(hour=3, minute=30),
     },
     # A render whose worker died is re-queued within a minute (its heartbeat stops), and
     # trips a lost re-assessment missed are re-assessed.
