@@ -94,10 +94,7 @@ def _kept(request, token: str | None) -> dict[str, Any] | None:
 
 
 def _render_preview(preview: dict) -> dict:
-    sections = [
-        {**s, "html": render_markdown(s["body"])}
-        for s in preview["sections"]
-    ]
+    sections = [{**s, "html": render_markdown(s["body"])} for s in preview["sections"]]
     return {**preview, "sections": sections}
 
 

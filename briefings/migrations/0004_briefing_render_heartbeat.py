@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('briefings', '0003_briefing_status_erased'),
+        ("briefings", "0003_briefing_status_erased"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='briefing',
-            name='heartbeat_at',
+            model_name="briefing",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -6,47 +6,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trips', '0003_assessment_known_level'),
+        ("trips", "0003_assessment_known_level"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RequirementReminder',
+            name="RequirementReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requirement_id', models.CharField(max_length=24)),
-                ('sent_on', models.DateField()),
-                ('trip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='trips.trip')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requirement_id", models.CharField(max_length=24)),
+                ("sent_on", models.DateField()),
+                (
+                    "trip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="trips.trip",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('trip', 'requirement_id', 'sent_on'), name='one_reminder_per_day')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("trip", "requirement_id", "sent_on"), name="one_reminder_per_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RequirementTick',
+            name="RequirementTick",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requirement_id', models.CharField(max_length=24)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=2000)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('trip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requirement_ticks', to='trips.trip')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requirement_id", models.CharField(max_length=24)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=2000)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "trip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requirement_ticks",
+                        to="trips.trip",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('trip', 'requirement_id'), name='one_tick_per_trip_requirement')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("trip", "requirement_id"), name="one_tick_per_trip_requirement"
+                    )
+                ],
             },
         ),
     ]
