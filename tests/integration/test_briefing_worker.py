@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from briefings import services
 from briefings.models import Briefing, BriefingStatus
+from portal.templatetags.days import day
 from tests.briefings.content import approved_trip, publish_kz
 from tests.factories import StopFactory, TripFactory, api_as, employee
 from trips import services as trip_services
@@ -82,7 +83,7 @@ def test_an_approved_trip_gets_its_briefing_from_the_worker_and_is_cleared_once_
     for requirement in requirements:
         assert requirement["title"] in text
         if requirement["due_date"]:
-            assert requirement["due_date"] in text
+            assert day(requirement["due_date"]) in text  # as the pages write dates
     assert "112" in text  # an emergency number
     assert "Sources and content versions" in text
 
