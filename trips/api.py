@@ -24,6 +24,7 @@ from trips.serializers import (
     LocationSerializer,
     RejectInputSerializer,
     TripInputSerializer,
+    TripListSerializer,
     TripSerializer,
 )
 
@@ -49,6 +50,14 @@ class TripViewSet(
 
     def get_queryset(self):
         return selectors.trips_for_list(self.request.user).order_by("first_arrival", "id")
+
+    def list(self, request, *args, **kwargs):
+        # A page of ids first (so the count reads the trips table alone), then those trips as
+        # plain rows in TripSerializer's shape: no model instances, no per-field serializers.
+        trips = self.filter_queryset(self.get_queryset())
+        trip_ids = self.paginate_queryset(trips.values_list("pk", flat=True))
+        rows = selectors.trip_list_rows(trip_ids=trip_ids)
+        return self.get_paginated_response(TripListSerializer(rows, many=True).data)
 
     def _own_trip(self) -> Trip:
         """A trip the user may act on as traveller or arranger (managers only read)."""

@@ -269,6 +269,50 @@ def trips_for_list(user: User | AnonymousUser) -> QuerySet[Trip]:
     )
 
 
+def trip_list_rows(*, trip_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The trips of one list page, in the order of `trip_ids`, as plain rows with their stops
+    under "stops": two queries and no model instances, for GET /api/trips/
+    (trips.serializers.TripListSerializer). A trip deleted since its id was read is left out."""
+    trips: dict[int, dict[str, Any]] = {
+        row["id"]: {**row, "stops": []}
+        for row in Trip.objects.filter(pk__in=trip_ids)
+        .order_by()
+        .values(
+            "id",
+            "traveller__username",
+            "purpose",
+            "status",
+            "risk_level",
+            "approvals_needed",
+            "passport_nationality",
+            "passport_type",
+            "visa_category",
+            "first_arrival",
+            "last_departure",
+            "created_at",
+            "updated_at",
+        )
+    }
+    stops = (
+        Stop.objects.filter(trip_id__in=list(trips))
+        .order_by("trip_id", "position")
+        .values(
+            "trip_id",
+            "country_id",
+            "place_id",
+            "place__name",
+            "place_text",
+            "arrival",
+            "departure",
+            "activities",
+            "transit",
+        )
+    )
+    for stop in stops:
+        trips[stop["trip_id"]]["stops"].append(stop)
+    return [trips[pk] for pk in trip_ids if pk in trips]
+
+
 def approval_queue(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Trip]:
     """Trips awaiting a decision, the soonest departure first, filtered by
     `trips.filters.ApprovalQueueFilter` (InvalidInput for a refused filter)."""
