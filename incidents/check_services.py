@@ -9,12 +9,13 @@ The life of one check::
     close: the links stop working, nobody is asked again
 
 Sending is idempotent. Each recipient's e-mail of a cycle is claimed on its row with a
-conditional UPDATE (``asked_cycle < N`` -> ``N``) before it is sent and marked delivered
-after, so a duplicate task, a retried batch or a worker restarted after SIGKILL sends nobody
-a second copy. A claim that a dead worker never delivered is released by the tick once it is
-older than a task's hard time limit (a live worker would have been killed by then), and the
-tick re-enqueues whatever is still unasked: nobody is silently skipped either. The managers'
-"need help" alert and the escalation follow the same claim-then-mark pattern.
+conditional UPDATE (``asked_cycle < N`` -> ``N``, a whole batch's rows in one statement)
+before it is sent and marked delivered after, so a duplicate task, a retried batch or a
+worker restarted after SIGKILL sends nobody a second copy. A claim that a dead worker never
+delivered is released by the tick once it is older than a task's hard time limit (a live
+worker would have been killed by then), and the tick re-enqueues whatever is still unasked:
+nobody is silently skipped either. The managers' "need help" alert and the escalation follow
+the same claim-then-mark pattern.
 
 Tasks take ids (incidents/check_tasks.py) and call the functions here; enqueues happen after the
 transaction commits and never undo it when the broker is down: the tick catches up.
@@ -22,8 +23,10 @@ transaction commits and never undo it when the broker is down: the tick catches 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -33,6 +36,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
@@ -55,13 +59,15 @@ from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed
 from portal.lib.numbers import parse_whole_number
 from portal.lib.text import text_problem
-from portal.mail import send_templated
+from portal.mail import mail_footer, send_templated, templated_message
 from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "incidents.safety-check.answer"
-BATCH_SIZE = 100  # e-mails per task: a 5,000-person check is 50 small tasks
+BATCH_SIZE = 250  # e-mails per task: a 5,000-person check is 20 tasks for the workers to share
+# Sent e-mails are marked delivered at least this often (seconds): see check_send_asks.
+MARK_DELIVERED_EVERY = 0.1
 # How long a queued cycle may wait before the tick assumes its message was lost, and how
 # often the tick re-enqueues it at most.
 RESEND_GRACE = dt.timedelta(minutes=5)
@@ -137,20 +143,56 @@ def _whole_number(
 
 def _recipients_of(incident: Incident, on: dt.date | None) -> list[dict[str, Any]]:
     """The travellers there now (curated place, whole country or possibly), one per person,
-    with the stop that matches best. Those arriving get the incident alert, not a check."""
-    from incidents.selectors import incident_impacted
+    with the stop that matches best. Those arriving get the incident alert, not a check.
 
-    chosen: dict[int, Any] = {}
-    for row in incident_impacted(incident=incident, on=on):
-        if row.presence != "there":
+    The rows of ``incident_impacted`` that are *there*, read lean (a 5,000-person check reads
+    5,000 stops): the stops overlapping both the incident's window and ``on``, with their
+    ids and place only, matched by the same ``stop_match``.
+    """
+    from incidents.selectors import (
+        IMPACTED_STATUSES,
+        _FreeTextMatcher,
+        incident_window,
+        stop_match,
+    )
+    from trips.models import Stop
+
+    on = on or timezone.localdate()
+    first, last = incident_window(incident)
+    # Ids first, through the Stop index alone, as incident_impacted does (its docstring says
+    # why joining the trips in the same query makes PostgreSQL read every trip).
+    there = list(
+        Stop.objects.filter(
+            country_id=incident.country_id,
+            departure__gte=max(first, on),
+            arrival__lte=min(last, on),
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    stops = (
+        Stop.objects.filter(pk__in=there, trip__status__in=IMPACTED_STATUSES)
+        .select_related("place")
+        .only("trip", "place", "place__id", "place_text")
+        .annotate(traveller_id=F("trip__traveller_id"))
+        .order_by("arrival", "trip_id", "position")
+    )
+    place_ids = frozenset(incident.places.values_list("pk", flat=True))
+    resolve = _FreeTextMatcher(incident.country_id)
+    chosen: dict[int, dict[str, Any]] = {}
+    for stop in stops:
+        match = stop_match(stop, place_ids=place_ids, resolve=resolve)
+        if match is None:
             continue
-        best = chosen.get(row.traveller.pk)
-        if best is None or MATCH_RANK[row.match] < MATCH_RANK[best.match]:
-            chosen[row.traveller.pk] = row
-    return [
-        {"traveller_id": pk, "trip_id": row.trip.pk, "stop_id": row.stop.pk, "match": row.match}
-        for pk, row in chosen.items()
-    ]
+        best = chosen.get(stop.traveller_id)
+        if best is None or MATCH_RANK[match] < MATCH_RANK[best["match"]]:
+            chosen[stop.traveller_id] = {
+                "traveller_id": stop.traveller_id,
+                "trip_id": stop.trip_id,
+                "stop_id": stop.pk,
+                "match": match,
+            }
+    return list(chosen.values())
 
 
 def check_start(
@@ -270,17 +312,18 @@ def check_queue_asks(*, check_id: int, cycle: int) -> int:
         return 0
     ids = list(_unasked(check, cycle).order_by("pk").values_list("pk", flat=True))
     batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
-    for batch in batches:
-        outbox_enqueue(
-            task="incidents.check_tasks.check_send_asks",
-            kwargs={"check_id": check_id, "cycle": cycle, "recipient_ids": batch},
-            key=_outbox_key("send", check_id, cycle),
-        )
+    # One transaction for the batches' outbox rows: one commit, then each is sent at once.
+    with transaction.atomic():
+        for batch in batches:
+            outbox_enqueue(
+                task="incidents.check_tasks.check_send_asks",
+                kwargs={"check_id": check_id, "cycle": cycle, "recipient_ids": batch},
+                key=_outbox_key("send", check_id, cycle),
+            )
     return len(batches)
 
 
-def _ask_context(recipient: CheckRecipient, cycle: int) -> dict[str, Any]:
-    check = recipient.safety_check
+def _ask_context(check: SafetyCheck, recipient: CheckRecipient, cycle: int) -> dict[str, Any]:
     return {
         "traveller": recipient.traveller,
         "incident": check.incident,
@@ -292,57 +335,125 @@ def _ask_context(recipient: CheckRecipient, cycle: int) -> dict[str, Any]:
     }
 
 
-def check_ask(*, recipient_id: int, cycle: int) -> bool:
-    """Send one recipient the e-mail of one cycle, unless someone already did (or they
-    answered, or the check closed or moved on). True when this call sent it."""
-    claimed_at = timezone.now()
-    claimed = (
-        CheckRecipient.objects.filter(
-            pk=recipient_id,
-            status=SafetyStatus.NO_ANSWER,
-            asked_cycle__lt=cycle,
-            safety_check__status=CheckStatus.OPEN,
-            safety_check__cycle=cycle,
-        ).update(asked_cycle=cycle, asked_at=claimed_at)
-        == 1
-    )
-    if not claimed:
-        logger.info("Safety check recipient %s: cycle %s already asked", recipient_id, cycle)
-        return False
-    mine = CheckRecipient.objects.filter(pk=recipient_id, asked_cycle=cycle, asked_at=claimed_at)
-    try:
-        recipient = CheckRecipient.objects.select_related(
-            "traveller", "safety_check__incident__country"
-        ).get(pk=recipient_id)
-        if recipient.traveller.email:
-            send_templated(
-                "safety-check-ask",
-                _ask_context(recipient, cycle),
-                [recipient.traveller.email],
-            )
-    except BaseException:
-        # Not sent: give the claim back so the retry (or the tick) asks them.
-        mine.update(asked_cycle=F("delivered_cycle"), asked_at=None)
-        raise
-    mine.update(delivered_cycle=cycle)
-    logger.info("Safety check recipient %s: asked (cycle %s)", recipient_id, cycle)
-    return True
+def _claim_asks(
+    *, check_id: int, cycle: int, recipient_ids: Sequence[int], claimed_at: dt.datetime
+) -> int:
+    """Claim, in one conditional UPDATE, the e-mails of this cycle that nobody has claimed
+    (of the recipients still silent, while the check is open and at this cycle)."""
+    # The check's conditions are a subquery on the foreign key, not a join: with a join
+    # Django would move every condition into a subquery, which PostgreSQL does not re-check
+    # against a row that a concurrent claim has just updated (both claims would win).
+    current = SafetyCheck.objects.filter(pk=check_id, status=CheckStatus.OPEN, cycle=cycle)
+    return CheckRecipient.objects.filter(
+        pk__in=recipient_ids,
+        safety_check__in=current,
+        status=SafetyStatus.NO_ANSWER,
+        asked_cycle__lt=cycle,
+    ).update(asked_cycle=cycle, asked_at=claimed_at)
+
+
+def _close_quietly(connection: Any) -> None:
+    # After a refused e-mail the connection may be broken, and closing it may fail too: the
+    # next e-mail opens a fresh one, and the failure that matters is already recorded.
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) -> int:
-    """One batch: ask each recipient; one failure does not stop the others, and is raised at
-    the end for the task to retry (the claims make the retry ask only who was missed)."""
-    sent = 0
+    """One batch: claim its e-mails of this cycle in one UPDATE (whoever already has one, or
+    answered, is left out), send them through one mail connection, and mark each delivered
+    once sent. Returns how many this call sent.
+
+    An e-mail the mail server refuses does not stop the others: its claim is given back and
+    the failure raised at the end for the task to retry (the claims make the retry ask only
+    who was missed). A connection that cannot be opened stops the batch, every unsent claim
+    given back. Sent e-mails are marked delivered at least every ``MARK_DELIVERED_EVERY``:
+    a worker killed between a send and its mark leaves a claim that the tick releases, so
+    that window (one e-mail at a slow mail server) is all that could ever be sent twice."""
+    claimed_at = timezone.now()
+    claimed = _claim_asks(
+        check_id=check_id, cycle=cycle, recipient_ids=recipient_ids, claimed_at=claimed_at
+    )
+    unclaimed = len(recipient_ids) - claimed
+    if unclaimed:
+        logger.info(
+            "Safety check %s: cycle %s already asked (or answered) for %s of %s recipients",
+            check_id,
+            cycle,
+            unclaimed,
+            len(recipient_ids),
+        )
+    if not claimed:
+        return 0
+    mine = CheckRecipient.objects.filter(asked_cycle=cycle, asked_at=claimed_at)
+    recipients = list(mine.filter(pk__in=recipient_ids).select_related("traveller").order_by("pk"))
+    check = SafetyCheck.objects.select_related("incident__country").get(pk=check_id)
+    footer = mail_footer()
+    connection = get_connection()
+    opened = False
+    unmarked: list[int] = []  # sent, not yet marked delivered
+    delivered: set[int] = set()
+    marked_at = time.monotonic()
     failure: Exception | None = None
-    for recipient_id in recipient_ids:
-        try:
-            sent += check_ask(recipient_id=recipient_id, cycle=cycle)
-        except Exception as exc:
-            logger.exception("Safety check %s: could not ask recipient %s", check_id, recipient_id)
-            failure = exc
+
+    def mark_delivered() -> None:
+        nonlocal marked_at
+        if unmarked:
+            mine.filter(pk__in=unmarked).update(delivered_cycle=cycle)
+            delivered.update(unmarked)
+            unmarked.clear()
+        marked_at = time.monotonic()
+
+    try:
+        for recipient in recipients:
+            try:
+                message = templated_message(
+                    "safety-check-ask",
+                    _ask_context(check, recipient, cycle),
+                    [recipient.traveller.email],
+                    footer=footer,
+                )
+            except Exception as exc:
+                logger.exception(
+                    "Safety check %s: no e-mail for recipient %s", check_id, recipient.pk
+                )
+                failure = exc
+                continue
+            if message is not None:  # nobody to write to: asked as far as we can
+                if not opened:
+                    connection.open()  # unreachable: the batch stops, its claims given back
+                    opened = True
+                try:
+                    connection.send_messages([message])
+                except Exception as exc:
+                    logger.exception(
+                        "Safety check %s: could not ask recipient %s", check_id, recipient.pk
+                    )
+                    failure = exc
+                    _close_quietly(connection)
+                    opened = False
+                    continue
+            unmarked.append(recipient.pk)
+            if time.monotonic() - marked_at >= MARK_DELIVERED_EVERY:
+                mark_delivered()
+    finally:
+        mark_delivered()
+        unsent = [recipient.pk for recipient in recipients if recipient.pk not in delivered]
+        if unsent:
+            # Not sent: give the claims back so the retry (or the tick) asks them.
+            mine.filter(pk__in=unsent).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        if opened:
+            _close_quietly(connection)
+    logger.info(
+        "Safety check %s: asked %s of %s recipients (cycle %s)",
+        check_id,
+        len(delivered),
+        len(recipient_ids),
+        cycle,
+    )
     if failure is not None:
         raise failure
-    return sent
+    return len(delivered)
 
 
 # --- answers -------------------------------------------------------------------------------

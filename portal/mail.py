@@ -1,8 +1,14 @@
 """E-mail from templates: `emails/<name>-subject.txt`, `-body.txt` and `-body.html`, with the
-portal's base URL in the context. The one sender for every app's notifications."""
+portal's base URL in the context. The one sender for every app's notifications.
+
+``send_templated`` sends one e-mail. A sender of many (a safety check's batch) builds each
+with ``templated_message`` and sends them through one connection, with the footer rendered
+once (``mail_footer``): the security desk's line is the same in every one of them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -12,28 +18,55 @@ from django.template.loader import render_to_string
 from portal.company import security_desk
 
 
+@dataclass(frozen=True)
+class MailFooter:
+    text: str
+    html: str
+
+
+def mail_footer() -> MailFooter:
+    """Every e-mail ends with the security desk's 24/7 line: whatever it is about, the reader
+    may be abroad and in trouble when they open it."""
+    footer = {"desk": security_desk()}
+    return MailFooter(
+        text=render_to_string("emails/_footer.txt", footer),
+        html=render_to_string("emails/_footer.html", footer),
+    )
+
+
+def templated_message(
+    template: str,
+    context: dict[str, Any],
+    recipients: list[str],
+    attachment: tuple[str, bytes, str] | None = None,
+    *,
+    footer: MailFooter | None = None,
+) -> EmailMultiAlternatives | None:
+    """The e-mail ``send_templated`` would send, unsent (None when no address is left)."""
+    recipients = sorted({address for address in recipients if address})
+    if not recipients:
+        return None
+    context = {**context, "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
+    footer = footer or mail_footer()
+    # A subject is one line: a line break (from a trip's purpose, say) would make Django
+    # refuse the header, and must never be able to smuggle one in.
+    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
+    body = str(render_to_string(f"emails/{template}-body.txt", context)).rstrip("\n")
+    body += "\n" + footer.text
+    html = str(render_to_string(f"emails/{template}-body.html", context)) + footer.html
+    message = EmailMultiAlternatives(subject, body, None, recipients)
+    message.attach_alternative(html, "text/html")
+    if attachment is not None:
+        message.attach(*attachment)
+    return message
+
+
 def send_templated(
     template: str,
     context: dict[str, Any],
     recipients: list[str],
     attachment: tuple[str, bytes, str] | None = None,
 ) -> None:
-    recipients = sorted({address for address in recipients if address})
-    if not recipients:
-        return
-    context = {**context, "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
-    # Every e-mail ends with the security desk's 24/7 line: whatever it is about, the reader
-    # may be abroad and in trouble when they open it.
-    footer = {"desk": security_desk()}
-    # A subject is one line: a line break (from a trip's purpose, say) would make Django
-    # refuse the header, and must never be able to smuggle one in.
-    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
-    body = str(render_to_string(f"emails/{template}-body.txt", context)).rstrip("\n")
-    body += "\n" + render_to_string("emails/_footer.txt", footer)
-    html = str(render_to_string(f"emails/{template}-body.html", context))
-    html += render_to_string("emails/_footer.html", footer)
-    message = EmailMultiAlternatives(subject, body, None, recipients)
-    message.attach_alternative(html, "text/html")
-    if attachment is not None:
-        message.attach(*attachment)
-    message.send()
+    message = templated_message(template, context, recipients, attachment)
+    if message is not None:
+        message.send()

@@ -21,14 +21,14 @@ def main() -> None:
         # In each pool process, after Django is set up.
         from incidents import check_services
 
-        original = check_services.send_templated
+        original = check_services.templated_message
 
         def slow(template, *args, **kw):
             if template == "safety-check-ask":
                 time.sleep(delay)
             return original(template, *args, **kw)
 
-        check_services.send_templated = slow
+        check_services.templated_message = slow
 
     from celery.__main__ import main as celery
 

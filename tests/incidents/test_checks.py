@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import smtplib
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents import check_services
-from incidents.check_services import answer_token, check_ask, checks_tick
+from incidents.check_services import answer_token, check_send_asks, checks_tick
 from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
 from portal.models import AuditEntry
 from tests.factories import (
@@ -576,12 +578,68 @@ def test_a_closed_check_asks_nobody_again(scene, django_capture_on_commit_callba
 # --- idempotent sending ------------------------------------------------------------------------
 
 
+class MailServer(locmem.EmailBackend):
+    """A mail server that refuses some addresses (as SMTP refuses a recipient) and takes the
+    rest, or cannot be reached at all; ``seen`` records, at each e-mail it is handed, who
+    was marked delivered by then."""
+
+    refused: frozenset[str] = frozenset()
+    down = False
+    seen: list[tuple[str, dict[str, tuple[int, int]]]] = []
+
+    def open(self):
+        if MailServer.down:
+            raise ConnectionRefusedError("mail server down")
+        return True
+
+    def send_messages(self, messages):
+        for message in messages:
+            rows = CheckRecipient.objects.values_list(
+                "traveller__email", "asked_cycle", "delivered_cycle"
+            )
+            MailServer.seen.append(
+                (message.to[0], {email: (asked, delivered) for email, asked, delivered in rows})
+            )
+            if set(message.to) & MailServer.refused:
+                raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"No such user")})
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def mail_server(settings, monkeypatch):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServer"
+    monkeypatch.setattr(MailServer, "seen", [])
+    return MailServer
+
+
+def crowd(kz, count: int) -> list:
+    people = [employee(username=f"crowd{n}") for n in range(count)]
+    for person in people:
+        stay(person, place=kz["almaty"])
+    return people
+
+
+def ids_of(check) -> list[int]:
+    return list(check.recipients.order_by("pk").values_list("pk", flat=True))
+
+
 def test_an_ask_already_sent_is_never_sent_twice(scene, django_capture_on_commit_callbacks):
     check = start(scene, django_capture_on_commit_callbacks)
     row = recipient(check, scene.there)
-    assert check_ask(recipient_id=row.pk, cycle=1) is False
-    check_services.check_send_asks(check_id=check.pk, cycle=1, recipient_ids=[row.pk])
+    assert check_send_asks(check_id=check.pk, cycle=1, recipient_ids=[row.pk]) == 0
+    assert check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check)) == 0
     assert len(asks_to("tara@example.com")) == 1
+
+
+def test_a_batch_asks_only_those_nobody_has_claimed(scene, django_capture_on_commit_callbacks):
+    check = start(scene, django_capture_on_commit_callbacks, send=False)
+    # Another worker has just claimed Tara's e-mail and is sending it.
+    CheckRecipient.objects.filter(pk=recipient(check, scene.there).pk).update(
+        asked_cycle=1, asked_at=timezone.now()
+    )
+    assert check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check)) == 1
+    assert asks_to("tara@example.com") == []
+    assert len(asks_to("pete@example.com")) == 1
 
 
 def test_a_claim_left_by_a_dead_worker_is_released_and_sent_once(
@@ -604,23 +662,64 @@ def test_a_claim_left_by_a_dead_worker_is_released_and_sent_once(
     assert recipient(check, scene.there).delivered_cycle == 1
 
 
-def test_a_mail_server_failure_gives_the_claim_back(
-    scene, monkeypatch, django_capture_on_commit_callbacks
+def test_a_mail_server_that_cannot_be_reached_gives_every_claim_back(
+    scene, mail_server, monkeypatch, django_capture_on_commit_callbacks
 ):
     check = start(scene, django_capture_on_commit_callbacks, send=False)
-    row = recipient(check, scene.there)
-
-    def refuse(*args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
-
-    monkeypatch.setattr(check_services, "send_templated", refuse)
+    monkeypatch.setattr(MailServer, "down", True)
     with pytest.raises(ConnectionRefusedError):
-        check_ask(recipient_id=row.pk, cycle=1)
-    row.refresh_from_db()
-    assert (row.asked_cycle, row.delivered_cycle) == (0, 0)
-    monkeypatch.undo()
-    assert check_ask(recipient_id=row.pk, cycle=1) is True
-    assert len(asks_to("tara@example.com")) == 1
+        check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check))
+    assert set(check.recipients.values_list("asked_cycle", "delivered_cycle")) == {(0, 0)}
+    monkeypatch.setattr(MailServer, "down", False)
+    assert check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check)) == 2
+    assert len(asks_to("tara@example.com")) == len(asks_to("pete@example.com")) == 1
+
+
+def test_an_address_the_mail_server_refuses_does_not_stop_the_batch_and_is_asked_again(
+    scene, kz, mail_server, monkeypatch, django_capture_on_commit_callbacks
+):
+    crowd(kz, 3)
+    check = start(scene, django_capture_on_commit_callbacks, send=False)
+    monkeypatch.setattr(MailServer, "refused", frozenset({"pete@example.com"}))
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check))
+    assert asks_to("pete@example.com") == []
+    others = ["tara@example.com", *(f"crowd{n}@example.com" for n in range(3))]
+    assert [len(asks_to(address)) for address in others] == [1, 1, 1, 1]
+    assert (
+        recipient(check, scene.possibly).asked_cycle,
+        recipient(check, scene.possibly).delivered_cycle,
+    ) == (0, 0)
+
+    # The task's retry asks only Pete; refused again, nobody else hears twice.
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check))
+    assert [len(asks_to(address)) for address in others] == [1, 1, 1, 1]
+
+    # Once the server takes his address, the tick's healing asks him, once.
+    monkeypatch.setattr(MailServer, "refused", frozenset())
+    with django_capture_on_commit_callbacks(execute=True):
+        checks_tick(now=check.started_at + dt.timedelta(minutes=6))
+    assert len(asks_to("pete@example.com")) == 1
+    assert [len(asks_to(address)) for address in others] == [1, 1, 1, 1]
+    assert set(check.recipients.values_list("delivered_cycle", flat=True)) == {1}
+
+
+def test_each_e_mail_is_marked_delivered_before_the_next_goes_to_a_slow_mail_server(
+    scene, kz, mail_server, monkeypatch, django_capture_on_commit_callbacks
+):
+    """What a worker killed mid-batch leaves: those sent are marked delivered (never sent
+    again), the rest claimed but not delivered (released by the tick, then sent once)."""
+    crowd(kz, 2)
+    check = start(scene, django_capture_on_commit_callbacks, send=False)
+    monkeypatch.setattr(check_services, "MARK_DELIVERED_EVERY", 0)  # each e-mail is slow
+    assert check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check)) == 4
+    sent_before = []
+    for address, rows in MailServer.seen:
+        assert {rows[earlier] for earlier in sent_before} <= {(1, 1)}
+        assert rows[address] == (1, 0)  # claimed, not yet delivered
+        sent_before.append(address)
+    assert len(sent_before) == 4 and len(set(sent_before)) == 4
 
 
 def test_a_large_check_is_queued_in_batches_by_the_worker(
@@ -783,7 +882,8 @@ def test_a_check_of_five_thousand_travellers_leaves_the_e_mails_to_batches_on_wo
     )
     with django_capture_on_commit_callbacks(execute=True):
         check_tasks.check_ask_cycle(response.json()["id"], 1)
-    assert [len(batch["recipient_ids"]) for batch in batches] == [100] * 50
+    sizes = [len(batch["recipient_ids"]) for batch in batches]
+    assert sum(sizes) == 5000 and set(sizes[:-1]) == {check_services.BATCH_SIZE}
     assert len({pk for batch in batches for pk in batch["recipient_ids"]}) == 5000
 
 
