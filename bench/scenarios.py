@@ -215,6 +215,50 @@ def assess_all(trips: Iterable[Trip]) -> None:
             trip.save(update_fields=["risk_level", "approvals_needed"])
 
 
+def naive_renderer(document: selectors.BriefingDocument) -> Callable[[], bytes]:
+    """The briefing rendered from scratch, with nothing reused: its HTML documents (front
+    matter, body and every chapter, captured from our renderer) each through a plain
+    `weasyprint.HTML(string=...).write_pdf()` with a fresh stylesheet and font configuration,
+    merged with pypdf. The baseline of `briefing_render` and `rebrief_fanout_s`."""
+    import weasyprint
+    from pypdf import PdfWriter
+
+    from briefings.fetcher import assets_base_url, assets_root
+
+    rendering.page_number_pieces()  # laid out once per process: not part of a briefing
+    captured: list[tuple[str, str]] = []
+    layout = rendering._layout
+
+    def capture(html: str, kind: str):  # type: ignore[no-untyped-def]
+        captured.append((html, kind))
+        return layout(html, kind)
+
+    rendering._layout = capture  # type: ignore[assignment]
+    try:
+        rendering.render_briefing_pdf(document, use_cache=False)
+    finally:
+        rendering._layout = layout  # type: ignore[assignment]
+    personal = [html for html, kind in captured if kind == "personal"]
+    chapters = [html for html, kind in captured if kind == "chapter"]
+    # The body is laid out first, the front matter last (again when its length changed).
+    documents = [personal[-1], personal[0], *chapters]
+
+    def naive() -> bytes:
+        writer = PdfWriter()
+        for html in documents:
+            fonts = weasyprint.text.fonts.FontConfiguration()
+            css = weasyprint.CSS(filename=str(assets_root() / "pdf.css"), font_config=fonts)
+            pdf = weasyprint.HTML(string=html, base_url=assets_base_url()).write_pdf(
+                stylesheets=[css], font_config=fonts
+            )
+            writer.append(io.BytesIO(pdf))
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    return naive
+
+
 class Bench:
     def __init__(self, *, args: Any, work: Path) -> None:
         self.args = args
@@ -363,46 +407,15 @@ class Bench:
     # --- briefing_render -----------------------------------------------------------------------
 
     def briefing_render(self) -> None:
-        """One 13-page briefing in a warm process (its chapter cached) against the same HTML
-        laid out by plain weasyprint.HTML(string=...).write_pdf() calls with a fresh stylesheet
-        and font configuration each, merged with pypdf."""
-        import weasyprint
-        from pypdf import PdfWriter
-
-        from briefings.fetcher import assets_base_url, assets_root
-
+        """One 13-page briefing in a warm process (its chapter cached) against the same
+        briefing rendered from scratch (naive_renderer)."""
         sys.path.insert(0, str(ROOT / "bench"))
         import bench_render
 
         document = bench_render.demo_document(21)
-        captured: list[str] = []
-        layout = rendering._layout
-
-        def capture(html: str, kind: str):  # type: ignore[no-untyped-def]
-            captured.append(html)
-            return layout(html, kind)
-
-        rendering._layout = capture  # type: ignore[assignment]
-        try:
-            rendering.render_briefing_pdf(document, use_cache=False)
-        finally:
-            rendering._layout = layout  # type: ignore[assignment]
-
-        def naive() -> bytes:
-            writer = PdfWriter()
-            for html in captured:
-                fonts = weasyprint.text.fonts.FontConfiguration()
-                css = weasyprint.CSS(filename=str(assets_root() / "pdf.css"), font_config=fonts)
-                pdf = weasyprint.HTML(string=html, base_url=assets_base_url()).write_pdf(
-                    stylesheets=[css], font_config=fonts
-                )
-                writer.append(io.BytesIO(pdf))
-            out = io.BytesIO()
-            writer.write(out)
-            return out.getvalue()
-
-        # The plain layouts warn about the contents' links into the other two documents.
+        # The plain layouts warn about the contents' links into the other documents.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        naive = naive_renderer(document)
         runs = self.args.render_runs
         rendering.render_briefing_pdf(document)  # warm: fonts, stylesheets, the chapter
         ours = median_ms(lambda: rendering.render_briefing_pdf(document), runs)
@@ -489,17 +502,20 @@ class Bench:
         print(f"   {count + len(scaling)} trips assessed in {time.perf_counter() - began:.0f} s")
 
         run = self._fan_out(code="KZ", trips=trips, concurrency=2, note="Protests in Almaty.")
-        # The baseline: the same briefings rendered one by one from scratch (nothing cached,
-        # the chapter laid out each time) in this one process; a sample, scaled to all.
+        # The baseline: the same briefings rendered one by one from scratch (naive_renderer)
+        # in this one process; a sample, scaled to all.
         new = list(
             Briefing.objects.filter(trip__in=trips, status=BriefingStatus.READY, superseded=False)
         )
         sample = self.rng.sample(new, min(self.args.baseline_sample, len(new)))
-        rendering.clear_memory_cache()
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        renders = [
+            naive_renderer(selectors.briefing_document(briefing=briefing, today=self.today))
+            for briefing in sample
+        ]
         began = time.perf_counter()
-        for briefing in sample:
-            document = selectors.briefing_document(briefing=briefing, today=self.today)
-            rendering.render_briefing_pdf(document, use_cache=False)
+        for naive in renders:
+            naive()
         per_trip = (time.perf_counter() - began) / len(sample)
         baseline = per_trip * len(trips)
         self.record(

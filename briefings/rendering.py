@@ -1,41 +1,42 @@
 """Briefing PDFs with WeasyPrint, built for fan-out.
 
 When a country escalates, hundreds of travellers need a new briefing within minutes, and
-most of each PDF is that country's advisory chapter. So a briefing is two layouts:
+most of each PDF is that country's advisory chapter. WeasyPrint's cost is per page and per
+box (laying out even an empty page with its margin boxes costs several milliseconds), so a
+briefing lays out only what is personal, once:
 
 * the **chapter** of each country (its matched advisory sections, grouped by topic) is laid
   out once per (country, content version, matched sections, renderer revision) and cached,
   in this process's memory and in the private storage that every worker shares;
-* the traveller's **personal pages** (cover, contents, itinerary, checklist, contacts,
-  sources) are laid out for every briefing. Where a chapter goes, the personal document
-  holds as many empty "slot" pages as the chapter has; those slot pages carry the running
-  header, the page number ("Page 7 of 14") and the anchors the table of contents points at,
-  so every number is right by construction. They are two layouts (see _lay_out_personal):
-  the body first, behind blank pages kept for the front matter; then the cover and the
-  contents, whose page numbers are then known and written in as plain text, in place of
-  the blank pages. Each page is laid out once (target-counter() laid the contents out three
-  times).
+* the **body** (trip at a glance, itinerary, checklist, contacts, sources) is laid out with
+  one "slot" page where each chapter goes, carrying the running header of the chapter's
+  pages. That laid-out page is repeated once per chapter page (_chapter_pages): WeasyPrint
+  paints each copy and writes the anchors and the outline entries we give it, so links and
+  bookmarks into the chapter need no post-processing;
+* the **front matter** (cover and contents) is laid out last, with every page number known
+  and written in as text (target-counter() laid the contents out three times).
 
-Then each chapter page is drawn under its slot page as a Form XObject, by a WeasyPrint
-finisher that works on the personal document's pydyf objects before they are written: the
-personal PDF is never parsed again. pypdf takes a chapter PDF apart once per process (its
-"kit": the objects its pages need, serialised, with their references left to be numbered);
-each briefing then copies those bytes, so merging costs about a millisecond.
+A WeasyPrint finisher (_Stamper) then works on the briefing's pydyf objects before they are
+written, so no PDF is parsed again: it draws each chapter page under its slot copy as a Form
+XObject, and writes "Page N of M" on every page but the cover. pypdf takes a chapter PDF
+apart once per process (its "kit": the objects its pages need, serialised, with their
+references left to be numbered); each briefing copies those bytes. The page numbers are
+one line of text made of pieces laid out once per process (PageNumberPieces).
 
 Parsed stylesheets and one FontConfiguration are kept per worker process, and the cyclic
 garbage collector is held off while a render runs (see _without_gc_pauses). Everything is
 loaded through AssetsOnlyURLFetcher (see fetcher.py); no URL is given to `stylesheets=` and
 no attachment is ever added.
 
-Measured with bench/bench_render.py (2 vCPU, demo briefing of 13 pages, 7 of them the
-chapter's): a briefing whose chapter is cached takes about 270 ms, of which parsing, styling
-and laying out the personal pages about 195 ms and painting and writing the PDF about 60 ms;
-laying the chapter out too adds about 300 ms. WeasyPrint's cost is per box and per page: an
-empty slot page with its four margin boxes costs about 4 ms, a contents entry about 1 ms.
+Measured with bench/bench_render.py and `make bench` (docs/performance.md): the slot pages
+were a third of a three-country briefing's render; without them a 28-page briefing whose
+chapters are cached takes about 350 ms of process time instead of 480, every page of it
+identical to the pixel.
 """
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
 import io
@@ -54,9 +55,10 @@ import weasyprint
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.template.loader import get_template, render_to_string
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.generic import (
     ArrayObject,
+    ContentStream,
     DictionaryObject,
     IndirectObject,
     NameObject,
@@ -69,7 +71,7 @@ from briefings.fetcher import AssetsOnlyURLFetcher, assets_base_url, assets_root
 from briefings.selectors import BriefingDocument, Chapter
 
 # Bump when the layout changes in a way the template and CSS hashes would not show.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 CHAPTER_CACHE_DIR = "briefings/chapters"
 MEMORY_CACHE_SIZE = 64
 
@@ -86,9 +88,10 @@ class ChapterPdf:
     key: str
     pdf: bytes
     pages: int
-    # The chapter page (0-based) on which each topic starts: the slot pages carry these
-    # anchors so the table of contents can point at topics inside the chapter.
-    anchors: dict[str, int]
+    # Where the chapter and each topic start: (page, x, y), 0-based, in CSS pixels from the
+    # page's top left. The briefing's copies of its slot page carry them, so the contents'
+    # links and the outline land on the heading.
+    anchors: dict[str, tuple[int, float, float]]
 
     @cached_property
     def kit(self) -> _ChapterKit:
@@ -201,11 +204,10 @@ def chapter_pdf(chapter: Chapter, *, use_cache: bool = True) -> tuple[ChapterPdf
 def _render_chapter(chapter: Chapter, key: str) -> ChapterPdf:
     html = render_to_string("briefings/pdf/chapter.html", {"chapter": chapter})
     document = _layout(html, "chapter")
-    anchors: dict[str, int] = {}
+    anchors: dict[str, tuple[int, float, float]] = {}
     for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            if name.startswith("topic-") and name not in anchors:
-                anchors[name] = index
+        for name, (x, y, _, _) in page.anchors.items():
+            anchors.setdefault(name, (index, x, y))
     return ChapterPdf(key=key, pdf=document.write_pdf(), pages=len(document.pages), anchors=anchors)
 
 
@@ -225,7 +227,8 @@ def _load_stored(key: str) -> ChapterPdf | None:
         return None
     if hashlib.sha256(pdf).hexdigest() != meta.get("sha256"):
         return None  # half-written by a worker that died: lay it out again
-    return ChapterPdf(key=key, pdf=pdf, pages=meta["pages"], anchors=meta["anchors"])
+    anchors = {name: (int(i), float(x), float(y)) for name, (i, x, y) in meta["anchors"].items()}
+    return ChapterPdf(key=key, pdf=pdf, pages=meta["pages"], anchors=anchors)
 
 
 def _store(chapter: ChapterPdf) -> None:
@@ -292,92 +295,231 @@ def _render_briefing_pdf(document: BriefingDocument, *, use_cache: bool) -> Rend
         laid_out, hit = chapter_pdf(chapter, use_cache=use_cache)
         cached += int(hit)
         placed.append(laid_out)
-    slots = [
-        {"chapter": chapter, "pdf": laid_out, "pages": _slot_pages(chapter, laid_out)}
-        for chapter, laid_out in zip(document.chapters, placed, strict=True)
-    ]
-    personal, pages_of = _lay_out_personal(document, slots)
-    placements = [
-        (pages_of[f"slot-{c.country}-0"] - 1, laid_out)
-        for c, laid_out in zip(document.chapters, placed, strict=True)
-    ]
-    pdf = personal.write_pdf(finisher=_Stamper(placements) if placements else None)
+    briefing, starts = _lay_out_personal(document, placed)
+    stamper = _Stamper(list(zip(starts, placed, strict=True)), page_number_pieces())
     return RenderedBriefing(
-        pdf=pdf,
-        pages=len(personal.pages),
+        pdf=briefing.write_pdf(finisher=stamper),
+        pages=len(briefing.pages),
         chapters_cached=cached,
         chapters_rendered=len(placed) - cached,
     )
 
 
 # How many pages the front matter (cover and contents) took, by the number of entries in the
-# contents and of changes listed: the next briefing of that shape reserves as many for it.
+# contents and of changes listed: the next briefing of that shape lays it out once.
 _front_pages: dict[tuple[int, int], int] = {}
 
 
 def _lay_out_personal(
-    document: BriefingDocument, slots: list[dict]
-) -> tuple[weasyprint.Document, dict[str, int]]:
-    """The personal pages, and the page number of every anchor in them.
+    document: BriefingDocument, placed: list[ChapterPdf]
+) -> tuple[weasyprint.Document, list[int]]:
+    """Every page of the briefing, and the index of each chapter's first page.
 
-    Two layouts, and every page is laid out once. The body (trip at a glance to sources, with
-    the chapter slots) goes first, behind blank pages reserved for the front matter, so its
-    "Page N of M" and its anchors' pages are the briefing's. The front matter (cover and
-    contents) is then laid out on its own with those numbers written in as text, and takes
-    the blank pages' place. With target-counter() WeasyPrint laid the contents out three
-    times, a sixth of the render. The contents' height does not depend on its numbers, so
-    the reserved count is checked: if the contents took more pages than reserved, the body
-    is laid out again behind the right count (the count is then remembered for that shape).
+    Two layouts. The body (trip at a glance to sources) goes first, with one page where each
+    chapter goes; that page is repeated once per chapter page (see _chapter_pages), so the
+    chapter costs no layout here. The front matter (cover and contents) follows, with every
+    page number written in as text: its own length is taken from the last briefing of the
+    same shape, and checked (the contents' height does not depend on its numbers).
     """
-    shape = (
-        sum(1 + sum(len(page["topics"]) for page in slot["pages"]) for slot in slots),
-        len(document.changes),
+    body = _layout(
+        render_to_string(
+            "briefings/pdf/body.html", {"doc": document, "chapters": document.chapters}
+        ),
+        "personal",
     )
-    reserved = _front_pages.get(shape, 2)
+    slots = {
+        f"slot-{chapter.country}": (chapter, laid_out)
+        for chapter, laid_out in zip(document.chapters, placed, strict=True)
+    }
+    pages: list[weasyprint.Page] = []
+    starts: list[int] = []
+    for page in body.pages:
+        slot = next((slots[name] for name in page.anchors if name in slots), None)
+        if slot is None:
+            pages.append(page)
+        else:
+            starts.append(len(pages))
+            pages.extend(_chapter_pages(page, *slot))
+
+    shape = (sum(1 + len(chapter.topics) for chapter in document.chapters), len(document.changes))
+    front_count = _front_pages.get(shape, 2)
     for _ in range(3):
-        body = _layout(
-            render_to_string(
-                "briefings/pdf/body.html",
-                {"doc": document, "slots": slots, "front_pages": range(reserved)},
-            ),
-            "personal",
-        )
-        pages_of: dict[str, int] = {}
-        for index, page in enumerate(body.pages):
+        numbers: dict[str, int] = {}
+        for index, page in enumerate(pages):
             for name in page.anchors:
-                pages_of.setdefault(name, index + 1)
-        for slot in slots:
-            for slot_page in slot["pages"]:
-                slot_page["number"] = pages_of[slot_page["anchor"]]
+                numbers.setdefault(name, front_count + index + 1)
+        contents = [
+            {
+                "chapter": chapter,
+                "number": numbers.get(chapter.anchor),
+                "topics": [
+                    {"group": topic, "number": numbers.get(topic.anchor)}
+                    for topic in chapter.topics
+                ],
+            }
+            for chapter in document.chapters
+        ]
         front = _layout(
             render_to_string(
                 "briefings/pdf/front.html",
-                {
-                    "doc": document,
-                    "slots": slots,
-                    "numbers": pages_of,
-                    "total_pages": len(body.pages),
-                },
+                {"doc": document, "chapters": contents, "numbers": numbers},
             ),
             "personal",
         )
         if len(_front_pages) > 256:
             _front_pages.clear()
         _front_pages[shape] = len(front.pages)
-        if len(front.pages) == reserved:
-            return front.copy([*front.pages, *body.pages[reserved:]]), pages_of
-        reserved = len(front.pages)
+        if len(front.pages) == front_count:
+            everything = front.copy([*front.pages, *pages])
+            return everything, [front_count + start for start in starts]
+        front_count = len(front.pages)
     raise RuntimeError("the briefing's front matter did not settle on a page count")
 
 
-def _slot_pages(chapter: Chapter, laid_out: ChapterPdf) -> list[dict]:
-    topics_by_page: dict[int, list] = {}
-    for topic in chapter.topics:
-        topics_by_page.setdefault(laid_out.anchors.get(topic.anchor, 0), []).append(topic)
-    return [
-        {"anchor": f"slot-{chapter.country}-{index}", "topics": topics_by_page.get(index, [])}
-        for index in range(laid_out.pages)
-    ]
+def _chapter_pages(
+    slot: weasyprint.Page, chapter: Chapter, laid_out: ChapterPdf
+) -> list[weasyprint.Page]:
+    """The slot page once per chapter page, each with the chapter's anchors and bookmarks.
+
+    WeasyPrint paints the slot's running header on every copy, and writes the anchors (the
+    contents' links land on the topic's heading) and the outline from them; the finisher
+    draws the chapter page underneath. Painting a laid-out page costs a fraction of laying
+    one out.
+    """
+    copies = []
+    for _ in range(laid_out.pages):
+        page = copy.copy(slot)
+        page.anchors, page.links, page.bookmarks = {}, [], []
+        page.forms = {None: []}
+        copies.append(page)
+    for name, (index, x, y) in laid_out.anchors.items():
+        copies[index].anchors[name] = (x, y, x, y)
+    marks = [(1, chapter.title, chapter.anchor)]
+    marks += [(2, topic.label, topic.anchor) for topic in chapter.topics]
+    for level, label, anchor in marks:
+        index, x, y = laid_out.anchors.get(anchor, (0, 0.0, 0.0))
+        copies[index].bookmarks.append((level, label, (x, y), "open"))
+    return copies
+
+
+# --- page numbers ---------------------------------------------------------------------------
+
+PAGE_NUMBER_PIECES = ("Page ", " of ", *"0123456789")
+POINTS_PER_CSS_PX = 0.75
+POINTS_PER_MM = 72 / 25.4
+# pdf.css: A4 with an 18mm right margin; the number ends there.
+PAGE_NUMBER_RIGHT = (210 - 18) * POINTS_PER_MM
+
+
+@dataclass(frozen=True)
+class PageNumberPieces:
+    """ "Page ", " of " and the ten digits, laid out once per process (pdf.css, .number-piece)
+    at the place of the old bottom-right margin box, and taken apart: the operators that place
+    and colour the text, each piece's glyphs and width, and the font subset (a kit).
+
+    "Page 12 of 28" is then one text run of the pieces' glyphs, right-aligned at the right
+    margin: it reads, selects and extracts as one line. Noto Sans has tabular figures and no
+    kerning across these joins, so it sets exactly as the whole string would.
+    """
+
+    kit: _ChapterKit
+    font: int  # the font's index in the kit
+    font_size: bytes
+    before_text: bytes  # the transformations and the colour
+    text_matrix: tuple[bytes, ...]  # a, b, c, d, y: the horizontal position is ours
+    to_text_space: float  # points to text-space units, horizontally
+    glyphs: tuple[bytes, ...]
+    widths: tuple[float, ...]  # points
+
+    def operators(self, number: int, total: int) -> bytes:
+        pieces = [0, *(2 + int(d) for d in str(number)), 1, *(2 + int(d) for d in str(total))]
+        start = PAGE_NUMBER_RIGHT - sum(self.widths[piece] for piece in pieces)
+        a, b, c, d, y = self.text_matrix
+        return b"q %s BT %s %s %s %s %.3f %s Tm /BriefingNumbers %s Tf [%s] TJ ET Q" % (
+            self.before_text,
+            a,
+            b,
+            c,
+            d,
+            start * self.to_text_space,
+            y,
+            self.font_size,
+            b" ".join(self.glyphs[piece] for piece in pieces),
+        )
+
+
+@cache
+def page_number_pieces() -> PageNumberPieces:
+    html = render_to_string("briefings/pdf/number_pieces.html", {"pieces": PAGE_NUMBER_PIECES})
+    document = _layout(html, "personal")
+    if len(document.pages) != len(PAGE_NUMBER_PIECES):
+        raise RuntimeError("the page-number pieces did not lay out one a page")
+    widths = []
+    for index, page in enumerate(document.pages):
+        start, end = page.anchors[f"piece-{index}"][0], page.anchors[f"piece-{index}-end"][0]
+        if start != 0:
+            raise RuntimeError("a page-number piece does not start at the page's left edge")
+        widths.append((end - start) * POINTS_PER_CSS_PX)
+    reader = PdfReader(io.BytesIO(document.write_pdf()))
+    texts = [_piece_text(page) for page in reader.pages]
+    if len({text[:4] for text in texts}) != 1:
+        raise RuntimeError("the page-number pieces are not set alike")
+    before_text, text_matrix, font_size, font_name, _ = texts[0]
+    resources = reader.pages[0]["/Resources"].get_object()
+    fonts = resources.get("/Font") if isinstance(resources, DictionaryObject) else None
+    fonts = fonts.get_object() if fonts is not None else None
+    if not isinstance(fonts, DictionaryObject):
+        raise RuntimeError("the page-number pieces' page names no fonts")
+    writer = _KitWriter()
+    font = writer.reference(fonts.raw_get(font_name))
+    writer.drain()
+    return PageNumberPieces(
+        kit=_ChapterKit(objects=tuple(writer.objects), forms=(), annotations=()),
+        font=font,
+        font_size=font_size,
+        before_text=before_text,
+        text_matrix=text_matrix[:4] + text_matrix[5:],
+        to_text_space=1 / _x_scale(before_text),
+        glyphs=tuple(text[4] for text in texts),
+        widths=tuple(widths),
+    )
+
+
+def _piece_text(page: PageObject) -> tuple[bytes, tuple[bytes, ...], bytes, str, bytes]:
+    """The one line of text WeasyPrint drew on a piece's page: the transformations and colour
+    before it, its text matrix, font size, font name and glyphs (a TJ array's items)."""
+    before: list[bytes] = []
+    matrix: tuple[bytes, ...] = ()
+    size, name, glyphs = b"", "", b""
+    inside = False
+    for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+        if operator == b"BT":
+            inside = True
+        elif operator == b"ET":
+            break
+        elif not inside and operator in (b"cm", b"rg"):
+            before.append(b" ".join(_pdf_bytes(operand) for operand in operands) + b" " + operator)
+        elif inside and operator == b"Tm":
+            matrix = tuple(_pdf_bytes(operand) for operand in operands)
+        elif inside and operator == b"Tf":
+            name, size = str(operands[0]), _pdf_bytes(operands[1])
+        elif inside and operator == b"TJ":
+            glyphs = b" ".join(_pdf_bytes(item) for item in operands[0])
+        elif inside and operator == b"Tj":
+            glyphs = _pdf_bytes(operands[0])
+    if not (matrix and name and glyphs):
+        raise RuntimeError("a page-number piece is not one line of text")
+    return b" ".join(before), matrix, size, name, glyphs
+
+
+def _x_scale(before_text: bytes) -> float:
+    """The horizontal scale of the transformations before the text: CSS pixels to points."""
+    scale = 1.0
+    numbers = before_text.split()
+    for at, word in enumerate(numbers):
+        if word == b"cm":
+            scale *= float(numbers[at - 6])
+    return scale
 
 
 class _CopiedObject(pydyf.Object):
@@ -422,42 +564,44 @@ class _ChapterKit:
     annotations: tuple[tuple[int, ...], ...]
 
 
-def _chapter_kit(pdf: bytes) -> _ChapterKit:
-    reader = PdfReader(io.BytesIO(pdf))
-    objects: list[tuple[tuple[bytes | int, ...], bytes | None]] = []
-    numbers: dict[int, int] = {}
-    pending: list[tuple[int, PdfObject | None]] = []
+class _KitWriter:
+    """Serialises objects of a parsed PDF, and every object they reference, into a kit."""
 
-    def reserve() -> int:
-        objects.append(((), None))
-        return len(objects) - 1
+    def __init__(self) -> None:
+        self.objects: list[tuple[tuple[bytes | int, ...], bytes | None]] = []
+        self._numbers: dict[int, int] = {}
+        self._pending: list[tuple[int, PdfObject | None]] = []
 
-    def reference(indirect: IndirectObject) -> int:
-        if indirect.idnum not in numbers:
-            numbers[indirect.idnum] = reserve()
-            pending.append((numbers[indirect.idnum], indirect.get_object()))
-        return numbers[indirect.idnum]
+    def reserve(self) -> int:
+        self.objects.append(((), None))
+        return len(self.objects) - 1
 
-    def serialise(value: PdfObject | None, out: list[bytes | int], skip=()) -> None:
+    def reference(self, indirect: IndirectObject) -> int:
+        if indirect.idnum not in self._numbers:
+            self._numbers[indirect.idnum] = self.reserve()
+            self._pending.append((self._numbers[indirect.idnum], indirect.get_object()))
+        return self._numbers[indirect.idnum]
+
+    def serialise(self, value: PdfObject | None, out: list[bytes | int], skip=()) -> None:
         if isinstance(value, IndirectObject):
             target = value.get_object()
             if isinstance(target, DictionaryObject) and target.get("/Type") in ("/Page", "/Pages"):
-                out.append(b"null")  # never drag the chapter's page tree along
+                out.append(b"null")  # never drag the source's page tree along
             else:
-                out.append(reference(value))
+                out.append(self.reference(value))
         elif isinstance(value, DictionaryObject):
             out.append(b"<<")
             for key, item in dict.items(value):
                 if key in skip or (isinstance(value, StreamObject) and key == "/Length"):
                     continue
                 out.append(_pdf_bytes(NameObject(key)) + b" ")
-                serialise(item, out)
+                self.serialise(item, out)
                 out.append(b"\n")
             out.append(b">>")
         elif isinstance(value, ArrayObject):
             out.append(b"[")
             for item in list.__iter__(value):
-                serialise(item, out)
+                self.serialise(item, out)
                 out.append(b" ")
             out.append(b"]")
         elif value is None:
@@ -465,19 +609,23 @@ def _chapter_kit(pdf: bytes) -> _ChapterKit:
         else:
             out.append(_pdf_bytes(value))
 
-    def drain() -> None:
-        while pending:
-            index, value = pending.pop()
+    def drain(self) -> None:
+        while self._pending:
+            index, value = self._pending.pop()
             out: list[bytes | int] = []
             stream = None
             if isinstance(value, StreamObject):
                 stream = _raw_stream_data(value)
-                serialise(value, out)
+                self.serialise(value, out)
                 out.insert(-1, b"/Length %d\n" % len(stream))
             else:
-                serialise(value, out)
-            objects[index] = (tuple(out), stream)
+                self.serialise(value, out)
+            self.objects[index] = (tuple(out), stream)
 
+
+def _chapter_kit(pdf: bytes) -> _ChapterKit:
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = _KitWriter()
     forms: list[int] = []
     annotations: list[tuple[int, ...]] = []
     for page in reader.pages:
@@ -488,25 +636,27 @@ def _chapter_kit(pdf: bytes) -> _ChapterKit:
         else:
             data = contents.get_data() if contents is not None else b""
         head: list[bytes | int] = [b"<</Type /XObject /Subtype /Form /BBox "]
-        serialise(page.mediabox, head)
+        writer.serialise(page.mediabox, head)
         head.append(b" /Resources ")
-        serialise(dict.get(page, "/Resources"), head)
+        writer.serialise(dict.get(page, "/Resources"), head)
         stream = zlib.compress(data)
         head.append(b" /Filter /FlateDecode /Length %d>>" % len(stream))
-        form = reserve()
-        objects[form] = (tuple(head), stream)
+        form = writer.reserve()
+        writer.objects[form] = (tuple(head), stream)
         page_links: list[int] = []
         for annotation in list.__iter__(page.get("/Annots") or ArrayObject()):
             target = annotation.get_object()
-            index = reserve()
+            index = writer.reserve()
             out: list[bytes | int] = []
-            serialise(target, out, skip=("/P",))  # the chapter page is not in the briefing
-            objects[index] = (tuple(out), None)
+            writer.serialise(target, out, skip=("/P",))  # the chapter page is not in the briefing
+            writer.objects[index] = (tuple(out), None)
             page_links.append(index)
         forms.append(form)
         annotations.append(tuple(page_links))
-        drain()
-    return _ChapterKit(objects=tuple(objects), forms=tuple(forms), annotations=tuple(annotations))
+        writer.drain()
+    return _ChapterKit(
+        objects=tuple(writer.objects), forms=tuple(forms), annotations=tuple(annotations)
+    )
 
 
 def _pdf_bytes(value: PdfObject) -> bytes:
@@ -525,53 +675,85 @@ def _raw_stream_data(stream: StreamObject) -> bytes:
     return written[written.index(b"\nstream\n") + len(b"\nstream\n") : -len(b"\nendstream")]
 
 
-# The releases whose internals _Stamper was checked against: `pdf.pages["Kids"]` holding three
-# items a page (number, generation, "R"), `pdf.objects` indexed by object number, page content
-# streams as lists of bytes, and the finisher called with (document, pdf). pyproject.toml allows
-# these ranges; tests/briefings/test_renderer_internals.py fails on any other release until
-# the stamping is checked again.
+# The releases whose internals _Stamper and _chapter_pages were checked against:
+# `pdf.pages["Kids"]` holding three items a page (number, generation, "R"), `pdf.objects`
+# indexed by object number, page content streams as lists of bytes, the finisher called with
+# (document, pdf), and a `Page`'s `anchors` ((x1, y1, x2, y2) in CSS pixels), `bookmarks`
+# ((level, label, (x, y), state)), `links` and `forms`, painted from its laid-out box.
+# pyproject.toml allows these ranges; tests/briefings/test_renderer_internals.py fails on any
+# other release until the stamping is checked again.
 CHECKED_WEASYPRINT = ("70",)
 CHECKED_PYDYF = ("0.11", "0.12", "0.13")
 
 
 class _Stamper:
-    """A WeasyPrint finisher: draws each chapter page under its slot page as a Form XObject.
+    """A WeasyPrint finisher: draws each chapter page under its slot copy (a Form XObject),
+    and "Page N of M" on every page but the cover.
 
-    Runs on the briefing's pydyf objects before they are written, so neither PDF is parsed
-    again: the chapter's objects are copied from its kit (taken apart once per process).
+    Runs on the briefing's pydyf objects before they are written, so no PDF is parsed again:
+    the chapters' objects and the page numbers' font are copied from their kits (taken apart
+    once per process).
     """
 
-    def __init__(self, placements: list[tuple[int, ChapterPdf]]) -> None:
-        self.placements = placements
+    def __init__(self, chapters: list[tuple[int, ChapterPdf]], pieces: PageNumberPieces) -> None:
+        self.chapters = chapters
+        self.pieces = pieces
 
     def __call__(self, document: weasyprint.Document, pdf: pydyf.PDF) -> None:
         kids = pdf.pages["Kids"][::3]
-        for number, (first_index, laid_out) in enumerate(self.placements):
-            kit = laid_out.kit
-            numbers: list[int] = []
-            for index in range(len(kit.objects)):
-                copied = _CopiedObject(kit, index, numbers)
-                pdf.add_object(copied)
-                numbers.append(copied.number)
-            for offset, form in enumerate(kit.forms):
-                page = pdf.objects[kids[first_index + offset]]
+        stamps: dict[int, list[bytes]] = {index: [] for index in range(len(kids))}
+        annotations: dict[int, list[bytes]] = {}
+        xobjects: dict[str, bytes] = {}
+
+        for number, (first_index, laid_out) in enumerate(self.chapters):
+            copied = _copy_kit(pdf, laid_out.kit)
+            for offset, form in enumerate(laid_out.kit.forms):
                 name = f"BriefingChapter{number}p{offset}"
-                shared = page["Resources"]
+                xobjects[name] = b"%d 0 R" % copied[form]
+                # In the default coordinate system, under the page's own drawing (header).
+                stamps[first_index + offset].append(f"q /{name} Do Q".encode())
+                annotations[first_index + offset] = [
+                    b"%d 0 R" % copied[index] for index in laid_out.kit.annotations[offset]
+                ]
+
+        font = b"%d 0 R" % _copy_kit(pdf, self.pieces.kit)[self.pieces.font]
+        for index in range(1, len(kids)):  # the cover has no number
+            stamps[index].append(self.pieces.operators(index + 1, len(kids)))
+
+        with_stamps: dict[bytes, bytes] = {}
+        for index, reference in enumerate(kids):
+            if not stamps[index]:
+                continue
+            page = pdf.objects[reference]
+            shared = page["Resources"]
+            if shared not in with_stamps:
                 resources = pydyf.Dictionary(pdf.objects[_number(shared)])
-                resources["XObject"] = pydyf.Dictionary(
-                    {**resources.get("XObject", {}), name: b"%d 0 R" % numbers[form]}
-                )
+                own = resources.get("XObject", {})
+                if isinstance(own, bytes):
+                    own = pdf.objects[_number(own)]
+                resources["XObject"] = pydyf.Dictionary({**own, **xobjects})
+                fonts = resources.get("Font", {})
+                if isinstance(fonts, bytes):
+                    fonts = pdf.objects[_number(fonts)]
+                resources["Font"] = pydyf.Dictionary({**fonts, "BriefingNumbers": font})
                 pdf.add_object(resources)
-                page["Resources"] = resources.reference
-                # Under the slot page's own drawing (header, page number), in the default
-                # coordinate system: before the page's first transformation.
-                content = pdf.objects[_number(page["Contents"])]
-                content.stream.insert(0, f"q /{name} Do Q".encode())
-                links = kit.annotations[offset]
-                if links:
-                    page.setdefault("Annots", pydyf.Array()).extend(
-                        b"%d 0 R" % numbers[index] for index in links
-                    )
+                with_stamps[shared] = resources.reference
+            page["Resources"] = with_stamps[shared]
+            # Before the page's first transformation, in the default coordinate system.
+            content = pdf.objects[_number(page["Contents"])]
+            content.stream.insert(0, b" ".join(stamps[index]))
+            if annotations.get(index):
+                page.setdefault("Annots", pydyf.Array()).extend(annotations[index])
+
+
+def _copy_kit(pdf: pydyf.PDF, kit: _ChapterKit) -> list[int]:
+    """Add a kit's objects to the PDF being written; their object numbers, by kit index."""
+    numbers: list[int] = []
+    for index in range(len(kit.objects)):
+        copied = _CopiedObject(kit, index, numbers)
+        pdf.add_object(copied)
+        numbers.append(copied.number)
+    return numbers
 
 
 def _number(reference: bytes) -> int:

@@ -51,3 +51,18 @@ def test_the_finisher_sees_the_pdf_objects_the_stamper_relies_on():
         "stream_is_list": True,
         "resources_is_reference": True,
     }
+
+
+def test_a_laid_out_page_carries_the_attributes_its_copies_are_given():
+    html = (
+        "<h1 id='top' style='bookmark-level: 1'>Title</h1>"
+        "<a href='#top'>back</a><p style='break-before: page'>two</p>"
+    )
+    page = weasyprint.HTML(string=html).render().pages[0]
+
+    x1, y1, x2, y2 = page.anchors["top"]
+    [(level, label, (x, y), state)] = page.bookmarks
+    assert (level, label, state) == (1, "Title", "open")
+    assert all(isinstance(value, float | int) for value in (x1, y1, x2, y2, x, y))
+    assert [link[0] for link in page.links] == ["internal"]
+    assert page.forms == {None: []}

@@ -190,6 +190,35 @@ def test_every_contents_entry_names_the_page_it_links_to():
     assert numbers == list(targets.values())
 
 
+def test_the_outline_leads_to_every_part_the_chapter_and_each_topic_on_its_page():
+    doc = document(approved_trip())
+    rendered = rendering.render_briefing_pdf(doc)
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    pages = [page.extract_text() for page in reader.pages]
+
+    def entries(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                yield from entries(item, depth + 1)
+            else:
+                yield depth, item.title, reader.get_destination_page_number(item) + 1
+
+    outline = list(entries(reader.outline))
+    top = [title for depth, title, _ in outline if depth == 0]
+    chapter = doc.chapters[0]
+    assert top.index("Emergency contacts") < top.index(chapter.title) < top.index(
+        "Sources and content versions"
+    )
+    at = {title: page for depth, title, page in outline if depth == 0}
+    assert "COUNTRY ADVISORY" in pages[at[chapter.title] - 1].upper()
+    topics = outline[[title for _, title, _ in outline].index(chapter.title) + 1 :]
+    topics = topics[: len(chapter.topics)]
+    assert [title for _, title, _ in topics] == [topic.label for topic in chapter.topics]
+    for depth, label, page in topics:
+        assert depth == 1
+        assert label in pages[page - 1]  # the topic's heading is on the page it leads to
+
+
 def test_contents_longer_than_a_page_keeps_every_number_right():
     doc = document(approved_trip())
     doc.changes = [f"Change {n} to this briefing, explained at some length." for n in range(80)]
