@@ -3,6 +3,7 @@ valid itinerary live in trips.services.itinerary_validate, shared with the pages
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework import serializers
@@ -63,10 +64,9 @@ class TripSerializer(serializers.ModelSerializer):
         ]
 
 
-# One instance each for every row of the list: DRF's own formatting of dates and times
-# (DATE_FORMAT, the current time zone), so a list row and TripSerializer agree to the byte.
+# DRF's own formatting of dates (DATE_FORMAT), so a list row and TripSerializer agree to the
+# byte; one instance for every row.
 _DATE = serializers.DateField()
-_DATETIME = serializers.DateTimeField()
 
 
 class TripListSerializer(serializers.BaseSerializer):
@@ -75,7 +75,14 @@ class TripListSerializer(serializers.BaseSerializer):
     DRF's per-field work (attribute lookups, one field object per column, a nested serializer
     per stop) over model instances was most of the time of a 50-trip page of GET /api/trips/
     (docs/performance.md). Read only; the schema and every other response are TripSerializer's,
-    and tests/trips/test_trips_api.py holds the list's rows equal to it field for field."""
+    and tests/trips/test_trip_list_api.py holds the list's rows equal to it field for field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The time zone of this response, looked up once rather than for each of the page's
+        # hundred times; DRF's DateTimeField formats them in it, as TripSerializer does.
+        self.time_zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.datetime = serializers.DateTimeField(default_timezone=self.time_zone)
 
     def to_representation(self, row: dict) -> dict:
         first_arrival = row["first_arrival"]
@@ -91,7 +98,7 @@ class TripListSerializer(serializers.BaseSerializer):
             "recorded_after_start": (
                 first_arrival is not None
                 and created_at is not None
-                and first_arrival < timezone.localtime(created_at).date()
+                and first_arrival < timezone.localtime(created_at, self.time_zone).date()
             ),
             "stops": [
                 {
@@ -112,8 +119,8 @@ class TripListSerializer(serializers.BaseSerializer):
             "visa_category": row["visa_category"],
             "first_arrival": _DATE.to_representation(first_arrival),
             "last_departure": _DATE.to_representation(row["last_departure"]),
-            "created_at": _DATETIME.to_representation(created_at),
-            "updated_at": _DATETIME.to_representation(row["updated_at"]),
+            "created_at": self.datetime.to_representation(created_at),
+            "updated_at": self.datetime.to_representation(row["updated_at"]),
         }
 
 
