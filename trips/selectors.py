@@ -269,47 +269,56 @@ def trips_for_list(user: User | AnonymousUser) -> QuerySet[Trip]:
     )
 
 
+# The columns of a trip and of each of its stops that GET /api/trips/ shows.
+_TRIP_LIST_COLUMNS = (
+    "id",
+    "traveller__username",
+    "purpose",
+    "status",
+    "risk_level",
+    "approvals_needed",
+    "passport_nationality",
+    "passport_type",
+    "visa_category",
+    "first_arrival",
+    "last_departure",
+    "created_at",
+    "updated_at",
+)
+_STOP_LIST_COLUMNS = (
+    "country_id",
+    "place_id",
+    "place__name",
+    "place_text",
+    "arrival",
+    "departure",
+    "activities",
+    "transit",
+)
+
+
 def trip_list_rows(*, trip_ids: Sequence[int]) -> list[dict[str, Any]]:
     """The trips of one list page, in the order of `trip_ids`, as plain rows with their stops
-    under "stops": two queries and no model instances, for GET /api/trips/
-    (trips.serializers.TripListSerializer). A trip deleted since its id was read is left out."""
-    trips: dict[int, dict[str, Any]] = {
-        row["id"]: {**row, "stops": []}
-        for row in Trip.objects.filter(pk__in=trip_ids)
-        .order_by()
+    (in itinerary order) under "stops", for GET /api/trips/ (serializers.TripListSerializer).
+
+    One query, a row per stop (the trip's columns repeated), and no model instances: a page's
+    trips are read in one round trip. A trip deleted since its id was read is left out."""
+    trips: dict[int, dict[str, Any]] = {}
+    for row in (
+        Trip.objects.filter(pk__in=trip_ids)
+        .order_by("id", "stops__position")
         .values(
-            "id",
-            "traveller__username",
-            "purpose",
-            "status",
-            "risk_level",
-            "approvals_needed",
-            "passport_nationality",
-            "passport_type",
-            "visa_category",
-            "first_arrival",
-            "last_departure",
-            "created_at",
-            "updated_at",
+            *_TRIP_LIST_COLUMNS,
+            "stops__position",
+            *(f"stops__{column}" for column in _STOP_LIST_COLUMNS),
         )
-    }
-    stops = (
-        Stop.objects.filter(trip_id__in=list(trips))
-        .order_by("trip_id", "position")
-        .values(
-            "trip_id",
-            "country_id",
-            "place_id",
-            "place__name",
-            "place_text",
-            "arrival",
-            "departure",
-            "activities",
-            "transit",
-        )
-    )
-    for stop in stops:
-        trips[stop["trip_id"]]["stops"].append(stop)
+    ):
+        trip = trips.get(row["id"])
+        if trip is None:
+            trip = trips[row["id"]] = {column: row[column] for column in _TRIP_LIST_COLUMNS}
+            trip["stops"] = []
+        if row["stops__position"] is not None:
+            trip["stops"].append({column: row[f"stops__{column}"] for column in _STOP_LIST_COLUMNS})
     return [trips[pk] for pk in trip_ids if pk in trips]
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import api_as, employee, manager
+from tests.factories import api_as, employee, manager, trip_with_stops
 from tests.trips.helpers import post_trip, stop
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def _trips_of_every_kind(traveller, recorder) -> list[int]:
     """Drafts and assessed trips, places matched by name or alias or kept as free text,
     activities and a transit stop, passport overrides, a cancellation, a trip recorded after
-    it began, and one without a place."""
+    it began, one without a place and one without stops (the API never makes one; the
+    database allows it)."""
     submitted = post_trip(
         traveller,
         stop(place="Portville", arrival=10, departure=14, activities=["driving"]),
@@ -31,11 +32,15 @@ def _trips_of_every_kind(traveller, recorder) -> list[int]:
     cancelled = post_trip(traveller, stop(place="", arrival=40, departure=41))
     draft = post_trip(traveller, stop(place="old harbour", arrival=50, departure=52))
     recorded = post_trip(recorder, stop(arrival=-20, departure=-15))
+    bare = trip_with_stops(traveller=traveller, status="draft")
     owner = api_as(traveller)
     for trip in (submitted, needs_approval):
         assert owner.post(f"/api/trips/{trip['id']}/submit/").status_code == 200
     assert owner.post(f"/api/trips/{cancelled['id']}/cancel/").status_code == 200
-    return [trip["id"] for trip in (submitted, needs_approval, cancelled, draft, recorded)]
+    return [
+        *(trip["id"] for trip in (submitted, needs_approval, cancelled, draft, recorded)),
+        bare.pk,
+    ]
 
 
 @pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Auckland"])
@@ -55,7 +60,7 @@ def test_each_listed_trip_reads_exactly_as_its_own_page(catalogue, settings, tim
     # As text: the same keys in the same order, the same values to the character.
     assert json.dumps(listed["results"]) == json.dumps(pages)
     by_id = {row["id"]: row for row in listed["results"]}
-    submitted, needs_approval, cancelled, draft, recorded = (by_id[pk] for pk in ids)
+    submitted, needs_approval, cancelled, draft, recorded, bare = (by_id[pk] for pk in ids)
     assert [(s["place"], s["place_matched"], s["transit"]) for s in submitted["stops"]] == [
         ("Old Harbour", True, False),
         ("Nowhere Junction", False, True),
@@ -67,6 +72,7 @@ def test_each_listed_trip_reads_exactly_as_its_own_page(catalogue, settings, tim
     assert cancelled["status"] == "cancelled" and cancelled["stops"][0]["place"] == ""
     assert draft["risk_level"] is None and draft["status"] == "draft"
     assert recorded["recorded_after_start"] is True and draft["recorded_after_start"] is False
+    assert bare["stops"] == [] and bare["first_arrival"] is None
 
 
 def test_the_list_keeps_its_order_and_pages(catalogue):
