@@ -75,12 +75,15 @@ LAYOUT_VERSION = "2"
 CHAPTER_CACHE_DIR = "briefings/chapters"
 MEMORY_CACHE_SIZE = 64
 
-# The chapter is laid out on the same page box as the personal pages, with empty margin
-# boxes: its slot pages in the personal document draw the header and the page number.
-CHAPTER_PAGE_CSS = """
-@page { @top-left { content: none } @top-right { content: none }
-        @bottom-left { content: none } @bottom-right { content: none } }
+# Chapters, contacts and sources are laid out once for many briefings, on the personal pages'
+# page box but without the top-left box: the briefing's reference is painted under them from
+# the personal document's running-header page. Their own section title and confidentiality
+# line stay (pdf.css); the page number is written by the finisher.
+SHARED_PAGE_CSS = """
+@page { @top-left { content: none; border: 0 } }
 """
+# Laid-out contacts and sources kept per process (each is one or two pages).
+SHARED_PARTS_CACHE_SIZE = 128
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,9 @@ def font_config() -> FontConfiguration:
 @cache
 def _stylesheet(kind: str) -> weasyprint.CSS:
     fetcher = AssetsOnlyURLFetcher()
-    if kind == "chapter-pages":
+    if kind == "shared-pages":
         return weasyprint.CSS(
-            string=CHAPTER_PAGE_CSS, url_fetcher=fetcher, font_config=font_config()
+            string=SHARED_PAGE_CSS, url_fetcher=fetcher, font_config=font_config()
         )
     return weasyprint.CSS(
         filename=str(assets_root() / "pdf.css"),
@@ -132,8 +135,8 @@ def _stylesheet(kind: str) -> weasyprint.CSS:
 
 
 def stylesheets(kind: str = "personal") -> list[weasyprint.CSS]:
-    if kind == "chapter":
-        return [_stylesheet("base"), _stylesheet("chapter-pages")]
+    if kind in ("chapter", "shared"):
+        return [_stylesheet("base"), _stylesheet("shared-pages")]
     return [_stylesheet("base")]
 
 
@@ -141,7 +144,7 @@ def stylesheets(kind: str = "personal") -> list[weasyprint.CSS]:
 def renderer_revision() -> str:
     """Changes whenever the chapter's look could: cached chapters are keyed by it."""
     digest = hashlib.sha256()
-    digest.update(f"{LAYOUT_VERSION}|{weasyprint.__version__}|{CHAPTER_PAGE_CSS}".encode())
+    digest.update(f"{LAYOUT_VERSION}|{weasyprint.__version__}|{SHARED_PAGE_CSS}".encode())
     digest.update((assets_root() / "pdf.css").read_bytes())
     template = get_template("briefings/pdf/chapter.html")
     origin = getattr(getattr(template, "template", None), "origin", None)
@@ -178,8 +181,11 @@ def _remember(chapter: ChapterPdf) -> ChapterPdf:
 
 
 def clear_memory_cache() -> None:
+    """Forget the chapters and shared parts this process laid out."""
     with _memory_lock:
         _memory.clear()
+    with _shared_lock:
+        _shared.clear()
 
 
 def chapter_pdf(chapter: Chapter, *, use_cache: bool = True) -> tuple[ChapterPdf, bool]:
@@ -295,7 +301,7 @@ def _render_briefing_pdf(document: BriefingDocument, *, use_cache: bool) -> Rend
         laid_out, hit = chapter_pdf(chapter, use_cache=use_cache)
         cached += int(hit)
         placed.append(laid_out)
-    briefing, starts = _lay_out_personal(document, placed)
+    briefing, starts = _lay_out_briefing(document, placed, use_cache=use_cache)
     stamper = _Stamper(list(zip(starts, placed, strict=True)), page_number_pieces())
     return RenderedBriefing(
         pdf=briefing.write_pdf(finisher=stamper),
@@ -310,36 +316,36 @@ def _render_briefing_pdf(document: BriefingDocument, *, use_cache: bool) -> Rend
 _front_pages: dict[tuple[int, int], int] = {}
 
 
-def _lay_out_personal(
-    document: BriefingDocument, placed: list[ChapterPdf]
+def _lay_out_briefing(
+    document: BriefingDocument, placed: list[ChapterPdf], *, use_cache: bool
 ) -> tuple[weasyprint.Document, list[int]]:
     """Every page of the briefing, and the index of each chapter's first page.
 
-    Two layouts. The body (trip at a glance to sources) goes first, with one page where each
-    chapter goes; that page is repeated once per chapter page (see _chapter_pages), so the
-    chapter costs no layout here. The front matter (cover and contents) follows, with every
-    page number written in as text: its own length is taken from the last briefing of the
-    same shape, and checked (the contents' height does not depend on its numbers).
+    The trip's own pages (glance, itinerary, checklist) are laid out first, ending with the
+    running-header page. Then come the contacts, each chapter and the sources, laid out once
+    for many briefings (shared parts and cached chapters), each under a copy of that running
+    header. The front matter (cover and contents) is laid out last, with every page number
+    written in as text: its own length is taken from the last briefing of the same shape, and
+    checked (the contents' height does not depend on its numbers).
     """
-    body = _layout(
-        render_to_string(
-            "briefings/pdf/body.html", {"doc": document, "chapters": document.chapters}
-        ),
-        "personal",
-    )
-    slots = {
-        f"slot-{chapter.country}": (chapter, laid_out)
-        for chapter, laid_out in zip(document.chapters, placed, strict=True)
-    }
-    pages: list[weasyprint.Page] = []
+    trip = _layout(render_to_string("briefings/pdf/body.html", {"doc": document}), "personal")
+    *pages, header = trip.pages
+    if "running-header" not in header.anchors:
+        raise RuntimeError("the running header is not the personal document's last page")
+    contacts = {"contacts": document.contacts, "security_desk": document.security_desk}
+    pages += [
+        _UnderHeader(page, header)
+        for page in _shared_part("briefings/pdf/contacts.html", contacts, use_cache=use_cache)
+    ]
     starts: list[int] = []
-    for page in body.pages:
-        slot = next((slots[name] for name in page.anchors if name in slots), None)
-        if slot is None:
-            pages.append(page)
-        else:
-            starts.append(len(pages))
-            pages.extend(_chapter_pages(page, *slot))
+    for chapter, laid_out in zip(document.chapters, placed, strict=True):
+        starts.append(len(pages))
+        pages.extend(_chapter_pages(header, chapter, laid_out))
+    sources = {"sources": document.sources, "content_versions": document.content_versions}
+    pages += [
+        _UnderHeader(page, header)
+        for page in _shared_part("briefings/pdf/sources.html", sources, use_cache=use_cache)
+    ]
 
     shape = (sum(1 + len(chapter.topics) for chapter in document.chapters), len(document.changes))
     front_count = _front_pages.get(shape, 2)
@@ -376,19 +382,61 @@ def _lay_out_personal(
     raise RuntimeError("the briefing's front matter did not settle on a page count")
 
 
-def _chapter_pages(
-    slot: weasyprint.Page, chapter: Chapter, laid_out: ChapterPdf
-) -> list[weasyprint.Page]:
-    """The slot page once per chapter page, each with the chapter's anchors and bookmarks.
+_shared: OrderedDict[str, list[weasyprint.Page]] = OrderedDict()
+_shared_lock = threading.Lock()
 
-    WeasyPrint paints the slot's running header on every copy, and writes the anchors (the
-    contents' links land on the topic's heading) and the outline from them; the finisher
-    draws the chapter page underneath. Painting a laid-out page costs a fraction of laying
-    one out.
+
+def _shared_part(template: str, context: dict, *, use_cache: bool) -> list[weasyprint.Page]:
+    """The laid-out pages of a part that many briefings share (contacts, sources).
+
+    Its template is given only what the part shows, never the traveller or the trip, so two
+    briefings with the same HTML share the pages: kept per process, keyed by that HTML.
+    WeasyPrint paints a laid-out page as often as it is asked to.
+    """
+    html = render_to_string(template, context)
+    key = hashlib.sha256(html.encode()).hexdigest()
+    if use_cache:
+        with _shared_lock:
+            hit = _shared.get(key)
+            if hit is not None:
+                _shared.move_to_end(key)
+                return hit
+    pages = _layout(html, "shared").pages
+    if use_cache:
+        with _shared_lock:
+            _shared[key] = pages
+            while len(_shared) > SHARED_PARTS_CACHE_SIZE:
+                _shared.popitem(last=False)
+    return pages
+
+
+class _UnderHeader(weasyprint.Page):
+    """A page laid out elsewhere (a shared part), painted over this briefing's running
+    header: the same page, with the briefing's reference at its top left."""
+
+    def __init__(self, page: weasyprint.Page, header: weasyprint.Page) -> None:
+        # Not Page.__init__: the page is laid out already; take its attributes as they are.
+        self.__dict__.update(page.__dict__)
+        self._header = header
+
+    def paint(self, stream, scale=1):  # type: ignore[no-untyped-def]
+        self._header.paint(stream, scale)
+        super().paint(stream, scale)
+
+
+def _chapter_pages(
+    header: weasyprint.Page, chapter: Chapter, laid_out: ChapterPdf
+) -> list[weasyprint.Page]:
+    """The running-header page once per chapter page, each with the chapter's anchors and
+    bookmarks.
+
+    WeasyPrint paints the header on every copy, and writes the anchors (the contents' links
+    land on the topic's heading) and the outline from them; the finisher draws the chapter
+    page over it. Painting a laid-out page costs a fraction of laying one out.
     """
     copies = []
     for _ in range(laid_out.pages):
-        page = copy.copy(slot)
+        page = copy.copy(header)
         page.anchors, page.links, page.bookmarks = {}, [], []
         page.forms = {None: []}
         copies.append(page)

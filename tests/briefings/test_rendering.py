@@ -93,6 +93,38 @@ def document(trip):
     return selectors.briefing_document(briefing=briefing)
 
 
+def test_pages_laid_out_once_for_many_briefings_name_each_briefing_at_the_top():
+    # Two travellers to the same places get the same contacts, chapter and sources, laid out
+    # once; every page still carries its own briefing's reference and no one else's name.
+    first = rendering.render_briefing_pdf(document(approved_trip()))
+    other = employee(first_name="Bolat", last_name="Seitkali")
+    trip = approved_trip(traveller=other)
+    other.profile.emergency_contact_name = "Dana Seitkali"
+    other.profile.emergency_contact_phone = "+44 20 7946 0000"
+    other.profile.save()
+    second = rendering.render_briefing_pdf(document(trip))
+
+    for rendered, name, stranger in (
+        (first, "Aigerim Testova", "Seitkali"),
+        (second, "Bolat Seitkali", "Testova"),
+    ):
+        pages = [page.extract_text() for page in PdfReader(io.BytesIO(rendered.pdf)).pages]
+        shared = [
+            next(text for text in pages if marker in text.upper())
+            for marker in ("SAVE THESE NUMBERS", "COUNTRY ADVISORY", "PUBLISHER AND TITLE")
+        ]
+        for text in shared:
+            assert f"Pre-travel briefing · {name} · Trip #" in text
+            assert stranger not in text
+    # The traveller's own emergency contact is on their trip-at-a-glance page.
+    glance = next(
+        text
+        for text in (p.extract_text() for p in PdfReader(io.BytesIO(second.pdf)).pages)
+        if "Passport" in text
+    )
+    assert "Dana Seitkali" in glance and "+44 20 7946 0000" in glance
+
+
 def test_a_country_chapter_is_laid_out_once_per_content_version_and_reused():
     version = publish_kz()
     first = document(approved_trip(version=version))
@@ -206,8 +238,10 @@ def test_the_outline_leads_to_every_part_the_chapter_and_each_topic_on_its_page(
     outline = list(entries(reader.outline))
     top = [title for depth, title, _ in outline if depth == 0]
     chapter = doc.chapters[0]
-    assert top.index("Emergency contacts") < top.index(chapter.title) < top.index(
-        "Sources and content versions"
+    assert (
+        top.index("Emergency contacts")
+        < top.index(chapter.title)
+        < top.index("Sources and content versions")
     )
     at = {title: page for depth, title, page in outline if depth == 0}
     assert "COUNTRY ADVISORY" in pages[at[chapter.title] - 1].upper()
