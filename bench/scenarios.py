@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -213,6 +214,12 @@ def assess_all(trips: Iterable[Trip]) -> None:
         with transaction.atomic():
             _store(trip, trip_selectors.trip_assess(trip))
             trip.save(update_fields=["risk_level", "approvals_needed"])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def naive_renderer(document: selectors.BriefingDocument) -> Callable[[], bytes]:
@@ -707,7 +714,7 @@ class Bench:
         make_trips(itineraries)
         analyze()
         _, token = AuthToken.objects.create(user=self.manager)
-        port = 18765
+        port = free_port()  # not a fixed one: another run (a helper's, a test's) may hold it
         log = self.work / "gunicorn.log"
         gunicorn = subprocess.Popen(
             [
