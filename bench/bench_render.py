@@ -10,13 +10,13 @@ Measured (2 vCPU, --runs 7, medians): full 784 -> 645 ms, cached 427 -> 316-350 
 finisher instead of re-parsing with pypdf, and cheaper margin boxes and contents numbers.
 
 Then (same machine, old and new code run alternately, three runs each, --runs 7): full
-605-632 -> 575-582 ms, cached 302-311 -> 267-272 ms, ratio 2.0x -> 2.15x, with the contents'
-page numbers written as text after the body is laid out (one layout of the contents page
-instead of three) and the glance cards as inline blocks instead of a flex row. Of the cached
-path's ~270 ms: WeasyPrint's layout of the personal pages ~150 ms (text lines, tables, the
-contents), painting and writing the PDF ~60 ms, parsing and styling the two HTML documents
-~45 ms, and the garbage collector's pass after the render ~15 ms. Every page costs ~2 ms
-however empty, ~4 ms with its four margin boxes: the 7 chapter slot pages ~30 ms.
+605-632 -> 575-582 ms, cached 302-311 -> 267-272 ms, with the contents' page numbers written
+as text after the body is laid out and the glance cards as inline blocks instead of a flex
+row.
+
+Then (process time, docs/performance.md): cached ~294 -> ~200 ms, with no page laid out per
+chapter page (one running header repeated under the cached chapter's pages), page numbers
+written by the finisher, and the contacts and sources laid out once per process.
 """
 
 from __future__ import annotations

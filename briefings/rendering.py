@@ -1,37 +1,39 @@
 """Briefing PDFs with WeasyPrint, built for fan-out.
 
 When a country escalates, hundreds of travellers need a new briefing within minutes, and
-most of each PDF is that country's advisory chapter. WeasyPrint's cost is per page and per
-box (laying out even an empty page with its margin boxes costs several milliseconds), so a
-briefing lays out only what is personal, once:
+most of each PDF is the same for many of them. WeasyPrint's cost is per page and per box
+(laying out even an empty page with its margin boxes costs several milliseconds), so a
+briefing lays out only what is its own, once:
 
 * the **chapter** of each country (its matched advisory sections, grouped by topic) is laid
   out once per (country, content version, matched sections, renderer revision) and cached,
   in this process's memory and in the private storage that every worker shares;
-* the **body** (trip at a glance, itinerary, checklist, contacts, sources) is laid out with
-  one "slot" page where each chapter goes, carrying the running header of the chapter's
-  pages. That laid-out page is repeated once per chapter page (_chapter_pages): WeasyPrint
-  paints each copy and writes the anchors and the outline entries we give it, so links and
-  bookmarks into the chapter need no post-processing;
+* the **contacts** and the **sources** are laid out once per process for every briefing
+  that shows the same ones (_shared_part): their templates are given only what they show;
+* the **trip's own pages** (at a glance, itinerary, checklist) are laid out for each
+  briefing, ending with one "running header" page: the briefing's reference at the top left,
+  the one thing that the pages above do not carry themselves. It is painted under every
+  shared page (_UnderHeader) and repeated once per chapter page (_chapter_pages), with the
+  chapter's anchors and outline entries: WeasyPrint writes the links and bookmarks;
 * the **front matter** (cover and contents) is laid out last, with every page number known
   and written in as text (target-counter() laid the contents out three times).
 
 A WeasyPrint finisher (_Stamper) then works on the briefing's pydyf objects before they are
-written, so no PDF is parsed again: it draws each chapter page under its slot copy as a Form
-XObject, and writes "Page N of M" on every page but the cover. pypdf takes a chapter PDF
-apart once per process (its "kit": the objects its pages need, serialised, with their
-references left to be numbered); each briefing copies those bytes. The page numbers are
-one line of text made of pieces laid out once per process (PageNumberPieces).
+written, so no PDF is parsed again: it draws each chapter page over its running-header copy
+as a Form XObject, and writes "Page N of M" on every page but the cover. pypdf takes a
+chapter PDF apart once per process (its "kit": the objects its pages need, serialised, with
+their references left to be numbered); each briefing copies those bytes. The page numbers
+are one line of text made of pieces laid out once per process (PageNumberPieces).
 
 Parsed stylesheets and one FontConfiguration are kept per worker process, and the cyclic
 garbage collector is held off while a render runs (see _without_gc_pauses). Everything is
 loaded through AssetsOnlyURLFetcher (see fetcher.py); no URL is given to `stylesheets=` and
 no attachment is ever added.
 
-Measured with bench/bench_render.py and `make bench` (docs/performance.md): the slot pages
-were a third of a three-country briefing's render; without them a 28-page briefing whose
-chapters are cached takes about 350 ms of process time instead of 480, every page of it
-identical to the pixel.
+Measured (process time, bench/bench_render.py and `make bench`, docs/performance.md): the
+13-page demo briefing whose chapter is cached went from about 300 ms to 200, a 28-page
+three-chapter one from about 480 to 250; every page is identical to the pixel to what the
+earlier renderer drew (one slot page laid out per chapter page, then stamped).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class ChapterPdf:
     pdf: bytes
     pages: int
     # Where the chapter and each topic start: (page, x, y), 0-based, in CSS pixels from the
-    # page's top left. The briefing's copies of its slot page carry them, so the contents'
+    # page's top left. The briefing's copies of its running header carry them, so the contents'
     # links and the outline land on the heading.
     anchors: dict[str, tuple[int, float, float]]
 
@@ -735,8 +737,8 @@ CHECKED_PYDYF = ("0.11", "0.12", "0.13")
 
 
 class _Stamper:
-    """A WeasyPrint finisher: draws each chapter page under its slot copy (a Form XObject),
-    and "Page N of M" on every page but the cover.
+    """A WeasyPrint finisher: draws each chapter page over its running-header copy (a Form
+    XObject), and writes "Page N of M" on every page but the cover.
 
     Runs on the briefing's pydyf objects before they are written, so no PDF is parsed again:
     the chapters' objects and the page numbers' font are copied from their kits (taken apart
