@@ -4,6 +4,9 @@ portal's base URL in the context. The one sender for every app's notifications.
 ``send_templated`` sends one e-mail. A sender of many (a safety check's batch) builds each
 with ``templated_message`` and sends them through one connection, with the footer rendered
 once (``mail_footer``): the security desk's line is the same in every one of them.
+
+An e-mail is text with an HTML alternative, unless its sender asks for plain text alone
+(``html=False``, the safety check's "Are you OK?": no `-body.html` template then).
 """
 
 from __future__ import annotations
@@ -53,8 +56,10 @@ def templated_message(
     attachment: tuple[str, bytes, str] | None = None,
     *,
     footer: MailFooter | None = None,
+    html: bool = True,
 ) -> EmailMultiAlternatives | None:
-    """The e-mail ``send_templated`` would send, unsent (None when no address is left)."""
+    """The e-mail ``send_templated`` would send, unsent (None when no address is left);
+    with ``html`` off, a single text/plain part (no HTML template is read)."""
     recipients = sorted({address for address in recipients if address})
     if not recipients:
         return None
@@ -65,9 +70,10 @@ def templated_message(
     subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
     body = str(render_to_string(f"emails/{template}-body.txt", context)).rstrip("\n")
     body += "\n" + footer.text
-    html = str(render_to_string(f"emails/{template}-body.html", context)) + footer.html
     message = TemplatedEmail(subject, body, None, recipients)
-    message.attach_alternative(html, "text/html")
+    if html:
+        alternative = str(render_to_string(f"emails/{template}-body.html", context))
+        message.attach_alternative(alternative + footer.html, "text/html")
     if attachment is not None:
         message.attach(*attachment)
     return message

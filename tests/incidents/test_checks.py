@@ -20,7 +20,7 @@ from django.utils import timezone
 from incidents import check_services
 from incidents.check_services import answer_token, check_send_asks, checks_tick
 from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
-from portal.models import AuditEntry
+from portal.models import AuditEntry, OutboxMessage
 from tests.factories import (
     IncidentFactory,
     api_as,
@@ -274,6 +274,31 @@ def test_a_warning_raised_to_critical_starts_a_check_once(kz, django_capture_on_
 
 
 # --- the personal link ---------------------------------------------------------------------
+
+
+def test_the_ask_is_plain_text_with_the_incident_the_name_the_link_and_the_desk(
+    scene, django_capture_on_commit_callbacks
+):
+    """An emergency message reads on any phone or mail client: one text part, no HTML."""
+    from portal.models import CompanySettings
+
+    CompanySettings.objects.update_or_create(
+        pk=1, defaults={"security_desk_phone": "+44 20 7946 0000", "security_desk_email": ""}
+    )
+    check = start(scene, django_capture_on_commit_callbacks)
+    (ask,) = asks_to("tara@example.com")
+    assert ask.subject == "Are you OK? Explosion at the central market (Kazakhstan)"
+    assert ask.alternatives == [] and ask.attachments == []
+    assert ask.message().get_content_type() == "text/plain"
+    assert ask.body.startswith("Hello Tara,")
+    assert "Explosion at the central market" in ask.body
+    assert "Security desk, 24 hours a day: +44 20 7946 0000" in ask.body
+    # The link is on a line of its own and answers for Tara without a login.
+    link = link_in(ask)
+    assert f"\n{link}\n" in ask.body
+    response = Client().get(urlsplit(link).path)
+    assert "Are you OK, Tara?" in response.content.decode()
+    assert response.context["recipient"] == recipient(check, scene.there)
 
 
 def test_a_get_of_the_link_shows_the_question_and_changes_nothing(
@@ -722,7 +747,7 @@ def test_each_e_mail_is_marked_delivered_before_the_next_goes_to_a_slow_mail_ser
     assert len(sent_before) == 4 and len(set(sent_before)) == 4
 
 
-def test_a_large_check_is_queued_in_batches_by_the_worker(
+def test_a_large_check_is_queued_in_batches_for_the_workers(
     scene, kz, monkeypatch, django_capture_on_commit_callbacks
 ):
     from incidents import check_tasks
@@ -873,9 +898,16 @@ def test_a_check_of_five_thousand_travellers_leaves_the_e_mails_to_batches_on_wo
         )
     assert response.status_code == 201
     assert response.json()["recipients"] == 5000
-    assert len(after_commit) == 1  # one message for a worker; the request sent no e-mail
+    # The request sent no e-mail: it recorded one task a batch, handed to the broker after
+    # its commit, for the workers to share.
     assert mail.outbox == []
+    assert len(after_commit) == 5000 // check_services.BATCH_SIZE
+    queued = OutboxMessage.objects.filter(task="incidents.check_tasks.check_send_asks")
+    sizes = [len(message.kwargs["recipient_ids"]) for message in queued]
+    assert sizes == [check_services.BATCH_SIZE] * len(after_commit)
+    assert len({pk for message in queued for pk in message.kwargs["recipient_ids"]}) == 5000
 
+    # A later cycle (or the tick's healing) splits whoever is still unasked the same way.
     batches = []
     monkeypatch.setattr(
         check_tasks.check_send_asks, "apply_async", lambda **send: batches.append(send["kwargs"])
