@@ -38,7 +38,8 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -60,7 +61,7 @@ from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed
 from portal.lib.numbers import parse_whole_number
 from portal.lib.text import text_problem
-from portal.mail import mail_footer, send_templated, templated_message
+from portal.mail import MailMerge, mail_footer, send_templated
 from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ def _insert_recipients(check: SafetyCheck, recipients: list[dict[str, Any]]) -> 
     ``bulk_create`` prepares all nineteen columns of every row in Python, most of a
     5,000-person start (about 0.3 s, while no worker can begin), where this takes some 30 ms.
     """
-    if connection.vendor != "postgresql":
+    if db_connection.vendor != "postgresql":
         rows = CheckRecipient.objects.bulk_create(
             [CheckRecipient(safety_check=check, **values) for values in recipients],
             batch_size=1000,
@@ -229,19 +230,19 @@ def _insert_recipients(check: SafetyCheck, recipients: list[dict[str, Any]]) -> 
     constants = [
         check.pk
         if field.name == "safety_check"
-        else field.get_db_prep_save(field.get_default(), connection)
+        else field.get_db_prep_save(field.get_default(), db_connection)
         for field in fixed
     ]
     columns = ", ".join(
-        connection.ops.quote_name(field.column)
+        db_connection.ops.quote_name(field.column)
         for field in (*fixed, *given)
         if field.column  # every concrete field has one
     )
-    array_types = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in given)
-    with connection.cursor() as cursor:
+    array_types = ", ".join(f"%s::{field.cast_db_type(db_connection)}[]" for field in given)
+    with db_connection.cursor() as cursor:
         cursor.execute(
             # Names from the model's own metadata, every value a parameter.
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+            f"INSERT INTO {db_connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
             f"SELECT {', '.join(['%s'] * len(fixed))}, * FROM unnest({array_types}) "
             "RETURNING id",
             [*constants, *arrays],
@@ -385,15 +386,25 @@ def _enqueue_batches(check_id: int, cycle: int, recipient_ids: Sequence[int]) ->
     return len(batches)
 
 
-def _ask_context(check: SafetyCheck, recipient: CheckRecipient, cycle: int) -> dict[str, Any]:
-    return {
-        "traveller": recipient.traveller,
+def _ask_mail(check: SafetyCheck, cycle: int) -> MailMerge:
+    """The "Are you OK?" e-mail of a batch, rendered once: each traveller's name and personal
+    link are put in for them (``_ask_values``). Plain text alone: an emergency message must
+    read on any phone and mail client, over a poor connection, and its link is the point."""
+    context = {
         "incident": check.incident,
         "check": check,
         "cycle": cycle,
         "reminder": cycle > 1,
-        "answer_url": answer_url(recipient),
         "portal_url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/",
+    }
+    return MailMerge("safety-check-ask", context, ("name", "answer_url"), footer=mail_footer())
+
+
+def _ask_values(recipient: CheckRecipient) -> dict[str, str]:
+    traveller = recipient.traveller
+    return {
+        "name": traveller.first_name or traveller.username,
+        "answer_url": answer_url(recipient),
     }
 
 
@@ -449,9 +460,14 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
     if not claimed:
         return 0
     mine = CheckRecipient.objects.filter(asked_cycle=cycle, asked_at=claimed_at)
-    recipients = list(mine.filter(pk__in=recipient_ids).select_related("traveller").order_by("pk"))
+    recipients = list(
+        mine.filter(pk__in=recipient_ids)
+        .select_related("traveller")
+        # What the e-mail and its link need (``_ask_values``), not the travellers' whole rows.
+        .only("safety_check_id", "traveller__first_name", "traveller__username", "traveller__email")
+        .order_by("pk")
+    )
     check = SafetyCheck.objects.select_related("incident__country").get(pk=check_id)
-    footer = mail_footer()
     connection = get_connection()
     opened = False
     unmarked: list[int] = []  # sent, not yet marked delivered
@@ -468,18 +484,10 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
         marked_at = time.monotonic()
 
     try:
+        ask = _ask_mail(check, cycle)  # if it cannot be written, every claim is given back
         for recipient in recipients:
             try:
-                message = templated_message(
-                    "safety-check-ask",
-                    _ask_context(check, recipient, cycle),
-                    [recipient.traveller.email],
-                    footer=footer,
-                    # Plain text alone: an emergency message must read on any phone and
-                    # mail client, over a poor connection, and its link is the point. (It
-                    # also halves the time of writing each of a check's thousands.)
-                    html=False,
-                )
+                message = ask.message(_ask_values(recipient), [recipient.traveller.email])
             except Exception as exc:
                 logger.exception(
                     "Safety check %s: no e-mail for recipient %s", check_id, recipient.pk

@@ -19,16 +19,16 @@ def main() -> None:
     @worker_process_init.connect(weak=False)
     def slow_down_asks(**kwargs) -> None:
         # In each pool process, after Django is set up.
-        from incidents import check_services
+        from portal.mail import MailMerge
 
-        original = check_services.templated_message
+        original = MailMerge.message
 
-        def slow(template, *args, **kw):
-            if template == "safety-check-ask":
+        def slow(self, *args, **kw):
+            if self.template == "safety-check-ask":
                 time.sleep(delay)
-            return original(template, *args, **kw)
+            return original(self, *args, **kw)
 
-        check_services.templated_message = slow
+        MailMerge.message = slow  # type: ignore[method-assign]
 
     from celery.__main__ import main as celery
 

@@ -301,6 +301,42 @@ def test_the_ask_is_plain_text_with_the_incident_the_name_the_link_and_the_desk(
     assert response.context["recipient"] == recipient(check, scene.there)
 
 
+def test_each_ask_of_a_batch_reads_as_if_written_for_that_traveller_alone(
+    scene, django_capture_on_commit_callbacks
+):
+    """A batch renders the ask once and puts in each traveller's name and link: nothing in
+    the incident's text (braces, markup, a line break) can move or change them."""
+    from django.conf import settings
+
+    from portal.mail import templated_message
+
+    scene.incident.title = 'Fire at "Green <Bazaar>" & {{ name }}\nsecond line'
+    scene.incident.save()
+    nameless = employee(username="nameless", first_name="")
+    stay(nameless, place=scene.incident.places.get())
+    check = start(scene, django_capture_on_commit_callbacks)
+    for user, greeting in ((scene.there, "Tara"), (scene.possibly, "Pete"), (nameless, "nameless")):
+        (ask,) = asks_to(user.email)
+        alone = templated_message(
+            "safety-check-ask",
+            {
+                "incident": check.incident,
+                "check": check,
+                "cycle": 1,
+                "reminder": False,
+                "portal_url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/",
+                "name": greeting,
+                "answer_url": link_in(ask),
+            },
+            [user.email],
+            html=False,
+        )
+        assert (ask.subject, ask.body) == (alone.subject, alone.body)
+        assert ask.body.startswith(f"Hello {greeting},")
+        assert "{{ name }}" in ask.body and "\x00" not in ask.body
+    assert len({link_in(m) for m in mail.outbox if "Are you OK?" in m.subject}) == 3
+
+
 def test_a_get_of_the_link_shows_the_question_and_changes_nothing(
     scene, django_capture_on_commit_callbacks
 ):
