@@ -28,7 +28,8 @@ RETRYING = {
 
 @shared_task(name="incidents.check_tasks.check_ask_cycle", **RETRYING)
 def check_ask_cycle(check_id: int, cycle: int) -> int:
-    """Split a cycle into batches of e-mails (one task each)."""
+    """Split a later cycle (or one the tick heals) into batches of e-mails, one task each.
+    A check's first cycle needs no such step: its start queues the batches itself."""
     return check_services.check_queue_asks(check_id=check_id, cycle=cycle)
 
 
