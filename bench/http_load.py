@@ -1,9 +1,13 @@
 """A small HTTP load client for `make bench`: N keep-alive connections request one URL for a
 number of seconds and report requests per second and latency percentiles as JSON.
 
-Run: .venv/bin/python bench/http_load.py URL --token T --seconds 10 --connections 4
+Run: .venv/bin/python bench/http_load.py URL [URL...] --token T --seconds 10 --connections 4
 Used twice by bench/run.py: as the measured client, and (in another process) as the load the
 measured client runs under. Standard library only, so its own cost is small and known.
+
+Given several URLs, it measures them in turns (`--rounds`, each URL for seconds / rounds a
+turn) and reports each: on a shared machine the load drifts within seconds, and URLs measured
+one after the other would each meet a different machine; in turns they meet the same one.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ import time
 from urllib.parse import urlsplit
 
 
-def hammer(url: str, *, token: str, seconds: float, connections: int) -> dict[str, float]:
+def hammer(
+    url: str, *, token: str, seconds: float, connections: int
+) -> tuple[list[float], int, float]:
+    """Latencies (ms), errors and elapsed seconds of `connections` clients for `seconds`."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
@@ -56,26 +63,54 @@ def hammer(url: str, *, token: str, seconds: float, connections: int) -> dict[st
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
-    ordered = sorted(latencies) or [0.0]
-    return {
-        "requests": len(latencies),
-        "errors": errors[0],
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(ordered),
-        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+    return latencies, errors[0], time.perf_counter() - began
+
+
+def measure(
+    urls: list[str], *, token: str, seconds: float, connections: int, rounds: int = 1
+) -> dict[str, dict[str, float]]:
+    """Each URL's requests per second and latency percentiles, the URLs measured in turns."""
+    seen: dict[str, tuple[list[float], list[int], list[float]]] = {
+        url: ([], [], []) for url in urls
     }
+    for _ in range(rounds):
+        for url in urls:
+            latencies, errors, elapsed = hammer(
+                url, token=token, seconds=seconds / rounds, connections=connections
+            )
+            seen[url][0].extend(latencies)
+            seen[url][1].append(errors)
+            seen[url][2].append(elapsed)
+    results = {}
+    for url, (latencies, errors, elapsed) in seen.items():
+        ordered = sorted(latencies) or [0.0]
+        results[url] = {
+            "requests": len(latencies),
+            "errors": sum(errors),
+            "rps": len(latencies) / sum(elapsed),
+            "p50_ms": statistics.median(ordered),
+            "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        }
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("url")
+    parser.add_argument("urls", nargs="+", metavar="url")
     parser.add_argument("--token", required=True)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1, help="turns, with several URLs")
     args = parser.parse_args()
-    result = hammer(args.url, token=args.token, seconds=args.seconds, connections=args.connections)
-    json.dump(result, sys.stdout)
+    results = measure(
+        args.urls,
+        token=args.token,
+        seconds=args.seconds,
+        connections=args.connections,
+        rounds=args.rounds,
+    )
+    # One URL: its figures; several: the figures of each, by URL.
+    json.dump(results[args.urls[0]] if len(args.urls) == 1 else results, sys.stdout)
 
 
 if __name__ == "__main__":

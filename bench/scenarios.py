@@ -753,8 +753,11 @@ class Bench:
                 stdout=subprocess.PIPE,
             )
             time.sleep(1)
-            ours = self._measure_http(f"{base}/api/trips/", token)
-            trivial = self._measure_http(f"{base}/api/bench/trivial/", token)
+            # In turns, so both meet the same machine (http_load.py).
+            measured = self._measure_http(
+                [f"{base}/api/trips/", f"{base}/api/bench/trivial/"], token
+            )
+            ours, trivial = measured[f"{base}/api/trips/"], measured[f"{base}/api/bench/trivial/"]
             load.communicate(timeout=load_seconds + 60)
         finally:
             self.stop(gunicorn)
@@ -786,22 +789,25 @@ class Bench:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not answer")
 
-    def _measure_http(self, url: str, token: str) -> dict[str, float]:
+    def _measure_http(self, urls: list[str], token: str) -> dict[str, dict[str, float]]:
+        """Each URL for api_seconds in all, in five turns of each."""
         output = subprocess.run(
             [
                 sys.executable,
                 str(ROOT / "bench" / "http_load.py"),
-                url,
+                *urls,
                 "--token",
                 token,
                 "--seconds",
-                str(self.args.api_seconds),
+                str(self.args.api_seconds),  # each URL's, in all
                 "--connections",
                 "2",
+                "--rounds",
+                "5",
             ],
             capture_output=True,
             check=True,
-            timeout=self.args.api_seconds + 60,
+            timeout=self.args.api_seconds * len(urls) + 60,
         ).stdout
         return json.loads(output)
 
