@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZES = {
     # name: (default, tiny) -- the tiny sizes are the test suite's smoke run.
     "trips": (500, 4),
-    "scaling_trips": (120, 2),
     "baseline_sample": (12, 1),
     "render_runs": (7, 1),
     "catalogue": (250, 5),

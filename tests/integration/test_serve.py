@@ -151,7 +151,9 @@ def test_make_serve_runs_the_portal_on_gunicorn_with_its_worker_and_scheduler(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             raise
-    assert group_gone(process.pid, timeout=30), subprocess.run(
+    # gunicorn lets a worker finish what it serves for up to its graceful timeout (30 s), then
+    # kills it: the group is gone within that and a margin, however loaded the machine.
+    assert group_gone(process.pid, timeout=60), subprocess.run(
         ["ps", "-o", "pid,stat,args", "-g", str(process.pid)], capture_output=True, text=True
     ).stdout
 
