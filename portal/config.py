@@ -86,16 +86,6 @@ def parse_database_url(value: str | None, default_path: Path) -> dict:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database")
         config.setdefault("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
-        if parse_bool(
-            "DATABASE_PREPARED_STATEMENTS", os.environ.get("DATABASE_PREPARED_STATEMENTS"), True
-        ):
-            # psycopg binds parameters on the server and prepares a statement the fifth time a
-            # connection runs it: a query that runs again is not planned again (the trip
-            # list's page of rows took longer to plan than to run). A pooler in transaction
-            # mode cannot keep prepared statements: DATABASE_PREPARED_STATEMENTS=0 there.
-            options = config.setdefault("OPTIONS", {})
-            options.setdefault("server_side_binding", True)
-            options.setdefault("prepare_threshold", 5)
     return config
 
 

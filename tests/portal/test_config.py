@@ -69,20 +69,6 @@ def test_a_postgres_url_becomes_a_postgres_database():
     )
 
 
-def test_postgres_prepares_statements_unless_a_pooler_says_it_cannot(monkeypatch):
-    url = "postgres://postgres@127.0.0.1:5432/test"
-    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
-    options = config.parse_database_url(url, Path("/unused"))["OPTIONS"]
-    assert options == {"server_side_binding": True, "prepare_threshold": 5}
-
-    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
-    assert "OPTIONS" not in config.parse_database_url(url, Path("/unused"))
-
-    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "sometimes")
-    with pytest.raises(ImproperlyConfigured, match="DATABASE_PREPARED_STATEMENTS="):
-        config.parse_database_url(url, Path("/unused"))
-
-
 def test_no_broker_url_means_an_embedded_filesystem_broker(tmp_path):
     url, options = config.parse_broker_url(None, tmp_path)
     assert url == "filesystem://"
