@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.paginator import InvalidPage
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from portal import roles
@@ -36,6 +38,23 @@ class IsManager(permissions.BasePermission):
         return roles.is_manager(request.user)
 
 
+class PageAsQuery(PageNumberPagination):
+    """DRF's page-number pagination (count, next and previous links, 404 past the last page)
+    that returns the page as its query, not yet read, for a caller that reads it as a
+    subquery of its own (TripViewSet.list)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            message = self.invalid_page_message.format(page_number=page_number, message=exc)
+            raise NotFound(message) from exc
+        return self.page.object_list
+
+
 class TripViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -46,6 +65,7 @@ class TripViewSet(
 ):
     serializer_class = TripSerializer
     filterset_class = TripFilter
+    pagination_class = PageAsQuery
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -59,11 +79,12 @@ class TripViewSet(
         return super().filter_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
-        # A page of ids first (so the count reads the trips table alone), then those trips as
-        # plain rows in TripSerializer's shape: no model instances, no per-field serializers.
+        # The count on the trips table alone, then the page's trips as plain rows in
+        # TripSerializer's shape, the page a subquery: no model instances, no per-field
+        # serializers, two queries.
         trips = self.filter_queryset(self.get_queryset())
-        trip_ids = self.paginate_queryset(trips.values_list("pk", flat=True))
-        rows = selectors.trip_list_rows(trip_ids=trip_ids)
+        page = self.paginate_queryset(trips.values("pk"))
+        rows = selectors.trip_list_rows(page=page)
         return self.get_paginated_response(TripListSerializer(rows, many=True).data)
 
     def _own_trip(self) -> Trip:

@@ -297,16 +297,17 @@ _STOP_LIST_COLUMNS = (
 )
 
 
-def trip_list_rows(*, trip_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The trips of one list page, in the order of `trip_ids`, as plain rows with their stops
-    (in itinerary order) under "stops", for GET /api/trips/ (serializers.TripListSerializer).
+def trip_list_rows(*, page: QuerySet[Trip]) -> list[dict[str, Any]]:
+    """The trips of one list page, as plain rows with their stops (in itinerary order) under
+    "stops", for GET /api/trips/ (serializers.TripListSerializer). `page` is the page's query
+    (ordered and sliced, not yet read).
 
-    One query, a row per stop (the trip's columns repeated), and no model instances: a page's
-    trips are read in one round trip. A trip deleted since its id was read is left out."""
+    One query, the page as a subquery, a row per stop (the trip's columns repeated), and no
+    model instances: a page's trips are read in one round trip, in the page's order."""
     trips: dict[int, dict[str, Any]] = {}
     for row in (
-        Trip.objects.filter(pk__in=trip_ids)
-        .order_by("id", "stops__position")
+        Trip.objects.filter(pk__in=page.values("pk"))
+        .order_by(*page.query.order_by, "stops__position")
         .values(
             *_TRIP_LIST_COLUMNS,
             "stops__position",
@@ -319,7 +320,7 @@ def trip_list_rows(*, trip_ids: Sequence[int]) -> list[dict[str, Any]]:
             trip["stops"] = []
         if row["stops__position"] is not None:
             trip["stops"].append({column: row[f"stops__{column}"] for column in _STOP_LIST_COLUMNS})
-    return [trips[pk] for pk in trip_ids if pk in trips]
+    return list(trips.values())
 
 
 def approval_queue(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Trip]:
