@@ -34,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ["PRIVATE_STORAGE_ROOT"] = tempfile.mkdtemp(prefix="bench-briefings-")
+# Its own folder when run alone; imported by `make bench`, the bench's (whose workers, started
+# after this import, must share the bench's chapter cache).
+os.environ.setdefault("PRIVATE_STORAGE_ROOT", tempfile.mkdtemp(prefix="bench-briefings-"))
 
 import django  # noqa: E402
 
