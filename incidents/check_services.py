@@ -56,6 +56,7 @@ from incidents.models import (
     SafetyStatus,
     Severity,
 )
+from incidents.selectors import travellers_there
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed
@@ -78,8 +79,6 @@ RESEND_GRACE = dt.timedelta(minutes=5)
 CLAIM_MARGIN = dt.timedelta(seconds=30)
 NOTE_MAX = 2000
 ANSWERABLE = (SafetyStatus.SAFE, SafetyStatus.NEED_HELP)
-# The best match first when a traveller has several stops there.
-MATCH_RANK = {"place": 0, "country": 1, "possibly": 2}
 
 ALREADY_OPEN = "A safety check is already open for this incident: close it before starting another."
 CLOSED = "This safety check is closed: call the security desk."
@@ -145,67 +144,13 @@ def _whole_number(
     return number
 
 
-def _recipients_of(incident: Incident, on: dt.date | None) -> list[dict[str, Any]]:
-    """The travellers there now (curated place, whole country or possibly), one per person,
-    with the stop that matches best. Those arriving get the incident alert, not a check.
-
-    The rows of ``incident_impacted`` that are *there*, read lean (a 5,000-person check reads
-    5,000 stops): the stops overlapping both the incident's window and ``on``, with their
-    ids and place only, matched by the same ``stop_match``.
-    """
-    from incidents.selectors import (
-        IMPACTED_STATUSES,
-        _FreeTextMatcher,
-        incident_window,
-        stop_match,
-    )
-    from trips.models import Stop
-
-    on = on or timezone.localdate()
-    first, last = incident_window(incident)
-    # Ids first, through the Stop index alone, as incident_impacted does (its docstring says
-    # why joining the trips in the same query makes PostgreSQL read every trip).
-    there = list(
-        Stop.objects.filter(
-            country_id=incident.country_id,
-            departure__gte=max(first, on),
-            arrival__lte=min(last, on),
-        )
-        .order_by()
-        .values_list("pk", flat=True)
-    )
-    stops = (
-        Stop.objects.filter(pk__in=there, trip__status__in=IMPACTED_STATUSES)
-        .select_related("place")
-        .only("trip", "place", "place__id", "place_text")
-        .annotate(traveller_id=F("trip__traveller_id"))
-        .order_by("arrival", "trip_id", "position")
-    )
-    place_ids = frozenset(incident.places.values_list("pk", flat=True))
-    resolve = _FreeTextMatcher(incident.country_id)
-    chosen: dict[int, dict[str, Any]] = {}
-    for stop in stops:
-        match = stop_match(stop, place_ids=place_ids, resolve=resolve)
-        if match is None:
-            continue
-        best = chosen.get(stop.traveller_id)
-        if best is None or MATCH_RANK[match] < MATCH_RANK[best["match"]]:
-            chosen[stop.traveller_id] = {
-                "traveller_id": stop.traveller_id,
-                "trip_id": stop.trip_id,
-                "stop_id": stop.pk,
-                "match": match,
-            }
-    return list(chosen.values())
-
-
 # The columns a new recipient row is written with (the others start empty: NULL).
 _NEW_RECIPIENT_GIVEN = ("traveller", "trip", "stop", "match")
 
 
 def _insert_recipients(check: SafetyCheck, recipients: list[dict[str, Any]]) -> list[int]:
-    """Write the check's recipient rows (as ``_recipients_of`` gives them); their ids, lowest
-    first.
+    """Write the check's recipient rows (as ``incidents.selectors.travellers_there`` gives
+    them); their ids, lowest first.
 
     On PostgreSQL one INSERT from four arrays, every other required column its model default:
     ``bulk_create`` prepares all nineteen columns of every row in Python, most of a
@@ -292,7 +237,7 @@ def check_start(
                 started_by=by,
                 started_at=now,
             )
-            recipients = _recipients_of(incident, on)
+            recipients = travellers_there(incident, on)
             recipient_ids = _insert_recipients(check, recipients)
             audit_record(
                 actor=by,
