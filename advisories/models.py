@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 # match_key is imported from here by many modules: the one normalisation of place names.
+from portal.lib.phones import dialable_problem
 from portal.lib.places import match_key
 from portal.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
 
@@ -304,6 +305,8 @@ class EmergencyContact(models.Model):
         if problems := nationalities_errors(self.nationalities):
             raise ValidationError({"nationalities": problems})
         self.nationalities = [code.upper() for code in self.nationalities or []]
+        if self.number and (problem := dialable_problem(self.number, region=self.country_id)):
+            raise ValidationError({"number": problem})
 
 
 class AdvisoryVersion(models.Model):

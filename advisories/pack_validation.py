@@ -27,6 +27,7 @@ from advisories.validation import (
     topic_errors,
 )
 from portal.lib.countries import is_country_code
+from portal.lib.phones import dialable_problem
 from portal.lib.vocabulary import PlaceKind
 
 FORMAT = "travel-risk-content/1"
@@ -351,6 +352,11 @@ def check_contacts(check: Checker, entry: dict, path: str, known_places: set[str
             continue
         check.text(contact, "label", contact_path, max_length=120)
         check.text(contact, "number", contact_path, max_length=60)
+        number = contact.get("number")
+        region = entry.get("code") if isinstance(entry.get("code"), str) else None
+        problem = dialable_problem(number, region=region) if isinstance(number, str) else None
+        if problem and number.strip():
+            check.error(f"{contact_path}.number", problem)
         for message in nationalities_errors(contact.get("nationalities")):
             check.error(f"{contact_path}.nationalities", message)
         place = contact.get("place")

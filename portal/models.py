@@ -59,12 +59,34 @@ class TravellerProfile(models.Model):
         }
         if problems:
             raise ValidationError(problems)
+        self._clean_phones()
         if self.nationality:
             self.nationality = self.nationality.upper()
             if not is_country_code(self.nationality):
                 raise ValidationError(
                     {"nationality": f"Unknown country code {self.nationality!r}."}
                 )
+
+    PHONE_FIELDS = ("phone", "emergency_contact_phone")
+
+    def _clean_phones(self) -> None:
+        """Phones are stored in international form: a manager calls them from anywhere, and a
+        number typed the way it is dialled at home ("07700 900123") is read in the plan of the
+        traveller's nationality."""
+        from portal.lib.phones import personal_phone
+
+        region = (self.nationality or "").upper() or None
+        problems = {}
+        for name in self.PHONE_FIELDS:
+            value = getattr(self, name) or ""
+            if not value.strip():
+                continue
+            try:
+                setattr(self, name, personal_phone(value, region=region))
+            except ValueError as problem:
+                problems[name] = str(problem)
+        if problems:
+            raise ValidationError(problems)
 
 
 class AuditQuerySet(models.QuerySet):

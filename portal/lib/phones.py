@@ -9,10 +9,13 @@ cannot read is shown exactly as typed rather than dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, shortnumberinfo
+
+LOCAL_SHORT_NUMBER = re.compile(r"[0-9]{2,6}")
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,47 @@ def international_phone_problem(number: str) -> str | None:
     if not phonenumbers.is_valid_number(parsed):
         return "This is not a valid phone number for its country code."
     return None
+
+
+def dialable_problem(number: str, *, region: str | None = None) -> str | None:
+    """Why `number` cannot be dialled in `region`'s numbering plan (None when it can): a full
+    number (international, or national for that region) or one of the region's short numbers
+    (102, 112). Curated emergency numbers are typed as their sources print them."""
+    typed = (number or "").strip()
+    region = (region or "").upper() or None
+    try:
+        parsed = phonenumbers.parse(typed, region)
+    except phonenumbers.NumberParseException:
+        return "This is not a phone number."
+    if region and shortnumberinfo.is_valid_short_number_for_region(parsed, region):
+        return None
+    if phonenumbers.is_valid_number(parsed):
+        return None
+    if region and LOCAL_SHORT_NUMBER.fullmatch(typed):
+        # libphonenumber's short-number lists miss local services (Almaty's mountain rescue,
+        # 109): a plain 2-6 digit number is taken as a local short number, as sources print it.
+        return None
+    if region:
+        return f"This is not a valid phone number in {region} (nor one of its short numbers)."
+    return "This is not a valid phone number for its country code."
+
+
+def personal_phone(number: str, *, region: str | None = None) -> str:
+    """A traveller's own number in international form ("+44 7700 900123"), read in `region`'s
+    plan (their nationality) when typed without a country code; ValueError saying why when it
+    is not a number anyone could call from abroad."""
+    typed = (number or "").strip()
+    region = (region or "").upper() or None
+    try:
+        parsed = phonenumbers.parse(typed, region)
+    except phonenumbers.NumberParseException:
+        if not typed.startswith("+") and region is None:
+            raise ValueError(
+                "Give the number in international form, starting with + and the country code."
+            ) from None
+        raise ValueError("This is not a phone number.") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(
+            "This is not a valid phone number: give it with its country code, as +44 20 7946 0000."
+        )
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)

@@ -142,9 +142,9 @@ def test_the_profile_page_saves_through_the_service(db):
             "passport_type": "service",
             "date_of_birth": "1990-05-01",
             "department": "Engineering",
-            "phone": "+44 1234",
+            "phone": "+44 7911 123456",
             "emergency_contact_name": "Sam",
-            "emergency_contact_phone": "+44 999",
+            "emergency_contact_phone": "020 7946 0999",
         },
     )
     assert response.status_code == 302
@@ -153,6 +153,8 @@ def test_the_profile_page_saves_through_the_service(db):
     assert user.profile.passport_type == "service"
     assert user.profile.date_of_birth == dt.date(1990, 5, 1)
     assert user.profile.emergency_contact_name == "Sam"
+    # Typed as dialled in the UK, stored as a manager abroad dials it.
+    assert user.profile.emergency_contact_phone == "+44 20 7946 0999"
 
 
 def test_the_profile_rejects_bad_input_and_keeps_what_was_typed(db):
