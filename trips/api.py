@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.paginator import InvalidPage
 from django.utils import timezone
@@ -98,14 +99,31 @@ class TripViewSet(
         fresh = self.get_queryset().get(pk=trip.pk)
         return Response(TripSerializer(fresh).data, status=code)
 
-    @extend_schema(request=TripInputSerializer, responses={201: TripSerializer})
+    @extend_schema(
+        request=TripInputSerializer,
+        responses={201: TripSerializer, 200: TripSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="A UUID of the client's: sent again with the same key, the request "
+                "files no second trip and answers 200 with the trip it filed.",
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
+        key = _idempotency_key(request)
         data = TripInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        filed = services.trip_filed_with(by=request.user, submission_key=key)
         trip = services.trip_create(
-            by=request.user, data=data.to_input(), traveller=data.validated_data.get("traveller")
+            by=request.user,
+            data=data.to_input(),
+            traveller=data.validated_data.get("traveller"),
+            submission_key=key,
         )
-        return self._respond(trip, status.HTTP_201_CREATED)
+        return self._respond(trip, status.HTTP_200_OK if filed else status.HTTP_201_CREATED)
 
     @extend_schema(request=TripInputSerializer, responses=TripSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -309,3 +327,15 @@ class ComplianceView(generics.GenericAPIView):
         )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ComplianceRowSerializer(page, many=True).data)
+
+
+def _idempotency_key(request) -> uuid.UUID | None:
+    value = request.headers.get("Idempotency-Key", "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise serializers.ValidationError(
+            {"Idempotency-Key": ["Send a UUID, as 3f2b8c1e-5d4a-4e0b-9a57-1c2d3e4f5a6b."]}
+        ) from None

@@ -4,6 +4,7 @@ the view maps back onto these fields."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -53,9 +54,14 @@ class TripForm(forms.Form):
     visa_category = forms.CharField(
         label="Visa category", max_length=40, required=False, help_text="e.g. business, investor."
     )
+    # A new trip's form carries a key of its own (trips.services.trip_create): sent again after
+    # the back button, it updates the draft it filed instead of filing a second one.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, travellers=None, me=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound and "submission_key" not in self.initial:
+            self.initial["submission_key"] = uuid.uuid4()
         self.fields["passport_nationality"].choices = country_choices("As in my profile")
         self.fields["passport_nationality"].widget.attrs["data-combobox"] = ""
         if travellers is None:
@@ -92,7 +98,9 @@ class StopForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = country_choices("Choose a country")
         self.fields["activities"].choices = list(activity_choices)
-        self.fields["place"].widget.attrs.update({"autocomplete": "off", "data-place": ""})
+        # No autocomplete="off": the browser would not restore a typed place after the back
+        # button (the datalist of curated places still offers its suggestions).
+        self.fields["place"].widget.attrs.update({"data-place": ""})
         # data-combobox: a searchable picker where the script runs (static/portal/combobox.js).
         self.fields["country"].widget.attrs.update({"data-country": "", "data-combobox": ""})
 

@@ -104,12 +104,22 @@ class Trip(models.Model):
     approval_round = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The filing form's (or an API client's Idempotency-Key's) own key: the same form sent
+    # twice (the back button, a double click, a retried request) files one trip, not two.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = TripQuerySet.as_manager()
 
     class Meta:
         ordering = ["first_arrival", "id"]
         permissions = [("decide_trip", "Can approve or reject trips")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "submission_key"],
+                condition=models.Q(submission_key__isnull=False),
+                name="one_trip_per_submission_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Trip #{self.pk}: {self.purpose}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -260,16 +261,51 @@ def itinerary_earliest_start(*, by: User, trip: Trip | None = None) -> dt.date:
     return today
 
 
-def trip_create(*, by: User, data: TripInput, traveller: User | None = None) -> Trip:
+def trip_filed_with(*, by: User, submission_key: uuid.UUID | None) -> Trip | None:
+    """The trip `by` already filed with this submission key, if any."""
+    if submission_key is None:
+        return None
+    return Trip.objects.filter(created_by=by, submission_key=submission_key).first()
+
+
+def trip_create(
+    *,
+    by: User,
+    data: TripInput,
+    traveller: User | None = None,
+    submission_key: uuid.UUID | None = None,
+) -> Trip:
     """File a draft trip for `traveller` (default: the user themself). A security manager may
     record a trip that has started or ended; it is marked so (Trip.recorded_after_start) and
-    audited."""
+    audited.
+
+    Idempotent by `submission_key` (the filing form's own key, or an API client's
+    Idempotency-Key): the same form sent again (the back button, a double click, a retried
+    request) files no second trip. The trip that key filed is returned, with what was sent
+    this time applied while it is still a draft (the traveller went back to correct it)."""
     traveller = traveller or by
     if not may_file_for(by, traveller):
         raise ItineraryInvalid({"traveller": [NOT_YOUR_TRAVELLER]})
+    if (filed := trip_filed_with(by=by, submission_key=submission_key)) is not None:
+        if filed.status == TripStatus.DRAFT and filed.traveller_id == traveller.pk:
+            return trip_update(trip=filed, by=by, data=data, drafts_only=True)
+        return filed
     itinerary_validate(data, earliest_start=itinerary_earliest_start(by=by))
+    try:
+        return _create(by=by, data=data, traveller=traveller, submission_key=submission_key)
+    except IntegrityError:
+        # The same key sent twice at once: the other request filed it.
+        filed = trip_filed_with(by=by, submission_key=submission_key)
+        if filed is None:
+            raise
+        return filed
+
+
+def _create(
+    *, by: User, data: TripInput, traveller: User, submission_key: uuid.UUID | None
+) -> Trip:
     with transaction.atomic():
-        trip = Trip(traveller=traveller, created_by=by)
+        trip = Trip(traveller=traveller, created_by=by, submission_key=submission_key)
         _apply(trip, data)
         trip.save()
         _write_stops(trip, data.stops)

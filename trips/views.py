@@ -143,8 +143,14 @@ def _trip_form_page(request, trip: Trip | None):
                         by=request.user,
                         data=data,
                         traveller=form.cleaned_data.get("traveller") or request.user,
+                        submission_key=form.cleaned_data.get("submission_key"),
                     )
                     created = trip
+                    if trip.status != TripStatus.DRAFT:
+                        # This form was sent before (the back button): the trip it filed has
+                        # moved on, and is shown as it is rather than filed or submitted again.
+                        messages.info(request, "This trip was already filed: here it is.")
+                        return redirect("trip-detail", pk=trip.pk)
                 else:
                     created = None
                     was_draft = trip.status == TripStatus.DRAFT
