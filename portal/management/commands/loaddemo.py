@@ -32,6 +32,9 @@ DEMO_USERS = [
         {"department": "Security intelligence"},
     ),
     ("admin", None, "Ada", "Admin", "GB", {"department": "IT"}),
+    # A second traveller, abroad today with Emma (who-is-where, the map and a safety check have
+    # someone to show from the first minute).
+    ("traveller", roles.EMPLOYEE, "Tomas", "Traveller", "DE", {"department": "Sales"}),
 ]
 
 
@@ -180,10 +183,43 @@ class Command(BaseCommand):
         services.trip_approve(
             trip=closed, by=users["manager"], comment="Permit confirmed by the host."
         )
+        # Abroad today: Emma arrives in Almaty, where demonstrations go on (the open incident
+        # below touches her), and Tomas in Astana.
+        self.file_under_way(
+            users,
+            traveller=employee,
+            by=users["arranger"],
+            data=services.TripInput(
+                purpose="Supplier visit in Almaty", stops=[stop("KZ", "Almaty", 0, 3)]
+            ),
+        )
+        self.file_under_way(
+            users,
+            traveller=users["traveller"],
+            by=users["traveller"],
+            data=services.TripInput(
+                purpose="Trade fair in Astana",
+                stops=[stop("KZ", "Astana", 0, 5, ["business_meetings"])],
+            ),
+        )
+
+    def file_under_way(self, users, *, traveller: User, by: User, data) -> None:
+        """File and submit a trip that starts today; one a manager must approve is approved."""
+        from trips import services
+        from trips.models import TripStatus
+
+        trip = services.trip_create(by=by, traveller=traveller, data=data)
+        trip = services.trip_submit(trip=trip, by=by)
+        if trip.status == TripStatus.PENDING_APPROVAL:
+            for manager in (users["manager"], users["manager2"])[: trip.approvals_needed]:
+                trip = services.trip_approve(
+                    trip=trip, by=manager, comment="Local contacts confirmed."
+                )
 
     def load_incidents(self, users: dict[str, User]) -> None:
-        """An open warning in Almaty that touches two demo trips (the pending audit and the
-        Baikonur inspection's Almaty stop), and a closed one. Declared under a demo source and
+        """An open warning in Almaty that touches three demo trips (Emma's supplier visit, under
+        way today, the pending audit and the Baikonur inspection's Almaty stop), and a closed
+        one. Declared under a demo source and
         external id, so a second run updates them instead of adding more."""
         from incidents.services import IncidentInput, incident_declare
 
