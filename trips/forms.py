@@ -55,7 +55,8 @@ class TripForm(forms.Form):
         label="Visa category", max_length=40, required=False, help_text="e.g. business, investor."
     )
     # A new trip's form carries a key of its own (trips.services.trip_create): sent again after
-    # the back button, it updates the draft it filed instead of filing a second one.
+    # the back button, it updates the draft it filed instead of filing a second one (the page
+    # the back button brings keeps the key in its history entry: static/portal/portal.js).
     submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, travellers=None, me=None, **kwargs):

@@ -115,10 +115,27 @@
     });
   }
 
+  // --- the trip form's own key, kept with its place in the history ---------------------
+  // A new trip's form carries a key (trips.services.trip_create): sent twice, it files one
+  // trip. Browsers restore what a person typed when they come back to a page, but not a value
+  // they never touched, so the page the back button brings would carry a fresh key and file a
+  // second draft. The key is kept in this history entry's state and put back from there.
+  function setUpSubmissionKey() {
+    var key = document.querySelector("input[name=submission_key]");
+    if (!key || !window.history || !window.history.replaceState) return;
+    var state = window.history.state || {};
+    if (state.tripFormKey) {
+      key.value = state.tripFormKey;
+    } else {
+      window.history.replaceState(Object.assign({}, state, {tripFormKey: key.value}), "");
+    }
+  }
+
   function start() {
     // What only the script makes true is said only when the script runs.
     document.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
     setUpStops();
+    setUpSubmissionKey();
     setUpBriefingPoll();
     setUpConfirm();
   }
