@@ -208,6 +208,11 @@ class PublishForm(forms.Form):
     )
 
 
+# A pack is kept in the uploader's session between its preview and its import: the whole
+# demo pack is under 50 KB, so this leaves room for a large catalogue, not for anything.
+MAX_PACK_BYTES = 10 * 1024 * 1024
+
+
 class PackUploadForm(forms.Form):
     pack = forms.FileField(help_text="A content pack (travel-risk-content/1) JSON file.")
     draft = forms.BooleanField(
@@ -218,6 +223,10 @@ class PackUploadForm(forms.Form):
 
     def clean_pack(self) -> Any:
         upload = self.cleaned_data["pack"]
+        if upload.size > MAX_PACK_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {MAX_PACK_BYTES:,} bytes."
+            )
         try:
             # The text as uploaded is what the preview is keyed by (its SHA-256) and imports.
             self.pack_text = upload.read().decode("utf-8")

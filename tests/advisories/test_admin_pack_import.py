@@ -183,3 +183,12 @@ def test_a_forged_state_is_a_form_error_not_an_import(editor):
     response = editor.post(url, {"state": "<script>"})
     assert response.status_code == 200
     assert not Advisory.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_pack_over_the_size_limit_is_refused_before_it_is_kept(editor, monkeypatch):
+    monkeypatch.setattr("advisories.forms.MAX_PACK_BYTES", 100)
+    response = upload(editor, content_pack("MN"))
+    assert response.status_code == 200
+    assert "the limit is 100 bytes" in response.content.decode()
+    assert "advisories.pack_uploads" not in editor.session
