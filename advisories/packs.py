@@ -17,6 +17,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -434,7 +435,7 @@ class PackPlan:
     """What importing a pack would do, worked out by writing it and rolling back."""
 
     draft: bool
-    exported_at: Any
+    exported_at: dt.datetime | None
     countries: list[CountryPlan]
     report: ImportReport
     losses: list[PackLoss]
@@ -526,7 +527,7 @@ def _write(
     for activity in data.get("activities") or []:
         importer.upsert(Activity, {"code": activity["code"]}, {"label": activity["label"]})
     activities = {activity.code: activity for activity in Activity.objects.all()}
-    names = {}
+    names: dict[str, str] = {}
     for entry in entries:
         names[entry["code"]] = importer.country(entry, activities).name
     after = draft_snapshots(codes)
@@ -545,7 +546,7 @@ def _write(
     return report, plans, state
 
 
-def _losses(plans: list[CountryPlan], exported_at: Any) -> list[PackLoss]:
+def _losses(plans: list[CountryPlan], exported_at: dt.datetime | None) -> list[PackLoss]:
     losses = []
     for plan in plans:
         newer = newer_version_loss(
@@ -587,16 +588,17 @@ def pack_preview(data: Any, *, draft: bool = False) -> PackPlan:
         pass
     assert result is not None
     report, plans, state = result
+    exported_at = parse_exported_at(data.get("exported_at"))
     if not draft:
         for plan in plans:
             if plan.changes_published and (plan.material or plan.material_reasons):
                 plan.reach = content_reach_of(plan.code)
     return PackPlan(
         draft=draft,
-        exported_at=parse_exported_at(data.get("exported_at")),
+        exported_at=exported_at,
         countries=plans,
         report=report,
-        losses=_losses(plans, parse_exported_at(data.get("exported_at"))),
+        losses=_losses(plans, exported_at),
         state=state,
     )
 
