@@ -160,6 +160,13 @@ class AdvisoryAdmin(admin.ModelAdmin):
                 wrap(lambda request: views_admin.pack_upload(self, request)),
                 name="advisories_advisory_import_pack",
             ),
+            path(
+                "import-pack/<str:digest>/",
+                wrap(
+                    lambda request, digest: views_admin.pack_upload_preview(self, request, digest)
+                ),
+                name="advisories_advisory_import_pack_preview",
+            ),
             *super().get_urls(),
         ]
 

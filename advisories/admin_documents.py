@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -28,7 +29,7 @@ from advisories.importers.drafts import (
     document_parse,
     document_preview,
 )
-from advisories.models import Advisory, Country
+from advisories.models import Advisory, Country, Section
 from portal.lib.markdown import render_markdown
 from portal.roles import is_content_admin
 
@@ -63,7 +64,13 @@ class ImportDocumentForm(forms.Form):
 
 class ImportPreviewedForm(forms.Form):
     """The second step: which kept preview to import. The country and format are the
-    previewed ones, read from the session, so what is imported is what was shown."""
+    previewed ones, read from the session, so what is imported is what was shown.
+
+    Given the parsed document and the country's curated sections, it asks for each section
+    whether to add it or merge it into one of them: ``merge_<i>``, by default the parser's
+    suggestion ("merge into 'Crime' (existing)" for a section that repeats it)."""
+
+    FORM_ID = "document-import-form"
 
     token = forms.CharField(widget=forms.HiddenInput)
     level = forms.IntegerField(
@@ -73,6 +80,31 @@ class ImportPreviewedForm(forms.Form):
         label="Level",
         help_text="The country's overall level (1-5): needed because it has no advisory yet.",
     )
+
+    def __init__(
+        self,
+        *args: Any,
+        parsed: ParsedDocument | None = None,
+        curated: Sequence[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "add as a new section")] + [
+            (key, f"merge into '{heading}' (existing)") for key, heading in curated
+        ]
+        for i, section in enumerate(parsed.sections if parsed else []):
+            self.fields[f"merge_{i}"] = forms.ChoiceField(
+                choices=choices,
+                required=False,
+                initial=section.merge.key if section.merge else "",
+                label=f"What to do with '{section.heading}'",
+                # The selects stand beside each previewed section, outside this form.
+                widget=forms.Select(attrs={"form": self.FORM_ID}),
+            )
+        self.section_count = len(parsed.sections) if parsed else 0
+
+    def merges(self) -> dict[int, str | None]:
+        return {i: self.cleaned_data.get(f"merge_{i}") or None for i in range(self.section_count)}
 
 
 def _no_level_error(country: Country) -> str:
@@ -93,9 +125,36 @@ def _kept(request, token: str | None) -> dict[str, Any] | None:
     return {**kept, "data": data, "country": country}
 
 
-def _render_preview(preview: dict) -> dict:
-    sections = [{**s, "html": render_markdown(s["body"])} for s in preview["sections"]]
+def _render_preview(preview: dict, form: ImportPreviewedForm) -> dict:
+    sections = [
+        {
+            **s,
+            "html": render_markdown(s["body"]),
+            "merge_field": form[f"merge_{i}"] if f"merge_{i}" in form.fields else None,
+        }
+        for i, s in enumerate(preview["sections"])
+    ]
     return {**preview, "sections": sections}
+
+
+def _curated(country: Country) -> list[tuple[str, str]]:
+    """The country's sections an imported one may be merged into: (key, heading)."""
+    return list(
+        Section.objects.filter(advisory__country=country)
+        .order_by("order", "key")
+        .values_list("key", "heading")
+    )
+
+
+def _import_form(
+    data: Any, *, country: Country, parsed: ParsedDocument, token: str | None = None
+) -> ImportPreviewedForm:
+    return ImportPreviewedForm(
+        data,
+        parsed=parsed,
+        curated=_curated(country),
+        initial={"token": token} if token else None,
+    )
 
 
 def _import_step(
@@ -103,12 +162,21 @@ def _import_step(
 ) -> dict[str, Any]:
     """What the page shows of a preview: the parsed document and the form to import it."""
     return {
-        "preview": _render_preview(document_preview(parsed)),
+        "preview": _render_preview(document_preview(parsed), form),
         "import_form": form,
         "country": country,
         "stored_name": name,
         "needs_level": not Advisory.objects.filter(country=country).exists(),
     }
+
+
+def _imported_in_words(country: Country, merges: dict[int, str | None]) -> str:
+    merged = sum(1 for key in merges.values() if key)
+    added = len(merges) - merged
+    text = f"Imported {added} new draft section{'' if added == 1 else 's'}"
+    if merged:
+        text += f" and merged {merged} into existing section{'' if merged == 1 else 's'}"
+    return f"{text} in the advisory for {country.name}. Review them, then publish."
 
 
 def import_document(request):
@@ -139,7 +207,7 @@ def import_document(request):
                     country=country,
                     parsed=parsed,
                     name=name,
-                    form=ImportPreviewedForm(initial={"token": token}),
+                    form=_import_form(None, country=country, parsed=parsed, token=token),
                 )
     elif action == "import":
         import_form = ImportPreviewedForm(request.POST)
@@ -158,6 +226,7 @@ def import_document(request):
                 import_form.add_error(None, f"{exc} Preview the document again.")
                 step = {"import_form": import_form}
             else:
+                import_form = _import_form(request.POST, country=country, parsed=parsed)
                 step = _import_step(
                     country=country, parsed=parsed, name=kept["name"], form=import_form
                 )
@@ -167,18 +236,19 @@ def import_document(request):
                         import_form.add_error("level", _no_level_error(country))
                     else:
                         try:
-                            created = document_import_draft(
-                                country=country, parsed=parsed, by=request.user, level=level
+                            merges = import_form.merges()
+                            document_import_draft(
+                                country=country,
+                                parsed=parsed,
+                                by=request.user,
+                                level=level,
+                                merges=merges,
                             )
                         except DraftImportError as exc:
                             import_form.add_error(None, str(exc))
                         else:
                             request.session.pop(SESSION_KEY, None)
-                            messages.success(
-                                request,
-                                f"Imported {len(created)} draft section(s) into the advisory "
-                                f"for {country.name}. Review them, then publish.",
-                            )
+                            messages.success(request, _imported_in_words(country, merges))
                             advisory = Advisory.objects.get(country=country)
                             return redirect(
                                 reverse("admin:advisories_advisory_change", args=[advisory.pk])

@@ -208,6 +208,11 @@ class PublishForm(forms.Form):
     )
 
 
+# A pack is kept in the uploader's session between its preview and its import: the whole
+# demo pack is under 50 KB, so this leaves room for a large catalogue, not for anything.
+MAX_PACK_BYTES = 10 * 1024 * 1024
+
+
 class PackUploadForm(forms.Form):
     pack = forms.FileField(help_text="A content pack (travel-risk-content/1) JSON file.")
     draft = forms.BooleanField(
@@ -218,8 +223,15 @@ class PackUploadForm(forms.Form):
 
     def clean_pack(self) -> Any:
         upload = self.cleaned_data["pack"]
+        if upload.size > MAX_PACK_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {MAX_PACK_BYTES:,} bytes."
+            )
         try:
-            data = json.loads(upload.read().decode("utf-8"))
+            # The text as uploaded is what the preview is keyed by (its SHA-256) and imports.
+            self.pack_text = upload.read().decode("utf-8")
+            self.pack_name = upload.name or "pack.json"
+            data = json.loads(self.pack_text)
         except (UnicodeDecodeError, ValueError) as exc:
             raise forms.ValidationError(f"Not a JSON file: {exc}") from exc
         except RecursionError:
@@ -232,3 +244,16 @@ class PackUploadForm(forms.Form):
                 f"The pack was refused ({len(self.pack_errors)} errors); nothing was written."
             )
         return data
+
+
+class PackConfirmForm(forms.Form):
+    """The confirmation of a previewed pack: the content it was previewed against (a
+    fingerprint, so a change since is noticed) and, when the import would lose work, the
+    editor's explicit consent."""
+
+    state = forms.RegexField(regex=r"^[0-9a-f]{64}\Z", widget=forms.HiddenInput)
+    force = forms.BooleanField(
+        required=False,
+        label="Import anyway",
+        help_text="Discard what is listed above as lost; the audit trail records it.",
+    )

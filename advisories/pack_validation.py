@@ -8,12 +8,14 @@ the entities refer to one another.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import timezone
 
 from advisories.models import Activity, Rule, Section, Source, match_key
 from advisories.validation import (
@@ -32,6 +34,9 @@ from portal.lib.vocabulary import PlaceKind
 
 FORMAT = "travel-risk-content/1"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+# Two installations' clocks may differ a little; a pack "exported" further ahead than this
+# would make every later publication look older than it, and so unprotected.
+EXPORTED_AT_SKEW = dt.timedelta(minutes=10)
 PLACE_KIND_CODES = PlaceKind.codes()
 
 
@@ -146,10 +151,15 @@ def pack_validate(data: Any) -> list[str]:
     section or rule.
     """
     check = Checker()
-    if not check.obj(data, "(pack)", ("format", "sources", "activities", "countries")):
+    top = ("format", "exported_at", "sources", "activities", "countries")
+    if not check.obj(data, "(pack)", top):
         return check.errors
     if data.get("format") != FORMAT:
         check.error("format", f'must be "{FORMAT}", not {quoted(data.get("format"))}')
+    try:
+        parse_exported_at(data.get("exported_at"))
+    except ValueError as exc:
+        check.error("exported_at", str(exc))
     keys = PackKeys()
     keys.sources = check_sources(check, data) | set(Source.objects.values_list("key", flat=True))
     keys.activities = check_activities(check, data) | set(
@@ -160,6 +170,25 @@ def pack_validate(data: Any) -> list[str]:
     check_key_owners(check, keys)
     _check_nul_characters(check, data)
     return check.errors
+
+
+def parse_exported_at(value: Any) -> dt.datetime | None:
+    """When the pack was exported (``export_content`` writes it; a hand-written pack has
+    none): an ISO 8601 time with its offset, not in the future. ValueError otherwise."""
+    if value is None:
+        return None
+    example = "2026-11-20T09:30:00+00:00"
+    if not isinstance(value, str):
+        raise ValueError(f"must be an ISO 8601 time with offset ({example}), not {quoted(value)}")
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time ({example}): {quoted(value)}") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"needs its offset from UTC ({example}): {quoted(value)}")
+    if moment > timezone.now() + EXPORTED_AT_SKEW:
+        raise ValueError(f"is in the future: {quoted(value)}")
+    return moment
 
 
 def check_sources(check: Checker, data: dict) -> set[str]:

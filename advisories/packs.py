@@ -5,17 +5,28 @@ A pack is validated whole before anything is written, and every error names its 
 (``countries[0].rules[2].kind: unknown kind "visa_free_x"``). An import is one transaction:
 create-or-update by key, then a new version only for a country whose content really changed.
 The export is built from the published snapshots, in the same format and a fixed order, so
-export -> import -> export changes nothing and publishes nothing.
+export -> import -> export changes nothing and publishes nothing (but for its
+``exported_at``, the time it was written).
+
+An import never loses work silently (pack_safety): one that would discard unpublished drafts,
+or overwrite a version published after the pack's ``exported_at``, is refused (PackRefused)
+unless forced, and a forced one records what it lost in the audit trail. ``pack_preview``
+works out what an import would do by writing it and rolling back, for the admin to show
+before anything is written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Model
+from django.utils import timezone
 
 from advisories.models import (
     Activity,
@@ -30,9 +41,22 @@ from advisories.models import (
     Source,
     match_key,
 )
-from advisories.pack_validation import FORMAT, pack_validate
-from advisories.selectors import advisory_snapshot, snapshot_hash
+from advisories.pack_safety import (
+    PackLoss,
+    PublishedVersion,
+    discarded_draft_items,
+    drafts_loss,
+    newer_version_loss,
+)
+from advisories.pack_validation import FORMAT, pack_validate, parse_exported_at
+from advisories.selectors import (
+    draft_snapshots,
+    material_changes,
+    published_snapshots,
+    snapshot_hash,
+)
 from advisories.services import advisory_publish
+from advisories.signals import content_reach
 from advisories.validation import (
     RULE_FIELDS,
     parse_date,
@@ -61,6 +85,7 @@ class ImportReport:
     material: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # what a forced import lost
 
     def summary(self) -> str:
         """A few lines for a person: what was published, what changed, what did not.
@@ -91,6 +116,9 @@ class ImportReport:
             )
             if text
         ]
+        if self.lost:
+            lines.append("Forced, and so lost:")
+            lines += [f"  {message}" for message in self.lost]
         return "\n".join(lines) or "Nothing to import."
 
 
@@ -367,67 +395,284 @@ def _rule_values(country: Country, data: dict[str, Any], sources: dict[str, Sour
     }
 
 
-def pack_import(data: Any, *, draft: bool = False, by: Any = None) -> ImportReport:
-    """Validate the whole pack, then write it in one transaction and publish a new version of
-    every country whose content changed (unless ``draft``). Raises PackError, writing nothing,
-    when the pack has any error."""
+@dataclass
+class CountryPlan:
+    """One country of a pack: its published version and draft before the import, and its
+    draft as the pack leaves it (all three as snapshots, advisories.selectors' format)."""
+
+    code: str
+    name: str
+    published: PublishedVersion | None
+    draft: dict[str, Any] | None
+    after: dict[str, Any]
+    material: bool  # the pack's tick; materiality is derived anyway (material_changes)
+    change_note: str
+    reach: dict[str, Any] = field(default_factory=dict)  # set by pack_preview
+
+    @property
+    def after_hash(self) -> str:
+        return snapshot_hash(self.after)
+
+    @property
+    def changes_published(self) -> bool:
+        """Publishing the pack's content would make a new version."""
+        return self.published is None or self.after_hash != self.published.content_hash
+
+    @property
+    def changes_draft(self) -> bool:
+        return self.draft is None or self.after_hash != snapshot_hash(self.draft)
+
+    @property
+    def material_reasons(self) -> list[str]:
+        """What in the pack changes what travellers are told (empty: editorial, or none)."""
+        if not self.changes_published:
+            return []
+        return material_changes(self.published.content if self.published else None, self.after)
+
+
+@dataclass
+class PackPlan:
+    """What importing a pack would do, worked out by writing it and rolling back."""
+
+    draft: bool
+    exported_at: dt.datetime | None
+    countries: list[CountryPlan]
+    report: ImportReport
+    losses: list[PackLoss]
+    state: str  # fingerprint of the content the plan was made against (see _state)
+
+
+class PackRefused(PackError):
+    """The pack would lose work (``losses``); nothing was written. ``force`` goes ahead."""
+
+    def __init__(self, losses: list[PackLoss]):
+        self.losses = losses
+        super().__init__([loss.message for loss in losses])
+
+
+class PackStale(PackError):
+    """The content changed since the import was previewed; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            [
+                "The content of these countries changed since the pack was previewed; "
+                "nothing was written. Review the new preview before importing."
+            ]
+        )
+
+
+def _published_versions(codes: list[str]) -> dict[str, PublishedVersion]:
+    return {
+        code: PublishedVersion(
+            number=version.number,
+            published_at=version.published_at,
+            published_by=version.published_by.get_username() if version.published_by else "",
+            content=version.content,
+            content_hash=version.content_hash,
+        )
+        for code, version in published_snapshots(codes).items()
+    }
+
+
+def _state(
+    codes: list[str],
+    published: dict[str, PublishedVersion],
+    drafts: dict[str, dict[str, Any]],
+) -> str:
+    """A fingerprint of these countries' published versions and drafts: equal fingerprints,
+    equal content, so a confirmation imports against exactly what was previewed."""
+    state = [
+        [
+            code,
+            published[code].content_hash if code in published else None,
+            snapshot_hash(drafts[code]) if code in drafts else None,
+        ]
+        for code in codes
+    ]
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()
+
+
+def _write(
+    data: dict[str, Any], *, expected_state: str | None = None
+) -> tuple[ImportReport, list[CountryPlan], str]:
+    """Write a valid pack into the drafts (inside the caller's transaction; nothing is
+    published) and return what it did, each country's plan, and the state it was written
+    over. Raises PackStale when that state is not ``expected_state``."""
+    entries = data.get("countries") or []
+    codes = [entry["code"] for entry in entries]
+    # Locked as publishing locks them: nobody publishes these countries between the check
+    # and the import.
+    list(Country.objects.select_for_update().filter(code__in=codes).order_by("code"))
+    published = _published_versions(codes)
+    drafts = draft_snapshots(codes)
+    state = _state(codes, published, drafts)
+    if expected_state is not None and state != expected_state:
+        raise PackStale()
+
+    report = ImportReport()
+    importer = _Importer(report)
+    for source in data.get("sources") or []:
+        importer.upsert(
+            Source,
+            {"key": source["key"]},
+            {
+                "publisher": source["publisher"],
+                "title": source["title"],
+                "url": source.get("url") or "",
+                "retrieved": parse_date(source.get("retrieved")),
+                "licence": source.get("licence") or "",
+            },
+        )
+    for activity in data.get("activities") or []:
+        importer.upsert(Activity, {"code": activity["code"]}, {"label": activity["label"]})
+    activities = {activity.code: activity for activity in Activity.objects.all()}
+    names: dict[str, str] = {}
+    for entry in entries:
+        names[entry["code"]] = importer.country(entry, activities).name
+    after = draft_snapshots(codes)
+    plans = [
+        CountryPlan(
+            code=entry["code"],
+            name=names[entry["code"]],
+            published=published.get(entry["code"]),
+            draft=drafts.get(entry["code"]),
+            after=after[entry["code"]],
+            material=entry["advisory"].get("material", True),
+            change_note=entry["advisory"].get("change_note") or DEFAULT_CHANGE_NOTE,
+        )
+        for entry in entries
+    ]
+    return report, plans, state
+
+
+def _losses(plans: list[CountryPlan], exported_at: dt.datetime | None) -> list[PackLoss]:
+    losses = []
+    for plan in plans:
+        newer = newer_version_loss(
+            plan.code,
+            published=plan.published,
+            exported_at=exported_at,
+            after_hash=plan.after_hash,
+        )
+        drafts = drafts_loss(
+            plan.code,
+            discarded_draft_items(
+                published=plan.published.content if plan.published else None,
+                draft=plan.draft,
+                after=plan.after,
+            ),
+        )
+        losses += [loss for loss in (newer, drafts) if loss is not None]
+    return losses
+
+
+class _Rehearsed(Exception):
+    """Raised out of a preview's transaction to roll back what it wrote."""
+
+
+def pack_preview(data: Any, *, draft: bool = False) -> PackPlan:
+    """What importing the pack would do, writing nothing: each country's content before and
+    after, what it would lose (see pack_safety), and for each country it would publish with
+    a material change, the upcoming trips that re-assesses (``content_reach``). Raises
+    PackError when the pack has any error."""
     errors = pack_validate(data)
     if errors:
         raise PackError(errors)
-    report = ImportReport()
-    importer = _Importer(report)
-    with transaction.atomic():
-        for source in data.get("sources") or []:
-            importer.upsert(
-                Source,
-                {"key": source["key"]},
-                {
-                    "publisher": source["publisher"],
-                    "title": source["title"],
-                    "url": source.get("url") or "",
-                    "retrieved": parse_date(source.get("retrieved")),
-                    "licence": source.get("licence") or "",
-                },
-            )
-        for activity in data.get("activities") or []:
-            importer.upsert(Activity, {"code": activity["code"]}, {"label": activity["label"]})
-        activities = {activity.code: activity for activity in Activity.objects.all()}
+    result: tuple[ImportReport, list[CountryPlan], str] | None = None
+    try:
+        with transaction.atomic():
+            result = _write(data)
+            raise _Rehearsed
+    except _Rehearsed:
+        pass
+    assert result is not None
+    report, plans, state = result
+    exported_at = parse_exported_at(data.get("exported_at"))
+    if not draft:
+        for plan in plans:
+            if plan.changes_published and (plan.material or plan.material_reasons):
+                plan.reach = content_reach_of(plan.code)
+    return PackPlan(
+        draft=draft,
+        exported_at=exported_at,
+        countries=plans,
+        report=report,
+        losses=_losses(plans, exported_at),
+        state=state,
+    )
 
-        for entry in data.get("countries") or []:
-            country = importer.country(entry, activities)
-            snapshot = advisory_snapshot(country)
-            published_hash = (
-                AdvisoryVersion.objects.filter(pk=country.published_id)
-                .values_list("content_hash", flat=True)
-                .first()
-                if country.published_id is not None
-                else None
-            )
-            if snapshot is not None and snapshot_hash(snapshot) == published_hash:
-                report.unchanged.append(country.code)
+
+def pack_import(
+    data: Any,
+    *,
+    draft: bool = False,
+    force: bool = False,
+    by: Any = None,
+    ip: str | None = None,
+    expected_state: str | None = None,
+) -> ImportReport:
+    """Validate the whole pack, then write it in one transaction and publish a new version of
+    every country whose content changed (unless ``draft``).
+
+    Raises PackError, writing nothing, when the pack has any error; PackRefused, writing
+    nothing, when it would discard unpublished drafts or overwrite a version published after
+    the pack was exported (pack_safety), unless ``force``, in which case the audit trail
+    records what was lost; PackStale when ``expected_state`` (a preview's ``state``) is given
+    and the content changed since.
+    """
+    errors = pack_validate(data)
+    if errors:
+        raise PackError(errors)
+    exported_at = parse_exported_at(data.get("exported_at"))
+    with transaction.atomic():
+        report, plans, _ = _write(data, expected_state=expected_state)
+        losses = _losses(plans, exported_at)
+        if losses and not force:
+            raise PackRefused(losses)
+        report.lost = [loss.message for loss in losses]
+        for plan in plans:
+            if plan.published is not None and not plan.changes_published:
+                report.unchanged.append(plan.code)
             elif draft:
-                report.drafts.append(country.code)
+                report.drafts.append(plan.code)
             else:
-                advisory = entry["advisory"]
                 version = advisory_publish(
-                    country=country,
+                    country=Country.objects.get(code=plan.code),
                     by=by,
-                    change_note=advisory.get("change_note") or DEFAULT_CHANGE_NOTE,
-                    material=advisory.get("material", True),
+                    change_note=plan.change_note,
+                    material=plan.material,
+                    ip=ip,
                 )
-                report.published.append((country.code, version.number))
+                report.published.append((plan.code, version.number))
                 if version.material:
-                    report.material.append(country.code)
+                    report.material.append(plan.code)
         audit_record(
             actor=by,
             action="content_pack.imported",
+            ip=ip,
             details={
                 "draft": draft,
-                "countries": [entry["code"] for entry in data.get("countries") or []],
+                "countries": [plan.code for plan in plans],
                 "published": [f"{code} v{number}" for code, number in report.published],
+                "exported_at": data.get("exported_at"),
+                "forced": bool(force and losses),
+                "lost": [loss.as_record() for loss in losses],
             },
         )
     return report
+
+
+def content_reach_of(country_code: str) -> dict[str, Any]:
+    """The upcoming trips a material change of the country re-assesses, as the trips app
+    answers ``content_reach``: ``{"trips", "travellers", "upcoming": [...]}``."""
+    reach: dict[str, Any] = {"trips": 0, "travellers": 0, "upcoming": []}
+    for _, answer in content_reach.send(sender=Country, country_code=country_code):
+        if isinstance(answer, dict):
+            reach["trips"] += int(answer.get("trips", 0))
+            reach["travellers"] += int(answer.get("travellers", 0))
+            reach["upcoming"] += list(answer.get("upcoming") or [])
+    return reach
 
 
 # --- export -----------------------------------------------------------------------------
@@ -460,6 +705,9 @@ def pack_export() -> dict[str, Any]:
         countries.append(content)
     return {
         "format": FORMAT,
+        # An import compares it with when each country was last published: a version
+        # published after it would be overwritten by older content (pack_safety).
+        "exported_at": timezone.localtime().isoformat(),
         "sources": [sources[key][1] for key in sorted(sources)],
         "activities": [
             {"code": activity.code, "label": activity.label}

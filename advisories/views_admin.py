@@ -18,10 +18,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from advisories.diffs import version_diff
-from advisories.forms import PackUploadForm, PublishForm
+from advisories.diffs import content_changes, draft_diff, version_diff
+from advisories.forms import PackConfirmForm, PackUploadForm, PublishForm
 from advisories.models import Advisory, AdvisoryVersion, Country, Section
-from advisories.packs import PackError, pack_import
+from advisories.pack_uploads import pack_upload_forget, pack_upload_get, pack_upload_keep
+from advisories.packs import PackError, PackRefused, PackStale, pack_import, pack_preview
 from advisories.selectors import country_versions, publication_outlook, rule_in_words
 from advisories.services import advisory_publish
 from portal.audit import client_ip
@@ -92,22 +93,29 @@ def advisory_publish_view(model_admin, request: HttpRequest) -> HttpResponse:
 
 
 def pack_upload(model_admin, request: HttpRequest) -> HttpResponse:
+    """Step one of importing a pack: upload it. A valid pack is kept in the session (see
+    pack_uploads) and previewed; nothing is written until the preview is confirmed."""
     _require(request, "add_advisory", "change_advisory", "publish_advisory")
     form = PackUploadForm(request.POST or None, request.FILES or None)
     pack_errors: list[str] = []
     if request.method == "POST":
         if form.is_valid():
-            try:
-                report = pack_import(
-                    form.cleaned_data["pack"], draft=form.cleaned_data["draft"], by=request.user
-                )
-            except PackError as exc:  # the pack changed meaning between validation and import
-                pack_errors = exc.errors
-            else:
-                messages.success(request, "The content pack was imported. " + report.summary())
-                return HttpResponseRedirect(reverse("admin:advisories_advisory_changelist"))
-        else:
-            pack_errors = getattr(form, "pack_errors", [])
+            digest = pack_upload_keep(
+                request.session,
+                text=form.pack_text,
+                name=form.pack_name,
+                draft=form.cleaned_data["draft"],
+            )
+            return HttpResponseRedirect(
+                reverse("admin:advisories_advisory_import_pack_preview", args=[digest])
+            )
+        pack_errors = getattr(form, "pack_errors", [])
+    return _pack_upload_page(model_admin, request, form=form, pack_errors=pack_errors)
+
+
+def _pack_upload_page(
+    model_admin, request: HttpRequest, *, form: PackUploadForm, pack_errors: list[str]
+) -> HttpResponse:
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": Advisory._meta,
@@ -116,6 +124,81 @@ def pack_upload(model_admin, request: HttpRequest) -> HttpResponse:
         "pack_errors": pack_errors,
     }
     return TemplateResponse(request, "admin/advisories/import_pack.html", context)
+
+
+def pack_upload_preview(model_admin, request: HttpRequest, digest: str) -> HttpResponse:
+    """Step two: what the uploaded pack would change and lose, country by country, and the
+    confirmation that imports exactly that pack over exactly the content previewed."""
+    _require(request, "add_advisory", "change_advisory", "publish_advisory")
+    pending = pack_upload_get(request.session, digest)
+    if pending is None:
+        messages.warning(
+            request,
+            "That upload is no longer waiting (it was imported, or your session ended): "
+            "upload the pack again.",
+        )
+        return HttpResponseRedirect(reverse("admin:advisories_advisory_import_pack"))
+    # It parsed at upload; the import validates the pack again against today's content.
+    data = json.loads(pending.text)
+    form = PackConfirmForm(request.POST or None)
+    notice = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = pack_import(
+                data,
+                draft=pending.draft,
+                force=form.cleaned_data["force"],
+                by=request.user,
+                ip=client_ip(request),
+                expected_state=form.cleaned_data["state"],
+            )
+        except PackRefused:
+            form.add_error(
+                "force",
+                "This import would lose what is listed above: tick Import anyway to go ahead.",
+            )
+        except PackStale as exc:
+            notice = exc.errors[0]
+            form = PackConfirmForm()
+        except PackError as exc:
+            return _pack_upload_page(
+                model_admin, request, form=PackUploadForm(), pack_errors=exc.errors
+            )
+        else:
+            pack_upload_forget(request.session, digest)
+            messages.success(request, "The content pack was imported. " + report.summary())
+            return HttpResponseRedirect(reverse("admin:advisories_advisory_changelist"))
+    try:
+        plan = pack_preview(data, draft=pending.draft)
+    except PackError as exc:
+        return _pack_upload_page(
+            model_admin, request, form=PackUploadForm(), pack_errors=exc.errors
+        )
+    if not form.is_bound:
+        form = PackConfirmForm(initial={"state": plan.state})
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Advisory._meta,
+        "title": f"Import {pending.name}: preview",
+        "pending": pending,
+        "plan": plan,
+        "countries": [
+            {
+                "plan": country,
+                "changes": content_changes(
+                    country.published.content if country.published else None, country.after
+                ),
+                "blocks": draft_diff(
+                    country.published.content if country.published else None, country.after
+                ),
+                "losses": [loss for loss in plan.losses if loss.country == country.code],
+            }
+            for country in plan.countries
+        ],
+        "form": form,
+        "notice": notice,
+    }
+    return TemplateResponse(request, "admin/advisories/import_pack_preview.html", context)
 
 
 def versions_compare(model_admin, request: HttpRequest) -> HttpResponse:

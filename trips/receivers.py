@@ -6,18 +6,34 @@ from django.dispatch import receiver
 from advisories.signals import content_changed, content_reach
 from portal.outbox import outbox_enqueue
 
+# How many of the trips reached are listed by name (the count says how many there are).
+REACH_LISTED = 100
+
 
 @receiver(content_reach, dispatch_uid="trips-content-reach")
-def upcoming_trips_reached(sender, country_code: str, **kwargs) -> dict[str, int]:
-    """How many upcoming trips (and travellers) a material change of the country re-assesses."""
+def upcoming_trips_reached(sender, country_code: str, **kwargs) -> dict:
+    """How many upcoming trips (and travellers) a material change of the country re-assesses,
+    and the first of them (soonest first) for a content admin to read."""
     from django.utils import timezone
 
     from trips.services import trips_touching
 
     trips = trips_touching(country_code, today=timezone.localdate())
+    listed = trips.select_related("traveller").order_by("first_arrival", "pk")[:REACH_LISTED]
     return {
         "trips": trips.count(),
         "travellers": trips.values("traveller_id").distinct().count(),
+        "upcoming": [
+            {
+                "id": trip.pk,
+                "traveller": trip.traveller.get_full_name() or trip.traveller.get_username(),
+                "purpose": trip.purpose,
+                "first_arrival": trip.first_arrival,
+                "last_departure": trip.last_departure,
+                "status": trip.get_status_display(),
+            }
+            for trip in listed
+        ],
     }
 
 

@@ -235,3 +235,8 @@ def every_kind_pack() -> dict:
 
 def mn(pack) -> dict:
     return pack["countries"][0]
+
+
+def content_of(pack: dict) -> dict:
+    """A pack without its ``exported_at``: what two exports of the same content share."""
+    return {name: value for name, value in pack.items() if name != "exported_at"}

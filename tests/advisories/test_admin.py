@@ -375,10 +375,14 @@ def upload(client, pack, draft=False):
 
 
 @pytest.mark.django_db
-def test_a_content_admin_uploads_a_pack_that_is_imported_and_published(client):
+def test_a_content_admin_uploads_a_pack_that_is_previewed_then_imported_and_published(client):
     client.force_login(content_admin())
     response = upload(client, content_pack("MN"))
     assert response.status_code == 302
+    assert not AdvisoryVersion.objects.exists()  # previewed first
+    preview = client.get(response["Location"])
+    state = preview.context["form"]["state"].value()
+    assert client.post(response["Location"], {"state": state}).status_code == 302
     assert Country.objects.get(code="MN").published.number == 1
 
 

@@ -21,18 +21,30 @@ One module per step, in the order :func:`parse_document` runs them:
 - :mod:`.sections`: which headings become sections;
 - :mod:`.topics`: each section's topic, from its heading, then its body;
 - :mod:`.sources`: the publisher, title and URL;
-- :mod:`.suggestions`: emergency numbers, places and closed areas for the reviewer.
+- :mod:`.disclaimers`: a disclaimer is dropped (no section, no paragraph of one);
+- :mod:`.suggestions`: emergency numbers, places and closed areas for the reviewer, and the
+  curated sections a section repeats (merge into them rather than add a duplicate).
 """
 
 from .parse import parse_document
-from .parsed import FORMATS, DocumentError, ParsedDocument, ParsedSection, Suggestion
+from .parsed import (
+    FORMATS,
+    CuratedSection,
+    DocumentError,
+    Merge,
+    ParsedDocument,
+    ParsedSection,
+    Suggestion,
+)
 from .reading import detect_format
 from .topics import DEFAULT_TOPIC_KEYWORDS, guess_topic
 
 __all__ = [
     "DEFAULT_TOPIC_KEYWORDS",
     "FORMATS",
+    "CuratedSection",
     "DocumentError",
+    "Merge",
     "ParsedDocument",
     "ParsedSection",
     "Suggestion",

@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 
 from .chrome import drop_chrome
 from .credits import extract_credits
+from .disclaimers import drop_disclaimers
 from .outline import outline_markdown, outline_text, take_title
 from .page_breaks import join_page_breaks
-from .parsed import FORMATS, DocumentError, ParsedDocument
+from .parsed import FORMATS, CuratedSection, DocumentError, ParsedDocument
 from .reading import decode, detect_format, normalise
 from .repeats import drop_consecutive_duplicates, drop_repeated_pages
 from .sections import Tree, forest, sections_of
 from .sources import absolute_links, guess_source
-from .suggestions import suggestions_of
+from .suggestions import merge_suggestions, suggestions_of
 
 
 def parse_document(
@@ -29,8 +30,12 @@ def parse_document(
     extra_keywords: Mapping[str, Sequence[str]] | None = None,
     known_places: Sequence[str] = (),
     closed_areas: Sequence[str] = (),
+    curated: Sequence[CuratedSection] = (),
 ) -> ParsedDocument:
     """Parse an official document into a title, its source, sections and suggestions.
+
+    ``curated`` are the sections the country's advisory has already: a parsed section that
+    repeats one carries a ``merge`` suggestion naming it.
 
     Raises :class:`DocumentError` for an unknown format, an empty or binary file, or a
     document in which no section is found.
@@ -59,12 +64,13 @@ def parse_document(
     trees = forest(nodes[1:])
     sections = sections_of([Tree(preamble)], extra_keywords) if preamble.body else []
     sections += sections_of(trees, extra_keywords)
-    sections = [s for s in sections if s.body.strip()]
+    sections = drop_disclaimers(s for s in sections if s.body.strip())
     if not sections:
         raise DocumentError("no sections found")
     if base:
         for section in sections:
             section.body = absolute_links(section.body, base)
+    merge_suggestions(sections, curated)
     return ParsedDocument(
         format=chosen,
         title=title,

@@ -11,11 +11,31 @@ class DocumentError(ValueError):
     """The document cannot be imported; the message says why, for the admin to read."""
 
 
+@dataclass(frozen=True)
+class CuratedSection:
+    """A section the country's advisory already has, as the parser compares it."""
+
+    key: str
+    topic: str
+    heading: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A curated section a parsed one repeats, to be merged into rather than added beside."""
+
+    key: str
+    heading: str
+    reason: str  # "the same topic and heading", "82% of its words are in it"
+
+
 @dataclass
 class ParsedSection:
     heading: str
     topic: str
     body: str  # Markdown; links kept as [text](url)
+    merge: Merge | None = None  # suggestions.merge_suggestions
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""Suggestions for the reviewer: emergency numbers, curated places and closed areas in the text.
+"""Suggestions for the reviewer: emergency numbers, curated places and closed areas in the text,
+and the curated sections a document repeats (merge into them rather than add a duplicate).
 
-Never applied here: the admin accepts them or not.
+Never applied here: the admin accepts them or not (the command takes the merges as they are).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from .parsed import ParsedSection, Suggestion
+from .parsed import CuratedSection, Merge, ParsedSection, Suggestion
 from .text import MD_LINK_RE, fold
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[a-z0-9)\u201d\u2019\"][.!?])\s+(?=[\"\u201c(]?[A-Z0-9])|\n+")
@@ -242,3 +243,101 @@ def suggestions_of(
                 places.add(key)
                 out.append(suggestion)
     return out
+
+
+# --- sections the advisory has already ----------------------------------------------------
+
+# Words too common to say what two texts share.
+_COMMON_WORDS = (
+    "the and for are with you your not but can may have has this that from was were "
+    "will any all its into they there their them been also more other some such than "
+    "then when which who what where while our out over only should must could would "
+    "about after before during between each most many much very even just like these "
+    "those here being because does did how why use used using one two well"
+)
+_STOPWORDS = frozenset(_COMMON_WORDS.split())
+# A section repeats a curated one when their headings and topics are the same, or when most
+# of the smaller one's words are in the larger (containment), or most of both are shared
+# (Jaccard). Below MIN_WORDS distinct words a text says too little to compare.
+MIN_WORDS = 8
+CONTAINMENT = 0.6
+JACCARD = 0.5
+# A paragraph is already in a section when this share of its words is there.
+PARAGRAPH_KNOWN = 0.8
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The distinct words of a text that say what it is about (folded, no stopwords)."""
+    plain = fold(MD_LINK_RE.sub(lambda m: m.group(1), text))
+    return frozenset(w for w in re.findall(r"[^\W\d_]{3,}", plain) if w not in _STOPWORDS)
+
+
+def _same_heading(a: str, b: str) -> bool:
+    def key(heading: str) -> str:
+        return " ".join(re.findall(r"\w+", fold(heading)))
+
+    return bool(key(a)) and key(a) == key(b)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
+    """(containment of the smaller in the larger, Jaccard)."""
+    if min(len(a), len(b)) < MIN_WORDS:
+        return 0.0, 0.0
+    shared = len(a & b)
+    return shared / min(len(a), len(b)), shared / len(a | b)
+
+
+def merge_suggestions(sections: Sequence[ParsedSection], curated: Sequence[CuratedSection]) -> None:
+    """Suggest merging each parsed section into the curated section it repeats (sets its
+    ``merge``): the same topic and heading first, else the one sharing most words, if most
+    are shared. A section repeating none is left to be added."""
+    words = {section.key: word_set(f"{section.heading}\n{section.body}") for section in curated}
+    for parsed in sections:
+        same = next(
+            (
+                c
+                for c in curated
+                if c.topic == parsed.topic and _same_heading(c.heading, parsed.heading)
+            ),
+            None,
+        )
+        if same is not None:
+            parsed.merge = Merge(same.key, same.heading, "the same topic and heading")
+            continue
+        mine = word_set(f"{parsed.heading}\n{parsed.body}")
+        best: tuple[float, CuratedSection] | None = None
+        for candidate in curated:
+            containment, jaccard = _overlap(mine, words[candidate.key])
+            similar = containment >= CONTAINMENT or jaccard >= JACCARD
+            if similar and (best is None or containment > best[0]):
+                best = (containment, candidate)
+        if best is not None:
+            share, target = best
+            parsed.merge = Merge(
+                target.key, target.heading, f"{round(share * 100)}% of the words are shared"
+            )
+
+
+def _known(text: str, known: frozenset[str]) -> bool:
+    words = word_set(text)
+    return bool(words) and len(words & known) / len(words) >= PARAGRAPH_KNOWN
+
+
+def paragraphs_to_merge(existing: str, incoming: str) -> list[str]:
+    """What of ``incoming`` ``existing`` does not say already, paragraph by paragraph in
+    their order: what merging adds to a curated section. A paragraph most of whose words are
+    there is left out; in a paragraph of prose, so is each such sentence. Lists, tables and
+    headings are kept or left out whole (cutting them would break their Markdown)."""
+    known = word_set(existing)
+    new = []
+    for paragraph in re.split(r"\n\s*\n", incoming.strip()):
+        paragraph = paragraph.strip()
+        if not paragraph or paragraph in existing or _known(paragraph, known):
+            continue
+        if "\n" not in paragraph and not re.match(r"[-*+#|>]|\d+[.)]\s", paragraph):
+            sentences = [text.strip() for text, _ in _sentences(paragraph)]
+            fresh = [sentence for sentence in sentences if not _known(sentence, known)]
+            paragraph = " ".join(fresh)
+        if paragraph:
+            new.append(paragraph)
+    return new

@@ -44,15 +44,26 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(document_preview(parsed), indent=2, ensure_ascii=False))
             return
         try:
-            sections = document_import_draft(country=target, parsed=parsed, level=level)
+            document_import_draft(country=target, parsed=parsed, level=level)
         except DraftImportError as error:
             raise CommandError(str(error)) from None
+        # The parser's merge suggestions are taken as they are: a section the advisory has
+        # already is merged into, not added twice (the admin lets an editor choose).
+        merged = [s for s in parsed.sections if s.merge]
+        added = len(parsed.sections) - len(merged)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(sections)} draft sections added to the {target.name} advisory from "
-                f"{parsed.title!r} ({parsed.format}). Review them in the admin, then publish."
+                f"{added} draft section{'' if added == 1 else 's'} added to the {target.name} "
+                f"advisory from {parsed.title!r} ({parsed.format}). Review them in the admin, "
+                "then publish."
             )
         )
+        for section in merged:
+            assert section.merge is not None
+            self.stdout.write(
+                f"  merged {section.heading!r} into {section.merge.heading!r} (existing): "
+                f"{section.merge.reason}"
+            )
         for suggestion in parsed.suggestions:
             self.stdout.write(
                 f"  suggestion ({suggestion.kind}): {suggestion.text} -> {suggestion.value}"

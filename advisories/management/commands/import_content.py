@@ -1,17 +1,21 @@
-"""manage.py import_content PACK.json [--draft]: see contracts.md, "Content pack"."""
+"""manage.py import_content PACK.json [--draft] [--force]: see contracts.md, "Content pack"
+and "Commands"."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from advisories.packs import PackError, pack_import
+from advisories.packs import PackError, PackRefused, pack_import
 
 
 class Command(BaseCommand):
     help = (
         "Import a content pack (travel-risk-content/1): create or update by key and publish "
-        "a new version of every advisory it changes. Nothing is written if the pack has errors."
+        "a new version of every advisory it changes. Nothing is written if the pack has errors, "
+        "or if it would discard unpublished draft changes or overwrite a version published "
+        "after the pack's exported_at (a pack without one, written by hand, is checked for "
+        "drafts only): --force imports it anyway, and the audit trail records what was lost."
     )
 
     def add_arguments(self, parser):
@@ -20,6 +24,11 @@ class Command(BaseCommand):
             "--draft",
             action="store_true",
             help="update the drafts only; publish nothing",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="import even if it discards unpublished drafts or overwrites a newer version",
         )
 
     def handle(self, *args, **options):
@@ -33,7 +42,13 @@ class Command(BaseCommand):
         except RecursionError:
             raise CommandError(f"{path} is nested too deeply to be a content pack.") from None
         try:
-            report = pack_import(data, draft=options["draft"])
+            report = pack_import(data, draft=options["draft"], force=options["force"])
+        except PackRefused as exc:
+            raise CommandError(
+                f"{path} was refused, nothing was written: importing it would lose work.\n"
+                + "\n".join(exc.errors)
+                + "\nRun again with --force to import it anyway."
+            ) from exc
         except PackError as exc:
             raise CommandError(
                 f"{path} was refused, nothing was written ({len(exc.errors)} errors):\n"
