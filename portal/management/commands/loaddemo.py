@@ -59,17 +59,24 @@ class Command(BaseCommand):
         self.load_incidents(users)
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo loaded. Log in as employee, arranger, manager, manager2, editor or admin "
-                "with the password 'demo'."
+                "Demo loaded. Log in as employee, traveller, arranger, manager, manager2, "
+                "editor or admin with the password 'demo'."
             )
         )
 
     def load_content(self) -> None:
-        from advisories.packs import PackError, pack_import
+        from advisories.packs import PackError, PackRefused, pack_import
 
         data = json.loads(DEMO_PACK.read_text(encoding="utf-8"))
         try:
             report = pack_import(data, draft=False, by=None)
+        except PackRefused as refusal:
+            # An editor's unpublished work on the demo countries is kept: publish or discard
+            # it in the admin (or import the pack with import_content --force) first.
+            raise CommandError(
+                "The demo content was not loaded: it would lose an editor's work.\n"
+                + "\n".join(refusal.errors)
+            ) from None
         except PackError as error:
             raise CommandError("The demo pack is invalid:\n" + "\n".join(error.errors)) from None
         self.stdout.write("Content:\n" + report.summary())
