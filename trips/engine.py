@@ -327,6 +327,8 @@ class MatchedIncident:
     ends_on: date | None
     match: str
     stop_indexes: tuple[int, ...]
+    # The touched stops' places as people read them (the country where a stop names none).
+    where: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1233,6 +1235,10 @@ def matched_incidents(stops: Sequence[Stop], hazards: Sequence[Hazard]) -> list[
                 ends_on=hazard.ends_on,
                 match=min((t.match for t in touched), key=HAZARD_MATCHES.index),
                 stop_indexes=tuple(sorted({t.stop_index for t in touched})),
+                where=unique(
+                    stops[t.stop_index].place_name or stops[t.stop_index].country
+                    for t in sorted(touched, key=lambda t: t.stop_index)
+                ),
             )
         )
     rank = {severity: position for position, severity in enumerate(HAZARD_SEVERITIES)}
