@@ -245,3 +245,64 @@ def test_assessing_runs_the_same_queries_whatever_the_number_of_incidents(catalo
     assert queries() == one
     assert len(selectors.trip_assess(trip).incidents) == 6
     assert Incident.objects.count() == 6
+
+
+def admin_form(**overrides) -> dict:
+    return {
+        "title": "Earthquake in Old Harbour",
+        "summary": "",
+        "severity": "critical",
+        "category": "natural_hazards",
+        "country": "MN",
+        "places": [harbour().pk],
+        "starts_on": d(-5).isoformat(),
+        "ends_on": "",
+        "lookahead_days": "3",
+        "source": "",
+        "external_id": "",
+        **overrides,
+    }
+
+
+def test_an_incident_raised_to_critical_in_the_admin_reassesses_the_trip(
+    catalogue, django_capture_on_commit_callbacks
+):
+    incident = IncidentFactory(
+        title="Earthquake in Old Harbour",
+        country=country("MN"),
+        places=[harbour()],
+        starts_on=d(-5),
+    )
+    trip = file_trip(employee(), start=1)
+    assert trip.status == TripStatus.APPROVED
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(manager()).post(
+            f"/admin/incidents/incident/{incident.pk}/change/", admin_form()
+        )
+    assert response.status_code == 302
+    trip.refresh_from_db()
+    assert (trip.status, trip.risk_level) == (TripStatus.PENDING_APPROVAL, 4)
+
+
+def test_an_incident_deleted_in_the_admin_leaves_the_trips_it_touched(
+    catalogue, django_capture_on_commit_callbacks
+):
+    incident = IncidentFactory(
+        title="Earthquake in Old Harbour",
+        severity="critical",
+        country=country("MN"),
+        places=[harbour()],
+        starts_on=d(-5),
+    )
+    trip = file_trip(employee(), start=1)
+    assert trip.status == TripStatus.PENDING_APPROVAL
+    # Deleting is the superuser's (managers close incidents instead).
+    superuser = manager(is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(superuser).post(
+            f"/admin/incidents/incident/{incident.pk}/delete/", {"post": "yes"}
+        )
+    assert response.status_code == 302
+    trip.refresh_from_db()
+    assert (trip.status, trip.risk_level) == (TripStatus.APPROVED, 2)
+    assert trip.assessments.first().incidents == []
