@@ -26,6 +26,7 @@ from portal.company import SecurityDesk, security_desk
 from portal.lib.countries import country_name
 from portal.lib.phones import phone_display
 from portal.lib.topics import TopicGroup
+from trips import engine
 from trips.models import Assessment, Trip, TripStatus
 from trips.notes import transitions_prefetch, trip_status_note
 from trips.requirements import (
@@ -103,7 +104,8 @@ class BriefingDocument:
     content_versions: list[dict[str, Any]]
     generated_on: dt.date
     extra: dict[str, Any] = field(default_factory=dict)
-    # Incidents still open for a stop's place or country when the briefing was rendered.
+    # The open warning and critical incidents touching a stop still to come when the briefing
+    # was rendered: those its assessment lists (incidents.selectors.incidents_for_stops).
     incidents: list[TripIncident] = field(default_factory=list)
     # The company's 24/7 security desk, printed on the cover and the contacts page.
     security_desk: SecurityDesk | None = None
@@ -279,7 +281,11 @@ def document_for(
         sources=sorted(sources.values(), key=lambda s: (s["publisher"], s["title"])),
         content_versions=version_rows,
         generated_on=today or dt.date.today(),
-        incidents=incidents_for_stops(stops=stops, today=today or dt.date.today(), in_window=False),
+        incidents=incidents_for_stops(
+            stops=stops,
+            today=today or dt.date.today(),
+            severities=engine.ASSESSED_SEVERITIES,
+        ),
         security_desk=security_desk(),
     )
 

@@ -7,7 +7,8 @@ from django import forms
 from django.contrib import admin
 
 from incidents.models import Incident
-from incidents.services import incident_alert_enqueue
+from incidents.selectors import incident_trips_touched
+from incidents.services import _reassess_touched, incident_alert_enqueue
 from portal.audit import audit_record
 
 
@@ -54,6 +55,11 @@ class IncidentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        # The trips it touched before this change (as stored, places included) are
+        # re-assessed with those it touches after (save_related), as the services do. Kept on
+        # the instance: the ModelAdmin is shared between requests.
+        stored = Incident.objects.filter(pk=obj.pk).first() if change else None
+        obj._touched_before = incident_trips_touched(stored) if stored is not None else set()
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -71,6 +77,7 @@ class IncidentAdmin(admin.ModelAdmin):
             },
         )
         incident_alert_enqueue(incident)
+        _reassess_touched(incident, before=getattr(incident, "_touched_before", set()))
 
     def delete_model(self, request, obj):
         audit_record(
@@ -79,7 +86,11 @@ class IncidentAdmin(admin.ModelAdmin):
             obj=obj,
             details={"via": "admin", "title": obj.title},
         )
+        touched = incident_trips_touched(obj)
+        title = obj.title
         super().delete_model(request, obj)
+        # Deleted, it is part of no assessment any more: the trips it touched lose it.
+        _reassess_touched(obj, before=touched, reason=f'The incident "{title}" was withdrawn')
 
     def delete_queryset(self, request, queryset):
         for incident in queryset:

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class IncidentsConfig(AppConfig):
     name = "incidents"
+
+    def ready(self) -> None:
+        # The one hook by which trips (below us) learns of open incidents: every assessment
+        # includes those touching the trip's stops (trips/hazards.py says how it is used).
+        from incidents.selectors import incident_hazards
+        from trips.hazards import hazard_provider_register
+
+        hazard_provider_register(incident_hazards)

@@ -7,9 +7,9 @@ safety checks")."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Q, QuerySet
@@ -20,6 +20,7 @@ from advisories.selectors import place_matcher, places_for
 from incidents.models import Incident, IncidentQuerySet
 from portal.lib.places import PlaceMatcher
 from portal.models import TravellerProfile
+from trips import engine
 from trips.models import Stop, Trip, TripStatus
 
 # The trips going ahead: a draft is not a plan yet, a cancelled or rejected trip will not
@@ -67,11 +68,17 @@ class ImpactedRow:
         return MATCH_LABELS[self.match]
 
 
-def incident_window(incident: Incident) -> tuple[dt.date, dt.date]:
-    """The dates a stop must overlap to be touched: from the start to the end (or the start
-    when still open) plus the lookahead, both ends included."""
-    last = (incident.ends_on or incident.starts_on) + dt.timedelta(days=incident.lookahead_days)
-    return incident.starts_on, last
+def incident_window(incident: Incident, on: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The dates a stop must overlap to be on the impacted list as of ``on`` (default today),
+    both ends included: from the start to the end plus the lookahead. An open incident stays
+    open (product.md, "Refined after the first release"): its window runs to the day asked
+    about plus the lookahead, so a traveller arriving next week into a crisis that began last
+    month is ``arriving``. Clamped to the last date there is, never an OverflowError."""
+    if incident.ends_on is not None:
+        end = incident.ends_on
+    else:
+        end = max(on or timezone.localdate(), incident.starts_on)
+    return incident.starts_on, engine.days_after(end, incident.lookahead_days)
 
 
 def stop_presence(stop: Stop, on: dt.date) -> Presence:
@@ -90,7 +97,7 @@ def _emergency_contact(profile: TravellerProfile | None) -> str:
     )
 
 
-def _candidate_stops(incident: Incident) -> QuerySet[Stop]:
+def _candidate_stops(incident: Incident, on: dt.date | None = None) -> QuerySet[Stop]:
     """The stops of trips going ahead in the incident's country that overlap its window
     (departure >= first and arrival <= last), with what a row shows.
 
@@ -100,7 +107,7 @@ def _candidate_stops(incident: Incident) -> QuerySet[Stop]:
     ranges' selectivities, off by a factor of 40 in bench/bench_impacted.py) and reads every
     trip going ahead to hash-join them; given the ids, it looks up just those trips.
     """
-    first, last = incident_window(incident)
+    first, last = incident_window(incident, on)
     overlapping = list(
         Stop.objects.filter(country_id=incident.country_id, departure__gte=first, arrival__lte=last)
         # No ordering: Stop's default (by trip) would join every trip back in.
@@ -161,7 +168,7 @@ def incident_impacted(*, incident: Incident, on: dt.date | None = None) -> list[
     place_ids = frozenset(incident.places.values_list("pk", flat=True))
     resolve = _FreeTextMatcher(incident.country_id)
     rows: list[ImpactedRow] = []
-    for stop in _candidate_stops(incident):
+    for stop in _candidate_stops(incident, on):
         match = stop_match(stop, place_ids=place_ids, resolve=resolve)
         if match is None:
             continue
@@ -256,42 +263,122 @@ class TripIncident:
 TRAVELLER_STATUSES = (TripStatus.DRAFT, *IMPACTED_STATUSES)
 
 
-def incidents_for_stops(
-    *, stops: Iterable[Stop], today: dt.date, in_window: bool = True
-) -> list[TripIncident]:
-    """The open incidents touching these stops where they are current or still to come
-    (departure today or later), by the semantics of incident_impacted: same window, same
-    place matching. With ``in_window`` false, any open incident for a stop's place or country
-    counts, whatever its dates (a briefing names every incident still going on where the
-    traveller goes). Two queries (incidents with their places), and two per country with an
-    open incident where some stop's place is free text."""
-    stops = [stop for stop in stops if stop.departure >= today]
+def _open_incidents_touching(
+    stops: Sequence[Stop], today: dt.date
+) -> list[tuple[Incident, tuple[engine.HazardTouch, ...]]]:
+    """The incidents open on ``today`` in the stops' countries, each with the stops in its area
+    and how (``stop_match``, the impacted list's own matching; dates are left to the caller).
+    One query for the incidents and one for their places (none when there are none), and two
+    per country where an incident names places and some stop's place is free text."""
     countries = {stop.country_id for stop in stops}
     if not countries:
         return []
     incidents = list(
         Incident.objects.open_on(today)
-        .filter(country_id__in=countries)
+        .filter(country_id__in=countries, starts_on__lte=max(stop.departure for stop in stops))
         .select_related("country")
         .prefetch_related("places")
         .order_by("-starts_on", "-pk")
     )
-    found: list[TripIncident] = []
     resolvers: dict[str, _FreeTextMatcher] = {}
+    found = []
     for incident in incidents:
-        first, last = incident_window(incident)
         place_ids = frozenset(place.pk for place in incident.places.all())
         resolve = resolvers.setdefault(incident.country_id, _FreeTextMatcher(incident.country_id))
-        for stop in stops:
+        touches = []
+        for index, stop in enumerate(stops):
             if stop.country_id != incident.country_id:
-                continue
-            if in_window and (stop.departure < first or stop.arrival > last):
                 continue
             match = stop_match(stop, place_ids=place_ids, resolve=resolve)
             if match is not None:
-                found.append(TripIncident(incident=incident, stop=stop, match=match))
+                touches.append(engine.HazardTouch(stop_index=index, match=match))
+        if touches:
+            found.append((incident, tuple(touches)))
+    return found
+
+
+def _hazard(incident: Incident, touches: tuple[engine.HazardTouch, ...]) -> engine.Hazard:
+    return engine.Hazard(
+        id=incident.pk,
+        title=incident.title,
+        severity=incident.severity,
+        starts_on=incident.starts_on,
+        ends_on=incident.ends_on,
+        lookahead_days=incident.lookahead_days,
+        touches=touches,
+    )
+
+
+def incident_hazards(stops: Sequence[Stop], today: dt.date) -> list[engine.Hazard]:
+    """What open incidents touch these stops, as the rules engine takes them: the provider the
+    incidents app registers with trips.hazards (see incidents.apps). The engine keeps the
+    warning and critical ones whose window meets a stop."""
+    touching = _open_incidents_touching(stops, today)
+    return [_hazard(incident, touches) for incident, touches in touching]
+
+
+def incident_trips_touched(incident: Incident, *, today: dt.date | None = None) -> set[int]:
+    """The upcoming trips (filed, not over) whose assessment this incident is part of as it
+    stands: open, warning or critical, and touching a stop by the assessment's semantics
+    (trips.engine: every stop from its start on while it has no end). What an incident's
+    change re-assesses, taken before and after it. Two queries, and two more for the country's
+    places when it names places and some stop's place is free text."""
+    today = today or timezone.localdate()
+    if incident.pk is None or incident.severity not in engine.ASSESSED_SEVERITIES:
+        return set()
+    if incident.ends_on is not None and incident.ends_on <= today:
+        return set()  # closed (IncidentQuerySet.open_on): part of no assessment any more
+    hazard = _hazard(incident, ())
+    last = engine.hazard_last_day(hazard)
+    stops = Stop.objects.filter(
+        country_id=incident.country_id,
+        departure__gte=max(incident.starts_on, today),
+        trip__last_departure__gte=today,
+    ).exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.COMPLETED])
+    if last is not None:
+        stops = stops.filter(arrival__lte=last)
+    place_ids = frozenset(incident.places.values_list("pk", flat=True))
+    resolve = _FreeTextMatcher(incident.country_id)
+    return {
+        stop.trip_id
+        for stop in stops.select_related("place").only("trip", "place", "place_text")
+        if stop_match(stop, place_ids=place_ids, resolve=resolve) is not None
+    }
+
+
+def incidents_for_stops(
+    *,
+    stops: Iterable[Stop],
+    today: dt.date,
+    severities: Iterable[str] | None = None,
+) -> list[TripIncident]:
+    """The open incidents touching these stops where they are current or still to come
+    (departure today or later), stop by stop, by the assessment's semantics (trips.engine):
+    the impacted list's place matching, and an incident with no end touches every stop from
+    its start on (it goes on until it is closed); one that ends touches stops arriving up to
+    its end plus the lookahead. ``severities`` keeps only those (the briefing: the assessed
+    ones, as the assessment lists them). Two queries (incidents with their places), and two
+    per country with an open incident where some stop's place is free text."""
+    current = [stop for stop in stops if stop.departure >= today]
+    kept = frozenset(severities) if severities is not None else None
+    found: list[TripIncident] = []
+    for incident, touches in _open_incidents_touching(current, today):
+        if kept is not None and incident.severity not in kept:
+            continue
+        hazard = _hazard(incident, touches)
+        for touch in touches:
+            stop = current[touch.stop_index]
+            if engine.hazard_meets(hazard, _engine_dates(stop)):
+                found.append(
+                    TripIncident(incident=incident, stop=stop, match=cast(Match, touch.match))
+                )
     found.sort(key=lambda item: (-item.incident.severity_rank, item.stop.arrival))
     return found
+
+
+def _engine_dates(stop: Stop) -> engine.Stop:
+    # The engine's window test reads only the country and dates.
+    return engine.Stop(country=stop.country_id, arrival=stop.arrival, departure=stop.departure)
 
 
 def incidents_for_trip(*, trip: Trip, today: dt.date | None = None) -> list[TripIncident]:
@@ -329,7 +416,7 @@ def travellers_there(incident: Incident, on: dt.date | None = None) -> list[dict
     window and ``on``, with their ids and place only, matched by the same ``stop_match``.
     """
     on = on or timezone.localdate()
-    first, last = incident_window(incident)
+    first, last = incident_window(incident, on)
     # Ids first, through the Stop index alone, as incident_impacted does (its docstring says
     # why joining the trips in the same query makes PostgreSQL read every trip).
     there = list(

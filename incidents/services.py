@@ -157,6 +157,29 @@ def incident_alert_enqueue(incident: Incident) -> None:
     )
 
 
+def _reassess_reason(incident: Incident) -> str:
+    """Why its trips are re-assessed, in the words the traveller and the managers read."""
+    if not incident.is_open:
+        return f'The incident "{incident.title}" is over'
+    return f"{incident.get_severity_display()} incident: {incident.title}"
+
+
+def _reassess_touched(incident: Incident, *, before: set[int], reason: str = "") -> None:
+    """Re-assess, on a worker once the change commits, the upcoming trips the incident touches
+    now and those it touched ``before`` the change (``selectors.incident_trips_touched`` taken
+    then): a trip it no longer touches must lose it too. Every write of an incident (declare,
+    update, close) ends here, after the incident and its places are saved. Recorded in the
+    caller's transaction (portal.outbox), so a broker that is down loses no re-assessment."""
+    trip_ids = sorted(before | selectors.incident_trips_touched(incident))
+    if not trip_ids:
+        return
+    outbox_enqueue(
+        task="trips.tasks.reassess_trips",
+        kwargs={"trip_ids": trip_ids, "reason": reason or _reassess_reason(incident)},
+        key=f"incidents.reassess:{incident.pk}:{uuid.uuid4().hex}",
+    )
+
+
 def _write(
     *,
     incident: Incident,
@@ -167,6 +190,7 @@ def _write(
     action: str,
 ) -> Incident:
     before = _snapshot(incident) if incident.pk else {}
+    touched_before = selectors.incident_trips_touched(incident)
     _apply(incident, data, country)
     if incident.pk is None:
         incident.created_by = by if getattr(by, "is_authenticated", False) else None
@@ -181,6 +205,7 @@ def _write(
         details={**after, "changed": changed} if before else after,
     )
     incident_alert_enqueue(incident)
+    _reassess_touched(incident, before=touched_before)
     # A critical incident asks everyone there "Are you OK?" by itself (issue 15).
     check_start_if_critical(incident=incident, previous_severity=before.get("severity"))
     return incident

@@ -152,7 +152,7 @@ def incident_detail(request, pk: int):
         }
         for presence in selectors.PRESENCE_ORDER
     ]
-    first, last = selectors.incident_window(incident)
+    first, last = selectors.incident_window(incident, on)
     return render(
         request,
         "incidents/incident_detail.html",

@@ -46,6 +46,14 @@ Decisions where ``product.md`` is silent (tests hold them too):
   day over. A window that contains a day of this visit but is filled by a later trip still
   gives this trip the requirement (the other trip is named), so whichever trip is filed last
   is told. Two visits of one trip that see the same day over give one requirement.
+- Incidents (``Hazard``): the engine does not match places or know what "open" is; it is told
+  which stops lie in an incident's area and how (``place``, ``country``, ``possibly``), and
+  keeps those whose dates meet the incident's window: from ``starts_on`` on with no end while
+  it has no ``ends_on`` (it goes on until it is closed), else to ``ends_on`` plus the
+  lookahead (clamped to the last date there is). ``info`` incidents are not part of an
+  assessment. A ``critical`` one is a contribution of level 4 (so an unknown risk is "at least
+  4" too) and an approval reason of its own, whatever the policy's threshold; a ``warning``
+  one is said in the explanation and changes nothing else.
 """
 
 from bisect import bisect_left, bisect_right
@@ -54,6 +62,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from portal.lib.dates import (
+    MONTH_NAMES,
     WorkingCalendar,
     WorkingDeadline,
     add_calendar_days,
@@ -206,6 +215,40 @@ class OtherStay:
     departure: date
 
 
+# Incident severities, least severe first; only the last two are part of an assessment.
+HAZARD_SEVERITIES = ("info", "warning", "critical")
+ASSESSED_SEVERITIES = frozenset({"warning", "critical"})
+# A critical incident raises the level to at least this.
+CRITICAL_LEVEL = 4
+# How an incident touches a stop, best first (incidents.selectors.stop_match).
+HAZARD_MATCHES = ("place", "country", "possibly")
+
+
+@dataclass(frozen=True)
+class HazardTouch:
+    """A stop in an incident's area: its position in the sequence given to ``assess``, and how
+    it is touched (``place``: a place the incident names; ``country``: the incident covers the
+    whole country; ``possibly``: the stop's place is unknown or free text)."""
+
+    stop_index: int
+    match: str  # one of HAZARD_MATCHES
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """An open incident where the trip goes, as the incidents app tells the trips app through
+    ``trips.hazards`` (the engine never matches places itself: impacted lists and assessments
+    must agree on who is in an incident's area)."""
+
+    id: int
+    title: str
+    severity: str  # one of HAZARD_SEVERITIES
+    starts_on: date
+    ends_on: date | None = None  # None: going on until it is closed
+    lookahead_days: int = 0
+    touches: tuple[HazardTouch, ...] = ()
+
+
 @dataclass(frozen=True)
 class Policy:
     threshold_level: int = 3
@@ -273,6 +316,22 @@ class MatchedSection:
 
 
 @dataclass(frozen=True)
+class MatchedIncident:
+    """An incident of the assessment: a ``warning`` or ``critical`` one whose window meets a
+    stop in its area. ``match`` is the best of its stops' matches."""
+
+    id: int
+    title: str
+    severity: str
+    starts_on: date
+    ends_on: date | None
+    match: str
+    stop_indexes: tuple[int, ...]
+    # The touched stops' places as people read them (the country where a stop names none).
+    where: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Assessment:
     risk_level: int | None  # None: some stop's country has no published advisory
     requires_approval: bool
@@ -284,6 +343,8 @@ class Assessment:
     content_versions: dict[str, int]
     # The highest level known, even when the risk is unknown: "unknown, but at least 4".
     known_level: int | None = None
+    # The warning and critical incidents touching its stops, the most severe first.
+    incidents: tuple[MatchedIncident, ...] = ()
 
 
 # --- Itinerary ------------------------------------------------------------------------------
@@ -1122,6 +1183,110 @@ def unique(lines: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(lines))
 
 
+# --- Incidents ------------------------------------------------------------------------------
+
+
+def days_after(day: date, days: int) -> date:
+    """``day`` plus ``days``, or the last date there is: an incident "until 31 Dec 9999" plus
+    its lookahead must not overflow (issue 23)."""
+    if days <= 0:
+        return day
+    if (date.max - day).days < days:
+        return date.max
+    return day + timedelta(days=days)
+
+
+def hazard_last_day(hazard: Hazard) -> date | None:
+    """The last day a stop may begin and still be touched: None while the incident has no
+    end (it goes on until it is closed), else its end plus the lookahead."""
+    if hazard.ends_on is None:
+        return None
+    return days_after(hazard.ends_on, hazard.lookahead_days)
+
+
+def hazard_meets(hazard: Hazard, stop: Stop) -> bool:
+    """Whether the stop's dates meet the incident's window (both ends included)."""
+    last = hazard_last_day(hazard)
+    return stop.departure >= hazard.starts_on and (last is None or stop.arrival <= last)
+
+
+def matched_incidents(stops: Sequence[Stop], hazards: Sequence[Hazard]) -> list[MatchedIncident]:
+    """The warning and critical incidents whose window meets a stop in their area, the most
+    severe first, then the earliest started."""
+    found: list[MatchedIncident] = []
+    for hazard in hazards:
+        if hazard.severity not in ASSESSED_SEVERITIES:
+            continue
+        touched = [
+            touch
+            for touch in hazard.touches
+            if 0 <= touch.stop_index < len(stops)
+            and touch.match in HAZARD_MATCHES
+            and hazard_meets(hazard, stops[touch.stop_index])
+        ]
+        if not touched:
+            continue
+        found.append(
+            MatchedIncident(
+                id=hazard.id,
+                title=hazard.title,
+                severity=hazard.severity,
+                starts_on=hazard.starts_on,
+                ends_on=hazard.ends_on,
+                match=min((t.match for t in touched), key=HAZARD_MATCHES.index),
+                stop_indexes=tuple(sorted({t.stop_index for t in touched})),
+                where=unique(
+                    stops[t.stop_index].place_name or stops[t.stop_index].country
+                    for t in sorted(touched, key=lambda t: t.stop_index)
+                ),
+            )
+        )
+    rank = {severity: position for position, severity in enumerate(HAZARD_SEVERITIES)}
+    found.sort(key=lambda incident: (-rank[incident.severity], incident.starts_on, incident.id))
+    return found
+
+
+def short_day(day: date, year: int) -> str:
+    """ "7 Dec", with the year when it is not ``year`` ("7 Dec 2029")."""
+    text = f"{day.day} {MONTH_NAMES[day.month - 1][:3]}"
+    return text if day.year == year else f"{text} {day.year}"
+
+
+def incident_line(incident: MatchedIncident, year: int) -> str:
+    """ "Earthquake in Almaty, critical, since 7 Dec": the incident as the explanation says it."""
+    line = f"{incident.title}, {incident.severity}, since {short_day(incident.starts_on, year)}"
+    if incident.ends_on is not None:
+        line += f" until {short_day(incident.ends_on, year)}"
+    if incident.match == "possibly":
+        line += " (we could not tell whether your place is in its area)"
+    return line
+
+
+def incident_contributions(
+    incidents: Sequence[MatchedIncident], year: int
+) -> tuple[list[Contribution], list[str]]:
+    """A critical incident is a contribution of CRITICAL_LEVEL; a warning is a line of the
+    explanation that changes no level."""
+    contributions: list[Contribution] = []
+    lines: list[str] = []
+    for incident in incidents:
+        line = incident_line(incident, year)
+        if incident.severity == "critical":
+            contributions.append(Contribution(CRITICAL_LEVEL, f"{line}: at least level 4"))
+        else:
+            lines.append(line)
+    return contributions, lines
+
+
+def incident_reasons(incidents: Sequence[MatchedIncident], year: int) -> list[str]:
+    """Each critical incident is an approval reason naming it, whatever the policy says."""
+    return [
+        f"Critical incident: {incident.title} (since {short_day(incident.starts_on, year)})"
+        for incident in incidents
+        if incident.severity == "critical"
+    ]
+
+
 # --- Approval -------------------------------------------------------------------------------
 
 
@@ -1186,9 +1351,11 @@ def assess(
     policy: Policy = Policy(),
     today: date | None = None,
     other_stays: Sequence[OtherStay] = (),
+    hazards: Sequence[Hazard] = (),
 ) -> Assessment:
     """Assess a trip against the published content, on ``today`` (the day of the assessment:
-    a lead time already past says "apply now"; None: nothing is said of lateness).
+    a lead time already past says "apply now"; None: nothing is said of lateness), and the
+    open incidents where it goes (``hazards``: only warning and critical ones count).
 
     Raises ``ValueError`` for an empty itinerary or a stop that departs before it arrives:
     trip validation refuses both before a trip is ever assessed.
@@ -1202,15 +1369,24 @@ def assess(
         trip_position,
     )
     sections, contributions = matched_sections(ordered, content)
+    incidents = matched_incidents(stops, hazards)
+    year = (today or ordered[0][1].arrival).year
+    critical, warnings = incident_contributions(incidents, year)
+    contributions += critical
     unknown = unknown_places(ordered, content)
     risk = risk_level(contributions)
-    reasons = approval_reasons(
-        risk=risk,
-        contributions=contributions,
-        stops=ordered,
-        requirements=requirements,
-        policy=policy,
-        unknown=unknown,
+    reasons = unique(
+        [
+            *incident_reasons(incidents, year),
+            *approval_reasons(
+                risk=risk,
+                contributions=contributions,
+                stops=ordered,
+                requirements=requirements,
+                policy=policy,
+                unknown=unknown,
+            ),
+        ]
     )
     trip_countries = unique(stop.country for _, stop in ordered)
     return Assessment(
@@ -1222,8 +1398,11 @@ def assess(
         approval_reasons=reasons,
         requirements=requirements,
         sections=tuple(sections),
-        explanation=unique([*(c.line for c in contributions), *(u.line for u in unknown)]),
+        explanation=unique(
+            [*(c.line for c in contributions), *warnings, *(u.line for u in unknown)]
+        ),
         known_level=known_level(contributions),
+        incidents=tuple(incidents),
         content_versions={
             country: content.advisories[country].version
             for country in trip_countries

@@ -206,6 +206,10 @@ class Assessment(models.Model):
     sections = models.JSONField(default=list)
     explanation = models.JSONField(default=list)
     content_versions = models.JSONField(default=dict)
+    # The open warning and critical incidents touching the trip's stops when it was assessed
+    # (trips.hazards): {"id", "title", "severity", "starts_on", "ends_on", "match",
+    # "stop_indexes", "where"}, the most severe first.
+    incidents = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

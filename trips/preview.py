@@ -12,7 +12,13 @@ from django.contrib.auth.models import User
 
 from trips import selectors, services
 from trips.models import Stop, Trip
-from trips.requirements import RequirementRow, requirement_rows, with_ids
+from trips.requirements import (
+    IncidentRow,
+    RequirementRow,
+    incident_rows,
+    requirement_rows,
+    with_ids,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,8 @@ class Preview:
     approval_reasons: tuple[str, ...]
     explanation: tuple[str, ...]
     requirements: list[RequirementRow]
+    # The open warning and critical incidents where it goes, as the assessment would list them.
+    incidents: list[IncidentRow]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +41,9 @@ class Preview:
             "approval_reasons": list(self.approval_reasons),
             "explanation": list(self.explanation),
             "requirements": [row.as_json() for row in self.requirements],
+            "incidents": [
+                {**row.as_json(), "severity_label": row.severity_label} for row in self.incidents
+            ],
         }
 
 
@@ -46,6 +57,7 @@ def _preview(trip: Trip, stops: list[Stop] | None, today: dt.date | None) -> Pre
         approval_reasons=tuple(result.approval_reasons),
         explanation=tuple(result.explanation),
         requirements=requirement_rows(requirements=stored, today=today),
+        incidents=incident_rows(services.incident_json(i) for i in result.incidents),
     )
 
 

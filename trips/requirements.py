@@ -170,6 +170,69 @@ def requirement_rows(
     return rows
 
 
+# How an incident touches the trip, as the pages say it (the impacted list's matches).
+INCIDENT_MATCH_LABELS = {
+    "place": "in a place it names",
+    "country": "in its country",
+    "possibly": "possibly: we could not tell whether the place is in its area",
+}
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """One open incident of an assessment (or a preview), as the trip page, the preview and
+    the API show it."""
+
+    id: int
+    title: str
+    severity: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    match: str
+    where: tuple[str, ...]
+
+    @property
+    def severity_label(self) -> str:
+        return self.severity.capitalize()
+
+    @property
+    def critical(self) -> bool:
+        return self.severity == "critical"
+
+    @property
+    def match_label(self) -> str:
+        return INCIDENT_MATCH_LABELS.get(self.match, self.match)
+
+    def as_json(self) -> dict[str, Any]:
+        """contracts.md's shape ({"id","title","severity","starts_on","match"}), with its end
+        and the places it touches."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "starts_on": self.starts_on.isoformat() if self.starts_on else None,
+            "ends_on": self.ends_on.isoformat() if self.ends_on else None,
+            "match": self.match,
+            "where": list(self.where),
+        }
+
+
+def incident_rows(stored: Iterable[Mapping[str, Any]] | None) -> list[IncidentRow]:
+    """Stored (or previewed) incidents as rows, in the engine's order (most severe first)."""
+    return [
+        IncidentRow(
+            id=int(item.get("id") or 0),
+            title=str(item.get("title") or ""),
+            severity=str(item.get("severity") or ""),
+            starts_on=_date(item.get("starts_on")),
+            ends_on=_date(item.get("ends_on")),
+            match=str(item.get("match") or ""),
+            where=tuple(str(name) for name in item.get("where") or ()),
+        )
+        for item in stored or ()
+    ]
+
+
 def _country_names(requirements: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return {
         code: country_name(code)

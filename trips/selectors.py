@@ -20,6 +20,7 @@ from portal.lib.vocabulary import RuleKind
 from portal.models import TravellerProfile
 from trips import engine
 from trips.filters import ApprovalQueueFilter, run_filters
+from trips.hazards import hazards_for
 from trips.models import ApprovalPolicy, Assessment, Decision, Stop, Trip, TripStatus
 
 
@@ -207,19 +208,24 @@ def policy_for_engine() -> engine.Policy:
 
 def trip_assess(trip: Trip, stops: Iterable[Stop] | None = None) -> engine.Assessment:
     """Run the engine over a trip: one query for its stops, one for the profile, one for the
-    content of its countries and one for the policy, whatever the catalogue's size. Given
-    `stops` (unsaved, for a preview), the engine runs on those instead of the stored ones."""
+    content of its countries, one for the policy and one for the open incidents where it goes
+    (trips.hazards: two more for a country's places when an incident there names places and a
+    stop's place is free text), whatever the catalogue's size or the number of incidents.
+    Given `stops` (unsaved, for a preview), the engine runs on those instead of the stored
+    ones."""
     if stops is None:
         stops = trip.stops.select_related("place").order_by("position")
     stops = list(stops)
     published = PublishedContent(stop.country_id for stop in stops)
+    today = timezone.localdate()
     return engine.assess(
         stops=trip_engine_stops(stops, published),
         traveller=trip_traveller(trip),
         content=published.content,
         policy=policy_for_engine(),
-        today=timezone.localdate(),
+        today=today,
         other_stays=other_stays(trip, stops, published.content),
+        hazards=hazards_for(stops, today=today),
     )
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.lib.numbers import parse_whole_number
 from trips.models import Assessment, Stop, Trip
-from trips.requirements import assessment_requirements
+from trips.requirements import assessment_requirements, incident_rows
 from trips.services import NOT_YOUR_TRAVELLER, StopInput, TripInput
 
 
@@ -186,9 +187,27 @@ class TripInputSerializer(serializers.Serializer):
         )
 
 
+class AssessmentIncidentSerializer(serializers.Serializer):
+    """An open incident of the assessment (contracts.md), with its end and where it touches."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    severity = serializers.CharField(help_text="warning or critical")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(allow_null=True)
+    match = serializers.CharField(
+        help_text="How it touches the trip: place (a place it names), country (it covers the "
+        "whole country) or possibly (a stop's place is not one we know)."
+    )
+    where = serializers.ListField(
+        child=serializers.CharField(), help_text="The places of the stops it touches."
+    )
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
     requirements = serializers.SerializerMethodField()
     sections = serializers.SerializerMethodField()
+    incidents = serializers.SerializerMethodField()
 
     class Meta:
         model = Assessment
@@ -202,6 +221,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "sections",
             "explanation",
             "content_versions",
+            "incidents",
             "created_at",
         ]
 
@@ -211,6 +231,11 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     def get_sections(self, assessment: Assessment) -> list[dict]:
         return assessment.sections
+
+    @extend_schema_field(AssessmentIncidentSerializer(many=True))
+    def get_incidents(self, assessment: Assessment) -> list[dict]:
+        # The open warning and critical incidents touching the trip when it was assessed.
+        return [row.as_json() for row in incident_rows(assessment.incidents)]
 
 
 # The notes' limits and the required reason are checked by the services (trips.services

@@ -387,18 +387,16 @@ def _move(trip: Trip, *, by: User | None, to: TripStatus, comment: str = "") -> 
     )
 
 
-def _store(trip: Trip, result: engine.Assessment) -> Assessment:
-    trip.risk_level = result.risk_level
-    trip.approvals_needed = result.approvals_needed
-    return Assessment.objects.create(
-        trip=trip,
-        risk_level=result.risk_level,
-        known_level=result.known_level,
-        requires_approval=result.requires_approval,
-        approvals_needed=result.approvals_needed,
-        approval_reasons=list(result.approval_reasons),
-        requirements=with_ids([_requirement_json(r) for r in result.requirements]),
-        sections=[
+def _assessment_values(result: engine.Assessment) -> dict[str, Any]:
+    """What an Assessment row stores of an engine result."""
+    return {
+        "risk_level": result.risk_level,
+        "known_level": result.known_level,
+        "requires_approval": result.requires_approval,
+        "approvals_needed": result.approvals_needed,
+        "approval_reasons": list(result.approval_reasons),
+        "requirements": with_ids([_requirement_json(r) for r in result.requirements]),
+        "sections": [
             {
                 "stop_index": s.stop_index,
                 "country": s.country,
@@ -410,9 +408,50 @@ def _store(trip: Trip, result: engine.Assessment) -> Assessment:
             }
             for s in result.sections
         ],
-        explanation=list(result.explanation),
-        content_versions=dict(result.content_versions),
+        "explanation": list(result.explanation),
+        "content_versions": dict(result.content_versions),
+        "incidents": [incident_json(incident) for incident in result.incidents],
+    }
+
+
+def _store(trip: Trip, result: engine.Assessment) -> Assessment:
+    trip.risk_level = result.risk_level
+    trip.approvals_needed = result.approvals_needed
+    return Assessment.objects.create(trip=trip, **_assessment_values(result))
+
+
+def _same_assessment(previous: Assessment | None, result: engine.Assessment) -> bool:
+    """Whether the stored assessment already says all that the result says."""
+    if previous is None:
+        return False
+    return all(
+        getattr(previous, name) == value for name, value in _assessment_values(result).items()
     )
+
+
+def _new_critical_incidents(previous: Assessment | None, result: engine.Assessment) -> bool:
+    """Whether a critical incident touches the trip that its last assessment did not have: no
+    decision taken before it was declared (or raised to critical) can have weighed it."""
+    seen = {
+        item.get("id")
+        for item in (previous.incidents if previous is not None else [])
+        if item.get("severity") == "critical"
+    }
+    return any(i.severity == "critical" and i.id not in seen for i in result.incidents)
+
+
+def incident_json(incident: engine.MatchedIncident) -> dict[str, Any]:
+    """An incident of an assessment as it is stored (and previewed)."""
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "starts_on": incident.starts_on.isoformat(),
+        "ends_on": incident.ends_on.isoformat() if incident.ends_on else None,
+        "match": incident.match,
+        "stop_indexes": list(incident.stop_indexes),
+        "where": list(incident.where),
+    }
 
 
 def _requirement_json(requirement: engine.Requirement) -> dict[str, Any]:
@@ -660,15 +699,24 @@ def trip_briefing_superseded(*, trip: Trip) -> Trip:
 
 
 def trip_reassess(
-    *, trip: Trip, reason: str, country_code: str | None = None, version: int | None = None
+    *,
+    trip: Trip,
+    reason: str,
+    country_code: str | None = None,
+    version: int | None = None,
+    unless_unchanged: bool = False,
 ) -> bool:
-    """Re-run the engine after a material content change (True if it ran). A trip that now
-    needs a decision it has not had goes back to pending approval; an approved one gets a new
-    briefing; one awaiting a decision that is no longer needed is approved and briefed.
+    """Re-run the engine after a material content change or an incident's (True if it ran). A
+    trip that now needs a decision it has not had goes back to pending approval (a critical
+    incident its last assessment did not have needs one, whatever was approved before it);
+    an approved one gets a new briefing; one awaiting a decision that is no longer needed is
+    approved and briefed.
 
     Given the country and version that changed, a trip already assessed against that version
     (or a newer one) is left alone: a trip filed after the publication, or a second delivery
-    of the same announcement, must not re-brief anyone.
+    of the same announcement, must not re-brief anyone. With ``unless_unchanged``, a trip whose
+    assessment would come out as it is stored is left alone too (an incident re-sent
+    unchanged by its feed, or a second delivery of its re-assessment).
     """
     with transaction.atomic():
         locked = _lock(trip)
@@ -681,11 +729,16 @@ def trip_reassess(
         ):
             return False
         result = selectors.trip_assess(locked)
+        if unless_unchanged and _same_assessment(previous, result):
+            return False
+        new_critical = _new_critical_incidents(previous, result)
         changes = assessment_changes(previous, _store(locked, result))
         approvals_had = locked.decisions.filter(
             approval_round=locked.approval_round, outcome=Decision.Outcome.APPROVE
         ).count()
-        decided = not result.requires_approval or approvals_had >= result.approvals_needed
+        decided = not result.requires_approval or (
+            approvals_had >= result.approvals_needed and not new_critical
+        )
         if locked.status == TripStatus.PENDING_APPROVAL and decided:
             # The content no longer asks for the decision it was waiting for (or for the
             # second approval it lacked): approved as on submit, and briefed.
@@ -741,6 +794,14 @@ def assessment_changes(previous: Assessment | None, current: Assessment | None) 
         changes.append(f"New requirement: {title}" + (f" (due {due})." if due else "."))
     for _kind, title, _due in sorted(before - after, key=str):
         changes.append(f"No longer required: {title}.")
+    had = {item.get("id"): item for item in previous.incidents or []}
+    has = {item.get("id"): item for item in current.incidents or []}
+    for key, item in has.items():
+        if key not in had or had[key].get("severity") != item.get("severity"):
+            changes.append(f"Incident where you are going: {item['title']} ({item['severity']}).")
+    for key, item in had.items():
+        if key not in has:
+            changes.append(f"No longer an incident for this trip: {item['title']}.")
     return changes
 
 
@@ -795,6 +856,32 @@ def trips_reassess_for_country(
             f"{len(failed)} trip(s) could not be re-assessed for {country_code} v{version}: "
             f"{failed}"
         )
+    return count
+
+
+def trips_reassess(*, trip_ids: Sequence[int], reason: str, today: dt.date | None = None) -> int:
+    """Re-assess these trips (those still upcoming and filed) after an incident where they go
+    was declared, changed or closed; a trip whose assessment comes out as stored is left
+    alone, so a second delivery re-briefs nobody. Soonest departure first, as for content.
+    Returns how many were re-assessed; raises ReassessmentIncomplete after trying them all
+    when some failed (a retry skips those already done)."""
+    today = today or timezone.localdate()
+    trips = (
+        Trip.objects.upcoming(today)
+        .exclude(status=TripStatus.DRAFT)
+        .filter(pk__in=list(trip_ids))
+        .order_by("first_arrival", "pk")
+    )
+    count = 0
+    failed: list[int] = []
+    for trip in trips:
+        try:
+            count += trip_reassess(trip=trip, reason=reason, unless_unchanged=True)
+        except Exception:
+            logger.exception("Re-assessing trip %s for an incident failed", trip.pk)
+            failed.append(trip.pk)
+    if failed:
+        raise ReassessmentIncomplete(f"{len(failed)} trip(s) could not be re-assessed: {failed}")
     return count
 
 

@@ -22,6 +22,18 @@ def reassess_country(country_code: str, version: int) -> int:
 
 
 @shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ConnectionError, services.ReassessmentIncomplete),
+    retry_backoff=True,
+)
+def reassess_trips(trip_ids: list[int], reason: str) -> int:
+    # An incident was declared, changed or closed where these trips go (incidents.services).
+    # Idempotent: a trip whose assessment comes out as stored is left alone.
+    return services.trips_reassess(trip_ids=trip_ids, reason=reason)
+
+
+@shared_task(
     name="trips.tasks.send_trip_email",
     acks_late=True,
     reject_on_worker_lost=True,

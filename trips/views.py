@@ -49,6 +49,7 @@ from trips.preview import draft_preview
 from trips.requirements import (
     assessment_requirements,
     assessment_sections,
+    incident_rows,
     next_open,
     open_rows,
 )
@@ -251,6 +252,7 @@ def trip_detail(request, pk: int):
         "trip": trip,
         "stops": _with_activity_labels(list(trip.stops.all())),
         "assessment": assessment,
+        "assessment_incidents": incident_rows(assessment.incidents if assessment else []),
         "level_name": LEVEL_NAMES.get(trip.risk_level or 0, "Unknown"),
         "requirements": requirement_rows,
         "open_count": len(open_rows(requirement_rows)),

@@ -1,6 +1,7 @@
 /* The trip form's live preview: as stops are filled in, ask the portal what the trip would
    need (POST /api/trips/preview/, the body of a new trip; nothing is stored) and show the
-   level, the reasons and the requirements with their due dates. Progressive enhancement:
+   level, the open incidents where it goes, the reasons and the requirements with their due
+   dates. Progressive enhancement:
    without this script the form works as before and the draft page shows the preview. */
 (function () {
   "use strict";
@@ -67,6 +68,39 @@
     return data;
   }
 
+  var MATCHES = {
+    place: "in a place it names",
+    country: "in its country",
+    possibly: "possibly: we could not tell whether the place is in its area"
+  };
+
+  // The open incidents where the trip goes, as templates/trips/_incidents.html shows them.
+  function renderIncidents(out, incidents) {
+    if (!incidents.length) { return; }
+    var box = element("div", "", "assessment-incidents");
+    box.setAttribute("data-assessment-incidents", "");
+    box.appendChild(element("h3", "Open incidents where this trip goes"));
+    var list = element("ul", "", "incidents");
+    incidents.forEach(function (incident) {
+      var item = element("li", "", "incident incident-" + incident.severity);
+      item.appendChild(element("span", incident.severity_label, "badge severity-" + incident.severity));
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(element("strong", incident.title));
+      var when = "since " + readableDate(incident.starts_on) +
+        (incident.ends_on ? ", until " + readableDate(incident.ends_on) : "");
+      var where = incident.where.length ? " · " + incident.where.join(", ") : "";
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(element("span", when + where + " · " + (MATCHES[incident.match] || incident.match), "small"));
+      item.appendChild(element("br"));
+      item.appendChild(element("span", incident.severity === "critical"
+        ? "Critical: the trip is at least level 4 and needs a security manager's approval."
+        : "A warning: it does not change the level; follow the advice of local authorities.", "small muted"));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    out.appendChild(box);
+  }
+
   function render(panel, result) {
     var out = panel.querySelector("[data-preview-body]");
     out.textContent = "";
@@ -79,6 +113,7 @@
     head.appendChild(element("span", result.requires_approval
       ? "needs a security manager's approval" : "approved automatically on submit", "badge subtle"));
     out.appendChild(head);
+    renderIncidents(out, result.incidents || []);
     if (result.approval_reasons.length) {
       out.appendChild(element("p", "Needs approval because:"));
       var reasons = element("ul");

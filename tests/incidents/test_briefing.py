@@ -67,3 +67,24 @@ def test_the_glance_page_of_the_pdf_names_the_incident(trip, django_capture_on_c
     glance = next(" ".join(text.split()) for text in pages if "Why this level" in text)
     assert "Incidents where you are going" in glance
     assert "Critical: Blast in Almaty" in glance
+
+
+def test_the_briefing_lists_the_incidents_its_assessment_does_and_no_info_notice(trip):
+    from trips import selectors as trip_selectors
+
+    IncidentFactory(
+        title="Unrest since last month",
+        severity="critical",
+        places=[place("Almaty")],
+        starts_on=TODAY - dt.timedelta(days=30),
+    )
+    IncidentFactory(title="Traffic notice", severity="info", starts_on=TODAY)
+    # Over a week before the trip arrives (its lookahead is 3 days): it touches nothing.
+    IncidentFactory(
+        title="Strike until next week",
+        starts_on=TODAY,
+        ends_on=TODAY + dt.timedelta(days=7),
+    )
+    listed = [(item.incident.title, item.match) for item in document(trip).incidents]
+    assessed = [(i.title, i.match) for i in trip_selectors.trip_assess(trip).incidents]
+    assert listed == assessed == [("Unrest since last month", "place")]

@@ -83,8 +83,10 @@ def test_other_places_past_stops_and_closed_incidents_are_not_shown(kz, erin):
     ):
         assert "Astana protest" not in page
         assert "Old storm" not in page
-    # An open incident whose window (start + lookahead) ended before my trip: not mine.
-    assert "Last week" not in client.get("/").content.decode()
+    # An open incident stays open (product.md, "Refined after the first release"): one that
+    # began last week still touches my trip tomorrow, on the dashboard and the trip page.
+    assert "Last week" in client.get("/").content.decode()
+    assert "Last week" in client.get(f"/trips/{trip.pk}/").content.decode()
 
 
 def test_a_cancelled_trip_shows_no_incident(kz, erin):
