@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trips", "0005_stop_country_dates_index_for_incidents"),
+        ("trips", "0006_assessment_incidents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
