@@ -639,9 +639,14 @@ def check_recipient_update(
     return recipient
 
 
-def check_close(*, check: SafetyCheck, by: User, ip: str | None = None) -> SafetyCheck:
-    """Close the check: its links stop working and nobody is asked again."""
-    if not roles.is_manager(by):
+def check_close(
+    *, check: SafetyCheck, by: User, ip: str | None = None, with_incident: bool = False
+) -> SafetyCheck:
+    """Close the check: its links stop working and nobody is asked again.
+
+    ``with_incident``: the incident itself is closing (incidents.services.incident_close),
+    which a content admin may do too; its check closes with it."""
+    if not roles.is_manager(by) and not with_incident:
         raise NotAllowed(MANAGERS_ONLY)
     with transaction.atomic():
         now = timezone.now()
@@ -655,7 +660,8 @@ def check_close(*, check: SafetyCheck, by: User, ip: str | None = None) -> Safet
             "status", flat=True
         ):
             counts[status] += 1
-        audit_record(actor=by, action="check.closed", obj=check, ip=ip, details=counts)
+        details: dict[str, Any] = {**counts, "with_incident": True} if with_incident else counts
+        audit_record(actor=by, action="check.closed", obj=check, ip=ip, details=details)
     check.refresh_from_db()
     return check
 
