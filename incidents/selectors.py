@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
-from incidents.models import Incident, IncidentQuerySet
+from incidents.models import CheckRecipient, Incident, IncidentQuerySet
+from portal.lib.phones import PhoneDisplay, phone_display
 from portal.lib.places import PlaceMatcher
+from portal.lib.timezones import PlaceZone, place_time_zone
 from portal.models import TravellerProfile
 from trips.models import Stop, Trip, TripStatus
 
@@ -496,3 +498,80 @@ def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
             rows.append(row)
     rows.sort(key=lambda row: (-row.incident.severity_rank, -row.need_help_unhandled, -row.there))
     return rows
+
+
+# --- the answer page: help where the traveller is ------------------------------------------
+
+
+@dataclass
+class LocalContact:
+    label: str
+    phone: PhoneDisplay
+    place: str | None
+    for_nationals: bool  # an embassy or consulate: shown to its own nationals only
+
+
+@dataclass
+class LocalHelp:
+    """What the answer page of a safety check shows a traveller about where they are: the
+    country's emergency numbers (for their place and nationality, as their briefing lists
+    them) and the time zone of their place (portal.lib.timezones)."""
+
+    country_code: str
+    country_name: str
+    place: str
+    contacts: list[LocalContact]
+    zone: PlaceZone
+
+
+def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
+    """Where a check's recipient is (their matching stop, else the incident's country) and
+    the help there: the published emergency contacts of that country, a contact limited to a
+    place only for that place, an embassy only for its nationals and before the others."""
+    from advisories.models import Country
+    from advisories.selectors import contacts_for_traveller, published_version
+    from portal.lib.places import match_key
+
+    incident = recipient.safety_check.incident
+    stop = recipient.stop
+    code = stop.country_id if stop is not None else incident.country_id
+    country_name = (
+        incident.country.name
+        if code == incident.country_id
+        else Country.objects.filter(code=code).values_list("name", flat=True).first() or code
+    )
+    names: list[str] = []
+    if stop is not None and stop.place is not None:
+        names += [stop.place.name, *stop.place.aliases.values_list("name", flat=True)]
+    if stop is not None and stop.place_text.strip():
+        names.append(stop.place_text)
+    profile = TravellerProfile.objects.filter(user_id=recipient.traveller_id).first()
+    nationality = (
+        (recipient.trip.passport_nationality if recipient.trip is not None else "")
+        or (profile.nationality if profile is not None else "")
+        or ""
+    ).upper()
+    version = published_version(code)
+    snapshot = version.content if version is not None else {}
+    here = {match_key(name) for name in names}
+    contacts = [
+        LocalContact(
+            label=contact.get("label", ""),
+            phone=phone_display(contact.get("number", ""), region=code),
+            place=contact.get("place"),
+            for_nationals=bool(contact.get("nationalities")),
+        )
+        for contact in contacts_for_traveller(
+            snapshot.get("emergency_contacts", []), nationality=nationality
+        )
+        if not contact.get("place") or match_key(contact["place"]) in here
+    ]
+    # Their embassy first, then the numbers of their own place, then the country's.
+    contacts.sort(key=lambda contact: (not contact.for_nationals, contact.place is None))
+    return LocalHelp(
+        country_code=code,
+        country_name=country_name,
+        place=names[0] if names else "",
+        contacts=contacts,
+        zone=place_time_zone(code, names),
+    )
