@@ -82,6 +82,7 @@ ANSWERABLE = (SafetyStatus.SAFE, SafetyStatus.NEED_HELP)
 
 ALREADY_OPEN = "A safety check is already open for this incident: close it before starting another."
 CLOSED = "This safety check is closed: call the security desk."
+INCIDENT_CLOSED = "This incident is closed: no safety check can start."
 MANAGERS_ONLY = "Only security managers run safety checks."
 
 
@@ -223,7 +224,9 @@ def check_start(
         with transaction.atomic():
             # The incident's row lock makes two simultaneous starts queue up; the partial
             # unique constraint holds the line where locks do not exist (SQLite).
-            Incident.objects.select_for_update().get(pk=incident.pk)
+            if not Incident.objects.select_for_update().get(pk=incident.pk).is_open:
+                # After its all-clear, nobody is asked "Are you OK?" about it again.
+                raise Conflict(INCIDENT_CLOSED)
             if SafetyCheck.objects.filter(incident=incident, status=CheckStatus.OPEN).exists():
                 raise Conflict(ALREADY_OPEN)
             now = timezone.now()

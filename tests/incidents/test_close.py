@@ -298,3 +298,18 @@ def test_the_button_only_answers_a_post(crisis):
     response = logged_in(crisis.boss).get(reverse("incident-close", args=[crisis.incident.pk]))
 
     assert response.status_code == 405
+
+
+def test_no_safety_check_starts_on_a_closed_incident(crisis, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(crisis.boss).post(close_url(crisis.incident), {}, format="json")
+    mail.outbox.clear()
+
+    response = api_as(crisis.boss).post(
+        f"/api/incidents/{crisis.incident.pk}/checks/", {}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This incident is closed: no safety check can start."}
+    assert SafetyCheck.objects.filter(incident=crisis.incident).count() == 1
+    assert mail.outbox == []
