@@ -575,3 +575,10 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
         contacts=contacts,
         zone=place_time_zone(code, names),
     )
+
+
+def incident_all_clear_count(*, incident: Incident) -> int:
+    """How many travellers have been sent the incident's all-clear so far (one query)."""
+    from incidents.models import IncidentAllClear
+
+    return IncidentAllClear.objects.filter(incident=incident).count()

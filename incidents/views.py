@@ -173,6 +173,9 @@ def _detail_context(
         "close_form": close_form or IncidentCloseForm(initial={"ends_on": timezone.localdate()}),
         "today": timezone.localdate(),
         "incident": incident,
+        "all_clears": None
+        if incident.is_open
+        else selectors.incident_all_clear_count(incident=incident),
         "on": on,
         "error": error,
         "groups": groups,

@@ -105,6 +105,10 @@ def test_a_manager_closes_an_incident_and_the_travellers_get_an_all_clear(
         by_address["erin@example.com"].body
     )
     assert "safety check" not in by_address["arno@example.com"].body
+    page.reload()
+    expect(page.locator(".incident-closed")).to_contain_text(
+        "2 travellers it alerted or asked have been sent the all-clear."
+    )
 
     # Closing again from the stale tab is refused, and nobody hears twice.
     stale.once("dialog", lambda dialog: dialog.accept())

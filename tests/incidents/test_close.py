@@ -240,16 +240,17 @@ def test_the_button_closes_it_and_the_page_says_it_is_closed_with_no_check_start
 ):
     client = logged_in(crisis.boss)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
+        closing = client.post(
             reverse("incident-close", args=[crisis.incident.pk]),
             {"ends_on": timezone.localdate().isoformat()},
-            follow=True,
         )
+    response = client.get(closing["Location"])
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "The incident is closed: its safety check is closed too" in html
     assert "This incident is closed: it ended on" in html
+    assert "3 travellers it alerted or asked have been sent the all-clear." in html
     assert "Start a safety check" not in html
     assert ">Close the incident</button>" not in html
     assert len(all_clears()) == 3
