@@ -37,7 +37,7 @@ from portal.lib.text import text_problem
 from portal.lib.vocabulary import Topic
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue
-from portal.templatetags.days import day
+from portal.templatetags.days import day as written_day
 
 logger = logging.getLogger(__name__)
 
@@ -302,9 +302,8 @@ def incident_close(
                 }
             )
         if ends_on < locked.starts_on:
-            raise InvalidInput(
-                {"ends_on": [f"It started on {day(locked.starts_on)}: it cannot end before that."]}
-            )
+            started = written_day(locked.starts_on)
+            raise InvalidInput({"ends_on": [f"It started on {started}: it cannot end before."]})
         data = incident_input_of(locked)
         data.ends_on = ends_on
         country, places = incident_validate(data)

@@ -171,7 +171,6 @@ def _detail_context(
     first, last = selectors.incident_window(incident)
     return {
         "close_form": close_form or IncidentCloseForm(initial={"ends_on": timezone.localdate()}),
-        "today": timezone.localdate(),
         "incident": incident,
         "all_clears": None
         if incident.is_open
@@ -218,8 +217,8 @@ def incident_close(request, pk: int):
         else:
             messages.success(
                 request,
-                "The incident is closed: its safety check is closed too, and everyone it "
-                "alerted or asked is sent an all-clear e-mail.",
+                "The incident is closed: an open safety check closed with it, and everyone "
+                "it alerted or asked is sent an all-clear e-mail.",
             )
             return redirect("incident-detail", pk=incident.pk)
     today = timezone.localdate()

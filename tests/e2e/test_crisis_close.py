@@ -86,7 +86,7 @@ def test_a_manager_closes_an_incident_and_the_travellers_get_an_all_clear(
     closing.get_by_role("button", name="Close the incident").click()
 
     expect(
-        page.get_by_text("The incident is closed: its safety check is closed too")
+        page.get_by_text("The incident is closed: an open safety check closed with it")
     ).to_be_visible()
     expect(page.get_by_text("This incident is closed: it ended on")).to_be_visible()
     expect(page.get_by_role("button", name="Start a safety check")).to_have_count(0)
