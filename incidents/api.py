@@ -16,6 +16,7 @@ from incidents.serializers import (
     IncidentSerializer,
 )
 from portal import roles
+from portal.audit import client_ip
 from portal.lib.dates import parse_iso_date
 
 
@@ -31,6 +32,10 @@ class IsManager(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return roles.is_manager(request.user)
+
+
+class IncidentCloseSerializer(serializers.Serializer):
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class IncidentViewSet(
@@ -110,3 +115,19 @@ class IncidentViewSet(
         response.data["counts"] = selectors.impacted_counts(rows)
         response.data["on"] = on.isoformat()
         return response
+
+    @extend_schema(request=IncidentCloseSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the incident as of ``ends_on`` (default today): its open check closes and
+        everyone alerted or asked gets an all-clear; 409 when it is closed already."""
+        incident = self.get_object()
+        data = IncidentCloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_close(
+            incident=incident,
+            by=request.user,
+            ends_on=data.validated_data["ends_on"],
+            ip=client_ip(request),
+        )
+        return self._respond(incident, status.HTTP_200_OK)

@@ -82,6 +82,7 @@ ANSWERABLE = (SafetyStatus.SAFE, SafetyStatus.NEED_HELP)
 
 ALREADY_OPEN = "A safety check is already open for this incident: close it before starting another."
 CLOSED = "This safety check is closed: call the security desk."
+INCIDENT_CLOSED = "This incident is closed: no safety check can start."
 MANAGERS_ONLY = "Only security managers run safety checks."
 
 
@@ -223,7 +224,9 @@ def check_start(
         with transaction.atomic():
             # The incident's row lock makes two simultaneous starts queue up; the partial
             # unique constraint holds the line where locks do not exist (SQLite).
-            Incident.objects.select_for_update().get(pk=incident.pk)
+            if not Incident.objects.select_for_update().get(pk=incident.pk).is_open:
+                # After its all-clear, nobody is asked "Are you OK?" about it again.
+                raise Conflict(INCIDENT_CLOSED)
             if SafetyCheck.objects.filter(incident=incident, status=CheckStatus.OPEN).exists():
                 raise Conflict(ALREADY_OPEN)
             now = timezone.now()
@@ -639,9 +642,14 @@ def check_recipient_update(
     return recipient
 
 
-def check_close(*, check: SafetyCheck, by: User, ip: str | None = None) -> SafetyCheck:
-    """Close the check: its links stop working and nobody is asked again."""
-    if not roles.is_manager(by):
+def check_close(
+    *, check: SafetyCheck, by: User, ip: str | None = None, with_incident: bool = False
+) -> SafetyCheck:
+    """Close the check: its links stop working and nobody is asked again.
+
+    ``with_incident``: the incident itself is closing (incidents.services.incident_close),
+    which a content admin may do too; its check closes with it."""
+    if not roles.is_manager(by) and not with_incident:
         raise NotAllowed(MANAGERS_ONLY)
     with transaction.atomic():
         now = timezone.now()
@@ -655,7 +663,8 @@ def check_close(*, check: SafetyCheck, by: User, ip: str | None = None) -> Safet
             "status", flat=True
         ):
             counts[status] += 1
-        audit_record(actor=by, action="check.closed", obj=check, ip=ip, details=counts)
+        details: dict[str, Any] = {**counts, "with_incident": True} if with_incident else counts
+        audit_record(actor=by, action="check.closed", obj=check, ip=ip, details=details)
     check.refresh_from_db()
     return check
 

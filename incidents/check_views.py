@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents import check_selectors, check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck, SafetyStatus
-from incidents.selectors import incidents_visible_to
+from incidents.selectors import incidents_visible_to, recipient_local_help
 from portal.audit import client_ip
 from portal.company import security_desk
 from portal.errors import DomainError
@@ -169,6 +169,8 @@ def check_answer_link(request, token: str):
         "desk": security_desk(),
         "token": token,
         "error": "",
+        # The emergency numbers and the time zone of where the traveller is.
+        "local": recipient_local_help(recipient=recipient),
     }
     if request.method == "POST":
         status = request.POST.get("status")

@@ -4,6 +4,7 @@ its field errors are put back on the form (incident_errors_apply)."""
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from incidents.models import LOOKAHEAD_MAX, Incident, Severity
 from incidents.services import IncidentInput
@@ -59,6 +60,27 @@ class IncidentForm(forms.Form):
             source=data["source"],
             external_id=data["external_id"],
         )
+
+    def apply_errors(self, error: InvalidInput) -> None:
+        for name, messages in error.errors.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                self.add_error(name if name in self.fields else None, str(message))
+
+
+class IncidentCloseForm(forms.Form):
+    """Closing an incident: when it ended (empty: today). The service says what is valid."""
+
+    ends_on = forms.DateField(
+        label="It ended on",
+        required=False,
+        widget=DateInput(),
+        help_text="Today, unless it ended earlier.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers no day after today (the service refuses one).
+        self.fields["ends_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def apply_errors(self, error: InvalidInput) -> None:
         for name, messages in error.errors.items():

@@ -137,6 +137,28 @@ class IncidentAlert(models.Model):
         return f"{self.get_severity_display()} alert for {self.traveller} ({self.incident})"
 
 
+class IncidentAllClear(models.Model):
+    """The all-clear e-mail sent when an incident closed, to a traveller it alerted or its
+    safety check asked: one per traveller and incident. The row is claimed before the e-mail
+    goes (incidents.services.incident_all_clear_send), so a repeated task sends none twice."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="all_clears")
+    traveller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "traveller"], name="one_all_clear_per_incident_traveller"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"All clear for {self.traveller} ({self.incident})"
+
+
 # --- safety checks ("Are you OK?") ---------------------------------------------------------
 # Written by incidents/check_services.py; read by incidents/check_selectors.py.
 

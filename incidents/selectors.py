@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
-from incidents.models import Incident, IncidentQuerySet
+from incidents.models import CheckRecipient, Incident, IncidentQuerySet
+from portal.lib.phones import PhoneDisplay, phone_display
 from portal.lib.places import PlaceMatcher
+from portal.lib.timezones import PlaceZone, place_time_zone
 from portal.models import TravellerProfile
 from trips import engine
 from trips.models import Stop, Trip, TripStatus
@@ -451,3 +453,219 @@ def travellers_there(incident: Incident, on: dt.date | None = None) -> list[dict
                 "match": match,
             }
     return list(chosen.values())
+
+
+# --- the manager's dashboard in a crisis ---------------------------------------------------
+
+
+@dataclass
+class CrisisRow:
+    """An open incident that touches travellers, as the manager's dashboard shows it: how
+    many people are there and arriving (each counted once, ``there`` first), and the answers
+    to its open safety check, if one runs."""
+
+    incident: Incident
+    there: int = 0
+    arriving: int = 0
+    check_id: int | None = None
+    safe: int = 0
+    need_help: int = 0
+    need_help_unhandled: int = 0
+    no_answer: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.there or self.arriving or self.need_help_unhandled or self.no_answer)
+
+
+def _crisis_checks(incident_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each incident's open check with its counts (one query)."""
+    from django.db.models import Count
+
+    from incidents.models import CheckStatus, SafetyCheck, SafetyStatus
+
+    need_help = Q(recipients__status=SafetyStatus.NEED_HELP)
+    rows = (
+        SafetyCheck.objects.filter(incident_id__in=incident_ids, status=CheckStatus.OPEN)
+        .order_by()
+        .values("pk", "incident_id")
+        .annotate(
+            safe=Count("recipients", filter=Q(recipients__status=SafetyStatus.SAFE)),
+            need_help=Count("recipients", filter=need_help),
+            need_help_unhandled=Count(
+                "recipients", filter=need_help & Q(recipients__handled=False)
+            ),
+            no_answer=Count("recipients", filter=Q(recipients__status=SafetyStatus.NO_ANSWER)),
+        )
+    )
+    return {
+        row["incident_id"]: {
+            "pk": row["pk"],
+            "safe": row["safe"],
+            "need_help": row["need_help"],
+            "need_help_unhandled": row["need_help_unhandled"],
+            "no_answer": row["no_answer"],
+        }
+        for row in rows
+    }
+
+
+def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
+    """The open incidents that touch travellers as of ``on`` (default today): someone there
+    or arriving, or an open safety check with a call for help not handled or someone silent.
+    Most severe first, then the most calls for help, then the most people there.
+
+    By the semantics of ``incident_impacted`` (same window, same place matching), for every
+    open incident at once: a fixed number of queries (the incidents and their places, the
+    overlapping stops' ids, those stops, the curated places of countries where a stop is free
+    text, the open checks' counts), whatever the number of incidents and travellers.
+    """
+    on = on or timezone.localdate()
+    incidents = list(
+        Incident.objects.open_on(on)
+        .select_related("country")
+        .prefetch_related("places")
+        .order_by("-starts_on", "-pk")
+    )
+    if not incidents:
+        return []
+    windows = {incident.pk: incident_window(incident) for incident in incidents}
+    overlapping = Q(pk__in=[])
+    for incident in incidents:
+        first, last = windows[incident.pk]
+        overlapping |= Q(country_id=incident.country_id, departure__gte=first, arrival__lte=last)
+    stop_ids = list(Stop.objects.filter(overlapping).order_by().values_list("pk", flat=True))
+    stops = list(
+        Stop.objects.filter(pk__in=stop_ids, trip__status__in=IMPACTED_STATUSES)
+        .select_related("place")
+        .annotate(traveller_id=F("trip__traveller_id"))
+        .order_by()
+    )
+    free_text = {stop.country_id for stop in stops if stop.place is None and stop.place_text}
+    # The curated places of every country where a stop is free text, loaded at once.
+    resolvers = {code: _FreeTextMatcher(code) for code in free_text}
+    if free_text:
+        by_country: dict[str, list[Place]] = {code: [] for code in free_text}
+        for place in places_for(free_text):
+            by_country[place.country_id].append(place)
+        for code, resolver in resolvers.items():
+            resolver.matcher = place_matcher(by_country[code])
+    checks = _crisis_checks([incident.pk for incident in incidents])
+    rows: list[CrisisRow] = []
+    for incident in incidents:
+        first, last = windows[incident.pk]
+        place_ids = frozenset(place.pk for place in incident.places.all())
+        resolve = resolvers.get(incident.country_id)
+        there: set[int] = set()
+        arriving: set[int] = set()
+        for stop in stops:
+            if stop.country_id != incident.country_id or not (
+                stop.departure >= first and stop.arrival <= last
+            ):
+                continue
+            if stop_match(stop, place_ids=place_ids, resolve=resolve) is None:
+                continue
+            presence = stop_presence(stop, on)
+            if presence == "there":
+                there.add(stop.traveller_id)
+            elif presence == "arriving":
+                arriving.add(stop.traveller_id)
+        check = checks.get(incident.pk, {})
+        row = CrisisRow(
+            incident=incident,
+            there=len(there),
+            arriving=len(arriving - there),
+            check_id=check.get("pk"),
+            safe=check.get("safe", 0),
+            need_help=check.get("need_help", 0),
+            need_help_unhandled=check.get("need_help_unhandled", 0),
+            no_answer=check.get("no_answer", 0),
+        )
+        if row.needs_attention:
+            rows.append(row)
+    rows.sort(key=lambda row: (-row.incident.severity_rank, -row.need_help_unhandled, -row.there))
+    return rows
+
+
+# --- the answer page: help where the traveller is ------------------------------------------
+
+
+@dataclass
+class LocalContact:
+    label: str
+    phone: PhoneDisplay
+    place: str | None
+    for_nationals: bool  # an embassy or consulate: shown to its own nationals only
+
+
+@dataclass
+class LocalHelp:
+    """What the answer page of a safety check shows a traveller about where they are: the
+    country's emergency numbers (for their place and nationality, as their briefing lists
+    them) and the time zone of their place (portal.lib.timezones)."""
+
+    country_code: str
+    country_name: str
+    place: str
+    contacts: list[LocalContact]
+    zone: PlaceZone
+
+
+def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
+    """Where a check's recipient is (their matching stop, else the incident's country) and
+    the help there: the published emergency contacts of that country, a contact limited to a
+    place only for that place, an embassy only for its nationals and before the others."""
+    from advisories.models import Country
+    from advisories.selectors import contacts_for_traveller, published_version
+    from portal.lib.places import match_key
+
+    incident = recipient.safety_check.incident
+    stop = recipient.stop
+    code = stop.country_id if stop is not None else incident.country_id
+    country_name = (
+        incident.country.name
+        if code == incident.country_id
+        else Country.objects.filter(code=code).values_list("name", flat=True).first() or code
+    )
+    names: list[str] = []
+    if stop is not None and stop.place is not None:
+        names += [stop.place.name, *stop.place.aliases.values_list("name", flat=True)]
+    if stop is not None and stop.place_text.strip():
+        names.append(stop.place_text)
+    profile = TravellerProfile.objects.filter(user_id=recipient.traveller_id).first()
+    nationality = (
+        (recipient.trip.passport_nationality if recipient.trip is not None else "")
+        or (profile.nationality if profile is not None else "")
+        or ""
+    ).upper()
+    version = published_version(code)
+    snapshot = version.content if version is not None else {}
+    here = {match_key(name) for name in names}
+    contacts = [
+        LocalContact(
+            label=contact.get("label", ""),
+            phone=phone_display(contact.get("number", ""), region=code),
+            place=contact.get("place"),
+            for_nationals=bool(contact.get("nationalities")),
+        )
+        for contact in contacts_for_traveller(
+            snapshot.get("emergency_contacts", []), nationality=nationality
+        )
+        if not contact.get("place") or match_key(contact["place"]) in here
+    ]
+    # Their embassy first, then the numbers of their own place, then the country's.
+    contacts.sort(key=lambda contact: (not contact.for_nationals, contact.place is None))
+    return LocalHelp(
+        country_code=code,
+        country_name=country_name,
+        place=names[0] if names else "",
+        contacts=contacts,
+        zone=place_time_zone(code, names),
+    )
+
+
+def incident_all_clear_count(*, incident: Incident) -> int:
+    """How many travellers have been sent the incident's all-clear so far (one query)."""
+    from incidents.models import IncidentAllClear
+
+    return IncidentAllClear.objects.filter(incident=incident).count()

@@ -4,6 +4,7 @@ travellers arriving into one."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -12,25 +13,31 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from advisories.models import Country, Place
 from advisories.selectors import place_match
 from incidents import selectors
-from incidents.check_services import check_start_if_critical
+from incidents.check_services import check_close, check_start_if_critical
 from incidents.models import (
     LOOKAHEAD_MAX,
     SEVERITY_RANK,
+    CheckRecipient,
+    CheckStatus,
     Incident,
     IncidentAlert,
+    IncidentAllClear,
+    SafetyCheck,
     Severity,
 )
 from portal import roles
 from portal.audit import audit_record
-from portal.errors import InvalidInput, NotAllowed
+from portal.errors import Conflict, InvalidInput, NotAllowed
 from portal.lib.text import text_problem
 from portal.lib.vocabulary import Topic
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue
+from portal.templatetags.days import day as written_day
 
 logger = logging.getLogger(__name__)
 
@@ -283,6 +290,69 @@ def incident_update(*, incident: Incident, data: IncidentInput, by: User) -> Inc
         )
 
 
+ALREADY_CLOSED = "This incident is already closed."
+
+
+class IncidentClosed(Conflict):
+    """Closing an incident that is closed already (409)."""
+
+
+def incident_close(
+    *, incident: Incident, by: User, ends_on: dt.date | None = None, ip: str | None = None
+) -> Incident:
+    """Close an incident as of ``ends_on`` (default today): its end date is set through the
+    same write as any change (audited as ``incident.closed``), its open safety check closes
+    with it, and every traveller it alerted or its checks asked gets an all-clear e-mail, once,
+    from a worker after the commit.
+
+    The end date can be no later than today (an end still to come leaves the incident open:
+    that is an edit of its dates) and no earlier than its start (field errors). Closing an
+    incident that is closed is an IncidentClosed (409), and e-mails nobody.
+    """
+    if not may_declare(by):
+        raise NotAllowed(MAY_NOT_DECLARE)
+    today = timezone.localdate()
+    ends_on = ends_on or today
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not locked.is_open:
+            raise IncidentClosed(ALREADY_CLOSED)
+        if ends_on > today:
+            raise InvalidInput(
+                {
+                    "ends_on": [
+                        "Close it as of today or an earlier day; to say when it will end, "
+                        "edit its end date instead."
+                    ]
+                }
+            )
+        if ends_on < locked.starts_on:
+            started = written_day(locked.starts_on)
+            raise InvalidInput({"ends_on": [f"It started on {started}: it cannot end before."]})
+        data = incident_input_of(locked)
+        data.ends_on = ends_on
+        country, places = incident_validate(data)
+        open_check = SafetyCheck.objects.filter(incident=locked, status=CheckStatus.OPEN).first()
+        if open_check is not None:
+            # A manager closing the check this very moment has done it for us.
+            with contextlib.suppress(Conflict):
+                check_close(check=open_check, by=by, ip=ip, with_incident=True)
+        closed = _write(
+            incident=locked,
+            data=data,
+            country=country,
+            places=places,
+            by=by,
+            action="incident.closed",
+        )
+        outbox_enqueue(
+            task="incidents.tasks.send_all_clear",
+            kwargs={"incident_id": closed.pk},
+            key=f"incidents.all_clear:{closed.pk}:{uuid.uuid4().hex}",
+        )
+    return closed
+
+
 def incident_input_of(incident: Incident) -> IncidentInput:
     """The incident as input, for a PATCH to change some fields and keep the rest."""
     return IncidentInput(
@@ -370,3 +440,71 @@ def incidents_alert_open(*, on: dt.date | None = None) -> int:
         incident_alert_arriving(incident_id=pk, on=on)
         for pk in Incident.objects.open_on(day).values_list("pk", flat=True)
     )
+
+
+# --- the all-clear -------------------------------------------------------------------------
+
+
+def _claim_all_clear(*, incident: Incident, traveller_id: int) -> bool:
+    """Take the right to send this traveller this incident's all-clear: true once."""
+    try:
+        with transaction.atomic():
+            IncidentAllClear.objects.create(incident=incident, traveller_id=traveller_id)
+    except IntegrityError:
+        return False
+    return True
+
+
+def incident_all_clear_send(*, incident_id: int) -> int:
+    """E-mail the all-clear of a closed incident to everyone it alerted (arriving
+    travellers) or its safety checks asked (those there), once each, however often it runs.
+    Nothing goes while the incident is open (reopened before the worker got to it). Returns
+    how many were e-mailed."""
+    incident = (
+        Incident.objects.select_related("country")
+        .prefetch_related("places")
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None or incident.is_open:
+        return 0
+    alerted = set(
+        IncidentAlert.objects.filter(incident=incident).values_list("traveller_id", flat=True)
+    )
+    asked = set(
+        CheckRecipient.objects.filter(safety_check__incident=incident).values_list(
+            "traveller_id", flat=True
+        )
+    )
+    told = set(
+        IncidentAllClear.objects.filter(incident=incident).values_list("traveller_id", flat=True)
+    )
+    travellers = (
+        User.objects.filter(pk__in=(alerted | asked) - told, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+    sent = 0
+    for traveller in travellers:
+        # The claim and the e-mail succeed or fail together: a mail server that refuses
+        # leaves the traveller unclaimed for the task's retry.
+        with transaction.atomic():
+            if not _claim_all_clear(incident=incident, traveller_id=traveller.pk):
+                continue
+            send_templated(
+                "incident-all-clear",
+                {
+                    "incident": incident,
+                    "traveller": traveller,
+                    "was_asked": traveller.pk in asked,
+                },
+                [traveller.email],
+            )
+            audit_record(
+                actor=None,
+                action="incident.all_clear_sent",
+                obj=incident,
+                details={"traveller": traveller.username, "asked": traveller.pk in asked},
+            )
+        sent += 1
+    return sent

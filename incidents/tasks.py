@@ -36,3 +36,16 @@ def alert_arriving_travellers(incident_id: int) -> int:
 )
 def alert_open_incidents() -> int:
     return services.incidents_alert_open()
+
+
+@shared_task(
+    name="incidents.tasks.send_all_clear",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_all_clear(incident_id: int) -> int:
+    # Idempotent: each traveller is claimed before being e-mailed.
+    return services.incident_all_clear_send(incident_id=incident_id)

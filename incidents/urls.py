@@ -33,6 +33,7 @@ urlpatterns = [
     path("incidents/new/", views.incident_new, name="incident-new"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/edit/", views.incident_edit, name="incident-edit"),
+    path("incidents/<int:pk>/close/", views.incident_close, name="incident-close"),
     path(
         "incidents/<int:pk>/checks/start/",
         check_views.check_start,

@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from incidents import check_selectors, selectors, services
-from incidents.forms import IncidentForm, incident_initial
+from incidents.forms import IncidentCloseForm, IncidentForm, incident_initial
 from portal import roles
-from portal.errors import InvalidInput, NotAllowed
+from portal.audit import client_ip
+from portal.errors import Conflict, InvalidInput, NotAllowed
 from portal.lib.csvexport import csv_response
 from portal.lib.dates import parse_iso_date
 
@@ -99,11 +101,8 @@ def incident_detail(request, pk: int):
         on = parse_iso_date(raw) if raw else timezone.localdate()
     except ValueError:
         on, error = timezone.localdate(), f"{raw!r} is not a date (YYYY-MM-DD); showing today."
-    is_manager = roles.is_manager(request.user)
-    rows = selectors.incident_impacted(incident=incident, on=on) if is_manager else []
-    if is_manager:
-        check_selectors.add_check_status(rows=rows, incident=incident)
-    if is_manager and request.GET.get("format") == "csv":
+    rows = _impacted_rows(request, incident=incident, on=on)
+    if roles.is_manager(request.user) and request.GET.get("format") == "csv":
         return csv_response(
             f"incident-{incident.pk}-impacted-{on.isoformat()}.csv",
             [
@@ -144,6 +143,23 @@ def incident_detail(request, pk: int):
                 for row in rows
             ),
         )
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        _detail_context(request, incident=incident, on=on, rows=rows, error=error),
+    )
+
+
+def _detail_context(
+    request,
+    *,
+    incident,
+    on,
+    rows: list[selectors.ImpactedRow],
+    error: str = "",
+    close_form: IncidentCloseForm | None = None,
+) -> dict:
+    is_manager = roles.is_manager(request.user)
     groups = [
         {
             "presence": presence,
@@ -153,24 +169,67 @@ def incident_detail(request, pk: int):
         for presence in selectors.PRESENCE_ORDER
     ]
     first, last = selectors.incident_window(incident, on)
-    return render(
-        request,
-        "incidents/incident_detail.html",
-        {
-            "incident": incident,
-            "on": on,
-            "error": error,
-            "groups": groups,
-            "counts": selectors.impacted_counts(rows),
-            "total": len(rows),
-            "window_first": first,
-            "window_last": last,
-            "is_manager": is_manager,
-            # The safety check panel (incidents/check_panel.html), for managers.
-            **(
-                check_selectors.check_panel(incident=incident, page=request.GET.get("check_page"))
-                if is_manager
-                else {}
-            ),
-        },
-    )
+    return {
+        "close_form": close_form or IncidentCloseForm(initial={"ends_on": timezone.localdate()}),
+        "incident": incident,
+        "all_clears": None
+        if incident.is_open
+        else selectors.incident_all_clear_count(incident=incident),
+        "on": on,
+        "error": error,
+        "groups": groups,
+        "counts": selectors.impacted_counts(rows),
+        "total": len(rows),
+        "window_first": first,
+        "window_last": last,
+        "is_manager": is_manager,
+        # The safety check panel (incidents/check_panel.html), for managers.
+        **(
+            check_selectors.check_panel(incident=incident, page=request.GET.get("check_page"))
+            if is_manager
+            else {}
+        ),
+    }
+
+
+@require_POST
+def incident_close(request, pk: int):
+    """The incident page's "Close the incident" button: the service the API calls. A bad
+    date shows the page again with the error on the field; a closed incident says so."""
+    _may_declare(request)
+    incident = get_object_or_404(selectors.incidents_list(user=request.user), pk=pk)
+    form = IncidentCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_close(
+                incident=incident,
+                by=request.user,
+                ends_on=form.cleaned_data["ends_on"],
+                ip=client_ip(request),
+            )
+        except Conflict as error:
+            messages.error(request, str(error))
+            return redirect("incident-detail", pk=incident.pk)
+        except InvalidInput as error:
+            form.apply_errors(error)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        else:
+            messages.success(
+                request,
+                "The incident is closed: an open safety check closed with it, and everyone "
+                "it alerted or asked is sent an all-clear e-mail.",
+            )
+            return redirect("incident-detail", pk=incident.pk)
+    today = timezone.localdate()
+    rows = _impacted_rows(request, incident=incident, on=today)
+    context = _detail_context(request, incident=incident, on=today, rows=rows, close_form=form)
+    return render(request, "incidents/incident_detail.html", context, status=400)
+
+
+def _impacted_rows(request, *, incident, on) -> list[selectors.ImpactedRow]:
+    if not roles.is_manager(request.user):
+        return []
+    rows = selectors.incident_impacted(incident=incident, on=on)
+    check_selectors.add_check_status(rows=rows, incident=incident)
+    return rows

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from briefings.selectors import upcoming_trips_with_needs
 from incidents.check_selectors import checks_asking
+from incidents.selectors import incidents_crisis_summary
 from portal import privacy, roles
 from portal.filters import AuditFilter
 from portal.forms import ProfileForm
@@ -38,6 +39,8 @@ def dashboard(request):
     }
     if roles.is_manager(user):
         context.update(asdict(trip_selectors.manager_overview(today=today)))
+        # In a crisis the dashboard opens with it: the open incidents touching travellers.
+        context["crisis"] = incidents_crisis_summary(on=today)
     return render(request, "portal/dashboard.html", context)
 
 

@@ -189,6 +189,13 @@ MATRIX: dict[str, Row] = {
         {"GET": INCIDENT_API, "PATCH": INCIDENT_API}, {"pk": "incident"}, personal=False
     ),
     "api/incidents/<pk>/impacted/": Row({"GET": API_MANAGERS}, {"pk": "incident"}, personal=False),
+    # The incident starts on the trip's first arrival, still to come: it cannot end today.
+    "incidents/<pk>/close/": Row(
+        {"POST": INCIDENT_PAGES.replace("200", "400")}, {"pk": "incident"}, personal=False
+    ),
+    "api/incidents/<pk>/close/": Row(
+        {"POST": INCIDENT_API.replace("200", "400")}, {"pk": "incident"}, personal=False
+    ),
     # --- safety checks ---------------------------------------------------------------------
     "incidents/<pk>/checks/start/": Row(
         {"POST": PAGE_MANAGERS.replace("200", "302")}, {"pk": "incident"}, personal=False

@@ -1,6 +1,7 @@
 """Pages every user has: log in and out, the dashboard, the profile, destination guides."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -313,3 +314,93 @@ def test_advisory_bodies_are_sanitised(db):
     body = logged_in(employee()).get("/destinations/MN/").content.decode()
     assert "<script>alert(1)" not in body
     assert 'href="javascript:' not in body
+
+
+# --- the manager's dashboard in a crisis (issue 22) -----------------------------------------
+
+
+def crisis_in_almaty():
+    """A critical incident in Almaty since yesterday, two travellers there (one needing
+    help, asked by its check) and one arriving tomorrow."""
+    from incidents.check_services import check_answer, check_start
+    from incidents.models import CheckRecipient
+    from tests.factories import IncidentFactory, PlaceFactory, country, trip_with_stops
+
+    almaty = PlaceFactory(country=country("KZ"), name="Almaty")
+    incident = IncidentFactory(
+        title="Earthquake in Almaty", severity="warning", places=[almaty], starts_on=d(-1)
+    )
+    helpless, fine, coming = employee(), employee(), employee()
+    for user, start in ((helpless, -1), (fine, -1), (coming, 1)):
+        trip_with_stops(
+            {"country": country("KZ"), "place": almaty, "arrival": d(start), "departure": d(4)},
+            traveller=user,
+        )
+    check = check_start(incident=incident, by=manager())
+    recipient = CheckRecipient.objects.get(safety_check=check, traveller=helpless)
+    check_answer(recipient=recipient, status="need_help", channel="portal", by=helpless)
+    return incident
+
+
+def test_in_a_crisis_the_manager_dashboard_opens_with_the_incident_and_its_counts(db):
+    incident = crisis_in_almaty()
+
+    response = logged_in(manager()).get("/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "In a crisis now: 1 open incident touching travellers" in body
+    assert f'href="/incidents/{incident.pk}/"' in body
+    assert f'href="/incidents/{incident.pk}/#safety-check"' in body
+    counts = {name: value for name, value in re.findall(r'data-crisis-count="(\w+)">(\d+)<', body)}
+    assert counts == {
+        "there": "2",
+        "arriving": "1",
+        "safe": "0",
+        "need_help_unhandled": "1",
+        "no_answer": "1",
+    }
+    assert body.index("crisis-title") < body.index("manage-title")
+
+
+def test_without_a_crisis_the_dashboard_has_no_crisis_panel(db):
+    body = logged_in(manager()).get("/").content.decode()
+
+    assert "In a crisis now" not in body
+
+
+def test_travellers_do_not_see_the_crisis_panel(db):
+    crisis_in_almaty()
+
+    body = logged_in(employee()).get("/").content.decode()
+
+    assert "In a crisis now" not in body
+
+
+def test_the_crisis_panel_costs_the_same_queries_for_more_incidents_and_travellers(db):
+    from tests.factories import IncidentFactory, country, trip_with_stops
+
+    def camp(n):
+        IncidentFactory(country=country("MN"), starts_on=d(-2))
+        trip_with_stops(
+            {
+                "country": country("MN"),
+                "place_text": f"Camp {n}",
+                "arrival": d(-1),
+                "departure": d(2),
+            },
+            traveller=employee(),
+        )
+
+    crisis_in_almaty()
+    camp(0)
+    client = logged_in(manager())
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for n in range(1, 5):
+        camp(n)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/").content.decode()
+
+    assert "In a crisis now: 6 open incidents touching travellers" in body
+    assert len(many) == len(one)
