@@ -18,6 +18,7 @@ from django.utils import timezone
 from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
 from incidents.models import Incident, IncidentQuerySet
+from portal.lib.dates import add_days
 from portal.lib.places import PlaceMatcher
 from portal.models import TravellerProfile
 from trips.models import Stop, Trip, TripStatus
@@ -70,7 +71,7 @@ class ImpactedRow:
 def incident_window(incident: Incident) -> tuple[dt.date, dt.date]:
     """The dates a stop must overlap to be touched: from the start to the end (or the start
     when still open) plus the lookahead, both ends included."""
-    last = (incident.ends_on or incident.starts_on) + dt.timedelta(days=incident.lookahead_days)
+    last = add_days(incident.ends_on or incident.starts_on, incident.lookahead_days)
     return incident.starts_on, last
 
 

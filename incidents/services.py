@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from advisories.models import Country, Place
 from advisories.selectors import place_match
@@ -27,6 +28,7 @@ from incidents.models import (
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import InvalidInput, NotAllowed
+from portal.lib.dates import portal_dates
 from portal.lib.text import text_problem
 from portal.lib.vocabulary import Topic
 from portal.mail import send_templated
@@ -81,9 +83,24 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
         errors["category"] = [
             f"Unknown category {data.category!r}: one of {', '.join(Topic.codes())}."
         ]
+    # Within the portal's horizon: its window is shifted by the lookahead, and a feed's
+    # 9999-12-31 would overflow every page that shows it.
+    bounds = portal_dates(timezone.localdate())
+    for name in ("starts_on", "ends_on"):
+        day = getattr(data, name)
+        if day is not None and (problem := bounds.problem(day)):
+            errors[name] = [problem]
     if data.starts_on is None:
         errors["starts_on"] = ["Say when it started (YYYY-MM-DD)."]
-    elif data.ends_on is not None and data.ends_on < data.starts_on:
+    elif (
+        data.ends_on is not None
+        and data.ends_on < data.starts_on
+        and not errors.keys()
+        & {
+            "starts_on",
+            "ends_on",
+        }
+    ):
         errors["ends_on"] = ["An incident cannot end before it starts."]
     if data.lookahead_days is None or not 0 <= data.lookahead_days <= LOOKAHEAD_MAX:
         errors["lookahead_days"] = [f"Lookahead is a number of days from 0 to {LOOKAHEAD_MAX}."]

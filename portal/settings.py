@@ -464,9 +464,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# /healthz/ (portal.health): how long the broker and the worker ping may take, and how old
-# the scheduler's heartbeat (sent every minute) may be before the scheduler counts as down.
+# /healthz/ (portal.health): how long each probe may take, how long its answer is reused
+# (one caller refreshes it, the others read it), and how old the scheduler's heartbeat (sent
+# every minute) may be before the scheduler counts as down.
 HEALTH_TIMEOUT_SECONDS = 2.0
+HEALTH_CACHE_SECONDS = 5.0
 HEALTH_SCHEDULER_MAX_AGE_SECONDS = config.parse_int(
     "HEALTH_SCHEDULER_MAX_AGE", os.environ.get("HEALTH_SCHEDULER_MAX_AGE"), 300
 )

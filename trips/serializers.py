@@ -129,6 +129,8 @@ class StopInputSerializer(serializers.Serializer):
     place = serializers.CharField(
         max_length=120, required=False, allow_blank=True, allow_null=True, default=""
     )
+    # Bounded by trips.services.itinerary_validate (no earlier than today, or two years back for
+    # a manager's record; at most two years ahead), whose messages say why, as on the page.
     arrival = serializers.DateField()
     departure = serializers.DateField()
     activities = serializers.ListField(

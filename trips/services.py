@@ -25,6 +25,7 @@ from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
 from portal.lib.countries import is_country_code
+from portal.lib.dates import years_later
 from portal.lib.text import ONE_LINE_MESSAGE, text_problem
 from portal.mail import send_templated
 from portal.models import PASSPORT_TYPES, OutboxMessage
@@ -107,6 +108,7 @@ class TripInput:
 PURPOSE_ONE_LINE = "Write the purpose on one line, without control characters."
 # How far back a security manager may record a trip that has already started or happened.
 PAST_RECORD_YEARS = 2
+TRIP_HORIZON_YEARS = 2
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -126,10 +128,9 @@ def itinerary_validate(
     earlier day (see itinerary_earliest_start)."""
     today = today or timezone.localdate()
     earliest = earliest_start or today
-    try:
-        horizon = today.replace(year=today.year + 2)
-    except ValueError:  # 29 February
-        horizon = today.replace(year=today.year + 2, day=28)
+    # Stricter than the portal's horizon for events (portal.lib.dates.portal_dates): a trip is
+    # planned at most two years ahead, and starts no earlier than `earliest`.
+    horizon = years_later(today, TRIP_HORIZON_YEARS)
     errors: dict[str, Any] = {}
     if not data.purpose.strip():
         errors["purpose"] = ["Say what the trip is for."]
