@@ -29,7 +29,7 @@ from portal import roles
 from portal.audit import audit_record
 from portal.errors import InvalidInput, NotAllowed
 from portal.lib.dates import portal_dates
-from portal.lib.text import text_problem
+from portal.lib.text import has_visible_text, text_problem
 from portal.lib.vocabulary import Topic
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue
@@ -73,7 +73,7 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
     """
     errors: dict[str, list[str]] = {}
     title = data.title.strip()
-    if not title:
+    if not has_visible_text(title):
         errors["title"] = ["Give the incident a title."]
     elif not _one_line(title):
         errors["title"] = ["Write the title on one line, without control characters."]

@@ -76,6 +76,18 @@ class BoundedDateField(serializers.DateField):
         return day
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must come as a JSON string: DRF's CharField turns 42 or true into "42" and
+    "True", which is not what anyone typed as a reason."""
+
+    default_error_messages = {"not_a_string": "Write it as text (a JSON string)."}
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 # --- /api/me/ ------------------------------------------------------------------------------
 
 from portal.lib.countries import is_country_code  # noqa: E402

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework import serializers
 
+from portal.api import StrictCharField
 from portal.lib.numbers import parse_whole_number
 from trips.models import Assessment, Stop, Trip
 from trips.requirements import assessment_requirements
@@ -218,17 +219,17 @@ class AssessmentSerializer(serializers.ModelSerializer):
 # The notes' limits and the required reason are checked by the services (trips.services
 # note_clean), so the API and the pages refuse the same input with the same words.
 class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class RejectInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         required=False, allow_blank=True, default="", help_text="Required: why."
     )
 
 
 class CancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class LocationSerializer(serializers.Serializer):

@@ -26,7 +26,7 @@ from portal.audit import audit_record
 from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
 from portal.lib.countries import is_country_code
 from portal.lib.dates import years_later
-from portal.lib.text import ONE_LINE_MESSAGE, text_problem
+from portal.lib.text import ONE_LINE_MESSAGE, has_visible_text, text_problem
 from portal.mail import send_templated
 from portal.models import PASSPORT_TYPES, OutboxMessage
 from portal.outbox import outbox_enqueue, outbox_run_once
@@ -66,7 +66,7 @@ def note_clean(value: str | None, *, field: str, required: str = "") -> str:
     way whichever page or endpoint sent it: stripped, at most NOTE_MAX_LENGTH characters, and
     present when `required` (the message to give when it is missing)."""
     text = (value or "").strip()
-    if required and not text:
+    if required and not has_visible_text(text):
         raise InvalidInput({field: [required]})
     if len(text) > NOTE_MAX_LENGTH:
         raise InvalidInput(
@@ -132,7 +132,7 @@ def itinerary_validate(
     # planned at most two years ahead, and starts no earlier than `earliest`.
     horizon = years_later(today, TRIP_HORIZON_YEARS)
     errors: dict[str, Any] = {}
-    if not data.purpose.strip():
+    if not has_visible_text(data.purpose):
         errors["purpose"] = ["Say what the trip is for."]
     elif problem := text_problem(data.purpose):
         # It heads e-mails, lists and the briefing: one line of plain text.
