@@ -88,6 +88,15 @@ def test_the_trips_api_refuses_an_extreme_stop_date_and_files_nothing(almaty, va
 
 
 @pytest.mark.parametrize("value", EXTREMES)
+def test_the_preview_refuses_an_extreme_date_too(almaty, value):
+    response = api_as(employee()).post(
+        "/api/trips/preview/", _trip_body(SOON, value), format="json"
+    )
+    assert response.status_code == 400
+    assert "departure" in response.json()["stops"]["0"]
+
+
+@pytest.mark.parametrize("value", EXTREMES)
 def test_patching_a_trip_to_an_extreme_date_is_refused_and_changes_nothing(almaty, value):
     traveller = employee()
     created = api_as(traveller).post("/api/trips/", _trip_body(SOON, LATER), format="json")
@@ -344,4 +353,11 @@ def test_a_safety_check_starts_on_an_incident_that_never_ends(stored_extremes):
     response = logged_in(manager()).post(f"/incidents/{forever.pk}/checks/start/")
     assert response.status_code == 302
     assert forever.checks.count() == 1
+    assert forever.checks.get().recipients.count() == 1
+
+
+def test_a_safety_check_starts_through_the_api_on_an_incident_that_never_ends(stored_extremes):
+    forever = stored_extremes["incidents"][0]
+    response = api_as(manager()).post(f"/api/incidents/{forever.pk}/checks/", {}, format="json")
+    assert response.status_code == 201, response.content
     assert forever.checks.get().recipients.count() == 1
