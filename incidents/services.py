@@ -90,17 +90,10 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
         day = getattr(data, name)
         if day is not None and (problem := bounds.problem(day)):
             errors[name] = [problem]
+    dates_refused = "starts_on" in errors or "ends_on" in errors
     if data.starts_on is None:
         errors["starts_on"] = ["Say when it started (YYYY-MM-DD)."]
-    elif (
-        data.ends_on is not None
-        and data.ends_on < data.starts_on
-        and not errors.keys()
-        & {
-            "starts_on",
-            "ends_on",
-        }
-    ):
+    elif data.ends_on is not None and data.ends_on < data.starts_on and not dates_refused:
         errors["ends_on"] = ["An incident cannot end before it starts."]
     if data.lookahead_days is None or not 0 <= data.lookahead_days <= LOOKAHEAD_MAX:
         errors["lookahead_days"] = [f"Lookahead is a number of days from 0 to {LOOKAHEAD_MAX}."]
