@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -41,7 +41,7 @@ class BriefingSerializer(serializers.ModelSerializer):
     def get_sha256(self, briefing: Briefing) -> str | None:
         return briefing.sha256 if briefing.status == BriefingStatus.READY else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
     def get_acknowledged_at(self, briefing: Briefing) -> str | None:
         acknowledgement = getattr(briefing, "acknowledgement", None)
         if acknowledgement is None:
@@ -67,6 +67,17 @@ class BriefingSerializer(serializers.ModelSerializer):
         if request is None or not roles.is_manager(request.user):
             data.pop("error", None)
         return data
+
+
+class BriefingSchema(OpenApiSerializerExtension):
+    """BriefingSerializer's schema, `error` optional: only security managers get it."""
+
+    target_class = BriefingSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["required"] = [name for name in schema.get("required", []) if name != "error"]
+        return schema
 
 
 class AcknowledgeInputSerializer(serializers.Serializer):

@@ -105,9 +105,9 @@ class IncidentViewSet(
         incident = self.get_object()
         raw = request.query_params.get("on")
         try:
-            on = parse_iso_date(raw) if raw else timezone.localdate()
-        except ValueError:
-            raise serializers.ValidationError({"on": ["Use a date as YYYY-MM-DD."]}) from None
+            on = parse_iso_date(raw, today=timezone.localdate()) if raw else timezone.localdate()
+        except ValueError as error:
+            raise serializers.ValidationError({"on": [str(error)]}) from None
         rows = selectors.incident_impacted(incident=incident, on=on)
         check_selectors.add_check_status(rows=rows, incident=incident)
         page = self.paginate_queryset(rows)

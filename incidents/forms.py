@@ -9,6 +9,7 @@ from django.utils import timezone
 from incidents.models import LOOKAHEAD_MAX, Incident, Severity
 from incidents.services import IncidentInput
 from portal.errors import InvalidInput
+from portal.forms import BoundedDateField
 from portal.lib.vocabulary import Topic
 from trips.forms import DateInput, country_choices
 
@@ -24,8 +25,8 @@ class IncidentForm(forms.Form):
         help_text='Curated places, separated by commas ("Almaty, Astana"); empty for the '
         "whole country.",
     )
-    starts_on = forms.DateField(label="Starts on", widget=DateInput())
-    ends_on = forms.DateField(
+    starts_on = BoundedDateField(label="Starts on", widget=DateInput())
+    ends_on = BoundedDateField(
         label="Ends on", required=False, widget=DateInput(), help_text="Empty while ongoing."
     )
     lookahead_days = forms.IntegerField(

@@ -529,7 +529,7 @@ def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
     )
     if not incidents:
         return []
-    windows = {incident.pk: incident_window(incident) for incident in incidents}
+    windows = {incident.pk: incident_window(incident, on) for incident in incidents}
     overlapping = Q(pk__in=[])
     for incident in incidents:
         first, last = windows[incident.pk]

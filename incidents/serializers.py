@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from incidents.models import Incident
 from incidents.services import IncidentInput
+from portal.api import BoundedDateField
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -55,8 +56,8 @@ class IncidentInputSerializer(serializers.Serializer):
     places = serializers.ListField(
         child=serializers.CharField(max_length=120), required=False, default=list, max_length=50
     )
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    starts_on = BoundedDateField()
+    ends_on = BoundedDateField(required=False, allow_null=True, default=None)
     lookahead_days = serializers.IntegerField(required=False, default=3)
     # An API contract name that shadows DRF Field.source (the attribute, not the argument).
     source = serializers.CharField(  # type: ignore[assignment]

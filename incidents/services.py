@@ -33,7 +33,8 @@ from incidents.models import (
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, InvalidInput, NotAllowed
-from portal.lib.text import text_problem
+from portal.lib.dates import portal_dates
+from portal.lib.text import has_visible_text, text_problem
 from portal.lib.vocabulary import Topic
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue
@@ -78,7 +79,7 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
     """
     errors: dict[str, list[str]] = {}
     title = data.title.strip()
-    if not title:
+    if not has_visible_text(title):
         errors["title"] = ["Give the incident a title."]
     elif not _one_line(title):
         errors["title"] = ["Write the title on one line, without control characters."]
@@ -88,9 +89,17 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
         errors["category"] = [
             f"Unknown category {data.category!r}: one of {', '.join(Topic.codes())}."
         ]
+    # Within the portal's horizon: its window is shifted by the lookahead, and a feed's
+    # 9999-12-31 would overflow every page that shows it.
+    bounds = portal_dates(timezone.localdate())
+    for name in ("starts_on", "ends_on"):
+        day = getattr(data, name)
+        if day is not None and (problem := bounds.problem(day)):
+            errors[name] = [problem]
+    dates_refused = "starts_on" in errors or "ends_on" in errors
     if data.starts_on is None:
         errors["starts_on"] = ["Say when it started (YYYY-MM-DD)."]
-    elif data.ends_on is not None and data.ends_on < data.starts_on:
+    elif data.ends_on is not None and data.ends_on < data.starts_on and not dates_refused:
         errors["ends_on"] = ["An incident cannot end before it starts."]
     if data.lookahead_days is None or not 0 <= data.lookahead_days <= LOOKAHEAD_MAX:
         errors["lookahead_days"] = [f"Lookahead is a number of days from 0 to {LOOKAHEAD_MAX}."]

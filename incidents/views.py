@@ -98,9 +98,9 @@ def incident_detail(request, pk: int):
     raw = request.GET.get("on", "")
     error = ""
     try:
-        on = parse_iso_date(raw) if raw else timezone.localdate()
-    except ValueError:
-        on, error = timezone.localdate(), f"{raw!r} is not a date (YYYY-MM-DD); showing today."
+        on = parse_iso_date(raw, today=timezone.localdate()) if raw else timezone.localdate()
+    except ValueError as problem:
+        on, error = timezone.localdate(), f"{problem} Showing today."
     rows = _impacted_rows(request, incident=incident, on=on)
     if roles.is_manager(request.user) and request.GET.get("format") == "csv":
         return csv_response(

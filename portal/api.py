@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import (
     RequestDataTooBig,
     TooManyFieldsSent,
@@ -13,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError
+from portal.lib.dates import DateBounds, birth_dates, portal_dates
 from portal.parsers import NOT_AN_OBJECT
 
 REQUEST_TOO_LARGE = "The request body is too large."
@@ -49,9 +52,43 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-# --- /api/me/ ------------------------------------------------------------------------------
+# --- dates that come in -------------------------------------------------------------------
 
+from collections.abc import Callable  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
 from rest_framework import generics, serializers  # noqa: E402
+
+
+class BoundedDateField(serializers.DateField):
+    """A YYYY-MM-DD date within ``bounds`` (portal.lib.dates: the portal's horizon unless
+    told otherwise), else a field error: DRF's DateField alone takes 0001-01-01 and
+    9999-12-31, which later date arithmetic cannot shift."""
+
+    def __init__(self, *, bounds: Callable[[dt.date], DateBounds] = portal_dates, **kwargs):
+        self.bounds = bounds
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value) -> dt.date:
+        day = super().to_internal_value(value)
+        if problem := self.bounds(timezone.localdate()).problem(day):
+            raise serializers.ValidationError(problem)
+        return day
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must come as a JSON string: DRF's CharField turns 42 or true into "42" and
+    "True", which is not what anyone typed as a reason."""
+
+    default_error_messages = {"not_a_string": "Write it as text (a JSON string)."}
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+# --- /api/me/ ------------------------------------------------------------------------------
 
 from portal.lib.countries import is_country_code  # noqa: E402
 from portal.models import TravellerProfile  # noqa: E402
@@ -59,6 +96,8 @@ from portal.roles import user_roles  # noqa: E402
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    date_of_birth = BoundedDateField(bounds=birth_dates, required=False, allow_null=True)
+
     class Meta:
         model = TravellerProfile
         fields = [

@@ -86,6 +86,9 @@ def parse_database_url(value: str | None, default_path: Path) -> dict:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database")
         config.setdefault("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
+        # A database that does not answer fails a connection (and /healthz/) in seconds
+        # instead of holding a request thread for the operating system's TCP timeout.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return config
 
 

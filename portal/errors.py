@@ -40,7 +40,8 @@ class InvalidInput(DomainError):
             elif isinstance(value, list | tuple):
                 for item in value:
                     walk(item)
-            else:
+            elif str(value) not in found:
+                # Two fields refused for one reason (a reversed range) say it once.
                 found.append(str(value))
 
         walk(self.errors)

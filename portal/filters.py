@@ -1,4 +1,5 @@
-"""Filters for the audit trail page (django-filter, as the API's lists use)."""
+"""Filters for the audit trail page (django-filter, as the API's lists use), and the date
+filter every list uses."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import django_filters
 from django import forms
 
 from portal.audit_labels import SESSION_ACTIONS, action_label
+from portal.forms import BoundedDateField
 from portal.models import AuditEntry
 
 
 def _actions(request=None) -> list[tuple[str, str]]:
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
     return sorted(((action, action_label(action)) for action in actions), key=lambda c: c[1])
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date query parameter within the portal's horizon (portal.lib.dates), else an error
+    naming the parameter."""
+
+    field_class = BoundedDateField
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -31,13 +40,13 @@ class AuditFilter(django_filters.FilterSet):
         ],
     )
     object_id = django_filters.CharFilter(label="Object number")
-    since = django_filters.DateFilter(
+    since = BoundedDateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    until = django_filters.DateFilter(
+    until = BoundedDateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
         label="To",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 
 from portal.lib.countries import country_names
+from portal.lib.dates import DateBounds, birth_dates, portal_dates
 from portal.models import PASSPORT_TYPES
 
 
@@ -15,6 +20,22 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class BoundedDateField(forms.DateField):
+    """A date within ``bounds`` (portal.lib.dates: the portal's horizon unless told
+    otherwise), else a form error; portal.api.BoundedDateField is the API's twin."""
+
+    def __init__(self, *, bounds: Callable[[date], DateBounds] = portal_dates, **kwargs):
+        self.bounds = bounds
+        super().__init__(**kwargs)
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value not in self.empty_values and (
+            problem := self.bounds(timezone.localdate()).problem(value)
+        ):
+            raise forms.ValidationError(problem, code="out_of_range")
+
+
 class ProfileForm(forms.Form):
     nationality = forms.ChoiceField(
         label="Passport nationality",
@@ -22,7 +43,9 @@ class ProfileForm(forms.Form):
         help_text="The country that issued your passport.",
     )
     passport_type = forms.ChoiceField(label="Passport type", choices=PASSPORT_TYPES)
-    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+    date_of_birth = BoundedDateField(
+        bounds=birth_dates, label="Date of birth", required=False, widget=DateInput()
+    )
     department = forms.CharField(max_length=120, required=False)
     phone = forms.CharField(
         label="Mobile phone",

@@ -7,13 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from portal.lib.dates import birth_dates
 from portal.lib.vocabulary import PassportType
 
 
 def born_in_the_past(value) -> None:
-    # The under-age exemptions read it: a date of birth to come would make anyone a child.
-    if value > timezone.localdate():
-        raise ValidationError("A date of birth cannot be in the future.")
+    # The under-age exemptions read it: a date of birth to come would make anyone a child
+    # (and one before 1900 is a typo; portal.lib.dates.birth_dates).
+    if problem := birth_dates(timezone.localdate()).problem(value):
+        raise ValidationError(problem)
 
 
 PASSPORT_TYPES = PassportType.choices()

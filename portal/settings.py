@@ -5,6 +5,7 @@ console e-mail; see the configuration table in README.md."""
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,6 +111,12 @@ DATABASES = {
         os.environ.get("DATABASE_URL"), DATA_DIR / "portal.sqlite3"
     )
 }
+# runserver (`make run`) serves each request on a thread of its own that ends with it: a
+# connection kept for the next request of that thread is never reused, only left open until
+# PostgreSQL refuses other clients (issue 23: 99 open after 200 requests). gunicorn's threads
+# live on and reuse theirs (README, "Deploying": the pool that makes).
+if sys.argv[1:2] == ["runserver"]:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -464,9 +471,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# /healthz/ (portal.health): how long the broker and the worker ping may take, and how old
-# the scheduler's heartbeat (sent every minute) may be before the scheduler counts as down.
+# /healthz/ (portal.health): how long each probe may take, how long its answer is reused
+# (one caller refreshes it, the others read it), and how old the scheduler's heartbeat (sent
+# every minute) may be before the scheduler counts as down.
 HEALTH_TIMEOUT_SECONDS = 2.0
+HEALTH_CACHE_SECONDS = 5.0
 HEALTH_SCHEDULER_MAX_AGE_SECONDS = config.parse_int(
     "HEALTH_SCHEDULER_MAX_AGE", os.environ.get("HEALTH_SCHEDULER_MAX_AGE"), 300
 )

@@ -10,6 +10,12 @@
 #   WORKER_CONCURRENCY  Celery worker processes (default: the number of cores)
 #   SERVE_BEAT        0 on every machine but one: a deployment runs exactly one scheduler
 #   SERVE_ALLOW_SQLITE_WORKERS  1 to run several gunicorn workers on SQLite all the same
+#
+# Database connections: each gunicorn thread keeps one open for up to 60 s (CONN_MAX_AGE,
+# checked before reuse), each Celery worker process one: at most
+# WEB_CONCURRENCY x GUNICORN_THREADS + WORKER_CONCURRENCY + 1 (beat) per machine, which the sum
+# over every machine must keep below PostgreSQL's max_connections (100 by default) less what
+# other clients need. The startup line prints this machine's share.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,4 +56,7 @@ fi
 $BIN/gunicorn portal.wsgi --bind "$bind" --threads "$threads" --access-logfile - &
 echo "Portal on gunicorn at http://$bind ($WEB_CONCURRENCY workers x $threads threads)," \
   "a Celery worker and beat; health at /healthz/. Ctrl-C stops all three."
+echo "Database connections from this machine: at most" \
+  "$((WEB_CONCURRENCY * threads + worker_concurrency + 1))" \
+  "($WEB_CONCURRENCY x $threads web threads, $worker_concurrency worker processes, beat)."
 wait -n

@@ -15,6 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from portal import roles
+from portal.api import BoundedDateField
 from portal.lib.dates import parse_iso_date
 from trips import selectors, services
 from trips.filters import TripFilter, compliance_days
@@ -236,9 +237,15 @@ def _query_date(request, name: str, default: dt.date) -> dt.date:
     if not value:
         return default
     try:
-        return parse_iso_date(value)
-    except ValueError:
-        raise serializers.ValidationError({name: ["Use a date as YYYY-MM-DD."]}) from None
+        return parse_iso_date(value, today=timezone.localdate())
+    except ValueError as error:
+        raise serializers.ValidationError({name: [_date_message(error)]}) from None
+
+
+def _date_message(error: ValueError) -> str:
+    # A date out of the portal's range says which range; any other shape how to write one.
+    message = str(error)
+    return message if message.startswith("Give a date") else "Use a date as YYYY-MM-DD."
 
 
 class LocationsView(generics.ListAPIView):
@@ -271,7 +278,7 @@ class LocationsView(generics.ListAPIView):
 
 
 class LocationsMessageInputSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = BoundedDateField(required=False)
     country = serializers.CharField(required=False, allow_blank=True, default="")
     place = serializers.CharField(required=False, allow_blank=True, default="")
     subject = serializers.CharField(allow_blank=True, trim_whitespace=False)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from portal.audit import audit_record
+from portal.lib.dates import add_days
 from trips.models import CalendarFeed, RequirementTick, Trip, TripStatus
 from trips.notes import assessments_prefetch
 from trips.requirements import requirement_rows
@@ -107,7 +108,7 @@ def _trip_events(trip: Trip, ticks: Iterable[RequirementTick], stamp: dt.datetim
         event.add("summary", f"Trip: {trip.purpose}")
         event.add("dtstart", trip.first_arrival)
         # All-day events end on the day after (the end date is exclusive).
-        event.add("dtend", trip.last_departure + dt.timedelta(days=1))
+        event.add("dtend", add_days(trip.last_departure, 1))
         event.add("description", f"{traveller} · {trip.get_status_display()}\n{url}")
         event.add("url", url)
         event.add("transp", "OPAQUE")
@@ -123,7 +124,7 @@ def _trip_events(trip: Trip, ticks: Iterable[RequirementTick], stamp: dt.datetim
         event.add("dtstamp", stamp)
         event.add("summary", f"{'Done: ' if row.done else 'Due: '}{row.title}")
         event.add("dtstart", row.due)
-        event.add("dtend", row.due + dt.timedelta(days=1))
+        event.add("dtend", add_days(row.due, 1))
         where = row.country_name + (f", {row.place}" if row.place else "")
         event.add("description", f"{row.detail}\n{where} · {trip.purpose}\n{url}".strip())
         event.add("url", url)

@@ -16,6 +16,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portal.errors import InvalidInput
+from portal.filters import BoundedDateFilter
+from portal.lib.dates import long_date
 from trips.models import Trip, TripStatus
 
 UNKNOWN_LEVEL = "unknown"
@@ -41,6 +43,23 @@ def _by_country(queryset: QuerySet, name: str, value: str) -> QuerySet:
     return queryset.filter(stops__country_id=value.upper()).distinct()
 
 
+class TripFilterForm(forms.Form):
+    """Checks the filters together: a reversed date range matches nothing, which would read as
+    "no trips" rather than as a mistake."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        after, before = cleaned.get("departure_after"), cleaned.get("departure_before")
+        if after and before and after > before:
+            message = (
+                f"Departing from ({long_date(after)}) is after departing until "
+                f"({long_date(before)}): swap them."
+            )
+            self.add_error("departure_after", message)
+            self.add_error("departure_before", message)
+        return cleaned
+
+
 class TripFilter(django_filters.FilterSet):
     """The trip list's filters, on the page (/trips/) and in the API (GET /api/trips/)."""
 
@@ -54,10 +73,10 @@ class TripFilter(django_filters.FilterSet):
         choices=TripStatus.choices, empty_label="Any status", label="Status"
     )
     country = django_filters.CharFilter(method="filter_country", max_length=2)
-    departure_after = django_filters.DateFilter(
+    departure_after = BoundedDateFilter(
         field_name="first_arrival", lookup_expr="gte", label="Departing from"
     )
-    departure_before = django_filters.DateFilter(
+    departure_before = BoundedDateFilter(
         field_name="first_arrival", lookup_expr="lte", label="Departing until"
     )
     when = django_filters.ChoiceFilter(
@@ -67,6 +86,7 @@ class TripFilter(django_filters.FilterSet):
     class Meta:
         model = Trip
         fields = ["q", "status", "country", "departure_after", "departure_before", "when"]
+        form = TripFilterForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

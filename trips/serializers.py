@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.api import StrictCharField
 from portal.lib.numbers import parse_whole_number
 from trips.models import Assessment, Stop, Trip
 from trips.requirements import assessment_requirements, incident_rows
@@ -130,6 +131,8 @@ class StopInputSerializer(serializers.Serializer):
     place = serializers.CharField(
         max_length=120, required=False, allow_blank=True, allow_null=True, default=""
     )
+    # Bounded by trips.services.itinerary_validate (no earlier than today, or two years back for
+    # a manager's record; at most two years ahead), whose messages say why, as on the page.
     arrival = serializers.DateField()
     departure = serializers.DateField()
     activities = serializers.ListField(
@@ -241,17 +244,17 @@ class AssessmentSerializer(serializers.ModelSerializer):
 # The notes' limits and the required reason are checked by the services (trips.services
 # note_clean), so the API and the pages refuse the same input with the same words.
 class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class RejectInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         required=False, allow_blank=True, default="", help_text="Required: why."
     )
 
 
 class CancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class LocationSerializer(serializers.Serializer):

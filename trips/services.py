@@ -26,7 +26,8 @@ from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
 from portal.lib.countries import is_country_code
-from portal.lib.text import ONE_LINE_MESSAGE, text_problem
+from portal.lib.dates import years_later
+from portal.lib.text import ONE_LINE_MESSAGE, has_visible_text, text_problem
 from portal.mail import send_templated
 from portal.models import PASSPORT_TYPES, OutboxMessage
 from portal.outbox import outbox_enqueue, outbox_run_once
@@ -66,7 +67,7 @@ def note_clean(value: str | None, *, field: str, required: str = "") -> str:
     way whichever page or endpoint sent it: stripped, at most NOTE_MAX_LENGTH characters, and
     present when `required` (the message to give when it is missing)."""
     text = (value or "").strip()
-    if required and not text:
+    if required and not has_visible_text(text):
         raise InvalidInput({field: [required]})
     if len(text) > NOTE_MAX_LENGTH:
         raise InvalidInput(
@@ -108,6 +109,7 @@ class TripInput:
 PURPOSE_ONE_LINE = "Write the purpose on one line, without control characters."
 # How far back a security manager may record a trip that has already started or happened.
 PAST_RECORD_YEARS = 2
+TRIP_HORIZON_YEARS = 2
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -127,12 +129,11 @@ def itinerary_validate(
     earlier day (see itinerary_earliest_start)."""
     today = today or timezone.localdate()
     earliest = earliest_start or today
-    try:
-        horizon = today.replace(year=today.year + 2)
-    except ValueError:  # 29 February
-        horizon = today.replace(year=today.year + 2, day=28)
+    # Stricter than the portal's horizon for events (portal.lib.dates.portal_dates): a trip is
+    # planned at most two years ahead, and starts no earlier than `earliest`.
+    horizon = years_later(today, TRIP_HORIZON_YEARS)
     errors: dict[str, Any] = {}
-    if not data.purpose.strip():
+    if not has_visible_text(data.purpose):
         errors["purpose"] = ["Say what the trip is for."]
     elif problem := text_problem(data.purpose):
         # It heads e-mails, lists and the briefing: one line of plain text.

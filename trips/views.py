@@ -526,11 +526,12 @@ def _whereabouts_query(params) -> tuple[dt.date, str, str, str]:
     wrong with the date (shown, and today used instead)."""
     raw_date = params.get("date", "")
     try:
-        on = parse_iso_date(raw_date) if raw_date else timezone.localdate()
+        today = timezone.localdate()
+        on = parse_iso_date(raw_date, today=today) if raw_date else today
         error = ""
-    except ValueError:
+    except ValueError as problem:
         on = timezone.localdate()
-        error = f"{raw_date!r} is not a date (YYYY-MM-DD); showing today."
+        error = f"{problem} Showing today."
     return on, params.get("country", "").strip().upper(), params.get("place", "").strip(), error
 
 

@@ -174,15 +174,108 @@ def months_overlapped(start: date, end: date) -> set[int]:
     return months
 
 
-def parse_iso_date(text: str) -> date:
-    """A date written exactly as YYYY-MM-DD (contracts.md), else ValueError.
+def parse_iso_date(text: str, *, today: date | None = None) -> date:
+    """A date written exactly as YYYY-MM-DD (contracts.md) within the portal's horizon
+    (``portal_dates``), else ValueError with a message for the user.
 
     ``date.fromisoformat`` also takes "20261211" and "2026-W50-5" since Python 3.11: a query
-    string in another shape should be an error the user sees, not a guess.
+    string in another shape should be an error the user sees, not a guess. Every caller reads
+    a query parameter (``?date=``, ``?on=``), whose day is then shifted by lookaheads and
+    windows: a year 9999 would overflow them.
     """
     if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD")
-    return date.fromisoformat(text)
+        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD.")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD.") from None
+    if problem := portal_dates(today or date.today()).problem(day):
+        raise ValueError(problem)
+    return day
+
+
+# --- the dates the portal accepts ---------------------------------------------------------
+# One policy for every date that comes in (forms, the API, query parameters, feeds), so no
+# record holds a date that date arithmetic cannot shift (date.max + 1 day is an OverflowError)
+# and no typo (2206 for 2026) hides a trip or an incident for a century:
+#
+# - events (incidents, filters, ``?date=``/``?on=``, requirement ticks, bookings to come):
+#   from 1 January 2000 to five years after today (``portal_dates``);
+# - trips: their own stricter rule on top (trips.services.itinerary_validate): no earlier than
+#   today, or two years back for a trip a manager records, and at most two years ahead;
+# - dates of birth: from 1 January 1900 to today (``birth_dates``).
+#
+# What is already stored beyond these (an old row, a feed written straight to the database)
+# must still display: arithmetic on stored dates goes through ``add_days``, which stops at
+# the calendar's ends instead of overflowing.
+
+EARLIEST_DATE = date(2000, 1, 1)
+HORIZON_YEARS = 5
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def years_later(day: date, years: int) -> date:
+    """The same day ``years`` later (or earlier, for a negative number); 29 February becomes
+    28 February in a common year. Clamped to the calendar's ends."""
+    year = min(max(day.year + years, date.min.year), date.max.year)
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day.replace(year=year, day=28)
+
+
+def add_days(day: date, n: int) -> date:
+    """``day`` shifted by ``n`` days, stopping at ``date.min`` and ``date.max`` instead of
+    raising OverflowError: a window around a stored extreme date still has an end."""
+    try:
+        return day + timedelta(days=n)
+    except OverflowError:
+        return date.max if n > 0 else date.min
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The first and last dates a kind of input may take, both included."""
+
+    earliest: date
+    latest: date
+    # What to say instead of the general "Give a date from ... to ...", when a kind of date
+    # has a plainer way to say it.
+    too_late: str = ""
+    too_early: str = ""
+
+    def __contains__(self, day: date) -> bool:
+        return self.earliest <= day <= self.latest
+
+    def problem(self, day: date) -> str | None:
+        """What is wrong with ``day`` for the user to read, or None when it is within."""
+        if day in self:
+            return None
+        if day > self.latest and self.too_late:
+            return self.too_late
+        if day < self.earliest and self.too_early:
+            return self.too_early
+        return f"Give a date from {long_date(self.earliest)} to {long_date(self.latest)}."
+
+
+def portal_dates(today: date) -> DateBounds:
+    """The dates of events the portal accepts: 1 January 2000 to five years after today."""
+    return DateBounds(EARLIEST_DATE, years_later(today, HORIZON_YEARS))
+
+
+def birth_dates(today: date) -> DateBounds:
+    """The dates of birth the portal accepts: 1 January 1900 to today."""
+    return DateBounds(
+        EARLIEST_BIRTH_DATE,
+        today,
+        too_late="A date of birth cannot be in the future.",
+        too_early=f"A date of birth is on or after {long_date(EARLIEST_BIRTH_DATE)}.",
+    )
+
+
+def long_date(day: date) -> str:
+    """ "8 December 2031": a date as error messages write it."""
+    return f"{day_month(day)} {day.year}"
 
 
 # --- months, for text about seasons (a section's months, the months a stay touches) --------

@@ -7,6 +7,11 @@ separators in one-line fields, and the bidirectional embedding, override and iso
 (U+202A-U+202E, U+2066-U+2069), which make text read differently from how it is stored
 ("Trojan Source"). The directional marks (LRM, RLM, ALM) stay: right-to-left writing needs
 them and they cannot reorder anything.
+
+Required text must show something: white space, zero-width and other format characters
+(U+200B, U+200C, U+200D, U+2060, U+FEFF, the soft hyphen...), combining marks with nothing to
+combine with and the blank "letters" (Hangul fillers, the blank Braille pattern) do not count
+(``has_visible_text``): a purpose of zero-width spaces looks empty everywhere it is shown.
 """
 
 from __future__ import annotations
@@ -24,6 +29,24 @@ BIDI_MESSAGE = "Remove the invisible characters that change the direction of the
 ONE_LINE_MESSAGE = "Write this on one line, without control characters."
 CONTROL_MESSAGE = "Remove the control characters."
 NUL_MESSAGE = "Null characters are not allowed."  # Django's own words for it
+
+
+# Letters in Unicode's eyes that print as nothing.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Format characters (zero-width spaces and joiners, the BOM, the soft hyphen), separators and
+# controls, and combining marks, which show only on a character before them.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def has_visible_text(value: str) -> bool:
+    """Whether `value` shows anything: a character that is not white space, a format or
+    control character, a lone combining mark or a blank letter."""
+    return any(
+        not char.isspace()
+        and char not in BLANK_LETTERS
+        and unicodedata.category(char) not in INVISIBLE_CATEGORIES
+        for char in value
+    )
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:

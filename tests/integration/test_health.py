@@ -32,7 +32,8 @@ def wait_for_heartbeat(timeout: float = 30) -> None:
     raise AssertionError("the worker did not run the scheduler heartbeat task")
 
 
-def test_healthz_follows_the_worker_going_away_and_coming_back(celery_worker_factory):
+def test_healthz_follows_the_worker_going_away_and_coming_back(celery_worker_factory, settings):
+    settings.HEALTH_CACHE_SECONDS = 0  # each answer probes again (portal.health caches them)
     worker = celery_worker_factory().start()
     scheduler_heartbeat.delay()
     wait_for_heartbeat()

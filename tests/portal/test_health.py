@@ -165,7 +165,9 @@ def test_the_beat_schedule_sends_the_heartbeat_more_often_than_it_may_age(settin
 def test_the_command_prints_the_report_and_exits_0_when_alive(capsys, worker_answers, beat_alive):
     call_command("healthcheck")
 
-    assert json.loads(capsys.readouterr().out) == ALL_OK
+    report = json.loads(capsys.readouterr().out)
+    assert health.public(report) == ALL_OK
+    assert set(report["details"]) == set(ALL_OK["checks"])
 
 
 def test_the_command_exits_1_naming_what_is_down(capsys, monkeypatch, beat_alive):
@@ -175,7 +177,9 @@ def test_the_command_exits_1_naming_what_is_down(capsys, monkeypatch, beat_alive
         call_command("healthcheck")
 
     assert exit_info.value.code == 1
-    assert json.loads(capsys.readouterr().out) == down_only("worker")
+    report = json.loads(capsys.readouterr().out)
+    assert health.public(report) == down_only("worker")
+    assert "no Celery worker answered the ping" in report["details"]["worker"]["error"]
 
 
 def test_get_and_head_are_answered_and_nothing_else(worker_answers, beat_alive):
@@ -188,3 +192,101 @@ def test_it_is_not_redirected_to_https_in_production(settings, worker_answers, b
 
     assert healthz()[0].status_code == 200
     assert Client().get("/").status_code == 301  # every other page is
+
+
+# --- bounded and cheap (issue 23: concurrent pings hung every request thread) ---------------
+
+
+def test_the_answer_is_reused_for_a_few_seconds_without_probing_again(
+    monkeypatch, settings, beat_alive
+):
+    settings.HEALTH_CACHE_SECONDS = 60
+    pings = []
+    monkeypatch.setattr(health, "worker_replies", lambda: pings.append(1) or [{"w": "pong"}])
+
+    answers = [healthz()[1] for _ in range(5)]
+
+    assert answers == [ALL_OK] * 5
+    assert len(pings) == 1
+
+
+def test_a_stale_answer_is_refreshed_by_the_next_caller(monkeypatch, settings, beat_alive):
+    settings.HEALTH_CACHE_SECONDS = 0
+    monkeypatch.setattr(health, "worker_replies", lambda: [{"w": "pong"}])
+    assert healthz()[0].status_code == 200
+
+    monkeypatch.setattr(health, "worker_replies", lambda: [])
+
+    assert healthz()[1] == down_only("worker")
+
+
+def test_while_one_caller_refreshes_the_others_answer_with_the_last_report(
+    monkeypatch, settings, beat_alive
+):
+    from django.core.cache import cache
+
+    settings.HEALTH_CACHE_SECONDS = 0
+    monkeypatch.setattr(health, "worker_replies", lambda: [{"w": "pong"}])
+    healthz()
+    cache.add(health.LOCK_KEY, True)  # another caller is refreshing
+    monkeypatch.setattr(health, "worker_replies", lambda: pytest.fail("probed twice at once"))
+
+    response, body = healthz()
+
+    assert (response.status_code, body) == (200, ALL_OK)
+
+
+def test_a_probe_that_hangs_is_down_once_its_deadline_passes(
+    monkeypatch, settings, worker_answers, beat_alive
+):
+    settings.HEALTH_TIMEOUT_SECONDS = 0.2
+    released = __import__("threading").Event()
+    monkeypatch.setitem(health.CHECKS, "storage", lambda: released.wait(30))
+    try:
+        response, body = healthz()
+    finally:
+        released.set()
+
+    assert response.status_code == 503
+    assert body == down_only("storage")
+
+
+def test_the_ping_and_the_broker_probe_never_take_a_connection_from_the_shared_pool(
+    monkeypatch, settings
+):
+    settings.HEALTH_TIMEOUT_SECONDS = 0.3
+
+    def exhausted(*args, **kwargs):
+        raise AssertionError("the health check took a pooled broker connection")
+
+    monkeypatch.setattr(app.pool, "acquire", exhausted)
+    monkeypatch.setattr(app.amqp.producer_pool, "acquire", exhausted)
+
+    health.check_broker()
+    assert health.worker_replies() == []  # no worker runs here; the ping timed out quietly
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_details"),
+    [("anonymous", False), ("employee", False), ("manager", True), ("superuser", True)],
+)
+def test_only_operators_read_what_failed_and_why(monkeypatch, beat_alive, who, sees_details):
+    from tests.factories import manager, without_role
+
+    monkeypatch.setattr(health, "worker_replies", lambda: [])
+    client = Client()
+    users = {
+        "employee": employee,
+        "manager": manager,
+        "superuser": lambda: without_role(is_superuser=True),
+    }
+    if who in users:
+        client.force_login(users[who]())
+
+    response, body = healthz(client)
+
+    assert response.status_code == 503
+    assert health.public(body) == down_only("worker")
+    assert ("details" in body) is sees_details
+    if sees_details:
+        assert body["details"]["worker"]["error"] == "Unhealthy: no Celery worker answered the ping"

@@ -118,3 +118,46 @@ def test_the_list_runs_a_fixed_number_of_queries(catalogue, django_assert_max_nu
     with django_assert_max_num_queries(12):
         response = client.get("/trips/")
     assert trip_links(response) == 15
+
+
+# --- a reversed date range (issue 22) ----------------------------------------------------------
+
+REVERSED = {"departure_after": "2027-05-20", "departure_before": "2027-05-10"}
+REVERSED_MESSAGE = "Departing from (20 May 2027) is after departing until (10 May 2027): swap them."
+
+
+def test_a_reversed_date_range_is_an_error_naming_both_dates_in_the_api(catalogue):
+    from tests.factories import api_as
+
+    user = employee()
+    file_trip(user)
+    response = api_as(user).get("/api/trips/", REVERSED)
+    assert response.status_code == 400
+    assert response.json() == {
+        "departure_after": [REVERSED_MESSAGE],
+        "departure_before": [REVERSED_MESSAGE],
+    }
+
+
+def test_a_reversed_date_range_is_said_on_the_page_not_ignored(catalogue):
+    user = employee()
+    file_trip(user)
+    response = logged_in(user).get("/trips/", REVERSED)
+    assert response.status_code == 200
+    body = response.content.decode()
+    # Once in the banner (the same words as the API's), and beside each of the two dates.
+    shown = REVERSED_MESSAGE.replace(": swap them.", ": swap them. Showing every trip instead.")
+    assert shown in body
+    assert body.count(REVERSED_MESSAGE) == 3
+    assert dict(response.context["form"].errors) == {
+        "departure_after": [REVERSED_MESSAGE],
+        "departure_before": [REVERSED_MESSAGE],
+    }
+    assert trip_links(response) == 1
+
+
+def test_a_range_of_one_day_is_not_reversed(catalogue):
+    from tests.factories import api_as
+
+    same_day = {"departure_after": "2027-05-10", "departure_before": "2027-05-10"}
+    assert api_as(employee()).get("/api/trips/", same_day).status_code == 200

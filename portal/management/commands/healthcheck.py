@@ -2,6 +2,9 @@
 exit status 1 when anything is down.
 
     HEALTHCHECK CMD .venv/bin/python manage.py healthcheck
+
+It runs every probe now (no cached answer) and prints the full report: each probe's time and,
+for one that failed, its error (`details`), which /healthz/ shows only to operators.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ class Command(BaseCommand):
     help = "Check the database, broker, private storage, a Celery worker and the scheduler."
 
     def handle(self, *args, **options) -> None:
-        report = health_report()
+        report = health_report(details=True)
         self.stdout.write(json.dumps(report))
         if report["status"] != OK:
             self.stdout.flush()
