@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from portal import privacy
-from portal.audit import audit_record
+from portal.audit import audit_record, audit_redact
 from portal.errors import NotAllowed
 from portal.models import AuditEntry
 from portal.tasks import erase_expired_personal_data
@@ -375,7 +375,7 @@ def test_the_database_still_refuses_to_change_who_did_what_even_while_redacting(
         )
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE portal_auditentry SET details = '{}' WHERE id = %s", [entry.pk])
-    privacy._audit_redact(AuditEntry.objects.filter(pk=entry.pk), details={})
+    audit_redact(AuditEntry.objects.filter(pk=entry.pk), details={})
     assert AuditEntry.objects.get(pk=entry.pk).details == {}
 
 
