@@ -35,6 +35,7 @@ from django.utils import timezone
 from briefings.models import Briefing, BriefingStatus
 from portal import roles
 from portal.audit import (
+    AUDIT_PERSON_KEYS,
     audit_record,
     audit_redact,
     details_names,
@@ -543,10 +544,16 @@ def _name(user: User | None) -> str | None:
 
 
 def personal_data_export(*, user: User) -> dict[str, Any]:
-    """Everything the portal holds about ``user``, as one JSON-ready document: the account,
-    the profile, their trips with stops, assessments, decisions, transitions and briefings
-    (metadata and acknowledgements: the PDFs themselves are downloaded from the trip page),
-    and the audit entries about them. The same for the page and the API."""
+    """What the portal holds about ``user`` and what they did, as one JSON-ready document, and
+    nothing else: the account, the profile, their trips with stops, assessments, decisions,
+    transitions, ticks and briefings (metadata and acknowledgements: the PDFs themselves are
+    downloaded from the trip page), their safety-check answers and how managers handled them,
+    and the audit entries about them or by them.
+
+    Other people's data stays out: the addresses others acted from on the subject's things (an
+    arranger ticking, a manager taking an answer by phone), and, in entries of what the subject
+    did to other people's things, those things' descriptions, notes and names. The same for the
+    page and the API."""
     profile, _ = TravellerProfile.objects.get_or_create(user=user)
     trips = (
         Trip.objects.filter(traveller=user)
@@ -562,22 +569,6 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             ),
         )
         .order_by("pk")
-    )
-    trip_ids = [trip.pk for trip in trips]
-    briefing_ids = [briefing.pk for trip in trips for briefing in trip.briefings.all()]
-    audit = (
-        AuditEntry.objects.filter(
-            Q(actor=user)
-            | Q(object_type=User._meta.label_lower, object_id=str(user.pk))
-            | Q(object_type=Trip._meta.label_lower, object_id__in=[str(pk) for pk in trip_ids])
-            | Q(
-                object_type=Briefing._meta.label_lower,
-                object_id__in=[str(pk) for pk in briefing_ids],
-            )
-            | Q(action="auth.login_failed", details__username=user.username)
-        )
-        .select_related("actor")
-        .order_by("created_at", "id")
     )
     return {
         "format": "travel-risk-portal-personal-data/1",
@@ -601,26 +592,79 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             "emergency_contact_phone": profile.emergency_contact_phone,
             "arrangers": sorted(a.username for a in profile.arrangers.all()),
         },
-        "trips": [_trip_export(trip) for trip in trips],
+        "trips": [_trip_export(trip, user) for trip in trips],
         "calendar_feed": bool(CalendarFeed.objects.filter(user=user).exists()),
         "safety_checks": _safety_checks_export(user),
-        "audit": [
-            {
-                "time": entry.created_at.isoformat(),
-                "actor": entry.actor.username if entry.actor else None,
-                "action": entry.action,
-                "object_type": entry.object_type,
-                "object_id": entry.object_id,
-                "object": entry.object_repr,
-                "ip": entry.ip,
-                "details": entry.details,
-            }
-            for entry in audit
-        ],
+        "audit": _audit_export(user),
     }
 
 
-def _trip_export(trip: Trip) -> dict[str, Any]:
+def _audit_export(user: User) -> list[dict[str, Any]]:
+    """Entries about the subject in full but for other actors' addresses and other people's
+    names; entries of what the subject did elsewhere as the event alone (action, object, time,
+    their address) with only the details that describe no one."""
+    names = {user.username, user.email} - {""}
+    about = _audit_about_person(user=user, names=names)
+    entries = (
+        AuditEntry.objects.filter(Q(actor=user) | Q(pk__in=about))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    exported = []
+    for entry in entries:
+        is_about = entry.pk in about
+        by_them = entry.actor_id == user.pk
+        exported.append(
+            {
+                "time": entry.created_at.isoformat(),
+                "actor": _audit_actor(entry, user),
+                "action": entry.action,
+                "object_type": entry.object_type,
+                "object_id": entry.object_id,
+                "object": entry.object_repr if is_about else None,
+                "ip": entry.ip if by_them else None,
+                "details": (
+                    _details_naming_only(entry.details, names)
+                    if is_about
+                    else _details_about_no_one(entry.details)
+                ),
+            }
+        )
+    return exported
+
+
+def _audit_actor(entry: AuditEntry, user: User) -> str | None:
+    if entry.actor is None:
+        return None
+    if entry.actor_id == user.pk:
+        return user.username
+    # Who acted on the subject's things is about them, as on a decision.
+    return _name(entry.actor)
+
+
+def _details_naming_only(details: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """An entry about the subject, without the other people it names beside them."""
+    out: dict[str, Any] = {}
+    for key, value in details.items():
+        if key in AUDIT_PERSON_KEYS and isinstance(value, list):
+            out[key] = [item for item in value if item in names]
+        elif key in AUDIT_PERSON_KEYS and value not in names:
+            continue
+        else:
+            out[key] = value
+    return out
+
+
+def _details_about_no_one(details: dict[str, Any]) -> dict[str, Any]:
+    """What the subject did to someone else's things: no names, notes, purposes or comments."""
+    return {
+        key: value
+        for key, value in details_without_text(details).items()
+        if key not in AUDIT_PERSON_KEYS
+    }
+
+
+def _trip_export(trip: Trip, user: User) -> dict[str, Any]:
     return {
         "id": trip.pk,
         "purpose": trip.purpose,
@@ -675,7 +719,7 @@ def _trip_export(trip: Trip) -> dict[str, Any]:
             }
             for step in trip.transitions.all()
         ],
-        "briefings": [_briefing_export(briefing) for briefing in trip.briefings.all()],
+        "briefings": [_briefing_export(briefing, user) for briefing in trip.briefings.all()],
         "requirements_ticked": [
             {
                 "requirement": tick.requirement_id,
@@ -692,8 +736,8 @@ def _safety_checks_export(user: User) -> list[dict[str, Any]]:
 
     recipients = (
         CheckRecipient.objects.filter(traveller=user)
-        .select_related("safety_check__incident")
-        .prefetch_related("answers")
+        .select_related("safety_check__incident", "handled_by")
+        .prefetch_related("answers__recorded_by")
         .order_by("pk")
     )
     return [
@@ -701,23 +745,33 @@ def _safety_checks_export(user: User) -> list[dict[str, Any]]:
             "incident": recipient.safety_check.incident.title,
             "trip": recipient.trip_id,
             "status": recipient.status,
+            "answered_at": _moment(recipient.answered_at),
             "note": recipient.note,
-            "answers": [
-                {
-                    "time": _moment(answer.created_at),
-                    "status": answer.status,
-                    "channel": answer.channel,
-                    "note": answer.note,
-                    "ip": answer.ip,
-                }
-                for answer in recipient.answers.all()
-            ],
+            "handled": recipient.handled,
+            "handled_by": _name(recipient.handled_by),
+            "handled_at": _moment(recipient.handled_at),
+            "handled_note": recipient.handled_note,
+            "answers": [_answer_export(answer, user) for answer in recipient.answers.all()],
         }
         for recipient in recipients
     ]
 
 
-def _briefing_export(briefing: Briefing) -> dict[str, Any]:
+def _answer_export(answer: Any, user: User) -> dict[str, Any]:
+    # An answer from the link (nobody signed in) or the subject's own sign-in came from the
+    # subject's address; one a manager took by phone came from the manager's.
+    theirs = answer.recorded_by_id in (None, user.pk)
+    return {
+        "time": _moment(answer.created_at),
+        "status": answer.status,
+        "channel": answer.channel,
+        "note": answer.note,
+        "recorded_by": _name(answer.recorded_by),
+        "ip": answer.ip if theirs else None,
+    }
+
+
+def _briefing_export(briefing: Briefing, user: User) -> dict[str, Any]:
     acknowledgement = getattr(briefing, "acknowledgement", None)
     return {
         "id": briefing.pk,
@@ -732,8 +786,9 @@ def _briefing_export(briefing: Briefing) -> dict[str, Any]:
         "acknowledgement": (
             {
                 "time": _moment(acknowledgement.created_at),
-                "by": acknowledgement.user.username,
-                "ip": acknowledgement.ip,
+                "by": _name(acknowledgement.user),
+                # The address is the acknowledger's: the subject's own, or not theirs to have.
+                "ip": acknowledgement.ip if acknowledgement.user_id == user.pk else None,
                 "sha256": acknowledgement.sha256,
             }
             if acknowledgement is not None
