@@ -14,6 +14,9 @@ SHA-256, acknowledged when and by whom), and every audit entry with its actor, a
 object. Audit entries are redacted, never deleted: an erased trip's purpose and notes leave their
 ``object_repr`` and ``details``, and an erased person is named there by a stable pseudonym
 (``erased-user-<id>``), without what was written about them or the addresses they came from.
+What a leaver wrote about other people's trips (a manager's comment, an arranger's tick note)
+is about those people: it stays with their trips, under the leaver's pseudonym, until those
+trips are erased in turn.
 """
 
 from __future__ import annotations
