@@ -162,6 +162,7 @@ ABOUT_THE_TRIP = [
     LINK_IP,
     ACK_IP,
     ARRANGER_IP,
+    MANAGER_IP,  # on the trip's entries and the answer taken by phone
 ]
 ABOUT_THE_PERSON = [
     "dana.leaver",
