@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextvars import ContextVar
 from typing import Any
 
@@ -95,6 +96,12 @@ def audit_redact(entries: models.QuerySet[AuditEntry], **fields: Any) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('portal.audit_redaction', 'on', true)")
         return models.QuerySet.update(entries, **fields)
+
+
+def email_digest(email: str) -> str:
+    """How the trail names an e-mail address it must not write out (a throttled password
+    reset): erasing its owner finds the entries by it."""
+    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
 
 
 def details_names(details: dict[str, Any]) -> set[str]:

@@ -22,7 +22,6 @@ trips are erased in turn.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +43,7 @@ from portal.audit import (
     details_names,
     details_pseudonymised,
     details_without_text,
+    email_digest,
     text_pseudonymised,
 )
 from portal.errors import NotAllowed
@@ -189,8 +189,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
     ),
     PersonalData(
         "trips.Assessment",
-        {name: DELETE_ROW for name in ("approval_reasons", "requirements", "sections")}
-        | {"explanation": DELETE_ROW},
+        dict.fromkeys(("approval_reasons", "requirements", "sections", "explanation"), DELETE_ROW),
         people=("trip__traveller",),
         trip="trip",
         how="its requirements and explanation name the places",
@@ -476,11 +475,6 @@ def _forget_sign_ins(username: str) -> None:
         model.objects.filter(username=username).delete()
 
 
-def _email_digest(email: str) -> str:
-    # As the password reset's throttle records it (portal.account_views).
-    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
-
-
 def _audit_about_person(*, user: User, names: set[str]) -> set[int]:
     """The ids of the audit entries about ``user`` (not merely by them): about their account,
     their trips and briefings (deleted drafts too), their safety-check answers and handling,
@@ -497,7 +491,7 @@ def _audit_about_person(*, user: User, names: set[str]) -> set[int]:
     about = set(direct.values_list("pk", flat=True))
     if user.email:
         about |= set(
-            AuditEntry.objects.filter(details__email_sha256=_email_digest(user.email)).values_list(
+            AuditEntry.objects.filter(details__email_sha256=email_digest(user.email)).values_list(
                 "pk", flat=True
             )
         )

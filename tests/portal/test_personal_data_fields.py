@@ -27,7 +27,7 @@ from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from incidents import check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck
 from portal import accounts, privacy
-from portal.audit import audit_record, request_ip
+from portal.audit import audit_record, email_digest, request_ip
 from portal.models import AuditEntry
 from tests.factories import (
     IncidentFactory,
@@ -176,6 +176,7 @@ ABOUT_THE_PERSON = [
     "1990-05-04",
     "Mozilla/5.0 Leaver",
     LEAVER_IP,
+    email_digest("dana@leaver.example"),  # a throttled password reset's
 ]
 
 
@@ -252,7 +253,7 @@ def world(db, settings):
     audit_record(
         actor=None,
         action="auth.password_reset_throttled",
-        details={"email_sha256": privacy._email_digest("dana@leaver.example")},
+        details={"email_sha256": email_digest("dana@leaver.example")},
     )
     audit_record(
         actor=boss,
