@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from contextvars import ContextVar
 from typing import Any
 
@@ -130,11 +131,24 @@ def details_pseudonymised(
     return out
 
 
+def _name_pattern(names: set[str]) -> re.Pattern[str]:
+    # A name as a whole word of a username or address: "al" is not replaced inside "Annual".
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.@+-])(?:{alternatives})(?![\w@+-]|\.\w)")
+
+
+def text_names(value: str, names: set[str]) -> bool:
+    """Whether ``value`` writes out one of ``names`` (as text_pseudonymised would replace it)."""
+    return bool(names) and _name_pattern(names).search(value) is not None
+
+
 def text_pseudonymised(value: Any, *, names: set[str], alias: str) -> Any:
-    if isinstance(value, str):
-        for name in sorted(names, key=len, reverse=True):
-            value = value.replace(name, alias)
+    """``value`` (text, or lists and dicts of it) with each of ``names`` written out as a whole
+    word replaced by ``alias``."""
+    if not names:
         return value
+    if isinstance(value, str):
+        return _name_pattern(names).sub(alias, value)
     if isinstance(value, list):
         return [text_pseudonymised(item, names=names, alias=alias) for item in value]
     if isinstance(value, dict):

@@ -44,6 +44,7 @@ from portal.audit import (
     details_pseudonymised,
     details_without_text,
     email_digest,
+    text_names,
     text_pseudonymised,
 )
 from portal.errors import NotAllowed
@@ -509,10 +510,21 @@ def _audit_about_person(*, user: User, names: set[str]) -> set[int]:
 
 def _pseudonymise_audit(*, user: User, about: set[int], names: set[str], alias: str) -> None:
     """Entries about them lose what was written about them (AUDIT_TEXT_KEYS); entries about
-    them or by them name them by their pseudonym; their own addresses leave entirely (a
-    manager's address on an entry about them is the manager's, and stays)."""
-    mine = AuditEntry.objects.filter(Q(actor=user) | Q(pk__in=about))
-    for entry in mine.only("pk", "actor_id", "action", "object_repr", "details", "ip"):
+    them, by them or naming them in their description name them by their pseudonym; their own
+    addresses leave entirely (a manager's address on an entry about them is the manager's, and
+    stays)."""
+    # Entries that merely describe something of theirs by name ("Profile of dana") are renamed
+    # too, and lose nothing else.
+    described = Q()
+    for name in names:
+        described |= Q(object_repr__contains=name)
+    candidates = AuditEntry.objects.filter(Q(actor=user) | Q(pk__in=about) | described)
+    mine = [
+        entry
+        for entry in candidates.only("pk", "actor_id", "action", "object_repr", "details", "ip")
+        if entry.actor_id == user.pk or entry.pk in about or text_names(entry.object_repr, names)
+    ]
+    for entry in mine:
         details = details_without_text(entry.details) if entry.pk in about else entry.details
         as_them = entry.actor_id == user.pk or entry.action == "auth.login_failed"
         audit_redact(

@@ -987,10 +987,12 @@ def calendar_feed_revoke(*, user: User, by: User | None, reason: str = "") -> bo
         feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
         if feed is None:
             return False
+        # Recorded against the owner: the feed's row goes, and whose address it was is what
+        # the trail (and the owner's "download my data") must find.
         audit_record(
             actor=by,
             action="calendar.revoked",
-            obj=feed,
+            obj=user,
             details={"reason": reason} if reason else {},
         )
         feed.delete()

@@ -39,6 +39,7 @@ from tests.factories import (
     manager,
 )
 from trips.models import Assessment, CalendarFeed, Decision, RequirementTick, Transition, Trip
+from trips.services import calendar_feed_renew
 
 TODAY = timezone.localdate()
 
@@ -246,6 +247,10 @@ def world(db, settings):
     )
     CheckRecipient.objects.filter(pk=recipient.pk).update(note="Called from the hospital landline")
 
+    # A feed ended by a password change: the portal's entry, naming the feed's owner.
+    calendar_feed_renew(user=leaver, by=leaver)
+    leaver.set_password("a new secret for the leaver 7")
+    leaver.save()
     CalendarFeed.objects.create(user=leaver, token="feed-secret-of-the-leaver")
     accounts.token_create(user=leaver)
     audit_record(actor=leaver, action="auth.login", obj=leaver, ip=LEAVER_IP)

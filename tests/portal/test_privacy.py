@@ -532,3 +532,16 @@ def test_a_managers_export_holds_their_actions_without_the_people_they_acted_on(
     ):
         assert elsewhere not in text
     assert data["trips"] == [] and data["safety_checks"] == []
+
+
+def test_erasing_someone_with_a_short_name_renames_only_them_in_the_audit(superuser):
+    al = employee(username="al")
+    other = TripFactory(purpose="Annual review with al's team")
+    audit_record(actor=None, action="trip.approved", obj=other)
+    audit_record(actor=al, action="auth.login", obj=al)
+
+    privacy.user_erase(user=al, by=superuser)
+
+    described = AuditEntry.objects.get(action="trip.approved").object_repr
+    assert described == f"Trip #{other.pk}: Annual review with erased-user-{al.pk}'s team"
+    assert AuditEntry.objects.get(action="auth.login").object_repr == f"erased-user-{al.pk}"
