@@ -76,6 +76,16 @@ def test_a_not_found_warning_names_the_path_without_the_token(client, caplog):
     assert FEED_TOKEN not in caplog.text
 
 
+@pytest.mark.django_db
+def test_a_head_request_on_an_answer_link_is_logged_without_the_token(client, caplog):
+    # Mail scanners open links with HEAD: the refusal's warning names the path.
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.head(f"/checks/answer/{ANSWER_TOKEN}/").status_code in (404, 405)
+
+    assert "/checks/answer/[hidden]/" in caplog.text
+    assert ANSWER_TOKEN not in caplog.text
+
+
 @pytest.fixture
 def gunicorn_access_log():
     """gunicorn's logger set up as `make serve` starts it (--access-logfile -), on the
