@@ -104,7 +104,8 @@ def answer_token(recipient: CheckRecipient) -> str:
 
 
 def recipient_for_token(token: str) -> CheckRecipient | None:
-    """The recipient a link was made for, or None when the token is forged or mangled."""
+    """The recipient a link was made for, or None when the token is forged or mangled, or its
+    traveller's account is closed (an erased leaver's link dies with them)."""
     try:
         recipient_id, check_id = signing.loads(token, salt=TOKEN_SALT)
     except (signing.BadSignature, ValueError, TypeError):
@@ -115,7 +116,7 @@ def recipient_for_token(token: str) -> CheckRecipient | None:
         CheckRecipient.objects.select_related(
             "safety_check__incident__country", "traveller", "stop__place"
         )
-        .filter(pk=recipient_id, safety_check_id=check_id)
+        .filter(pk=recipient_id, safety_check_id=check_id, traveller__is_active=True)
         .first()
     )
 

@@ -3,8 +3,6 @@ and creating and revoking API tokens from the profile page."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -13,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from portal import accounts
-from portal.audit import audit_record, client_ip
+from portal.audit import audit_record, client_ip, email_digest
 
 HOUR = 3600
 
@@ -35,8 +33,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        address = form.cleaned_data["email"].strip().casefold()
-        digest = hashlib.sha256(address.encode()).hexdigest()
+        digest = email_digest(form.cleaned_data["email"])
         if not accounts.rate_allows(
             key=f"password-reset:email:{digest}",
             limit=settings.PASSWORD_RESET_LIMIT_PER_EMAIL,

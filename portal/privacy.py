@@ -1,45 +1,57 @@
 """Personal data that leaves: retention, "download my data", and erasing a leaving employee.
 
-What counts as personal here (passport, birth date, phone, whereabouts, and what people wrote
-about themselves):
-
-- the profile: nationality, passport type, date of birth, department, phone, emergency contact;
-- a trip's purpose (free text: "visiting my mother in hospital"), its passport and visa
-  overrides, its stops' places (the typed text and the curated place) and activities, its
-  assessments (requirements, matched sections and explanations name the places), the notes
-  on ticked-off requirements, the briefing PDFs and what changed between briefings, and the IP
-  addresses of acknowledgements.
+Every model column that can hold personal data is listed in PERSONAL_DATA below, with how rows
+are found for one person (erasure of a leaver) and for one trip (retention), and what the column
+becomes. Erasure and retention both work from that list; tests/portal/test_personal_data_fields.py
+fails when a model gains a personal-looking column that is neither listed there nor declared not
+personal, and checks every listed column after erasure and after retention.
 
 What stays, so the company can still show who decided what: the trip row with its status and
 risk level, each stop's country and dates (stay limits count days per country across trips),
-decisions and transitions with their managers and comments, the briefing rows (version,
+decisions and transitions with their managers and outcomes (not their comments), whether and
+when people answered safety checks and through which channel, the briefing rows (version,
 SHA-256, acknowledged when and by whom), and every audit entry with its actor, action, time and
-object. Audit entries are redacted, never deleted: the trip's purpose leaves their
-``object_repr`` and ``details``, and a leaving employee's name and addresses leave theirs.
+object. Audit entries are redacted, never deleted: an erased trip's purpose and notes leave their
+``object_repr`` and ``details``, and an erased person is named there by a stable pseudonym
+(``erased-user-<id>``), without what was written about them or the addresses they came from.
+What a leaver wrote about other people's trips (a manager's comment, an arranger's tick note)
+is about those people: it stays with their trips, under the leaver's pseudonym, until those
+trips are erased in turn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import storages
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from briefings.models import Acknowledgement, Briefing, BriefingStatus
+from briefings.models import Briefing, BriefingStatus
 from portal import roles
-from portal.audit import audit_record
+from portal.audit import (
+    AUDIT_PERSON_KEYS,
+    audit_record,
+    audit_redact,
+    details_names,
+    details_pseudonymised,
+    details_without_text,
+    email_digest,
+    text_names,
+    text_pseudonymised,
+)
 from portal.errors import NotAllowed
 from portal.models import AuditEntry, TravellerProfile
 from trips.models import (
-    Assessment,
     CalendarFeed,
     Decision,
-    RequirementTick,
     Stop,
     Transition,
     Trip,
@@ -61,29 +73,184 @@ _LEAVER_CANCELS = (
 )
 
 
-# --- the audit trail: redacted, never rewritten --------------------------------------------
+# --- what is personal, and how it goes --------------------------------------------------------
 
 
-def _audit_redact(entries: models.QuerySet[AuditEntry], **fields: Any) -> int:
-    """Rewrite only the personal columns (object_repr, details, ip) of some audit entries.
+class _Marker:
+    def __init__(self, meaning: str) -> None:
+        self.meaning = meaning
 
-    The trail is append-only (AuditQuerySet refuses update(); on PostgreSQL a trigger refuses
-    UPDATE). Redaction is the one exception: the trigger lets an UPDATE through only inside a
-    transaction that sets ``portal.audit_redaction`` and only when the actor, action, time and
-    object stay as they were (migration 0005), so who did what survives every erasure.
-    """
-    allowed = {"object_repr", "details", "ip"}
-    if set(fields) - allowed:
-        raise ValueError(f"Only {sorted(allowed)} may be redacted, not {sorted(fields)}")
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('portal.audit_redaction', 'on', true)")
-        return models.QuerySet.update(entries, **fields)
+    def __repr__(self) -> str:
+        return self.meaning
 
 
-def _without(details: dict[str, Any], names: set[str]) -> dict[str, Any]:
-    return {key: value for key, value in details.items() if key not in names}
+# The row itself goes (an assessment naming the places, a secret that opens a feed).
+DELETE_ROW = _Marker("the row is deleted")
+# Rewritten by code named in the entry's ``how``: the value depends on the row (a pseudonym,
+# an audit entry's details).
+BY_CODE = _Marker("rewritten by code")
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Columns of one model that hold personal data.
+
+    ``erase`` maps each column to the value it takes when erased (or DELETE_ROW, BY_CODE).
+    ``people`` are lookups from a row to the user it is about or who left it there: erasing a
+    user erases the rows any of them reaches. ``trip`` is the lookup from a row to its trip:
+    retention erases the rows of trips past the retention period (None: kept until the person
+    is erased)."""
+
+    model: str
+    erase: Mapping[str, Any]
+    people: tuple[str, ...]
+    trip: str | None = None
+    how: str = ""
+
+    @property
+    def model_class(self) -> type[models.Model]:
+        return apps.get_model(self.model)
+
+    def rows_of_person(self, user: User) -> models.QuerySet[Any]:
+        reach = Q()
+        for lookup in self.people:
+            reach |= Q(**{lookup: user.pk})
+        return self.model_class._default_manager.filter(reach) if self.people else _none(self)
+
+    def rows_of_trips(self, trip_ids: Iterable[int]) -> models.QuerySet[Any]:
+        if self.trip is None:
+            return _none(self)
+        return self.model_class._default_manager.filter(**{f"{self.trip}__in": list(trip_ids)})
+
+
+def _none(entry: PersonalData) -> models.QuerySet[Any]:
+    return entry.model_class._default_manager.none()
+
+
+PERSONAL_DATA: tuple[PersonalData, ...] = (
+    # The account and profile: erased with the person, never by retention.
+    PersonalData(
+        "auth.User",
+        {"username": BY_CODE, "first_name": "", "last_name": "", "email": ""},
+        people=("pk",),
+        how="user_erase: renamed erased-user-<id>, no password, inactive, no groups",
+    ),
+    PersonalData(
+        "portal.TravellerProfile",
+        {
+            "nationality": "",
+            "passport_type": "ordinary",
+            "date_of_birth": None,
+            "department": "",
+            "phone": "",
+            "emergency_contact_name": "",
+            "emergency_contact_phone": "",
+        },
+        people=("user",),
+        how="their arrangers and whom they arrange for are forgotten too",
+    ),
+    PersonalData("trips.CalendarFeed", {"token": DELETE_ROW}, people=("user",)),
+    PersonalData("knox.AuthToken", {"digest": DELETE_ROW, "token_key": DELETE_ROW}, ("user",)),
+    PersonalData(
+        "axes.AccessAttempt",
+        {"username": BY_CODE, "ip_address": BY_CODE, "user_agent": BY_CODE},
+        people=(),
+        how="_forget_sign_ins: rows under their username deleted; retention deletes old ones",
+    ),
+    PersonalData(
+        "axes.AccessLog",
+        {"username": BY_CODE, "ip_address": BY_CODE, "user_agent": BY_CODE},
+        people=(),
+        how="_forget_sign_ins: rows under their username deleted; retention deletes old ones",
+    ),
+    PersonalData(
+        "axes.AccessFailureLog",
+        {"username": BY_CODE, "ip_address": BY_CODE, "user_agent": BY_CODE},
+        people=(),
+        how="_forget_sign_ins: rows under their username deleted; retention deletes old ones",
+    ),
+    # Their trips: erased with the person, and by retention.
+    PersonalData(
+        "trips.Trip",
+        {
+            "purpose": ERASED_PURPOSE,
+            "passport_nationality": "",
+            "passport_type": "",
+            "visa_category": "",
+        },
+        people=("traveller",),
+        trip="pk",
+    ),
+    PersonalData(
+        "trips.Stop",
+        {"place": None, "place_text": "", "activities": []},
+        people=("trip__traveller",),
+        trip="trip",
+        how="the country and dates stay: stay limits count them",
+    ),
+    PersonalData(
+        "trips.Assessment",
+        dict.fromkeys(("approval_reasons", "requirements", "sections", "explanation"), DELETE_ROW),
+        people=("trip__traveller",),
+        trip="trip",
+        how="its requirements and explanation name the places",
+    ),
+    PersonalData("trips.Decision", {"comment": ""}, ("trip__traveller",), trip="trip"),
+    PersonalData("trips.Transition", {"comment": ""}, ("trip__traveller",), trip="trip"),
+    PersonalData("trips.RequirementTick", {"note": ""}, ("trip__traveller",), trip="trip"),
+    PersonalData(
+        "briefings.Briefing",
+        {"file_name": "", "changes": {}, "error": ""},
+        people=("trip__traveller",),
+        trip="trip",
+        how="trip_erase_personal_details deletes the PDF after the commit; the row is erased",
+    ),
+    PersonalData(
+        "briefings.Acknowledgement",
+        {"ip": None},
+        people=("briefing__trip__traveller", "user"),
+        trip="briefing__trip",
+    ),
+    # Safety checks: what was said and from where; whether and when stays with the check.
+    PersonalData(
+        "incidents.CheckRecipient",
+        {"note": "", "handled_note": ""},
+        people=("traveller",),
+        trip="trip",
+    ),
+    PersonalData(
+        "incidents.CheckAnswer",
+        {"note": "", "ip": None},
+        people=("recipient__traveller",),
+        trip="recipient__trip",
+    ),
+    # A manager's address on an answer they took by phone is the manager's own.
+    PersonalData("incidents.CheckAnswer", {"ip": None}, people=("recorded_by",)),
+    # The trails: redacted, never deleted.
+    PersonalData(
+        "portal.AuditEntry",
+        {"object_repr": BY_CODE, "details": BY_CODE, "ip": BY_CODE},
+        people=("actor",),
+        how="_pseudonymise_audit and _redact_trip_audit (see the module's docstring)",
+    ),
+    PersonalData(
+        "admin.LogEntry",
+        {"object_repr": BY_CODE, "change_message": BY_CODE},
+        people=(),
+        how="_redact_admin_log: the description of an erased user or trip is rewritten; "
+        "the change message names only the fields changed",
+    ),
+)
+
+
+def _erase_rows(entry: PersonalData, rows: models.QuerySet[Any]) -> None:
+    """Apply one entry's plain erasures (BY_CODE columns are left to their code)."""
+    if any(value is DELETE_ROW for value in entry.erase.values()):
+        rows.delete()
+        return
+    values = {name: value for name, value in entry.erase.items() if value is not BY_CODE}
+    if values:
+        rows.update(**values)
 
 
 # --- trips: erased after the retention period -----------------------------------------------
@@ -97,43 +264,22 @@ def _delete_files(names: list[str]) -> None:
 
 
 def trip_erase_personal_details(*, trip: Trip, by: User | None, reason: str) -> Trip:
-    """Erase one trip's personal details (see the module's docstring for what that means).
+    """Erase one trip's personal details: every PERSONAL_DATA entry's rows of this trip, the
+    briefing PDFs, and what its audit entries say about it (see the module's docstring).
 
     The PDFs are deleted after the commit, so a rollback never leaves a briefing row whose file
     is gone; the briefing rows stay, marked erased. Audited as ``privacy.trip_erased``.
     """
     with transaction.atomic():
         locked: Trip = Trip.objects.select_for_update().get(pk=trip.pk)
-        locked.purpose = ERASED_PURPOSE
-        locked.passport_nationality = ""
-        locked.passport_type = ""
-        locked.visa_category = ""
-        locked.save(
-            update_fields=[
-                "purpose",
-                "passport_nationality",
-                "passport_type",
-                "visa_category",
-                "updated_at",
-            ]
-        )
-        Stop.objects.filter(trip=locked).update(place=None, place_text="", activities=[])
-        Assessment.objects.filter(trip=locked).delete()
-        RequirementTick.objects.filter(trip=locked).update(note="")
         briefings = Briefing.objects.filter(trip=locked)
         files = [name for name in briefings.values_list("file_name", flat=True) if name]
         briefings.filter(status=BriefingStatus.READY).update(status=BriefingStatus.ERASED)
-        briefings.update(file_name="", changes={}, error="")
-        Acknowledgement.objects.filter(briefing__trip=locked).update(ip=None)
-        about_trip = AuditEntry.objects.filter(
-            object_type=Trip._meta.label_lower, object_id=str(locked.pk)
-        )
-        for entry in about_trip.only("pk", "details"):
-            _audit_redact(
-                AuditEntry.objects.filter(pk=entry.pk),
-                object_repr=str(locked),
-                details=_without(entry.details, {"purpose"}),
-            )
+        for entry in PERSONAL_DATA:
+            _erase_rows(entry, entry.rows_of_trips([locked.pk]))
+        locked.refresh_from_db()
+        _redact_trip_audit(locked)
+        _redact_admin_log(Trip, {str(locked.pk): str(locked)})
         audit_record(
             actor=by,
             action=TRIP_ERASED,
@@ -144,18 +290,67 @@ def trip_erase_personal_details(*, trip: Trip, by: User | None, reason: str) -> 
     return locked
 
 
+def _trip_audit_entries(trip_ids: list[int]) -> models.QuerySet[AuditEntry]:
+    """The entries about some trips: the trips themselves, their briefings, and the safety-check
+    answers and handling of their travellers there."""
+    from incidents.models import CheckRecipient, SafetyCheck
+
+    briefing_ids = Briefing.objects.filter(trip__in=trip_ids).values_list("pk", flat=True)
+    recipient_ids = CheckRecipient.objects.filter(trip__in=trip_ids).values_list("pk", flat=True)
+    return AuditEntry.objects.filter(
+        Q(object_type=Trip._meta.label_lower, object_id__in=[str(pk) for pk in trip_ids])
+        | Q(
+            object_type=Briefing._meta.label_lower,
+            object_id__in=[str(pk) for pk in briefing_ids],
+        )
+        | Q(
+            object_type=SafetyCheck._meta.label_lower,
+            details__recipient__in=list(recipient_ids),
+        )
+    )
+
+
+def _redact_trip_audit(trip: Trip) -> None:
+    """An erased trip's entries lose its purpose, what was written about it and from where."""
+    about_trip = _trip_audit_entries([trip.pk])
+    for entry in about_trip.only("pk", "object_type", "object_repr", "details"):
+        is_trip = entry.object_type == Trip._meta.label_lower
+        audit_redact(
+            AuditEntry.objects.filter(pk=entry.pk),
+            object_repr=str(trip) if is_trip else entry.object_repr,
+            details=details_without_text(entry.details),
+            ip=None,
+        )
+
+
+def _redact_admin_log(model: type[models.Model], reprs: dict[str, str]) -> None:
+    """The admin's own log describes the objects it changed ("Trip #4: Clinic visit"): an
+    erased object's description is rewritten; the change message names only fields."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    kind = ContentType.objects.get_for_model(model)
+    for object_id, text in reprs.items():
+        LogEntry.objects.filter(content_type=kind, object_id=object_id).update(
+            object_repr=text[:200]
+        )
+
+
 def _erased_trip_ids() -> set[int]:
     # The audit trail is the record of what was erased: no flag on the trip to keep in step.
     entries = AuditEntry.objects.filter(action=TRIP_ERASED, object_type=Trip._meta.label_lower)
     return {int(pk) for pk in entries.values_list("object_id", flat=True)}
 
 
+def _retention_cutoff(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+
+
 def trips_past_retention(*, today: dt.date | None = None) -> models.QuerySet[Trip]:
     """Trips that ended more than PERSONAL_DATA_RETENTION_DAYS ago (a trip without stops: was
     created that long ago) and are not erased yet, whatever their status: a cancelled or
     rejected trip's purpose is as personal as a completed one's."""
-    today = today or timezone.localdate()
-    cutoff = today - dt.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+    cutoff = _retention_cutoff(today or timezone.localdate())
     over = Q(last_departure__lt=cutoff) | Q(
         last_departure__isnull=True,
         created_at__date__lt=cutoff,
@@ -164,10 +359,12 @@ def trips_past_retention(*, today: dt.date | None = None) -> models.QuerySet[Tri
 
 
 def trips_erase_expired(*, today: dt.date | None = None) -> list[int]:
-    """The daily retention run (beat: portal.tasks.erase_expired_personal_data).
+    """The daily retention run (beat: portal.tasks.erase_expired_personal_data): the trips past
+    the retention period, and the addresses older than it (audit entries, sign-in records).
 
     Idempotent: an erased trip has its ``privacy.trip_erased`` entry and is not taken again.
     """
+    today = today or timezone.localdate()
     days = settings.PERSONAL_DATA_RETENTION_DAYS
     erased = []
     for trip in trips_past_retention(today=today).iterator():
@@ -175,23 +372,33 @@ def trips_erase_expired(*, today: dt.date | None = None) -> list[int]:
             trip=trip, by=None, reason=f"Retention: ended more than {days} days ago"
         )
         erased.append(trip.pk)
-    _redact_deleted_drafts(today=today or timezone.localdate(), days=days)
+    _redact_deleted_drafts(cutoff=_retention_cutoff(today))
+    _forget_old_addresses(cutoff=_retention_cutoff(today))
     return erased
 
 
-def _redact_deleted_drafts(*, today: dt.date, days: int) -> None:
+def _redact_deleted_drafts(*, cutoff: dt.date) -> None:
     """A deleted draft leaves only its audit entry, which carries the purpose typed into it:
     past the retention period the purpose goes from there too (who deleted what stays)."""
-    cutoff = today - dt.timedelta(days=days)
     deleted = AuditEntry.objects.filter(
         action="trip.deleted", created_at__date__lt=cutoff, details__has_key="purpose"
     )
     for entry in deleted.only("pk", "object_id", "details"):
-        _audit_redact(
+        audit_redact(
             AuditEntry.objects.filter(pk=entry.pk),
             object_repr=f"Trip #{entry.object_id}: {ERASED_PURPOSE}",
-            details=_without(entry.details, {"purpose"}),
+            details=details_without_text(entry.details),
         )
+
+
+def _forget_old_addresses(*, cutoff: dt.date) -> None:
+    """Where people signed in and acted from is kept for the retention period, then goes: the
+    audit entries keep the event without the address, the sign-in records go."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    audit_redact(AuditEntry.objects.filter(created_at__date__lt=cutoff, ip__isnull=False), ip=None)
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(attempt_time__date__lt=cutoff).delete()
 
 
 # --- a leaving employee -------------------------------------------------------------------
@@ -202,11 +409,12 @@ def pseudonym(user: User) -> str:
 
 
 def user_erase(*, user: User, by: User) -> User:
-    """Erase a leaving employee: profile blanked, their trips' personal details erased (the
-    ones still to come cancelled first), PDFs deleted, the account deactivated and renamed,
-    their API tokens and calendar feed deleted, what they wrote in safety-check answers and
-    from where erased, and their audit entries pseudonymised. Only superusers, and never
-    themselves. Audited as ``privacy.user_erased``."""
+    """Erase a leaving employee: their trips' personal details erased (the ones still to come
+    cancelled first) and every other PERSONAL_DATA row about them or left by them, the account
+    deactivated and renamed ``erased-user-<id>``, their API tokens, calendar feed and sign-in
+    records deleted (their answer links stop working with the account), and their audit
+    entries pseudonymised. Only superusers, and never themselves. Audited as
+    ``privacy.user_erased``."""
     if not getattr(by, "is_superuser", False):
         raise NotAllowed("Only a superuser can erase a user.")
     if by.pk == user.pk:
@@ -228,22 +436,15 @@ def user_erase(*, user: User, by: User) -> User:
                     by=user,
                     reason=f"The traveller left the company (erased by {by.username}).",
                 )
+        # Gathered before the rows that lead to them are erased.
+        about = _audit_about_person(user=user, names={old_username, old_email} - {""})
         for trip in Trip.objects.filter(traveller=user):
             trip_erase_personal_details(trip=trip, by=by, reason="The traveller left")
 
-        profile, _ = TravellerProfile.objects.get_or_create(user=user)
-        for name in (
-            "nationality",
-            "department",
-            "phone",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-        ):
-            setattr(profile, name, "")
-        profile.passport_type = "ordinary"
-        profile.date_of_birth = None
-        profile.save()
-        profile.arrangers.clear()
+        TravellerProfile.objects.get_or_create(user=user)
+        for entry in PERSONAL_DATA:
+            _erase_rows(entry, entry.rows_of_person(user))
+        user.profile.arrangers.clear()
         user.arranged_profiles.clear()
 
         user.username = alias
@@ -255,69 +456,83 @@ def user_erase(*, user: User, by: User) -> User:
         user.set_unusable_password()
         user.save()
         user.groups.clear()
-        _delete_tokens(user)
-        # The feed's secret address would keep serving their whereabouts.
-        CalendarFeed.objects.filter(user=user).delete()
-        _erase_safety_answers(user)
+        _forget_sign_ins(old_username)
 
-        _pseudonymise_audit(user=user, names={old_username, old_email} - {""}, alias=alias)
+        _pseudonymise_audit(
+            user=user, about=about, names={old_username, old_email} - {""}, alias=alias
+        )
+        _redact_admin_log(User, {str(user.pk): alias})
+        _redact_admin_log(TravellerProfile, {str(user.profile.pk): f"Profile of {alias}"})
         audit_record(actor=by, action=USER_ERASED, obj=user, details={"user_id": user.pk})
     return user
 
 
-def _erase_safety_answers(user: User) -> None:
-    """What they said in safety checks ("I need help: ...") and from where; whether they
-    answered, when and through which channel stays with the check."""
-    from incidents.models import CheckAnswer, CheckRecipient
+def _forget_sign_ins(username: str) -> None:
+    """django-axes' records of sign-ins and failures under their username (with addresses
+    and browsers)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    CheckRecipient.objects.filter(traveller=user).update(note="")
-    CheckAnswer.objects.filter(recipient__traveller=user).update(note="", ip=None)
-
-
-def _delete_tokens(user: User) -> None:
-    # Whatever token scheme the API uses (DRF's or knox), a token row points at its user.
-    for relation in user._meta.related_objects:
-        model = relation.related_model
-        if model._meta.app_label in {"authtoken", "knox"}:
-            model._default_manager.filter(**{relation.field.name: user}).delete()
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username=username).delete()
 
 
-def _replace(value: Any, names: set[str], alias: str) -> Any:
-    if isinstance(value, str):
-        for name in names:
-            value = value.replace(name, alias)
-        return value
-    if isinstance(value, list):
-        return [_replace(item, names, alias) for item in value]
-    if isinstance(value, dict):
-        return {key: _replace(item, names, alias) for key, item in value.items()}
-    return value
+def _audit_about_person(*, user: User, names: set[str]) -> set[int]:
+    """The ids of the audit entries about ``user`` (not merely by them): about their account,
+    their trips and briefings (deleted drafts too), their safety-check answers and handling,
+    alerts and messages sent to them, sign-ins tried in their name, resets asked for their
+    address."""
+    from incidents.models import CheckRecipient, SafetyCheck
 
-
-def _pseudonymise_audit(*, user: User, names: set[str], alias: str) -> None:
-    """Their entries keep their (renamed) actor, action and time; their name and e-mail leave
-    the object's description and the details, their IP addresses leave entirely."""
-    tried_as_them = Q()
-    for name in sorted(names):
-        tried_as_them |= Q(action="auth.login_failed", details__username=name)
-    mine = AuditEntry.objects.filter(
-        Q(actor=user)
-        | Q(object_type=User._meta.label_lower, object_id=str(user.pk))
-        | tried_as_them
-        | Q(object_type=Trip._meta.label_lower, object_id__in=_trip_ids_of(user))
+    trip_ids = list(Trip.objects.filter(traveller=user).values_list("pk", flat=True))
+    recipient_ids = list(CheckRecipient.objects.filter(traveller=user).values_list("pk", flat=True))
+    direct = _trip_audit_entries(trip_ids) | AuditEntry.objects.filter(
+        Q(object_type=User._meta.label_lower, object_id=str(user.pk))
+        | Q(object_type=SafetyCheck._meta.label_lower, details__recipient__in=recipient_ids)
     )
-    for entry in mine.only("pk", "actor_id", "object_repr", "details", "ip"):
-        mine_as_actor = entry.actor_id == user.pk or entry.action == "auth.login_failed"
-        _audit_redact(
-            AuditEntry.objects.filter(pk=entry.pk),
-            object_repr=_replace(entry.object_repr, names, alias),
-            details=_replace(entry.details, names, alias),
-            ip=None if mine_as_actor else entry.ip,
+    about = set(direct.values_list("pk", flat=True))
+    if user.email:
+        about |= set(
+            AuditEntry.objects.filter(details__email_sha256=email_digest(user.email)).values_list(
+                "pk", flat=True
+            )
         )
+    # A name in the details: the JSON text is searched, then each candidate's person keys
+    # are read, so "dana" names Dana and not a "Sudanese" anywhere in a note.
+    mentions = Q()
+    for name in names:
+        mentions |= Q(details__icontains=name)
+    if mentions:
+        for entry in AuditEntry.objects.filter(mentions).only("pk", "details"):
+            if details_names(entry.details) & names:
+                about.add(entry.pk)
+    return about
 
 
-def _trip_ids_of(user: User) -> list[str]:
-    return [str(pk) for pk in Trip.objects.filter(traveller=user).values_list("pk", flat=True)]
+def _pseudonymise_audit(*, user: User, about: set[int], names: set[str], alias: str) -> None:
+    """Entries about them lose what was written about them (AUDIT_TEXT_KEYS); entries about
+    them, by them or naming them in their description name them by their pseudonym; their own
+    addresses leave entirely (a manager's address on an entry about them is the manager's, and
+    stays)."""
+    # Entries that merely describe something of theirs by name ("Profile of dana") are renamed
+    # too, and lose nothing else.
+    described = Q()
+    for name in names:
+        described |= Q(object_repr__contains=name)
+    candidates = AuditEntry.objects.filter(Q(actor=user) | Q(pk__in=about) | described)
+    mine = [
+        entry
+        for entry in candidates.only("pk", "actor_id", "action", "object_repr", "details", "ip")
+        if entry.actor_id == user.pk or entry.pk in about or text_names(entry.object_repr, names)
+    ]
+    for entry in mine:
+        details = details_without_text(entry.details) if entry.pk in about else entry.details
+        as_them = entry.actor_id == user.pk or entry.action == "auth.login_failed"
+        audit_redact(
+            AuditEntry.objects.filter(pk=entry.pk),
+            object_repr=text_pseudonymised(entry.object_repr, names=names, alias=alias),
+            details=details_pseudonymised(details, names=names, alias=alias),
+            ip=None if as_them else entry.ip,
+        )
 
 
 # --- download my data ------------------------------------------------------------------------
@@ -338,10 +553,16 @@ def _name(user: User | None) -> str | None:
 
 
 def personal_data_export(*, user: User) -> dict[str, Any]:
-    """Everything the portal holds about ``user``, as one JSON-ready document: the account,
-    the profile, their trips with stops, assessments, decisions, transitions and briefings
-    (metadata and acknowledgements: the PDFs themselves are downloaded from the trip page),
-    and the audit entries about them. The same for the page and the API."""
+    """What the portal holds about ``user`` and what they did, as one JSON-ready document, and
+    nothing else: the account, the profile, their trips with stops, assessments, decisions,
+    transitions, ticks and briefings (metadata and acknowledgements: the PDFs themselves are
+    downloaded from the trip page), their safety-check answers and how managers handled them,
+    and the audit entries about them or by them.
+
+    Other people's data stays out: the addresses others acted from on the subject's things (an
+    arranger ticking, a manager taking an answer by phone), and, in entries of what the subject
+    did to other people's things, those things' descriptions, notes and names. The same for the
+    page and the API."""
     profile, _ = TravellerProfile.objects.get_or_create(user=user)
     trips = (
         Trip.objects.filter(traveller=user)
@@ -357,22 +578,6 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             ),
         )
         .order_by("pk")
-    )
-    trip_ids = [trip.pk for trip in trips]
-    briefing_ids = [briefing.pk for trip in trips for briefing in trip.briefings.all()]
-    audit = (
-        AuditEntry.objects.filter(
-            Q(actor=user)
-            | Q(object_type=User._meta.label_lower, object_id=str(user.pk))
-            | Q(object_type=Trip._meta.label_lower, object_id__in=[str(pk) for pk in trip_ids])
-            | Q(
-                object_type=Briefing._meta.label_lower,
-                object_id__in=[str(pk) for pk in briefing_ids],
-            )
-            | Q(action="auth.login_failed", details__username=user.username)
-        )
-        .select_related("actor")
-        .order_by("created_at", "id")
     )
     return {
         "format": "travel-risk-portal-personal-data/1",
@@ -396,26 +601,79 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             "emergency_contact_phone": profile.emergency_contact_phone,
             "arrangers": sorted(a.username for a in profile.arrangers.all()),
         },
-        "trips": [_trip_export(trip) for trip in trips],
+        "trips": [_trip_export(trip, user) for trip in trips],
         "calendar_feed": bool(CalendarFeed.objects.filter(user=user).exists()),
         "safety_checks": _safety_checks_export(user),
-        "audit": [
-            {
-                "time": entry.created_at.isoformat(),
-                "actor": entry.actor.username if entry.actor else None,
-                "action": entry.action,
-                "object_type": entry.object_type,
-                "object_id": entry.object_id,
-                "object": entry.object_repr,
-                "ip": entry.ip,
-                "details": entry.details,
-            }
-            for entry in audit
-        ],
+        "audit": _audit_export(user),
     }
 
 
-def _trip_export(trip: Trip) -> dict[str, Any]:
+def _audit_export(user: User) -> list[dict[str, Any]]:
+    """Entries about the subject in full but for other actors' addresses and other people's
+    names; entries of what the subject did elsewhere as the event alone (action, object, time,
+    their address) with only the details that describe no one."""
+    names = {user.username, user.email} - {""}
+    about = _audit_about_person(user=user, names=names)
+    entries = (
+        AuditEntry.objects.filter(Q(actor=user) | Q(pk__in=about))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    exported = []
+    for entry in entries:
+        is_about = entry.pk in about
+        by_them = entry.actor_id == user.pk
+        exported.append(
+            {
+                "time": entry.created_at.isoformat(),
+                "actor": _audit_actor(entry, user),
+                "action": entry.action,
+                "object_type": entry.object_type,
+                "object_id": entry.object_id,
+                "object": entry.object_repr if is_about else None,
+                "ip": entry.ip if by_them else None,
+                "details": (
+                    _details_naming_only(entry.details, names)
+                    if is_about
+                    else _details_about_no_one(entry.details)
+                ),
+            }
+        )
+    return exported
+
+
+def _audit_actor(entry: AuditEntry, user: User) -> str | None:
+    if entry.actor is None:
+        return None
+    if entry.actor_id == user.pk:
+        return user.username
+    # Who acted on the subject's things is about them, as on a decision.
+    return _name(entry.actor)
+
+
+def _details_naming_only(details: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """An entry about the subject, without the other people it names beside them."""
+    out: dict[str, Any] = {}
+    for key, value in details.items():
+        if key in AUDIT_PERSON_KEYS and isinstance(value, list):
+            out[key] = [item for item in value if item in names]
+        elif key in AUDIT_PERSON_KEYS and value not in names:
+            continue
+        else:
+            out[key] = value
+    return out
+
+
+def _details_about_no_one(details: dict[str, Any]) -> dict[str, Any]:
+    """What the subject did to someone else's things: no names, notes, purposes or comments."""
+    return {
+        key: value
+        for key, value in details_without_text(details).items()
+        if key not in AUDIT_PERSON_KEYS
+    }
+
+
+def _trip_export(trip: Trip, user: User) -> dict[str, Any]:
     return {
         "id": trip.pk,
         "purpose": trip.purpose,
@@ -470,7 +728,7 @@ def _trip_export(trip: Trip) -> dict[str, Any]:
             }
             for step in trip.transitions.all()
         ],
-        "briefings": [_briefing_export(briefing) for briefing in trip.briefings.all()],
+        "briefings": [_briefing_export(briefing, user) for briefing in trip.briefings.all()],
         "requirements_ticked": [
             {
                 "requirement": tick.requirement_id,
@@ -487,8 +745,8 @@ def _safety_checks_export(user: User) -> list[dict[str, Any]]:
 
     recipients = (
         CheckRecipient.objects.filter(traveller=user)
-        .select_related("safety_check__incident")
-        .prefetch_related("answers")
+        .select_related("safety_check__incident", "handled_by")
+        .prefetch_related("answers__recorded_by")
         .order_by("pk")
     )
     return [
@@ -496,23 +754,33 @@ def _safety_checks_export(user: User) -> list[dict[str, Any]]:
             "incident": recipient.safety_check.incident.title,
             "trip": recipient.trip_id,
             "status": recipient.status,
+            "answered_at": _moment(recipient.answered_at),
             "note": recipient.note,
-            "answers": [
-                {
-                    "time": _moment(answer.created_at),
-                    "status": answer.status,
-                    "channel": answer.channel,
-                    "note": answer.note,
-                    "ip": answer.ip,
-                }
-                for answer in recipient.answers.all()
-            ],
+            "handled": recipient.handled,
+            "handled_by": _name(recipient.handled_by),
+            "handled_at": _moment(recipient.handled_at),
+            "handled_note": recipient.handled_note,
+            "answers": [_answer_export(answer, user) for answer in recipient.answers.all()],
         }
         for recipient in recipients
     ]
 
 
-def _briefing_export(briefing: Briefing) -> dict[str, Any]:
+def _answer_export(answer: Any, user: User) -> dict[str, Any]:
+    # An answer from the link (nobody signed in) or the subject's own sign-in came from the
+    # subject's address; one a manager took by phone came from the manager's.
+    theirs = answer.recorded_by_id in (None, user.pk)
+    return {
+        "time": _moment(answer.created_at),
+        "status": answer.status,
+        "channel": answer.channel,
+        "note": answer.note,
+        "recorded_by": _name(answer.recorded_by),
+        "ip": answer.ip if theirs else None,
+    }
+
+
+def _briefing_export(briefing: Briefing, user: User) -> dict[str, Any]:
     acknowledgement = getattr(briefing, "acknowledgement", None)
     return {
         "id": briefing.pk,
@@ -527,8 +795,9 @@ def _briefing_export(briefing: Briefing) -> dict[str, Any]:
         "acknowledgement": (
             {
                 "time": _moment(acknowledgement.created_at),
-                "by": acknowledgement.user.username,
-                "ip": acknowledgement.ip,
+                "by": _name(acknowledgement.user),
+                # The address is the acknowledger's: the subject's own, or not theirs to have.
+                "ip": acknowledgement.ip if acknowledgement.user_id == user.pk else None,
                 "sha256": acknowledgement.sha256,
             }
             if acknowledgement is not None

@@ -480,11 +480,53 @@ HEALTH_SCHEDULER_MAX_AGE_SECONDS = config.parse_int(
     "HEALTH_SCHEDULER_MAX_AGE", os.environ.get("HEALTH_SCHEDULER_MAX_AGE"), 300
 )
 
+# Answer links and calendar feeds carry their secret in the path: portal.logging masks it on
+# every logger that writes request paths. gunicorn's access log (make serve) is written by the
+# "access" handler below once Django is set up in a worker: it replaces gunicorn's own handler
+# (same stream, same bare format), so every access line passes the filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_url_secrets": {"()": "portal.logging.HideURLSecrets"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+        "bare": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["hide_url_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["hide_url_secrets"],
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "bare",
+            "filters": ["hide_url_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
+    "loggers": {
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["hide_url_secrets"],
+        },
+        "django.request": {"filters": ["hide_url_secrets"]},
+        "gunicorn.access": {
+            "handlers": ["access"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["hide_url_secrets"],
+        },
+    },
 }
 AXES_VERBOSE = False

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from portal.audit import audit_record, client_ip
 from portal.models import TravellerProfile
@@ -38,6 +38,12 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     )
 
 
+# password_changed(sender=User, user: User): a user's password changed (the change or reset
+# pages, the admin, changepassword), inside the transaction that saved it, after their API
+# tokens ended. What else a password must end listens here: trips ends the calendar feed.
+password_changed = Signal()
+
+
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="portal-password-changed")
 def end_tokens_on_new_password(sender, instance, created, raw=False, **kwargs):
     # set_password() leaves the new password in `_password` until save() is done: whatever set
@@ -46,6 +52,7 @@ def end_tokens_on_new_password(sender, instance, created, raw=False, **kwargs):
         from portal.accounts import credentials_changed
 
         credentials_changed(user=instance)
+        password_changed.send(sender=sender, user=instance)
 
 
 @receiver(user_logged_in, dispatch_uid="portal-session-seen")

@@ -52,7 +52,10 @@ $BIN/celery -A portal worker --loglevel=info --concurrency="$worker_concurrency"
 if [ "${SERVE_BEAT:-1}" != 0 ]; then
   $BIN/celery -A portal beat --loglevel=info &
 fi
-# gunicorn reads WEB_CONCURRENCY itself; threads make it a gthread server.
+# gunicorn reads WEB_CONCURRENCY itself; threads make it a gthread server. The access log goes
+# to stdout through settings.LOGGING's "gunicorn.access" handler once Django is loaded in each
+# worker, which masks the secret in answer-link and calendar-feed paths (portal.logging);
+# --access-logfile turns access logging on. Referers are logged too, masked the same way.
 $BIN/gunicorn portal.wsgi --bind "$bind" --threads "$threads" --access-logfile - &
 echo "Portal on gunicorn at http://$bind ($WEB_CONCURRENCY workers x $threads threads)," \
   "a Celery worker and beat; health at /healthz/. Ctrl-C stops all three."

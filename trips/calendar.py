@@ -3,23 +3,22 @@ with the `icalendar` library): a personal feed at a secret URL that calendar app
 signing in, and a one-trip `.ics` download from the trip page.
 
 The feed's token is the only key to it, so it is long and random, shown only to its owner,
-and the owner can revoke it or take a new one (the old URL stops working at once)."""
+and the owner can revoke it or take a new one (the old URL stops working at once); a password
+change ends it too, as it ends API tokens. Those writes are services
+(trips.services.calendar_feed_renew and calendar_feed_revoke); this module reads."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from portal.audit import audit_record
 from portal.lib.dates import add_days
 from trips.models import CalendarFeed, RequirementTick, Trip, TripStatus
 from trips.notes import assessments_prefetch
@@ -36,31 +35,6 @@ NOT_IN_CALENDAR = [TripStatus.CANCELLED, TripStatus.REJECTED]
 
 def calendar_feed_of(*, user: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
-
-
-def calendar_feed_renew(*, user: User) -> CalendarFeed:
-    """Give `user` a feed URL with a new secret; any previous URL stops working. Audited."""
-    with transaction.atomic():
-        had = CalendarFeed.objects.filter(user=user).delete()[0] > 0
-        feed = CalendarFeed.objects.create(user=user, token=secrets.token_urlsafe(32))
-        audit_record(
-            actor=user,
-            action="calendar.renewed" if had else "calendar.created",
-            obj=feed,
-            details={},
-        )
-    return feed
-
-
-def calendar_feed_revoke(*, user: User) -> bool:
-    """Stop `user`'s feed URL from working (True if there was one). Audited."""
-    with transaction.atomic():
-        feed = CalendarFeed.objects.filter(user=user).first()
-        if feed is None:
-            return False
-        audit_record(actor=user, action="calendar.revoked", obj=feed, details={})
-        feed.delete()
-    return True
 
 
 def calendar_feed_user(*, token: str) -> User | None:

@@ -1,10 +1,12 @@
 """The trips app listens to the one content hook advisories announces (see
-advisories/signals.py): a material publication re-assesses the upcoming trips it touches."""
+advisories/signals.py): a material publication re-assesses the upcoming trips it touches; and
+to portal's password_changed (portal/signals.py): a new password ends the calendar feed."""
 
 from django.dispatch import receiver
 
 from advisories.signals import content_changed, content_reach
 from portal.outbox import outbox_enqueue
+from portal.signals import password_changed
 
 # How many of the trips reached are listed by name (the count says how many there are).
 REACH_LISTED = 100
@@ -46,3 +48,12 @@ def reassess_on_content_change(sender, country_code: str, version, **kwargs) -> 
         kwargs={"country_code": country_code, "version": version.number},
         key=f"trips.reassess:{country_code}:{version.number}",
     )
+
+
+@receiver(password_changed, dispatch_uid="trips-calendar-feed-ends-with-password")
+def calendar_feed_ends_with_password(sender, user, **kwargs) -> None:
+    # The feed's secret address is a credential like an API token: whoever changes a password
+    # because it leaked expects every way in to close.
+    from trips.services import calendar_feed_revoke
+
+    calendar_feed_revoke(user=user, by=None, reason="password changed")

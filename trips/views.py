@@ -398,10 +398,10 @@ def calendar_feed(request, token: str):
 def calendar_feed_manage(request):
     """The profile page's buttons: a new secret address, or none."""
     if request.POST.get("action") == "revoke":
-        calendar.calendar_feed_revoke(user=request.user)
+        services.calendar_feed_revoke(user=request.user, by=request.user)
         messages.success(request, "Your calendar address no longer works.")
     else:
-        calendar.calendar_feed_renew(user=request.user)
+        services.calendar_feed_renew(user=request.user, by=request.user)
         messages.success(
             request, "Your calendar has a new address; the previous one no longer works."
         )

@@ -1,6 +1,7 @@
 """`make serve` for real: scripts/serve.sh against PostgreSQL (a database of this test's own)
 and Redis, on a free port: gunicorn answers /healthz/ green (so its Celery worker and beat are
-up too), the login page, and a static file through WhiteNoise; one Ctrl-C stops everything.
+up too), the login page, and a static file through WhiteNoise, its access log without a feed's
+secret; one Ctrl-C stops everything.
 And it refuses several gunicorn workers on SQLite unless told so."""
 
 from __future__ import annotations
@@ -143,6 +144,15 @@ def test_make_serve_runs_the_portal_on_gunicorn_with_its_worker_and_scheduler(
         assert stylesheet, page
         assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet[1])  # WhiteNoise's manifest name
         assert get(f"{base}{stylesheet[1]}", https)[0] == 200
+
+        # The access log masks the secret of a calendar feed's address (portal.logging).
+        secret = secrets.token_urlsafe(32)
+        assert get(f"{base}/calendar/{secret}.ics", https)[0] == 404
+        deadline = time.monotonic() + 10
+        while '"GET /calendar/[hidden].ics HTTP/1.1" 404' not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-4000:]
+            time.sleep(0.2)
+        assert secret not in log.read_text(errors="replace")
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)  # Ctrl-C

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from portal import privacy
-from portal.audit import audit_record
+from portal.audit import audit_record, audit_redact
 from portal.errors import NotAllowed
 from portal.models import AuditEntry
 from portal.tasks import erase_expired_personal_data
@@ -375,7 +375,7 @@ def test_the_database_still_refuses_to_change_who_did_what_even_while_redacting(
         )
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE portal_auditentry SET details = '{}' WHERE id = %s", [entry.pk])
-    privacy._audit_redact(AuditEntry.objects.filter(pk=entry.pk), details={})
+    audit_redact(AuditEntry.objects.filter(pk=entry.pk), details={})
     assert AuditEntry.objects.get(pk=entry.pk).details == {}
 
 
@@ -426,3 +426,122 @@ def test_my_data_includes_my_ticks_and_my_safety_check_answers():
     assert data["trips"][0]["requirements_ticked"][0]["note"] == "Done at the hotel"
     assert data["safety_checks"][0]["incident"] == "Flood"
     assert data["safety_checks"][0]["answers"][0]["ip"] == "192.0.2.1"
+
+
+# --- whose data an export holds -------------------------------------------------------------
+
+TRAVELLER_IP, ARRANGER_IP, MANAGER_IP = "203.0.113.10", "198.51.100.11", "198.51.100.12"
+
+
+@pytest.fixture
+def three_people(db):
+    """A traveller, their arranger and a manager, each having done something to the
+    traveller's trip and safety-check answer, each from their own address."""
+    from incidents import check_services
+    from incidents.models import CheckRecipient, SafetyCheck
+    from portal.audit import request_ip
+    from tests.factories import IncidentFactory, arranger_for
+
+    tess = employee(username="tess.traveller")
+    arranger = arranger_for(tess, username="arlo.arranger")
+    boss = manager(username="mona.manager")
+    trip = ended_trip(tess, days_ago=5)
+    Trip.objects.filter(pk=trip.pk).update(purpose="Tess visits the fertility clinic")
+    TripFactory(traveller=arranger, purpose="Arlo's own offsite")
+    TripFactory(traveller=employee(), purpose="Somebody else's retreat")
+    RequirementTick.objects.create(
+        trip=trip, requirement_id="kz-reg", done_at=timezone.now(), note="Tess insulin supply"
+    )
+    for actor, ip, action, details in (
+        (arranger, ARRANGER_IP, "trip.requirement_done", {"note": "Tess insulin supply"}),
+        (boss, MANAGER_IP, "trip.approved", {"comment": "Fine for Tess", "to": "approved"}),
+    ):
+        token = request_ip.set(ip)
+        try:
+            audit_record(actor=actor, action=action, obj=trip, details=details)
+        finally:
+            request_ip.reset(token)
+    check = SafetyCheck.objects.create(incident=IncidentFactory(title="Flood"), started_by=boss)
+    recipient = CheckRecipient.objects.create(safety_check=check, traveller=tess, trip=trip)
+    check_services.check_answer(
+        recipient=recipient, status="need_help", channel="link", ip=TRAVELLER_IP
+    )
+    check_services.check_recipient_update(
+        recipient=recipient,
+        by=boss,
+        status="safe",
+        handled=True,
+        note="evacuated to Istanbul",
+        ip=MANAGER_IP,
+    )
+    return {"traveller": tess, "arranger": arranger, "manager": boss, "trip": trip}
+
+
+def export_of(user) -> tuple[dict, str]:
+    response = logged_in(user).get("/profile/data/")
+    assert response.status_code == 200
+    return json.loads(response.content), response.content.decode()
+
+
+def test_a_travellers_export_holds_what_is_about_them_and_not_the_others_addresses(
+    three_people,
+):
+    data, text = export_of(three_people["traveller"])
+
+    assert [trip["purpose"] for trip in data["trips"]] == ["Tess visits the fertility clinic"]
+    assert data["trips"][0]["requirements_ticked"][0]["note"] == "Tess insulin supply"
+    check = data["safety_checks"][0]
+    assert (check["handled"], check["handled_note"]) == (True, "evacuated to Istanbul")
+    assert check["handled_by"] == "mona.manager"
+    by_channel = {answer["channel"]: answer for answer in check["answers"]}
+    assert by_channel["link"]["ip"] == TRAVELLER_IP
+    assert by_channel["manager"]["ip"] is None
+    assert data["trips"][0]["briefings"][0]["acknowledgement"]["ip"] == "192.0.2.7"
+    actions = {entry["action"] for entry in data["audit"]}
+    assert {"trip.requirement_done", "trip.approved", "check.handled"} <= actions
+    for elsewhere in (ARRANGER_IP, MANAGER_IP, "Arlo's own offsite", "Somebody else's"):
+        assert elsewhere not in text
+
+
+def test_an_arrangers_export_holds_what_they_did_but_not_the_travellers_trip(three_people):
+    data, text = export_of(three_people["arranger"])
+
+    assert [trip["purpose"] for trip in data["trips"]] == ["Arlo's own offsite"]
+    ticked = next(e for e in data["audit"] if e["action"] == "trip.requirement_done")
+    assert ticked["object_id"] == str(three_people["trip"].pk)
+    assert (ticked["ip"], ticked["object"], ticked["details"]) == (ARRANGER_IP, None, {})
+    for elsewhere in ("fertility clinic", "Tess insulin", "tess.traveller", MANAGER_IP):
+        assert elsewhere not in text
+    assert data["safety_checks"] == []
+
+
+def test_a_managers_export_holds_their_actions_without_the_people_they_acted_on(three_people):
+    data, text = export_of(three_people["manager"])
+
+    mine = {entry["action"]: entry for entry in data["audit"]}
+    assert {"trip.approved", "check.answered", "check.handled"} <= set(mine)
+    assert mine["check.handled"]["ip"] == MANAGER_IP
+    assert mine["trip.approved"]["details"] == {"to": "approved"}
+    for elsewhere in (
+        "fertility clinic",
+        "evacuated to Istanbul",
+        "Fine for Tess",
+        "tess.traveller",
+        TRAVELLER_IP,
+        ARRANGER_IP,
+    ):
+        assert elsewhere not in text
+    assert data["trips"] == [] and data["safety_checks"] == []
+
+
+def test_erasing_someone_with_a_short_name_renames_only_them_in_the_audit(superuser):
+    al = employee(username="al")
+    other = TripFactory(purpose="Annual review with al's team")
+    audit_record(actor=None, action="trip.approved", obj=other)
+    audit_record(actor=al, action="auth.login", obj=al)
+
+    privacy.user_erase(user=al, by=superuser)
+
+    described = AuditEntry.objects.get(action="trip.approved").object_repr
+    assert described == f"Trip #{other.pk}: Annual review with erased-user-{al.pk}'s team"
+    assert AuditEntry.objects.get(action="auth.login").object_repr == f"erased-user-{al.pk}"

@@ -6,10 +6,14 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
+from portal.errors import NotAllowed
 from portal.models import AuditEntry
 from tests.factories import arranger_for, employee, logged_in, manager
 from tests.trips.helpers import d, file_trip
+from trips import services
 from trips.models import CalendarFeed
+
+PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +68,49 @@ def test_a_renewed_or_revoked_address_stops_working(client, catalogue):
     assert client.get(new).status_code == 404
     assert not CalendarFeed.objects.exists()
     assert AuditEntry.objects.filter(action="calendar.revoked").count() == 1
+
+
+def test_a_password_change_ends_the_calendar_address_as_it_ends_api_tokens(client, catalogue):
+    user = employee()
+    file_trip(user)
+    url = feed_url(user)
+    assert client.get(url).status_code == 200
+
+    response = logged_in(user).post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new secret 81",
+            "new_password2": "a brand new secret 81",
+        },
+    )
+
+    assert response.status_code == 302
+    assert client.get(url).status_code == 404
+    revoked = AuditEntry.objects.get(action="calendar.revoked")
+    assert (revoked.actor, revoked.details) == (None, {"reason": "password changed"})
+    user.refresh_from_db()
+    page = logged_in(user).get("/profile/").content.decode()
+    assert "Get my calendar address" in page
+
+
+def test_saving_a_user_without_a_new_password_keeps_their_calendar_address(client, catalogue):
+    user = employee()
+    file_trip(user)
+    url = feed_url(user)
+    user.first_name = "Renamed"
+    user.save()
+    assert client.get(url).status_code == 200
+
+
+def test_only_the_owner_renews_or_revokes_a_calendar_address(catalogue):
+    user, other = employee(), manager()
+    feed_url(user)
+    with pytest.raises(NotAllowed):
+        services.calendar_feed_revoke(user=user, by=other)
+    with pytest.raises(NotAllowed):
+        services.calendar_feed_renew(user=user, by=other)
+    assert CalendarFeed.objects.filter(user=user).exists()
 
 
 def test_a_made_up_token_is_a_404(client, catalogue):
