@@ -94,6 +94,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("incidents.Incident", "summary"): "content: what happened where, about no one",
     ("incidents.Incident", "places"): "content: curated places",
     ("trips.RequirementTick", "requirement_id"): "a rule's id",
+    ("trips.Trip", "submission_key"): "a random key of the form that filed it, about no one",
     ("trips.RequirementReminder", "requirement_id"): "a rule's id",
     ("briefings.Briefing", "reason"): "why a briefing was made: approved, amended...",
     ("incidents.CheckRecipient", "answered_at"): "when, not what (kept with the check)",
