@@ -168,7 +168,7 @@ def briefing_recheck(
         if (
             standing
             and current is not None
-            and _digest_of(current, trip=locked) == inputs_digest(inputs)
+            and briefing_digest(current, trip=locked) == inputs_digest(inputs)
         ):
             note = f"checked against {checked_against}: no change to this trip's briefing"
             audit_record(
@@ -196,7 +196,7 @@ def briefing_recheck(
 STANDING = {BriefingStatus.QUEUED, BriefingStatus.RENDERING, BriefingStatus.READY}
 
 
-def _digest_of(briefing: Briefing, *, trip: Trip) -> str:
+def briefing_digest(briefing: Briefing, *, trip: Trip) -> str:
     """What `briefing` was built from; worked out from its assessment and content versions for
     a version rendered before briefings recorded it."""
     if briefing.inputs_digest:

@@ -703,6 +703,26 @@ def trip_reassess(
         return True
 
 
+def assessment_unsaved(*, trip: Trip, result: engine.Assessment) -> Assessment:
+    """The engine's result as an assessment row, not saved: what a content change would store
+    for the trip (the admin's publish step compares it with the trip's briefing)."""
+    return Assessment(
+        trip=trip,
+        risk_level=result.risk_level,
+        known_level=result.known_level,
+        requires_approval=result.requires_approval,
+        approvals_needed=result.approvals_needed,
+        approval_reasons=list(result.approval_reasons),
+        requirements=with_ids([_requirement_json(r) for r in result.requirements]),
+        sections=[
+            {"stop_index": s.stop_index, "country": s.country, "place": s.place, "key": s.key}
+            for s in result.sections
+        ],
+        explanation=list(result.explanation),
+        content_versions=dict(result.content_versions),
+    )
+
+
 def assessment_changes(previous: Assessment | None, current: Assessment | None) -> list[str]:
     """What changed for the traveller between two stored assessments, in plain words, for the
     "what changed" note of a new briefing (a re-brief after a content change or an amendment).

@@ -4,63 +4,23 @@ acknowledged briefing stands and the audit trail says it was checked. Kazakhstan
 pack ships it, trips filed, approved and acknowledged through the services, the change made
 as an editor does: edit the draft, publish."""
 
-import datetime as dt
-import json
-
 import pytest
-from django.conf import settings
 from django.core import mail
 
 from advisories.models import Advisory, Country, Section
-from advisories.packs import pack_import
 from advisories.services import advisory_publish
-from briefings import services
-from briefings.models import Briefing, BriefingStatus
+from briefings.models import Briefing
 from portal.models import AuditEntry
-from tests.factories import employee, manager
+from tests.briefings.helpers import CLOSED_AREAS, cleared_trip, demo_kazakhstan
 from trips import services as trip_services
 from trips.models import Trip, TripStatus
-from trips.services import StopInput, TripInput
 
 pytestmark = pytest.mark.django_db
-
-TODAY = dt.date.today()
-CLOSED_AREAS = "Closed areas: permission needed in advance"
-
-
-def d(offset: int) -> dt.date:
-    return TODAY + dt.timedelta(days=offset)
 
 
 @pytest.fixture
 def kazakhstan(db):
-    pack = json.loads((settings.BASE_DIR / "advisories" / "content" / "demo-pack.json").read_text())
-    pack_import(pack, by=None)
-    return Country.objects.get(code="KZ")
-
-
-def cleared_trip(capture, *, place: str, name: str) -> Trip:
-    """A trip to `place` filed, approved (by a manager when it needs one), briefed and
-    acknowledged: cleared to travel."""
-    traveller = employee(first_name=name, email=f"{name.lower()}@example.com")
-    traveller.profile.nationality = "GB"
-    traveller.profile.save()
-    data = TripInput(
-        purpose=f"Visit to {place}",
-        stops=[StopInput(country="KZ", place=place, arrival=d(20), departure=d(24))],
-    )
-    with capture(execute=True):
-        trip = trip_services.trip_create(by=traveller, data=data)
-        trip = trip_services.trip_submit(trip=trip, by=traveller)
-    if trip.status == TripStatus.PENDING_APPROVAL:
-        with capture(execute=True):
-            trip = trip_services.trip_approve(trip=trip, by=manager())
-    briefing = Briefing.objects.get(trip=trip, superseded=False)
-    assert briefing.status == BriefingStatus.READY
-    services.briefing_acknowledge(briefing=briefing, user=traveller, sha256=briefing.sha256)
-    trip.refresh_from_db()
-    assert trip.status == TripStatus.CLEARED
-    return trip
+    return demo_kazakhstan()
 
 
 @pytest.fixture
