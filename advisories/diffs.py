@@ -295,6 +295,11 @@ def changes_in_words(older: dict[str, Any] | None, newer: dict[str, Any]) -> Cha
     return ChangesInWords(levels=levels, others=others)
 
 
+def _text(body: str | None) -> str:
+    """A body as it reads: a browser's textarea sends CRLF line ends where a pack has LF."""
+    return "\n".join((body or "").splitlines()).strip()
+
+
 def _contact(contact: dict[str, Any]) -> str:
     where = f" ({contact['place']})" if contact.get("place") else ""
     return f"{contact.get('label')}{where}, {contact.get('number')}"
@@ -328,7 +333,7 @@ def _sections(
         ]
         if where:
             others.append(f"{heading}: where it applies ({', '.join(where)})")
-        if (previous.get("body") or "") != (section.get("body") or "") or previous.get(
+        if _text(previous.get("body")) != _text(section.get("body")) or previous.get(
             "source"
         ) != section.get("source"):
             others.append(f"{heading} reworded")

@@ -109,7 +109,7 @@ def briefing_inputs(
             inputs["sections"][f"{code}/{key}"] = {
                 "label": section.get("heading") or key,
                 "level": section.get("level"),
-                "hash": _hash({name: section.get(name) for name in SECTION_PRINTED}),
+                "hash": _hash({name: _printed(section, name) for name in SECTION_PRINTED}),
             }
             if section.get("source") in sources:
                 cited[section["source"]] = sources[section["source"]]
@@ -145,6 +145,15 @@ def briefing_inputs(
         label = ", ".join(part for part in (source.get("publisher"), source.get("title")) if part)
         inputs["sources"][key] = {"label": label or key, "hash": _hash(source)}
     return inputs
+
+
+def _printed(section: Mapping[str, Any], name: str) -> Any:
+    # A body saved from a browser's textarea has CRLF line ends where a pack has LF: it reads
+    # the same, so it hashes the same.
+    value = section.get(name)
+    if name == "body":
+        return "\n".join((value or "").splitlines()).strip()
+    return value
 
 
 def _visited(stops: Iterable[Stop]) -> dict[str, set[str]]:
