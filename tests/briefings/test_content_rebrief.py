@@ -6,14 +6,18 @@ as an editor does: edit the draft, publish."""
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from advisories.models import Advisory, Country, Section
 from advisories.services import advisory_publish
+from briefings import services
 from briefings.models import Briefing
 from portal.models import AuditEntry
-from tests.briefings.helpers import CLOSED_AREAS, cleared_trip, demo_kazakhstan
+from tests.briefings.helpers import CLOSED_AREAS, cleared_trip, d, demo_kazakhstan
 from trips import services as trip_services
 from trips.models import Trip, TripStatus
+from trips.services import StopInput, TripInput
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +154,39 @@ def test_a_briefing_rendered_before_briefings_recorded_their_inputs_is_compared_
     publish(kazakhstan, django_capture_on_commit_callbacks, "Closed areas eased")
     assert Trip.objects.get(pk=astana.pk).status == TripStatus.CLEARED
     assert mail_to(astana) == []
+
+
+def test_checking_a_trip_costs_the_same_queries_however_many_stops_sections_and_contacts(
+    kazakhstan, django_capture_on_commit_callbacks
+):
+
+    small = cleared_trip(django_capture_on_commit_callbacks, place="Astana", name="Aliya")
+    big = cleared_trip(django_capture_on_commit_callbacks, place="Astana", name="Bek", arrival=40)
+    data = TripInput(
+        purpose=big.purpose,
+        stops=[
+            StopInput(country="KZ", place=place, arrival=d(40 + 3 * n), departure=d(43 + 3 * n))
+            for n, place in enumerate(["Astana", "Almaty", "Karaganda", "Shymkent"])
+        ],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        trip_services.trip_update(trip=big, by=big.traveller, data=data)
+    briefing = Briefing.objects.get(trip=big, superseded=False)
+
+    services.briefing_acknowledge(briefing=briefing, user=big.traveller, sha256=briefing.sha256)
+    section = Section.objects.get(key="kz-security-closed-areas")
+    section.level = 3
+    section.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        version = advisory_publish(country=kazakhstan, by=None, change_note="x", material=False)
+
+    counts = []
+    for trip in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            trip_services.trip_reassess(
+                trip=trip, reason="Eased", country_code="KZ", version=version.number
+            )
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert AuditEntry.objects.filter(action="briefing.checked").count() == 2
+    assert set(Trip.objects.values_list("status", flat=True)) == {TripStatus.CLEARED}
