@@ -141,6 +141,11 @@ def briefing_inputs(
             "due": requirement.get("due_date"),
             "hash": _hash({k: v for k, v in requirement.items() if k != "id"}),
         }
+    # Open incidents the assessment lists (when it stores them beside the explanation): a
+    # briefing prints them, so one declared, changed or closed changes the briefing.
+    for incident in getattr(assessment, "incidents", None) or []:
+        label = incident.get("title", "") if isinstance(incident, dict) else str(incident)
+        inputs.setdefault("incidents", {})[_hash(incident)] = {"label": label}
     for key, source in cited.items():
         label = ", ".join(part for part in (source.get("publisher"), source.get("title")) if part)
         inputs["sources"][key] = {"label": label or key, "hash": _hash(source)}
@@ -207,6 +212,7 @@ def inputs_changes(before: Inputs, after: Inputs) -> list[str]:
     changes += _keyed_changes(before, after, "requirements", _requirement_words)
     changes += _keyed_changes(before, after, "contacts", _contact_words)
     changes += _keyed_changes(before, after, "sources", _source_words)
+    changes += _keyed_changes(before, after, "incidents", _incident_words)
     if not changes:
         added = [
             line
@@ -216,7 +222,7 @@ def inputs_changes(before: Inputs, after: Inputs) -> list[str]:
         ]
         changes.append(
             "Why your trip has its risk level changed"
-            + (": " + "; ".join(added) + "." if added else ".")
+            + (": " + "; ".join(line.rstrip(".") for line in added) + "." if added else ".")
         )
     return changes
 
@@ -290,3 +296,10 @@ def _source_words(what: str, old: dict | None, new: dict | None) -> str:
     if what == "removed":
         return f"Source no longer cited: {label}."
     return f"Source '{label}' changed."
+
+
+def _incident_words(what: str, old: dict | None, new: dict | None) -> str:
+    entry = new or old or {}
+    if what == "removed":
+        return f"No longer touching your trip: {entry.get('label', '')}."
+    return f"Touching your trip: {entry.get('label', '')}."
