@@ -157,17 +157,19 @@ def briefing_recheck(
     when the trip was only checked.
     """
     with transaction.atomic():
+        # Only the trip's row is locked (the profile is a nullable join on PostgreSQL).
         locked = (
-            Trip.objects.select_for_update().select_related("traveller__profile").get(pk=trip.pk)
+            Trip.objects.select_for_update(of=("self",))
+            .select_related("traveller__profile")
+            .get(pk=trip.pk)
         )
         current = (
             Briefing.objects.current().filter(trip=locked).select_related("assessment").first()
         )
         inputs = trip_briefing_inputs(trip=locked, assessment=locked.assessments.first())
-        standing = current is not None and current.status in STANDING
         if (
-            standing
-            and current is not None
+            current is not None
+            and current.status in STANDING
             and briefing_digest(current, trip=locked) == inputs_digest(inputs)
         ):
             note = f"checked against {checked_against}: no change to this trip's briefing"
