@@ -341,3 +341,142 @@ def content_changes(older: dict[str, Any] | None, newer: dict[str, Any]) -> Cont
         ),
         other=tuple(other),
     )
+
+
+# --- a publication's changes in words, named as people name them --------------------------
+
+
+@dataclass(frozen=True)
+class ChangesInWords:
+    """What a new version changes, for the editor about to publish it: the level changes on
+    their own ("Country level 2 -> 3", "Baikonur level 4 -> 5", "Section 'Closed areas' level
+    4 -> 3"), then everything else, each section by its heading and each place by its name."""
+
+    levels: list[str]
+    others: list[str]
+
+
+def _level(value: Any) -> str:
+    return str(value) if value else "none"
+
+
+def changes_in_words(older: dict[str, Any] | None, newer: dict[str, Any]) -> ChangesInWords:
+    """The changes from `older` (None: never published) to `newer`, two snapshots of one
+    country (AdvisoryVersion.content)."""
+    if older is None:
+        level = (newer.get("advisory") or {}).get("level")
+        return ChangesInWords(levels=[f"Country level {_level(level)}"], others=["First version"])
+    levels: list[str] = []
+    others: list[str] = []
+    before, after = older.get("advisory") or {}, newer.get("advisory") or {}
+    if before.get("level") != after.get("level"):
+        levels.append(
+            f"Country level {_level(before.get('level'))} -> {_level(after.get('level'))}"
+        )
+    if (before.get("summary") or "") != (after.get("summary") or ""):
+        others.append("The country's summary is reworded")
+    _sections(before, after, levels, others)
+    _places(older, newer, levels, others)
+    _keyed(older, newer, "rules", "Rule", lambda rule: rule.get("title") or rule["key"], others)
+    _keyed(
+        older,
+        newer,
+        "sources",
+        "Source",
+        lambda source: ", ".join(p for p in (source.get("publisher"), source.get("title")) if p),
+        others,
+    )
+    old_contacts = {_contact(c) for c in older.get("emergency_contacts") or []}
+    new_contacts = {_contact(c) for c in newer.get("emergency_contacts") or []}
+    others += [f"Emergency contact added: {c}" for c in sorted(new_contacts - old_contacts)]
+    others += [f"Emergency contact removed: {c}" for c in sorted(old_contacts - new_contacts)]
+    for name, words in (("non_working_days", "non-working days"), ("working_days", "working days")):
+        if sorted(older.get(name) or []) != sorted(newer.get(name) or []):
+            others.append(f"The calendar's {words} change")
+    return ChangesInWords(levels=levels, others=others)
+
+
+def _text(body: str | None) -> str:
+    """A body as it reads: a browser's textarea sends CRLF line ends where a pack has LF."""
+    return "\n".join((body or "").splitlines()).strip()
+
+
+def _contact(contact: dict[str, Any]) -> str:
+    where = f" ({contact['place']})" if contact.get("place") else ""
+    return f"{contact.get('label')}{where}, {contact.get('number')}"
+
+
+def _sections(
+    before: dict[str, Any], after: dict[str, Any], levels: list[str], others: list[str]
+) -> None:
+    old = {s["key"]: s for s in before.get("sections") or []}
+    new = {s["key"]: s for s in after.get("sections") or []}
+    for key, section in new.items():
+        heading = f"Section '{section.get('heading') or key}'"
+        previous = old.get(key)
+        if previous is None:
+            others.append(f"{heading} added")
+            continue
+        if previous.get("level") != section.get("level"):
+            levels.append(
+                f"{heading} level {_level(previous.get('level'))} -> {_level(section.get('level'))}"
+            )
+        if previous.get("heading") != section.get("heading"):
+            others.append(f"Section '{previous.get('heading')}' renamed {section.get('heading')!r}")
+        where = [
+            words
+            for name, words in (
+                ("places", "places"),
+                ("activities", "activities"),
+                ("months", "months"),
+            )
+            if (previous.get(name) or None) != (section.get(name) or None)
+        ]
+        if where:
+            others.append(f"{heading}: where it applies ({', '.join(where)})")
+        if _text(previous.get("body")) != _text(section.get("body")) or previous.get(
+            "source"
+        ) != section.get("source"):
+            others.append(f"{heading} reworded")
+    for key, section in old.items():
+        if key not in new:
+            others.append(f"Section '{section.get('heading') or key}' removed")
+
+
+def _places(
+    older: dict[str, Any], newer: dict[str, Any], levels: list[str], others: list[str]
+) -> None:
+    old = {p["name"]: p for p in older.get("places") or []}
+    new = {p["name"]: p for p in newer.get("places") or []}
+    for name, place in new.items():
+        previous = old.get(name)
+        if previous is None:
+            others.append(f"Place {name} added")
+            continue
+        if previous.get("level") != place.get("level"):
+            levels.append(
+                f"{name} level {_level(previous.get('level'))} -> {_level(place.get('level'))}"
+            )
+        if previous.get("kind") != place.get("kind"):
+            others.append(f"{name} is now a {str(place.get('kind')).replace('_', ' ')}")
+        if sorted(previous.get("aliases") or []) != sorted(place.get("aliases") or []):
+            others.append(f"{name}: other names change")
+    others += [f"Place {name} removed" for name in old if name not in new]
+
+
+def _keyed(
+    older: dict[str, Any],
+    newer: dict[str, Any],
+    part: str,
+    noun: str,
+    label: Any,
+    others: list[str],
+) -> None:
+    old = {item["key"]: item for item in older.get(part) or []}
+    new = {item["key"]: item for item in newer.get(part) or []}
+    for key, item in new.items():
+        if key not in old:
+            others.append(f"{noun} '{label(item)}' added")
+        elif old[key] != item:
+            others.append(f"{noun} '{label(item)}' changed")
+    others += [f"{noun} '{label(item)}' removed" for key, item in old.items() if key not in new]

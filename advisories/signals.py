@@ -23,3 +23,12 @@ content_changed = Signal()
 #     change will touch ("publishing re-assesses 14 upcoming trips (9 travellers)"). The trips
 #     app answers; advisories never imports trips.
 content_reach = Signal()
+
+# content_impact(sender=Country, country_code: str, snapshot: dict) -> list[dict]
+#     Asked by the admin's publish step before publishing: what publishing `snapshot` (the
+#     country's draft) as its next version would do to each upcoming trip that touches the
+#     country: re-brief it ("rebrief"), send it back for a decision ("decision"), or only
+#     re-check it, its briefing standing ("checked"). Each row: trip (id), traveller, purpose,
+#     first_arrival, last_departure, outcome and why (sentences). The briefings app answers;
+#     advisories never imports it.
+content_impact = Signal()

@@ -9,6 +9,7 @@ staff member without the content-admin permissions get a 403.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -18,13 +19,27 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from advisories.diffs import content_changes, draft_diff, version_diff
+from advisories.diffs import (
+    BlockDiff,
+    ChangesInWords,
+    changes_in_words,
+    content_changes,
+    draft_diff,
+    version_diff,
+)
 from advisories.forms import PackConfirmForm, PackUploadForm, PublishForm
 from advisories.models import Advisory, AdvisoryVersion, Country, Section
 from advisories.pack_uploads import pack_upload_forget, pack_upload_get, pack_upload_keep
 from advisories.packs import PackError, PackRefused, PackStale, pack_import, pack_preview
-from advisories.selectors import country_versions, publication_outlook, rule_in_words
+from advisories.selectors import (
+    PublicationOutlook,
+    advisory_snapshot,
+    country_versions,
+    publication_outlook,
+    rule_in_words,
+)
 from advisories.services import advisory_publish
+from advisories.signals import content_impact
 from portal.audit import client_ip
 from portal.errors import DomainError
 from portal.lib.markdown import render_markdown
@@ -84,12 +99,63 @@ def advisory_publish_view(model_admin, request: HttpRequest) -> HttpResponse:
         "opts": Advisory._meta,
         "title": "Publish advisories",
         "advisories": advisories,
-        # Said before publishing: a change travellers must hear of is material, ticked or not.
-        "outlooks": [(advisory, publication_outlook(advisory.country)) for advisory in advisories],
+        # Said before publishing: a change travellers must hear of is material, ticked or not;
+        # what changed, named as people name it; the trips it re-briefs; the word diff.
+        "previews": [publish_preview(advisory) for advisory in advisories],
         "ids": ",".join(str(advisory.pk) for advisory in advisories),
         "form": form,
     }
-    return TemplateResponse(request, "admin/advisories/advisory/publish.html", context)
+    return TemplateResponse(
+        request,
+        "admin/advisories/advisory/publish.html",
+        context,
+    )
+
+
+@dataclass
+class PublishPreview:
+    """What publishing one advisory's draft would do, read before publishing."""
+
+    advisory: Advisory
+    outlook: PublicationOutlook
+    changes: ChangesInWords | None
+    blocks: list[BlockDiff]
+    next_number: int
+    rebrief: list[dict[str, Any]] = field(default_factory=list)
+    decision: list[dict[str, Any]] = field(default_factory=list)
+    checked: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def published_label(self) -> str:
+        published = self.advisory.country.published
+        return f"version {published.number}" if published else "never published"
+
+
+def publish_preview(advisory: Advisory) -> PublishPreview:
+    country = advisory.country
+    outlook = publication_outlook(country)
+    published = country.published
+    snapshot = advisory_snapshot(country) if outlook.changed else None
+    preview = PublishPreview(
+        advisory=advisory,
+        outlook=outlook,
+        changes=changes_in_words(published.content if published else None, snapshot)
+        if snapshot
+        else None,
+        blocks=version_diff(published.content if published else {}, snapshot) if snapshot else [],
+        next_number=(published.number if published else 0) + 1,
+    )
+    if snapshot is None:
+        return preview
+    # The trips app and the briefings app answer (advisories never imports them).
+    for _, answer in content_impact.send(
+        sender=Country, country_code=country.code, snapshot=snapshot
+    ):
+        impact: list[dict[str, Any]] = answer if isinstance(answer, list) else []
+        for row in impact:
+            lists = {"rebrief": preview.rebrief, "decision": preview.decision}
+            lists.get(str(row.get("outcome")), preview.checked).append(row)
+    return preview
 
 
 def pack_upload(model_admin, request: HttpRequest) -> HttpResponse:
@@ -229,6 +295,8 @@ def versions_compare(model_admin, request: HttpRequest) -> HttpResponse:
         "newer": newer,
         "versions": versions,
         "identical": older.content_hash == newer.content_hash,
+        "older_label": f"version {older.number}",
+        "newer_label": f"version {newer.number}",
         # Each changed section, rule and level, word by word (escaped by the template).
         "blocks": version_diff(older.content, newer.content),
     }

@@ -65,6 +65,10 @@ class Briefing(models.Model):
         "trips.Assessment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     content_versions = models.JSONField(default=dict, blank=True)
+    # What this version says, as labelled hashes (briefings.inputs): a content change re-briefs
+    # the trip only when what its briefing would say differs from this.
+    inputs = models.JSONField(default=dict, blank=True)
+    inputs_digest = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

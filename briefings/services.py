@@ -39,6 +39,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from briefings import selectors
+from briefings.inputs import (
+    Inputs,
+    briefing_inputs,
+    inputs_changes,
+    inputs_digest,
+    trip_briefing_inputs,
+    trip_nationality,
+)
 from briefings.models import Acknowledgement, Briefing, BriefingReason, BriefingStatus
 from portal import roles
 from portal.audit import audit_record
@@ -46,6 +54,7 @@ from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue, outbox_run_once
 from trips.models import Assessment, Transition, Trip, TripStatus
+from trips.requirements import advisory_versions
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +86,14 @@ def briefing_request(
     reason: str,
     changes: Sequence[str] = (),
     by: User | None = None,
+    inputs: Inputs | None = None,
 ) -> Briefing:
     """Queue a new version of the trip's briefing; the previous one is superseded (kept).
 
     A cleared trip goes back to approved until the new version is acknowledged. The render is
-    enqueued when the transaction commits.
+    enqueued when the transaction commits. The new version records what it is built from
+    (briefings.inputs; `inputs` when the caller has just worked them out for the trip's
+    latest assessment).
     """
     from trips.services import trip_briefing_superseded
 
@@ -98,8 +110,10 @@ def briefing_request(
         previous = Briefing.objects.filter(trip=locked).order_by("-version").first()
         version = (previous.version + 1) if previous else 1
         assessment = locked.assessments.first()
+        if inputs is None:
+            inputs = trip_briefing_inputs(trip=locked, assessment=assessment)
         what_changed = _what_changed(
-            trip=locked, reason=reason, assessment=assessment, given=changes
+            trip=locked, reason=reason, assessment=assessment, given=changes, inputs=inputs
         )
         Briefing.objects.filter(trip=locked, status=BriefingStatus.QUEUED).update(
             status=BriefingStatus.SKIPPED,
@@ -114,6 +128,8 @@ def briefing_request(
             changes=what_changed,
             assessment=assessment,
             content_versions=dict(assessment.content_versions) if assessment else {},
+            inputs=inputs,
+            inputs_digest=inputs_digest(inputs) if inputs else "",
             requested_by=by,
             queued_at=now,
         )
@@ -129,18 +145,95 @@ def briefing_request(
     return briefing
 
 
+def briefing_recheck(
+    *, trip: Trip, checked_against: str, changes: Sequence[str] = ()
+) -> Briefing | None:
+    """After a content change re-assessed the trip: a new version only when what its briefing
+    says changed (its level, requirements, or the sections, places, contacts and sources of
+    its stops; product.md, "Rule semantics"). Otherwise its current briefing stands (a cleared
+    trip stays cleared, nobody is e-mailed) and the audit trail says it was checked against
+    `checked_against` ("KZ v5"). `changes` are the caller's sentences (the content change's
+    reason) that a new version's "what changed" starts with. Returns the new version, or None
+    when the trip was only checked.
+    """
+    with transaction.atomic():
+        # Only the trip's row is locked (the profile is a nullable join on PostgreSQL).
+        locked = (
+            Trip.objects.select_for_update(of=("self",))
+            .select_related("traveller__profile")
+            .get(pk=trip.pk)
+        )
+        current = (
+            Briefing.objects.current().filter(trip=locked).select_related("assessment").first()
+        )
+        inputs = trip_briefing_inputs(trip=locked, assessment=locked.assessments.first())
+        if (
+            current is not None
+            and current.status in STANDING
+            and briefing_digest(current, trip=locked) == inputs_digest(inputs)
+        ):
+            note = f"checked against {checked_against}: no change to this trip's briefing"
+            audit_record(
+                actor=None,
+                action="briefing.checked",
+                obj=current,
+                details={
+                    "trip": locked.pk,
+                    "version": current.version,
+                    "checked_against": checked_against,
+                    "result": note,
+                },
+            )
+            return None
+        return briefing_request(
+            trip=locked,
+            reason=BriefingReason.CONTENT_CHANGED,
+            changes=changes,
+            inputs=inputs,
+        )
+
+
+# A current briefing in one of these states stands when its inputs did not change: it is (or
+# will be) the one the traveller reads. A failed or skipped one is replaced.
+STANDING = {BriefingStatus.QUEUED, BriefingStatus.RENDERING, BriefingStatus.READY}
+
+
+def briefing_digest(briefing: Briefing, *, trip: Trip) -> str:
+    """What `briefing` was built from; worked out from its assessment and content versions for
+    a version rendered before briefings recorded it."""
+    if briefing.inputs_digest:
+        return briefing.inputs_digest
+    if briefing.assessment is None:
+        return ""
+    stops = list(trip.stops.select_related("place").order_by("position"))
+    inputs = briefing_inputs(
+        assessment=briefing.assessment,
+        stops=stops,
+        nationality=trip_nationality(trip),
+        versions=advisory_versions(briefing.content_versions or {}),
+    )
+    return inputs_digest(inputs) if inputs else ""
+
+
 AMENDED_SENTENCE = "Your itinerary was amended."
 
 
 def _what_changed(
-    *, trip: Trip, reason: str, assessment: Assessment | None, given: Sequence[str]
+    *,
+    trip: Trip,
+    reason: str,
+    assessment: Assessment | None,
+    given: Sequence[str],
+    inputs: Inputs | None = None,
 ) -> list[str]:
     """The "what changed" note of a new version, measured against the last version the
     traveller could read (the newest one rendered; queued, skipped or failed ones were never
     seen). A first briefing has none; the caller's sentences come first (a content change
-    passes its reason), then the differences between the two briefings' assessments, each
-    sentence once. An itinerary amended since then, whether the new version comes from an
-    automatic or a manager's approval, starts with a sentence saying so.
+    passes its reason), then what changed for this trip: between the two briefings' inputs
+    (briefings.inputs: its level, sections, places, requirements, contacts and sources), or,
+    for a version rendered before briefings recorded them, their assessments; each sentence
+    once. An itinerary amended since then, whether the new version comes from an automatic or
+    a manager's approval, starts with a sentence saying so.
     """
     from trips.services import assessment_changes
 
@@ -154,7 +247,18 @@ def _what_changed(
     if seen is None:
         return list(dict.fromkeys(given))
     differences: list[str] = []
-    if (
+    if seen.inputs and inputs:
+        differences = inputs_changes(seen.inputs, inputs)
+        if assessment is not None:
+            # These name this trip's changes since the briefing the traveller read; a
+            # caller's differences between assessments would say some of them again.
+            measured: set[str] = set()
+            prior = trip.assessments.exclude(pk=assessment.pk).first()
+            for earlier in (seen.assessment, prior):
+                if earlier is not None:
+                    measured |= set(assessment_changes(earlier, assessment))
+            given = [change for change in given if change not in measured]
+    elif (
         seen.assessment is not None
         and assessment is not None
         and seen.assessment_id != assessment.pk

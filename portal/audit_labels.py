@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, str] = {
     "briefing.acknowledged": "Briefing acknowledged",
     "briefing.failed": "Briefing could not be prepared",
     "briefing.retried": "Briefing render retried",
+    "briefing.checked": "Briefing checked against new content: unchanged",
     # Content
     "advisory.published": "Advisory published",
     "advisory.document_imported": "Official document imported as a draft",

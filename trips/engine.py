@@ -34,7 +34,9 @@ Decisions where ``product.md`` is silent (tests hold them too):
 - Due dates: ``lead_days`` replaces the kind's own due date (even a registration's), counted
   in calendar days back from the trip's first arrival, not the country visit's; the due date
   stays the true one when it is already past ("apply now" is said, the date is not moved to
-  today). 0 means "on the first arrival, before leaving home". Bringing a deadline forward to
+  today). 0 means "on the first arrival, before leaving home". A visa or permit without a
+  lead time is due on the trip's first arrival too (a later visit's is applied for at home,
+  and its detail says so). Bringing a deadline forward to
   the visit's last day applies to every kind but ``stay_limit``, whose due date is the first
   day over the limit wherever it falls. A working-day deadline names only the holidays that
   fall on weekdays (weekends are skipped anyway), a holiday's consecutive days once; a country
@@ -942,13 +944,19 @@ def stay_limit_requirements(context: VisitContext) -> list[Requirement]:
     return found
 
 
+# Kinds a traveller must hold before leaving home (product.md, "Rule semantics").
+BEFORE_LEAVING_HOME = frozenset({RequirementKind.VISA, RequirementKind.PERMIT})
+
+
 def settle_due_dates(found: Sequence[Requirement], context: VisitContext) -> list[Requirement]:
     """The due-date rules that hold for every kind (product.md, "Due dates").
 
     A rule with ``lead_days`` is due that many days before the trip's first arrival (it must
     be in hand before leaving home), saying "apply now" when that day is already past at
-    assessment time. Anything else is never due after the traveller has left the visit: a
-    later deadline is brought forward to the visit's last day, and the detail says why.
+    assessment time. A visa or a permit is needed before leaving home too: without a lead
+    time it is due on the trip's first arrival, not on the later visit's. Anything else is
+    never due after the traveller has left the visit: a later deadline is brought forward to
+    the visit's last day, and the detail says why.
     """
     rules = {rule.key: rule for rule in context.rules}
     last_day = context.visit.last_departure
@@ -968,6 +976,10 @@ def settle_due_dates(found: Sequence[Requirement], context: VisitContext) -> lis
             else:
                 note = f"Needed before you leave home: it normally takes {needs}."
             req = replace(req, due_date=due, detail=with_note(req.detail, note))
+        elif req.kind in BEFORE_LEAVING_HOME and req.due_date != context.trip_start:
+            # A visa or permit for a later country is applied for at home, not on the way.
+            note = f"Needed before you leave home on {day_month(context.trip_start)}."
+            req = replace(req, due_date=context.trip_start, detail=with_note(req.detail, note))
         elif (
             req.due_date is not None
             and req.due_date > last_day

@@ -101,7 +101,12 @@ class PublishedContent:
     aliases: a draft rename, or a place row recreated by a pack import, must not change what
     the rules see until it is published."""
 
-    def __init__(self, country_codes: Iterable[str]) -> None:
+    def __init__(
+        self, country_codes: Iterable[str], drafts: Mapping[str, dict[str, Any]] | None = None
+    ) -> None:
+        # `drafts`: a country's draft snapshot standing in for its published version, as its
+        # next version (the admin's publish step asks what publishing it would do).
+        drafts = drafts or {}
         codes = sorted(set(country_codes))
         countries = Country.objects.filter(code__in=codes).select_related("published")
         advisories: dict[str, engine.Advisory] = {}
@@ -113,12 +118,14 @@ class PublishedContent:
         for country in countries:
             names[country.code] = country.name
             version = country.published
-            if version is None:
+            if country.code in drafts:
+                snapshot = drafts[country.code]
+                number = (version.number if version is not None else 0) + 1
+            elif version is None:
                 continue
-            snapshot = version.content
-            advisories[country.code] = _advisory(
-                country.code, country.name, version.number, snapshot
-            )
+            else:
+                snapshot, number = version.content, version.number
+            advisories[country.code] = _advisory(country.code, country.name, number, snapshot)
             sources = {source["key"]: source for source in snapshot.get("sources", [])}
             rules[country.code] = tuple(
                 _rule(country.code, rule, sources) for rule in snapshot.get("rules", [])

@@ -502,13 +502,15 @@ def _assess_and_route(trip: Trip, *, by: User | None, amended: bool = False) -> 
 
 
 def _request_briefing(
-    trip: Trip, *, reason: str, by: User | None, changes: Sequence[str] = ()
+    trip: Trip, *, reason: str, by: User | None, changes: Sequence[str] = (), recheck: str = ""
 ) -> None:
     # Inside the transaction that approved the trip: the briefing (and its render, through
     # the outbox) is recorded with the approval, so no broker outage or crash after the
     # commit can lose it.
     fresh = Trip.objects.get(pk=trip.pk)
-    briefing_needed.send(sender=Trip, trip=fresh, reason=reason, changes=list(changes), by=by)
+    briefing_needed.send(
+        sender=Trip, trip=fresh, reason=reason, changes=list(changes), by=by, recheck=recheck
+    )
 
 
 def _email_after_commit(trip: Trip, *, email: str, key: str, **params: Any) -> None:
@@ -711,9 +713,10 @@ def trip_reassess(
 ) -> bool:
     """Re-run the engine after a material content change or an incident's (True if it ran). A
     trip that now needs a decision it has not had goes back to pending approval (a critical
-    incident its last assessment did not have needs one, whatever was approved before it);
-    an approved one gets a new briefing; one awaiting a decision that is no longer needed is
-    approved and briefed.
+    incident its last assessment did not have needs one, whatever was approved before it); an
+    approved or cleared one gets a new briefing only when what its own briefing says changed
+    (the briefings app compares; otherwise it records that the trip was checked against the
+    new version); one awaiting a decision that is no longer needed is approved and briefed.
 
     Given the country and version that changed, a trip already assessed against that version
     (or a newer one) is left alone: a trip filed after the publication, or a second delivery
@@ -751,8 +754,9 @@ def trip_reassess(
                 to=TripStatus.APPROVED,
                 comment=f"Automatic: re-assessed ({reason}); no further decision is needed",
             )
-            # The traveller hears of it with the new briefing, which says what changed.
-            _request_briefing(locked, reason="content_changed", by=None, changes=[reason, *changes])
+            # The traveller hears of it with the new briefing, which says what changed for
+            # their trip (measured by the briefings app against the one they read).
+            _request_briefing(locked, reason="content_changed", by=None, changes=[reason])
             return True
         if locked.status not in {TripStatus.APPROVED, TripStatus.CLEARED}:
             locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
@@ -775,8 +779,25 @@ def trip_reassess(
             )
             return True
         locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
-        _request_briefing(locked, reason="content_changed", by=None, changes=[reason, *changes])
+        # Re-briefed only if what this trip's own briefing says changed; otherwise its
+        # acknowledged briefing stands and the audit trail says it was checked.
+        checked_against = (
+            f"{country_code} v{version}" if country_code and version is not None else reason
+        )
+        _request_briefing(
+            locked,
+            reason="content_changed",
+            by=None,
+            changes=[reason],
+            recheck=checked_against,
+        )
         return True
+
+
+def assessment_unsaved(*, trip: Trip, result: engine.Assessment) -> Assessment:
+    """The engine's result as an assessment row, not saved: what a content change would store
+    for the trip (the admin's publish step compares it with the trip's briefing)."""
+    return Assessment(trip=trip, **_assessment_values(result))
 
 
 def assessment_changes(previous: Assessment | None, current: Assessment | None) -> list[str]:

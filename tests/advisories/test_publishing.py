@@ -10,6 +10,8 @@ from advisories.services import advisory_publish
 from advisories.signals import content_changed
 from portal.errors import DomainError
 from portal.models import AuditEntry, OutboxMessage
+from portal.templatetags.days import day
+from tests.briefings.helpers import CLOSED_AREAS, cleared_trip, demo_kazakhstan
 from tests.factories import (
     AdvisoryFactory,
     PlaceAliasFactory,
@@ -305,10 +307,12 @@ def test_the_publish_step_says_a_level_change_is_material_and_how_many_trips_it_
     client.force_login(content_admin())
     page = client.get(f"/admin/advisories/advisory/publish/?ids={kazakhstan.advisory.pk}")
     assert page.status_code == 200
+    body = page.content.decode()
     assert (
-        "this changes the level, 2 to 3: publishing re-assesses 2 upcoming trips (1 traveller)"
-        in page.content.decode()
+        "A material change: publishing it as version 2 re-assesses 2 upcoming trips "
+        "(1 traveller)." in body
     )
+    assert "Country level 2 -&gt; 3" in body
 
 
 @pytest.mark.django_db
@@ -323,3 +327,68 @@ def test_the_publish_step_says_an_editorial_change_needs_the_tick_to_reach_trave
     assert "tick Material change to re-assess 0 upcoming trips (0 travellers) anyway" in (
         page.content.decode()
     )
+
+
+# --- the publish step's preview: names, levels, the trips it re-briefs, the diff -------------
+
+
+@pytest.fixture
+def astana_and_baikonur(db, django_capture_on_commit_callbacks):
+    country = demo_kazakhstan()
+    astana = cleared_trip(django_capture_on_commit_callbacks, place="Astana", name="Aliya")
+    baikonur = cleared_trip(django_capture_on_commit_callbacks, place="Baikonur", name="Boris")
+    return country, astana, baikonur
+
+
+def test_the_publish_step_names_a_baikonur_change_and_lists_only_the_baikonur_trip_to_rebrief(
+    client, astana_and_baikonur
+):
+    country, astana, baikonur = astana_and_baikonur
+    section = Section.objects.get(key="kz-security-closed-areas")
+    section.level = 3
+    section.body += "\n\nPermits now take six weeks."
+    section.save()
+    Place.objects.filter(country=country, name="Gvardeyskiy").update(level=5)  # nobody goes
+    client.force_login(content_admin())
+
+    page = client.get(f"/admin/advisories/advisory/publish/?ids={country.advisory.pk}")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    html = page.context["previews"][0]
+    assert html.changes.levels == [
+        f"Section '{CLOSED_AREAS}' level 4 -> 3",
+        "Gvardeyskiy level 4 -> 5",
+    ]
+    assert f"Section '{CLOSED_AREAS}' reworded" in html.changes.others
+    assert "kz-security-closed-areas" not in body
+    assert [row["trip"] for row in html.rebrief] == [baikonur.pk]
+    assert [row["trip"] for row in html.checked] == [astana.pk]
+    assert html.decision == []
+    # Who, when and why, as people read them.
+    assert "Boris Traveller" in body and "Aliya Traveller" in body
+    assert day(baikonur.first_arrival) in body
+    assert f"Section &#x27;{CLOSED_AREAS}&#x27; changed; its level fell from 4 to 3." in body
+    assert "Its briefing says the same: it stands." in body
+    # The draft's word diff against the published version, before publishing.
+    assert "against version 1" in body
+    assert "<ins>Permits now take six weeks.</ins>" in body or "<ins>Permits" in body
+    # Nothing was written.
+    assert AdvisoryVersion.objects.filter(country=country).count() == 1
+
+
+def test_the_publish_step_sends_a_trip_that_would_need_a_decision_to_its_own_list(
+    client, astana_and_baikonur
+):
+    country, astana, baikonur = astana_and_baikonur
+    country.advisory.level = 3
+    country.advisory.save()
+    client.force_login(content_admin())
+    preview = client.get(f"/admin/advisories/advisory/publish/?ids={country.advisory.pk}").context[
+        "previews"
+    ][0]
+    assert preview.changes.levels == ["Country level 2 -> 3"]
+    # Astana rises to level 3, the approval threshold; Baikonur was approved at level 4.
+    assert [row["trip"] for row in preview.decision] == [astana.pk]
+    assert [row["trip"] for row in preview.rebrief] == [baikonur.pk]
+    assert "Kazakhstan's advisory level rose from 2 to 3." in preview.rebrief[0]["why"]

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from briefings import services
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from portal.errors import Conflict
+from portal.templatetags.days import day
 from tests.briefings.content import approved_trip
 from tests.factories import api_as, employee, logged_in, manager
 from trips import services as trip_services
@@ -81,14 +82,15 @@ def test_a_briefing_after_an_amendment_a_manager_approved_says_what_changed(
     second = current(trip)
     assert (second.version, second.status) == (2, BriefingStatus.READY)
     assert second.changes[0] == "Your itinerary was amended."
-    assert "Risk level changed from 2 to 4." in second.changes
-    assert f"New requirement: Permit to enter Sealed Valley (due {d(14)})." in second.changes
+    assert "Your risk level rose from 2 to 4." in second.changes
+    assert "Your briefing now covers Sealed Valley." in second.changes
+    assert f"New requirement: Permit to enter Sealed Valley (due {day(d(10))})." in second.changes
     assert len(second.changes) == len(set(second.changes))
 
     (message,) = [m for m in mail.outbox if "version 2" in m.subject]
     assert message.to == [trip.traveller.email]
     assert "Permit to enter Sealed Valley" in message.body
-    assert "Risk level changed from 2 to 4." in message.body
+    assert "Your risk level rose from 2 to 4." in message.body
     text = pdf_text(second)
     assert "What changed in version 2" in text
     assert "Permit to enter Sealed Valley" in text
@@ -111,18 +113,23 @@ def test_an_amendment_approved_automatically_says_what_changed(
     assert second.changes[0] == "Your itinerary was amended."
     assert any(c.startswith("New requirement: Register your stay") for c in second.changes)
     assert any("International Driving Permit" in c for c in second.changes)
-    assert not any(c.startswith("Risk level") for c in second.changes)
+    assert not any("risk level" in c for c in second.changes)
     (message,) = mail.outbox
     assert "Register your stay" in message.body
 
 
 def assessed(trip, *, risk_level: int, requirements: list[dict]) -> Assessment:
+    """A new assessment of the trip: the same sections and reasons, this level and checklist."""
+    first = trip.assessments.last()
     return Assessment.objects.create(
         trip=trip,
         risk_level=risk_level,
         requires_approval=risk_level >= 3,
         approvals_needed=1,
+        approval_reasons=first.approval_reasons,
         requirements=requirements,
+        sections=first.sections,
+        explanation=first.explanation,
         content_versions={"KZ": 1},
     )
 
@@ -144,8 +151,8 @@ def test_a_content_rebrief_lists_each_sentence_once(django_capture_on_commit_cal
         second = services.briefing_request(trip=trip, reason="content_changed", changes=given)
     assert second.changes == [
         reason,
-        "Risk level changed from 4 to 5.",
-        "New requirement: Visa for Kazakhstan (due 2027-03-01).",
+        "Your risk level rose from 4 to 5.",
+        "New requirement: Visa for Kazakhstan (due Mon 1 Mar 2027).",
     ]
 
 
@@ -163,8 +170,8 @@ def test_differences_are_measured_from_the_briefing_the_traveller_last_saw(
         second = services.briefing_request(trip=trip, reason="content_changed", changes=given)
     assert second.changes == [
         "The Kazakhstan advisory was updated.",
-        "Risk level changed from 4 to 3.",
-        "New requirement: Visa for Kazakhstan (due 2027-03-01).",
+        "Your risk level fell from 4 to 3.",
+        "New requirement: Visa for Kazakhstan (due Mon 1 Mar 2027).",
     ]
 
 

@@ -675,7 +675,8 @@ ONWARD = stop("2030-03-06", "2030-03-09", country=XB)
                 stop("2030-03-20", "2030-03-20", country=XA),
             ],
             FOREIGNER,
-            [*normal_stay_leaving("2030-03-02"), ("visa", "2030-03-20", "", "xa-visa-free")],
+            # Both visits' visas are applied for at home, before the trip's first arrival.
+            [("visa", "2030-03-01", "", "xa-visa-free"), *normal_stay_leaving("2030-03-02")],
             id="a transit followed by a later stop in the same country is a normal stay",
         ),
         table(
@@ -738,8 +739,9 @@ def test_the_transit_document_reads_from_the_rule_or_a_clear_default() -> None:
             (PERMIT,),
             [stop("2030-03-01", "2030-03-02"), stop("2030-03-02", "2030-03-04", SALT_FLATS)],
             FOREIGNER,
-            [("permit", "2030-03-02", "Salt Flats", "xa-permits")],
-            id="a stop in a listed place needs a permit due on its arrival",
+            # Applied for at home: due on the trip's first arrival, not the stop's.
+            [("permit", "2030-03-01", "Salt Flats", "xa-permits")],
+            id="a stop in a listed place needs a permit due before leaving home",
         ),
         table(
             (PERMIT,),
@@ -793,7 +795,7 @@ def test_the_transit_document_reads_from_the_rule_or_a_clear_default() -> None:
             FOREIGNER,
             [
                 ("permit", "2030-03-01", "Salt Flats", "xa-permits"),
-                ("permit", "2030-03-05", "Salt Flats", "xa-permits"),
+                ("permit", "2030-03-01", "Salt Flats", "xa-permits"),
             ],
             id="each stop in a listed place needs its own permit",
         ),
@@ -981,11 +983,11 @@ def test_requirements_are_ordered_by_due_date_then_stop_then_kind() -> None:
     assert checklist(run(stops, rules)) == [
         ("visa", "2030-03-01", "", "xa-visa-free"),
         ("activity", "2030-03-01", "Harbour Town", "xa-driving"),
+        ("permit", "2030-03-01", "Old Fort", "xa-permits"),
         ("registration", "2030-03-05", "Harbour Town", "xa-registration"),
-        ("permit", "2030-03-05", "Old Fort", "xa-permits"),
         ("document", None, "", "xa-passport"),
     ]
-    assert [req.stop_index for req in run(stops, rules).requirements] == [1, 1, 1, 0, 1]
+    assert [req.stop_index for req in run(stops, rules).requirements] == [1, 1, 0, 1, 1]
 
 
 # --- advisory sections ----------------------------------------------------------------------

@@ -199,6 +199,71 @@ def test_a_lead_time_counts_back_from_the_trip_s_first_arrival(
         assert "Apply now" not in assessment.requirements[0].detail
 
 
+@pytest.mark.parametrize(
+    ("rules", "stops", "expected", "said"),
+    [
+        pytest.param(
+            (VISA_FREE,),
+            ELSEWHERE_FIRST,
+            [("visa", "2030-03-01", "", "xa-visa-free")],
+            "Needed before you leave home on 1 March.",
+            id="a second country's visa is due on the trip's first arrival",
+        ),
+        pytest.param(
+            (replace(VISA_FREE, lead_days=14),),
+            ELSEWHERE_FIRST,
+            [("visa", "2030-02-15", "", "xa-visa-free")],
+            "Needed before you leave home: it normally takes 14 days.",
+            id="a second country's visa with a lead time is due that long before the trip",
+        ),
+        pytest.param(
+            (VISA_FREE,),
+            [stop("2030-03-01", "2030-03-10")],
+            [("visa", "2030-03-01", "", "xa-visa-free")],
+            None,
+            id="the first country's visa is due on its own arrival, said no more",
+        ),
+        pytest.param(
+            (PERMIT,),
+            ELSEWHERE_FIRST,
+            [("permit", "2030-03-01", "Salt Flats", "xa-permits")],
+            "Needed before you leave home on 1 March.",
+            id="a permit for a later stop is due on the trip's first arrival",
+        ),
+        pytest.param(
+            (PERMIT,),
+            [stop("2030-03-01", "2030-03-05"), stop("2030-03-05", "2030-03-10", SALT_FLATS)],
+            [("permit", "2030-03-01", "Salt Flats", "xa-permits")],
+            "Needed before you leave home on 1 March.",
+            id="a permit for a later stop of the same visit is due on the trip's first arrival",
+        ),
+        pytest.param(
+            (replace(PERMIT, lead_days=30),),
+            ELSEWHERE_FIRST,
+            [("permit", "2030-01-30", "Salt Flats", "xa-permits")],
+            "Needed before you leave home: it normally takes 30 days.",
+            id="a permit's lead time counts back from the trip's first arrival",
+        ),
+        pytest.param(
+            (REGISTRATION,),
+            ELSEWHERE_FIRST,
+            [("registration", "2030-03-08", "Salt Flats", "xa-registration")],
+            None,
+            id="a registration is still due from the visit's own arrival",
+        ),
+    ],
+)
+def test_a_visa_or_permit_is_due_before_the_traveller_leaves_home(
+    rules: tuple[Rule, ...], stops: list[Stop], expected: list[Line], said: str | None
+) -> None:
+    assessment = run(stops, rules, today="2030-01-01")
+    assert checklist(assessment) == expected
+    if said is None:
+        assert "leave home" not in assessment.requirements[0].detail
+    else:
+        assert said in assessment.requirements[0].detail
+
+
 def test_a_lead_time_wins_over_the_kind_s_own_deadline() -> None:
     assessment = run(
         [stop("2030-03-01", "2030-03-20")], (replace(WORKING, lead_days=2),), today="2030-01-01"
