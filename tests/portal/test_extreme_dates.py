@@ -20,7 +20,7 @@ from tests.factories import (
     manager,
     trip_with_stops,
 )
-from trips.calendar import calendar_feed_renew
+from trips.services import calendar_feed_renew
 from trips.models import Stop, Trip
 
 pytestmark = pytest.mark.django_db
@@ -313,7 +313,7 @@ def test_the_travellers_pages_show_extreme_stored_dates(stored_extremes):
     for path in paths:
         response = (api if path.startswith("/api/") else client).get(path)
         assert response.status_code == 200, path
-    feed = calendar_feed_renew(user=traveller)
+    feed = calendar_feed_renew(user=traveller, by=traveller)
     assert client.get(f"/calendar/{feed.token}.ics").status_code == 200
 
 
