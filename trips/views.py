@@ -327,16 +327,7 @@ def trip_list(request):
     except InvalidInput as exc:
         trips, error = triplist.trip_list(user=request.user), " ".join(exc.messages())
     page = Paginator(trips, TRIP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "trip": trip,
-            "countries": list(
-                OrderedDict.fromkeys(country_name(stop.country_id) for stop in trip.stops.all())
-            ),
-            "for_someone_else": trip.traveller_id != request.user.pk,
-        }
-        for trip in page
-    ]
+    rows = triplist.trip_rows(trips=page, viewer=request.user)
     return render(
         request,
         "trips/trip_list.html",
