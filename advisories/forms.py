@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import ngettext
 
 from advisories.models import Country, EmergencyContact, Rule, Section
 from advisories.packs import pack_validate
@@ -229,6 +230,11 @@ class PackUploadForm(forms.Form):
         self.pack_errors = pack_validate(data)
         if self.pack_errors:
             raise forms.ValidationError(
-                f"The pack was refused ({len(self.pack_errors)} errors); nothing was written."
+                ngettext(
+                    "The pack was refused (%(count)d error); nothing was written.",
+                    "The pack was refused (%(count)d errors); nothing was written.",
+                    len(self.pack_errors),
+                )
+                % {"count": len(self.pack_errors)}
             )
         return data

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from advisories.packs import PackError, pack_import
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             report = pack_import(data, draft=options["draft"])
         except PackError as exc:
             raise CommandError(
-                f"{path} was refused, nothing was written ({len(exc.errors)} errors):\n"
+                f"{path} was refused, nothing was written "
+                f"({ngettext('%d error', '%d errors', len(exc.errors)) % len(exc.errors)}):\n"
                 + "\n".join(exc.errors)
             ) from exc
         self.stdout.write(report.summary())
