@@ -81,6 +81,16 @@ def _countries_by_name() -> list[tuple[str, str]]:
     return sorted(country_names().items(), key=lambda item: item[1])
 
 
+class CountriesPicker(FilteredSelectMultiple):
+    """The admin's two-list picker, in a box of its own: its script puts the picker first in
+    the select's parent, which would otherwise be the row and push the label after it."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        return format_html(
+            '<div class="countries-picker">{}</div>', super().render(name, value, attrs, renderer)
+        )
+
+
 class CountriesField(forms.MultipleChoiceField):
     """Passport nationalities picked from the list of countries (the admin's filtered
     two-list picker), stored as their ISO codes: nobody types `["GB"]`."""
@@ -89,7 +99,7 @@ class CountriesField(forms.MultipleChoiceField):
         kwargs.setdefault("required", False)
         super().__init__(
             choices=_countries_by_name,
-            widget=FilteredSelectMultiple("countries", is_stacked=False),
+            widget=CountriesPicker("countries", is_stacked=False),
             **kwargs,
         )
 
