@@ -613,3 +613,23 @@ def test_an_emergency_contacts_nationalities_are_picked_from_countries(client):
     assert contact.nationalities == ["GB"]
     page = client.get(f"/admin/advisories/emergencycontact/{contact.pk}/change/").content.decode()
     assert '<option value="GB" selected>United Kingdom</option>' in page
+
+
+@pytest.mark.django_db
+def test_a_refused_pack_counts_its_errors_in_the_singular_and_the_plural():
+    from advisories.forms import PackUploadForm
+    from advisories.packs import pack_validate
+
+    def refusal(pack):
+        blob = SimpleUploadedFile("pack.json", json.dumps(pack).encode(), "application/json")
+        form = PackUploadForm(data={}, files={"pack": blob})
+        assert not form.is_valid()
+        return form.errors["pack"][0]
+
+    pack = content_pack("MN")
+    pack["countries"][0]["advisory"]["level"] = 9
+    assert refusal(pack) == "The pack was refused (1 error); nothing was written."
+    pack["countries"][0]["rules"][0]["kind"] = "visa_free_x"
+    count = len(pack_validate(pack))
+    assert count > 1
+    assert refusal(pack) == f"The pack was refused ({count} errors); nothing was written."
