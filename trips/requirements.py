@@ -124,6 +124,8 @@ class RequirementRow:
             "due_date": self.due_date,
             "done_at": self.done_at.isoformat() if self.done_at else None,
             "note": self.note,
+            # Whether it can be ticked off (POST .../requirements/{id}/ refuses the others).
+            "doable": self.doable,
         }
 
 

@@ -276,7 +276,10 @@ def test_carrying_a_passport_has_no_mark_done_and_is_not_counted_as_still_to_do(
 def test_the_api_refuses_to_tick_off_carrying_a_passport_with_a_field_error(passport_catalogue):
     user = employee()
     trip = file_trip(user)
-    rid = next(row["id"] for row in requirements_of(user, trip) if row["kind"] == "document")
+    rows = requirements_of(user, trip)
+    rid = next(row["id"] for row in rows if row["kind"] == "document")
+    doable = {row["kind"]: row["doable"] for row in rows}
+    assert doable == {"document": False, "registration": True, "visa": True}
     response = tick(user, trip, rid)
     assert response.status_code == 400
     assert "not a step to tick off" in response.json()["done"][0]
