@@ -1,6 +1,7 @@
 """Pages every user has: log in and out, the dashboard, the profile, destination guides."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -311,3 +312,49 @@ def test_advisory_bodies_are_sanitised(db):
     body = logged_in(employee()).get("/destinations/MN/").content.decode()
     assert "<script>alert(1)" not in body
     assert 'href="javascript:' not in body
+
+
+# --- phones: a menu button, folding filters, a trip page's contents ---------------------------
+
+
+def test_every_page_has_a_menu_button_that_the_script_reveals_and_a_menu_it_controls(catalogue):
+    body = logged_in(manager()).get("/trips/").content.decode()
+    button = body.split('<button type="button" class="menu-button"')[1].split(">")[0]
+    # Hidden until portal.js runs: without the script the menu simply stays open.
+    assert 'aria-expanded="false"' in button and 'aria-controls="site-menu"' in button
+    assert " hidden" in button
+    menu = body.split('id="site-menu"')[1]
+    assert 'aria-label="Main"' in menu and 'href="/trips/"' in menu and "Log out" in menu
+
+
+def test_list_filters_sit_in_a_disclosure_that_folds_on_phones(catalogue):
+    client = logged_in(manager())
+    for path, summary in [
+        ("/trips/", "Search and filters"),
+        ("/audit/", "Filters and CSV"),
+        ("/approvals/", "Filters"),
+    ]:
+        body = client.get(path).content.decode()
+        fold = body.split('<details class="card filters-fold" open data-fold-on-phone>')[1]
+        assert fold.split("</summary>")[0].startswith(f"\n<summary>{summary}"), path
+        assert '<form method="get" class="filters"' in fold.split("</details>")[0], path
+    body = client.get("/trips/?q=audit").content.decode()
+    assert 'Search and filters <span class="muted">(applied)</span>' in body
+
+
+def test_the_trip_page_lists_its_sections_and_each_link_has_its_target(catalogue):
+    user = employee()
+    trip = trips_helpers.file_trip(user)
+    body = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    toc = body.split('<nav class="page-toc" aria-labelledby="toc-title">')[1].split("</nav>")[0]
+    targets = re.findall(r'href="#([a-z-]+)"', toc)
+    assert targets == [
+        "briefing-title",
+        "risk-title",
+        "req-title",
+        "advice-title",
+        "itin-title",
+        "history-title",
+    ]
+    for target in targets:
+        assert f'id="{target}"' in body
