@@ -156,7 +156,7 @@
         item.setAttribute("data-value", option.value);
         item.setAttribute("aria-selected", isChosen(option) ? "true" : "false");
         item.appendChild(document.createTextNode(option.label + " "));
-        if (option.value !== option.label) {
+        if (option.label.indexOf(option.value) === -1) {  // "Kazakhstan (KZ)" says it already
           var code = document.createElement("span");
           code.className = "combobox-code";
           code.textContent = option.value;

@@ -633,3 +633,12 @@ def test_a_refused_pack_counts_its_errors_in_the_singular_and_the_plural():
     count = len(pack_validate(pack))
     assert count > 1
     assert refusal(pack) == f"The pack was refused ({count} errors); nothing was written."
+
+
+@pytest.mark.django_db
+def test_the_document_import_picks_its_country_with_the_portals_type_ahead(client):
+    client.force_login(content_admin())
+    page = client.get("/admin/advisories/import-document/").content.decode()
+    country = page.split('<select name="country"')[1].split(">")[0]
+    assert "data-combobox" in country
+    assert "portal/combobox.js" in page and "portal/combobox.css" in page
