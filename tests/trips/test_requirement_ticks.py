@@ -271,6 +271,7 @@ def test_carrying_a_passport_has_no_mark_done_and_is_not_counted_as_still_to_do(
     permit = next(row for row in rows if row.title == "International Driving Permit")
     assert "Mark done" in body.split(f'id="req-{permit.id}"')[1].split("</li>")[0]
     assert f"{len(rows) - 1} requirements still to do" in body
+    assert f"{len(rows) - 1} of {len(rows) - 1} still to do." in body
 
 
 def test_the_api_refuses_to_tick_off_carrying_a_passport_with_a_field_error(passport_catalogue):
