@@ -135,12 +135,14 @@ def viewer_time_zone(user) -> dt.tzinfo:
     set, else the company's, else the portal's TIME_ZONE. Pages and e-mails write times in it
     with its abbreviation ("14:05 CET"), never silently in UTC."""
     from portal.lib.dates import time_zone_named
-    from portal.models import CompanySettings
+    from portal.models import CompanySettings, TravellerProfile
 
-    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
-    if zone := time_zone_named(getattr(profile, "time_zone", "")):
-        return zone
-    # Read only where a deployment's company settings hold a zone (a query a page otherwise).
+    # Each is read only where its model holds a zone: otherwise a query on every page for
+    # nothing (the profile is not loaded with the user).
+    if hasattr(TravellerProfile, "time_zone") and getattr(user, "is_authenticated", False):
+        profile = getattr(user, "profile", None)
+        if zone := time_zone_named(getattr(profile, "time_zone", "")):
+            return zone
     if hasattr(CompanySettings, "time_zone") and (
         zone := time_zone_named(getattr(CompanySettings.current(), "time_zone", ""))
     ):
