@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from advisories.models import LEVEL_NAMES, Activity, Country
@@ -616,7 +617,13 @@ def locations_message(request):
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, f"Your message is on its way to {sent} traveller{'s' if sent != 1 else ''}."
+            request,
+            ngettext(
+                "Your message is on its way to %(count)d traveller.",
+                "Your message is on its way to %(count)d travellers.",
+                sent,
+            )
+            % {"count": sent},
         )
     query = urlencode(
         {k: v for k, v in {"date": on.isoformat(), "country": country, "place": place}.items() if v}
