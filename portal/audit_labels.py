@@ -123,6 +123,8 @@ DETAIL_LABELS: dict[str, str] = {
 CODE_KEYS = frozenset({"from", "to", "status", "severity", "category", "channel", "reason_code"})
 # Free text written in Markdown: shown as the plain text it reads as.
 MARKDOWN_KEYS = frozenset({"summary", "body", "change_note", "detail"})
+# Values that are ISO country codes: shown with the country's name.
+COUNTRY_KEYS = frozenset({"country", "countries", "nationalities", "nationality"})
 EMPTY = "—"
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -156,7 +158,7 @@ def _text(key: str, value: str) -> str:
         return " ".join(strip_tags(render_markdown(value)).split()) or EMPTY
     if key in CODE_KEYS and value.islower() and " " not in value:
         return _code_words(value)
-    if key == "country" and len(value) == 2 and value.isalpha():
+    if key in COUNTRY_KEYS and len(value) == 2 and value.isalpha() and value.isupper():
         return f"{country_name(value)} ({value})"
     return value
 

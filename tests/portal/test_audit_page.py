@@ -123,6 +123,7 @@ def test_details_read_as_labels_and_formatted_values_not_raw_codes(settings):
             "country": "KZ",
             "place": "",
             "recipients": ["employee"],
+            "countries": ["KZ", "MN"],
             "without_email": [],
         },
     )
@@ -140,6 +141,7 @@ def test_details_read_as_labels_and_formatted_values_not_raw_codes(settings):
     assert "<dt>Date</dt><dd>Tue 8 Dec 2026</dd>" in body
     assert "<dt>Country</dt><dd>Kazakhstan (KZ)</dd>" in body
     assert "<dt>Recipients</dt><dd>employee</dd>" in body
+    assert "<dt>Countries</dt><dd>Kazakhstan (KZ), Mongolia (MN)</dd>" in body
     assert "<dt>Without an e-mail address</dt><dd>none</dd>" in body
     # A time in the reader's zone with its abbreviation, not an ISO string in UTC.
     assert "<dt>Approved</dt><dd>Tue 8 Dec 2026, 14:05 CET</dd>" in body
