@@ -171,3 +171,9 @@ def test_pages_write_times_in_the_viewers_zone(catalogue, settings, monkeypatch)
         logged_in(user).get(f"/trips/{trip.pk}/").content.decode().split('id="history-title"')[1]
     )
     assert " CET</span><br>Filed by" in history or " CEST</span><br>Filed by" in history
+
+
+@pytest.mark.django_db
+def test_a_destination_guide_writes_when_its_sources_were_retrieved_as_a_day(catalogue):
+    page = logged_in(employee()).get("/destinations/MN/").content.decode()
+    assert "retrieved Sun 1 Nov 2026" in page and "retrieved 2026-11-01" not in page
