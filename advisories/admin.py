@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from advisories import views_admin
-from advisories.forms import EmergencyContactForm, RuleForm, SectionForm
+from advisories.forms import AdvisoryForm, EmergencyContactForm, RuleForm, SectionForm
 from advisories.models import (
     Activity,
     Advisory,
@@ -110,6 +110,7 @@ class SectionInline(admin.TabularInline):
 
 @admin.register(Advisory)
 class AdvisoryAdmin(admin.ModelAdmin):
+    form = AdvisoryForm
     list_display = ["country", "level", "published_version", "updated_at"]
     list_filter = [
         "level",

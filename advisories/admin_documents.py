@@ -47,7 +47,10 @@ class ImportDocumentForm(forms.Form):
     document = forms.FileField(
         help_text="An official advice document (text/Markdown), at most 2 MB.",
     )
-    country = forms.ModelChoiceField(queryset=Country.objects.all())
+    # data-combobox: the portal's country type-ahead (combobox.js, loaded by admin/base_site).
+    country = forms.ModelChoiceField(
+        queryset=Country.objects.all(), widget=forms.Select(attrs={"data-combobox": ""})
+    )
     fmt = forms.ChoiceField(label="Format", choices=[(f, f) for f in FORMATS], initial="auto")
 
     def clean_document(self) -> bytes:

@@ -8,10 +8,16 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
 
-from advisories.models import Country, EmergencyContact, Rule, Section
+from advisories.models import Advisory, Country, EmergencyContact, Rule, Section
 from advisories.packs import pack_validate
 from advisories.validation import RULE_FIELDS, rule_errors
+from portal.lib.countries import country_names
+from portal.lib.dates import parse_iso_date
 from portal.models import PASSPORT_TYPES
 
 MONTHS = [
@@ -58,6 +64,115 @@ class TextListField(forms.CharField):
         pattern = r"[,\s]+" if self.codes else r"\s*,\s*"
         items = [item.strip() for item in re.split(pattern, text) if item.strip()]
         return [item.upper() for item in items] if self.codes else items
+
+
+def _stored_list(value: Any) -> Any:
+    """A JSON list field's value as a list: the model field hands over its JSON text when a
+    saved list is shown again."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _countries_by_name() -> list[tuple[str, str]]:
+    return sorted(country_names().items(), key=lambda item: item[1])
+
+
+class CountriesPicker(FilteredSelectMultiple):
+    """The admin's two-list picker, in a box of its own: its script puts the picker first in
+    the select's parent, which would otherwise be the row and push the label after it."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        return format_html(
+            '<div class="countries-picker">{}</div>', super().render(name, value, attrs, renderer)
+        )
+
+
+class CountriesField(forms.MultipleChoiceField):
+    """Passport nationalities picked from the list of countries (the admin's filtered
+    two-list picker), stored as their ISO codes: nobody types `["GB"]`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(
+            choices=_countries_by_name,
+            widget=CountriesPicker("countries", is_stacked=False),
+            **kwargs,
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        value = _stored_list(value)
+        return [str(code).upper() for code in value] if isinstance(value, list) else value
+
+
+class DateListWidget(forms.Widget):
+    """A list of dates, one date box each, and empty boxes to add more (two at a time, a save
+    brings two more): no JSON to type, and no script needed."""
+
+    blank_boxes = 2
+
+    def format_value(self, value: Any) -> list[str]:  # type: ignore[override]
+        value = _stored_list(value)
+        if not isinstance(value, list):
+            return [str(value)] if value else []
+        return [str(item) for item in value]
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        # Written here rather than in a template: the form renderer reads only the apps' and
+        # Django's own form templates, not the project's.
+        field_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        dates = self.format_value(value) + [""] * self.blank_boxes
+        boxes = format_html_join(
+            "\n",
+            '<li><input type="date" name="{}" value="{}"{}{}></li>',
+            (
+                (
+                    name,
+                    day,
+                    format_html(' id="{}"', field_id) if index == 0 else "",
+                    format_html(
+                        ' aria-label="{}"', "Add a date" if not day else f"Date {index + 1}"
+                    ),
+                )
+                for index, day in enumerate(dates)
+            ),
+        )
+        return format_html('<ul class="date-list" id="{}_list">{}</ul>', field_id, boxes)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data
+
+
+class DateListField(forms.Field):
+    """Dates kept as a sorted list of YYYY-MM-DD strings (a JSON list field), entered one per
+    date box; empty boxes are ignored, a date given twice counts once."""
+
+    widget = DateListWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        items = value if isinstance(value, list) else [value] if value else []
+        typed = [str(item).strip() for item in items if str(item or "").strip()]
+        days, wrong = set(), []
+        for text in typed:
+            try:
+                days.add(parse_iso_date(text))
+            except ValueError:
+                wrong.append(text)
+        if wrong:
+            raise forms.ValidationError(
+                f"Not a date: {', '.join(wrong)}. Pick one, or write it as YYYY-MM-DD."
+            )
+        return [day.isoformat() for day in sorted(days)]
 
 
 class MonthsField(forms.TypedMultipleChoiceField):
@@ -113,11 +228,25 @@ class SectionForm(forms.ModelForm):
         return cleaned
 
 
+class AdvisoryForm(forms.ModelForm):
+    non_working_days = DateListField(
+        label="Non-working days",
+        help_text="Dates that are not working days although the public-holiday calendar says "
+        "they are (a bridge day, a holiday the calendar lacks).",
+    )
+    working_days = DateListField(
+        help_text="Dates that are working days although they fall on a weekend or a public "
+        "holiday (a Saturday worked in exchange for a bridge day).",
+    )
+
+    class Meta:
+        model = Advisory
+        fields = ["country", "level", "summary", "non_working_days", "working_days"]
+
+
 class EmergencyContactForm(forms.ModelForm):
-    nationalities = TextListField(
-        codes=True,
-        help_text="For an embassy: the passports it serves (GB), separated by commas or spaces. "
-        "Empty: shown to every traveller.",
+    nationalities = CountriesField(
+        help_text="For an embassy: the passports it serves. None chosen: shown to every traveller.",
     )
 
     class Meta:
@@ -126,8 +255,8 @@ class EmergencyContactForm(forms.ModelForm):
 
 
 class RuleForm(forms.ModelForm):
-    nationalities = TextListField(
-        codes=True, help_text="ISO country codes separated by commas or spaces, e.g. GB, US."
+    nationalities = CountriesField(
+        help_text="The passports the rule concerns (or, for a visa-free stay, admits)."
     )
     exempt_passport_types = forms.MultipleChoiceField(
         choices=PASSPORT_TYPES,
@@ -241,7 +370,12 @@ class PackUploadForm(forms.Form):
         self.pack_errors = pack_validate(data)
         if self.pack_errors:
             raise forms.ValidationError(
-                f"The pack was refused ({len(self.pack_errors)} errors); nothing was written."
+                ngettext(
+                    "The pack was refused (%(count)d error); nothing was written.",
+                    "The pack was refused (%(count)d errors); nothing was written.",
+                    len(self.pack_errors),
+                )
+                % {"count": len(self.pack_errors)}
             )
         return data
 

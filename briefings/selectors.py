@@ -24,6 +24,7 @@ from briefings.models import Briefing, BriefingStatus
 from incidents.selectors import TripIncident, incidents_for_stops
 from portal.company import SecurityDesk, security_desk
 from portal.lib.countries import country_name
+from portal.lib.dates import day_text
 from portal.lib.phones import phone_display
 from portal.lib.topics import TopicGroup
 from trips import engine
@@ -495,9 +496,9 @@ def _trip_needs(
             needs.append({"kind": "waiting", "text": "Briefing being prepared"})
     if trip.status != TripStatus.CANCELLED:
         for row in requirements:
-            if row.due_soon:
+            if row.due_soon and row.due is not None:
                 late = "overdue since" if row.overdue else "due"
-                text = f"{row.title} ({late} {row.due:%a %-d %b})"
+                text = f"{row.title} ({late} {day_text(row.due)})"
                 needs.append({"kind": "overdue" if row.overdue else "requirement", "text": text})
     return needs
 

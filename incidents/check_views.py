@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -67,8 +68,13 @@ def check_start(request, pk: int) -> HttpResponseRedirect:
         count = check.recipients.count()
         messages.success(
             request,
-            f"Safety check started: {count} traveller{'s' if count != 1 else ''} "
-            "there now are being asked “Are you OK?”.",
+            ngettext(
+                "Safety check started: %(count)d traveller there now is being asked “Are you OK?”.",
+                "Safety check started: %(count)d travellers there now are being asked “Are you "
+                "OK?”.",
+                count,
+            )
+            % {"count": count},
         )
     return redirect(_panel_url(incident.pk))
 

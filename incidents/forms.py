@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from advisories.models import Place
 from incidents.models import LOOKAHEAD_MAX, Incident, Severity
 from incidents.services import IncidentInput
 from portal.errors import InvalidInput
@@ -19,11 +20,9 @@ class IncidentForm(forms.Form):
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.WARNING)
     category = forms.ChoiceField(choices=Topic.choices(), initial=Topic.SECURITY)
     country = forms.ChoiceField(choices=())
-    places = forms.CharField(
+    places = forms.MultipleChoiceField(
         required=False,
-        max_length=1000,
-        help_text='Curated places, separated by commas ("Almaty, Astana"); empty for the '
-        "whole country.",
+        help_text="Curated places of the country it touches; none for the whole country.",
     )
     starts_on = BoundedDateField(label="Starts on", widget=DateInput())
     ends_on = BoundedDateField(
@@ -45,6 +44,11 @@ class IncidentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = country_choices("Choose a country")
+        self.fields["country"].widget.attrs["data-combobox"] = ""
+        places = self.fields["places"]
+        assert isinstance(places, forms.MultipleChoiceField)
+        choices, places.widget = place_picker(country_field_id=self["country"].auto_id)
+        places.choices = choices  # after the widget: setting choices hands them to it
 
     def to_input(self) -> IncidentInput:
         data = self.cleaned_data
@@ -54,7 +58,9 @@ class IncidentForm(forms.Form):
             severity=data["severity"],
             category=data["category"],
             country=data["country"],
-            places=[name.strip() for name in data["places"].split(",") if name.strip()],
+            # Names, as the API takes them (contracts.md): the service matches them against the
+            # chosen country's curated places and names any that is not one of them.
+            places=list(dict.fromkeys(data["places"])),
             starts_on=data["starts_on"],
             ends_on=data["ends_on"],
             lookahead_days=data["lookahead_days"],
@@ -95,7 +101,7 @@ def incident_initial(incident: Incident) -> dict:
         "severity": incident.severity,
         "category": incident.category,
         "country": incident.country_id,
-        "places": ", ".join(sorted(place.name for place in incident.places.all())),
+        "places": sorted(place.name for place in incident.places.all()),
         "starts_on": incident.starts_on,
         "ends_on": incident.ends_on,
         "lookahead_days": incident.lookahead_days,
@@ -103,3 +109,40 @@ def incident_initial(incident: Incident) -> dict:
         "source": incident.source,
         "external_id": incident.external_id,
     }
+
+
+class PlaceOptions(forms.SelectMultiple):
+    """The curated places, grouped by country, each option marked with its country's code
+    (data-country) so that the picker offers only the chosen country's (combobox.js)."""
+
+    def __init__(self, *, group_codes: dict[str, str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.group_codes = group_codes  # a group's label (the country's name) -> its code
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        for group_name, options, _index in groups:
+            for option in options:
+                option["attrs"]["data-country"] = self.group_codes.get(group_name or "", "")
+        return groups
+
+
+def place_picker(*, country_field_id: str) -> tuple[list, PlaceOptions]:
+    """The places field's choices (curated places by country, countries by name) and its
+    widget: a multiple select that combobox.js turns into a type-ahead of the chosen
+    country's places; without the script, the grouped list itself."""
+    by_country: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for code, country, place in Place.objects.order_by("country__name", "name").values_list(
+        "country_id", "country__name", "name"
+    ):
+        by_country.setdefault(code, (country, []))[1].append((place, place))
+    widget = PlaceOptions(
+        group_codes={country: code for code, (country, _) in by_country.items()},
+        attrs={
+            "data-combobox": "",
+            "data-combobox-scope": country_field_id,
+            "data-combobox-noun": "place|places",
+            "data-placeholder": "Type a place to add it",
+        },
+    )
+    return list(by_country.values()), widget

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.SessionIdleMiddleware",
+    "portal.middleware.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.LoginRequiredMiddleware",
@@ -176,6 +177,14 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One way to write dates everywhere, the admin too: "Tue 8 Dec 2026", "Tue 8 Dec 2026, 14:05 CET"
+# (portal.lib.dates for our own pages and e-mails). The locale's formats would win over plain
+# DATE_FORMAT settings, so they are set in a format module of our own as well.
+FORMAT_MODULE_PATH = ["portal.formats"]
+DATE_FORMAT = "D j M Y"
+DATETIME_FORMAT = "D j M Y, H:i T"
+SHORT_DATE_FORMAT = "D j M Y"
+SHORT_DATETIME_FORMAT = "D j M Y, H:i T"
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"

@@ -35,6 +35,10 @@ class RequirementOutput(serializers.Serializer):
     rule = serializers.CharField(allow_null=True)
     done_at = serializers.DateTimeField(allow_null=True)
     note = serializers.CharField()
+    doable = serializers.BooleanField(
+        help_text="Whether it is a step to tick off; carrying a document or keeping within a "
+        "stay limit is not (ticking one off is refused)."
+    )
 
 
 class RequirementTickView(APIView):

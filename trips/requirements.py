@@ -27,6 +27,7 @@ from advisories.models import REQUIREMENT_KIND_LABELS, AdvisoryVersion, Country,
 from portal.lib.countries import country_name
 from portal.lib.markdown import render_markdown
 from portal.lib.topics import TopicGroup, group_by_topic
+from portal.lib.vocabulary import RequirementKind
 from trips.models import Assessment, RequirementTick, Trip
 
 # A requirement due within this many days is "due soon" on the pages.
@@ -94,17 +95,23 @@ class RequirementRow:
         return self.done_at is not None
 
     @property
+    def doable(self) -> bool:
+        """A step to take and tick off, not a way to behave throughout the stay (vocabulary)."""
+        return RequirementKind.is_doable(self.kind)
+
+    @property
     def due_date(self) -> str | None:
         return self.due.isoformat() if self.due else None
 
     @property
     def overdue(self) -> bool:
-        return not self.done and self.due is not None and self.due < self.today
+        return self.doable and not self.done and self.due is not None and self.due < self.today
 
     @property
     def due_soon(self) -> bool:
         return (
-            not self.done
+            self.doable
+            and not self.done
             and self.due is not None
             and self.due <= self.today + dt.timedelta(days=SOON_DAYS)
         )
@@ -117,6 +124,8 @@ class RequirementRow:
             "due_date": self.due_date,
             "done_at": self.done_at.isoformat() if self.done_at else None,
             "note": self.note,
+            # Whether it can be ticked off (POST .../requirements/{id}/ refuses the others).
+            "doable": self.doable,
         }
 
 
@@ -252,7 +261,8 @@ def assessment_requirements(
 
 
 def open_rows(rows: Iterable[RequirementRow]) -> list[RequirementRow]:
-    return [row for row in rows if not row.done]
+    """What is still to do: carrying a passport is never "done", so it is never counted open."""
+    return [row for row in rows if row.doable and not row.done]
 
 
 def next_open(rows: Iterable[RequirementRow]) -> RequirementRow | None:

@@ -63,6 +63,17 @@ def requirement_tick(
         row = next((r for r in rows if r.id == requirement_id), None)
         if row is None:
             raise RequirementNotFound("This trip has no such requirement.")
+        if done and not row.doable:
+            # Ticking it back on stays allowed: a tick given before the kind was known to be a
+            # behaviour can still be taken back.
+            raise InvalidInput(
+                {
+                    "done": [
+                        f"“{row.title}” is something to keep to throughout the stay, "
+                        "not a step to tick off."
+                    ]
+                }
+            )
         tick, _ = RequirementTick.objects.select_for_update().get_or_create(
             trip=trip, requirement_id=requirement_id
         )

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from advisories.models import LEVEL_NAMES, Activity, Country
@@ -335,16 +336,7 @@ def trip_list(request):
     except InvalidInput as exc:
         trips, error = triplist.trip_list(user=request.user), " ".join(exc.messages())
     page = Paginator(trips, TRIP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "trip": trip,
-            "countries": list(
-                OrderedDict.fromkeys(country_name(stop.country_id) for stop in trip.stops.all())
-            ),
-            "for_someone_else": trip.traveller_id != request.user.pk,
-        }
-        for trip in page
-    ]
+    rows = triplist.trip_rows(trips=page, viewer=request.user)
     return render(
         request,
         "trips/trip_list.html",
@@ -634,7 +626,13 @@ def locations_message(request):
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, f"Your message is on its way to {sent} traveller{'s' if sent != 1 else ''}."
+            request,
+            ngettext(
+                "Your message is on its way to %(count)d traveller.",
+                "Your message is on its way to %(count)d travellers.",
+                sent,
+            )
+            % {"count": sent},
         )
     query = urlencode(
         {k: v for k, v in {"date": on.isoformat(), "country": country, "place": place}.items() if v}

@@ -47,6 +47,8 @@ def briefing_panel(context, trip) -> dict:
         and not not_acknowledgeable
         and trip.traveller_id == user.pk
         and acknowledgement is None,
+        # Managers may check a file against the audit trail's digest; travellers need no hash.
+        "show_digest": manager,
         "may_retry": briefing is not None and briefing.status == BriefingStatus.FAILED and manager,
         # Not while a version is queued or rendering: a second one would only supersede it.
         "may_rebrief": manager and trip.status in BRIEFABLE and not pending,

@@ -27,7 +27,13 @@ def my_incident_notices(context) -> dict:
     return {"groups": _by_incident(found), "show_trip": True}
 
 
-@register.inclusion_tag("incidents/_notices.html")
-def trip_incident_notices(trip) -> dict:
-    """The open incidents touching this trip's current or upcoming stops."""
-    return {"groups": _by_incident(selectors.incidents_for_trip(trip=trip)), "show_trip": False}
+@register.inclusion_tag("incidents/_notices.html", takes_context=True)
+def trip_incident_notices(context, trip) -> dict:
+    """The open incidents touching this trip's current or upcoming stops, worded for whoever
+    reads them: "your stop" to the traveller, their name to a manager or arranger."""
+    viewer = context["request"].user
+    return {
+        "groups": _by_incident(selectors.incidents_for_trip(trip=trip)),
+        "show_trip": False,
+        "traveller": None if trip.traveller_id == viewer.pk else trip.traveller,
+    }

@@ -9,9 +9,10 @@ dates a content admin lists.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from itertools import pairwise
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
@@ -323,3 +324,44 @@ def months_in_order(months: Iterable[int]) -> list[int]:
 def months_in_words(months: Iterable[int]) -> str:
     """The months' names in that order: "December, January" for {12, 1}; "" for none."""
     return ", ".join(MONTH_NAMES[month - 1] for month in months_in_order(months))
+
+
+# --- dates and times as people read them -----------------------------------------------------
+# One format on every page, e-mail, PDF and message: "Tue 8 Dec 2026", a time "Tue 8 Dec 2026,
+# 14:05 CET" in the reader's zone with its abbreviation (portal.templatetags.days gives the same
+# to templates; settings' DATE_FORMAT and DATETIME_FORMAT, for the admin, match it).
+
+WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def day_text(day: date) -> str:
+    """ "Tue 8 Dec 2026"."""
+    month = MONTH_NAMES[day.month - 1][:3]
+    return f"{WEEKDAY_ABBREVIATIONS[day.weekday()]} {day.day} {month} {day.year}"
+
+
+def span_text(start: date, end: date) -> str:
+    """ "Mon 14 Dec - Sun 20 Dec 2026" with an en dash (the year once when both ends share it)."""
+    if start.year != end.year:
+        return f"{day_text(start)} – {day_text(end)}"
+    return f"{day_text(start).rsplit(' ', 1)[0]} – {day_text(end)}"
+
+
+def moment_text(when: datetime, zone: tzinfo | None = None, *, seconds: bool = False) -> str:
+    """ "Tue 8 Dec 2026, 14:05 CET": an aware time in ``zone`` (its own zone when None), with
+    the zone's abbreviation so that a reader abroad knows which clock it is; a naive time as
+    it is, without one."""
+    local = when.astimezone(zone) if zone is not None and when.tzinfo is not None else when
+    clock = f"{local.hour:02d}:{local.minute:02d}" + (f":{local.second:02d}" if seconds else "")
+    abbreviation = local.tzname() if local.tzinfo is not None else None
+    return f"{day_text(local.date())}, {clock}" + (f" {abbreviation}" if abbreviation else "")
+
+
+def time_zone_named(name: str | None) -> ZoneInfo | None:
+    """The IANA zone called ``name`` ("Asia/Almaty"), or None for an empty or unknown name."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

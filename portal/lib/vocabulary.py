@@ -73,15 +73,39 @@ class RuleKind(Labelled):
 
 
 class RequirementKind(Labelled):
-    """What a requirement asks; the order is the checklist's order within one day and stop."""
+    """What a requirement asks; the order is the checklist's order within one day and stop.
 
-    REGISTRATION = "registration", "Registration"
-    RE_REGISTRATION = "re_registration", "Re-registration"
-    VISA = "visa", "Visa"
-    PERMIT = "permit", "Permit"
-    DOCUMENT = "document", "Document"
-    ACTIVITY = "activity", "Activity"
-    STAY_LIMIT = "stay_limit", "Stay limit"
+    ``doable``: whether meeting it is a step the traveller takes once and can tick off (register,
+    get the visa or permit, arrange what an activity needs), or a way to behave for the whole
+    stay (carry a document, keep within a stay limit), which no tick can make done. The
+    checklist offers "Mark done" only on the first, and the tick service refuses the second.
+    """
+
+    doable: bool
+
+    def __new__(cls, code: str, label: str = "", doable: bool = True) -> RequirementKind:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label or code.replace("_", " ").capitalize()
+        member.doable = doable
+        return member
+
+    REGISTRATION = "registration", "Registration", True
+    RE_REGISTRATION = "re_registration", "Re-registration", True
+    VISA = "visa", "Visa", True
+    PERMIT = "permit", "Permit", True
+    DOCUMENT = "document", "Document", False
+    ACTIVITY = "activity", "Activity", True
+    STAY_LIMIT = "stay_limit", "Stay limit", False
+
+    @classmethod
+    def is_doable(cls, code: str) -> bool:
+        """Whether a requirement of kind ``code`` can be ticked off; a kind this vocabulary no
+        longer knows (an old assessment's) stays tickable, as it was when it was made."""
+        try:
+            return cls(code).doable
+        except ValueError:
+            return True
 
 
 class PassportType(Labelled):

@@ -1,8 +1,13 @@
-"""Dates read one way on every page, e-mail and PDF: "Mon 14 Dec 2026".
+"""Dates read one way on every page, e-mail and PDF: "Tue 8 Dec 2026" (portal.lib.dates).
 
-{{ trip.first_arrival|day }}       Mon 14 Dec 2026
-{{ requirement.due|due }}          Mon 14 Dec 2026, or "No deadline" when there is none
-{{ entry.created_at|moment }}      Mon 14 Dec 2026, 14:05 (in the portal's time zone)
+{{ trip.first_arrival|day }}        Tue 8 Dec 2026
+{{ requirement.due|due }}           Tue 8 Dec 2026, or "No deadline" when there is none
+{{ entry.created_at|moment }}       Tue 8 Dec 2026, 14:05 CET, in the reader's time zone (the
+                                    one portal.middleware.ViewerTimeZoneMiddleware activates for
+                                    a page, the portal's for an e-mail unless the sender chose)
+{{ entry.created_at|moment:"s" }}   Tue 8 Dec 2026, 14:05:09 CET, to the second (the audit trail)
+{{ arrival|span:departure }}        Mon 14 Dec - Sun 20 Dec 2026 (an en dash)
+{% plural count "traveller" %}      1 traveller, 2 travellers (ngettext; "person|people" too)
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from portal.lib.dates import day_text, moment_text, span_text
 
 register = template.Library()
 
-DAY_FORMAT = "D j M Y"
 NO_DEADLINE = "No deadline"
 
 
@@ -34,7 +41,7 @@ def _as_date(value) -> dt.date | None:
 @register.filter
 def day(value) -> str:
     when = _as_date(value)
-    return dateformat.format(when, DAY_FORMAT) if when else ""
+    return day_text(when) if when else ""
 
 
 @register.filter
@@ -43,11 +50,16 @@ def due(value) -> str:
 
 
 @register.filter
-def moment(value) -> str:
+def moment(value, precision: str = "") -> str:
+    if isinstance(value, str) and value:
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if not isinstance(value, dt.datetime):
         return day(value)
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return dateformat.format(local, f"{DAY_FORMAT}, H:i")
+    zone = timezone.get_current_timezone() if timezone.is_aware(value) else None
+    return moment_text(value, zone, seconds=precision == "s")
 
 
 @register.filter
@@ -57,6 +69,13 @@ def span(first, last) -> str:
     start, end = _as_date(first), _as_date(last)
     if start is None or end is None:
         return day(start) or day(end)
-    if start.year == end.year:
-        return f"{dateformat.format(start, 'D j M')} – {day(end)}"
-    return f"{day(start)} – {day(end)}"
+    return span_text(start, end)
+
+
+@register.simple_tag
+def plural(count, noun: str) -> str:
+    """`{% plural n "traveller" %}` -> "1 traveller", "3 travellers"; an irregular plural is
+    given after a bar: `{% plural n "person|people" %}`."""
+    singular, _, many = noun.partition("|")
+    number = int(count or 0)
+    return f"{number} {ngettext(singular, many or f'{singular}s', number)}"

@@ -131,6 +131,44 @@
     }
   }
 
+  // --- phones: the menu behind a button, the filters folded ------------------------------
+  var PHONE = "(max-width: 759px)";
+
+  function setUpMenu() {
+    var button = document.querySelector("[data-menu-button]");
+    var menu = document.querySelector("[data-menu]");
+    if (!button || !menu) return;
+    function show(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("is-open", open);
+    }
+    button.hidden = false;
+    document.documentElement.setAttribute("data-menu-ready", "");
+    button.addEventListener("click", function () {
+      show(button.getAttribute("aria-expanded") !== "true");
+    });
+    // Escape closes an open menu and gives the focus back to its button.
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        show(false);
+        button.focus();
+      }
+    });
+  }
+
+  function setUpFilterFolds() {
+    var folds = document.querySelectorAll("details[data-fold-on-phone]");
+    if (!folds.length || !window.matchMedia) return;
+    var phone = window.matchMedia(PHONE);
+    function fit() {
+      // Folded on a phone, so the list comes first (the summary says when a search is
+      // applied); always open on a wide screen, where the summary is hidden.
+      folds.forEach(function (fold) { fold.open = !phone.matches; });
+    }
+    fit();
+    if (phone.addEventListener) phone.addEventListener("change", fit);
+  }
+
   function start() {
     // What only the script makes true is said only when the script runs.
     document.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
@@ -138,6 +176,8 @@
     setUpSubmissionKey();
     setUpBriefingPoll();
     setUpConfirm();
+    setUpMenu();
+    setUpFilterFolds();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

@@ -258,7 +258,7 @@ def rule_post(**overrides):
         "threshold_days": "",
         "deadline_days": "5",
         "deadline_unit": "calendar",
-        "nationalities": "",
+        "nationalities": None,  # a multiple choice: nothing chosen sends nothing
         "max_days": "",
         "exempt_visa_categories": "",
         "exempt_under_age": "",
@@ -289,9 +289,14 @@ def rule_post(**overrides):
             "Is required for a activity rule.",
         ),
         (
-            {"kind": "visa_free", "deadline_days": "", "nationalities": "GB, XX", "max_days": "30"},
+            {
+                "kind": "visa_free",
+                "deadline_days": "",
+                "nationalities": ["GB", "XX"],
+                "max_days": "30",
+            },
             "nationalities",
-            "Unknown country code(s): XX.",
+            "Select a valid choice. XX is not one of the available choices.",
         ),
         ({"kind": "transit", "deadline_days": ""}, "max_days", "Is required for a transit rule."),
         (
@@ -518,3 +523,126 @@ def test_an_emergency_contact_must_be_for_a_place_of_its_country(client):
     )
     assert response.status_code == 200
     assert "place" in response.context["adminform"].form.errors
+
+
+# --- widgets, not JSON -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_advisory_page_shows_working_days_as_date_boxes_and_saves_them_as_a_list(
+    client, section
+):
+    client.force_login(content_admin())
+    advisory = section.advisory
+    advisory.non_working_days = ["2027-07-09"]
+    advisory.save()
+    url = f"/admin/advisories/advisory/{advisory.pk}/change/"
+    page = client.get(url).content.decode()
+    assert '<input type="date" name="non_working_days" value="2027-07-09"' in page
+    assert page.count('name="working_days"') == 2  # two empty boxes to add dates
+    assert "[&quot;2027-07-09&quot;]" not in page and ">[]<" not in page
+    # The action links sit on their own row under the heading (portal/admin.css).
+    assert "portal/admin.css" in page
+
+    response = client.post(
+        url,
+        {
+            **advisory_post(advisory),
+            "non_working_days": ["2027-07-09", "", "2027-07-08"],
+            "working_days": ["2027-07-17", ""],
+        },
+    )
+    assert response.status_code == 302
+    advisory.refresh_from_db()
+    assert advisory.non_working_days == ["2027-07-08", "2027-07-09"]
+    assert advisory.working_days == ["2027-07-17"]
+
+
+@pytest.mark.django_db
+def test_a_date_box_that_is_not_a_date_is_a_field_error(client, section):
+    client.force_login(content_admin())
+    advisory = section.advisory
+    response = client.post(
+        f"/admin/advisories/advisory/{advisory.pk}/change/",
+        {**advisory_post(advisory), "working_days": ["2027-02-30"]},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["working_days"] == [
+        "Not a date: 2027-02-30. Pick one, or write it as YYYY-MM-DD."
+    ]
+    advisory.refresh_from_db()
+    assert advisory.working_days == []
+
+
+@pytest.mark.django_db
+def test_rule_nationalities_are_picked_from_countries_by_name(client):
+    client.force_login(content_admin())
+    response = client.post(
+        "/admin/advisories/rule/add/",
+        rule_post(
+            kind="visa_free",
+            key="kz-visa-free",
+            deadline_days="",
+            max_days="30",
+            nationalities=["GB", "US"],
+        ),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rule = Rule.objects.get(key="kz-visa-free")
+    assert rule.nationalities == ["GB", "US"]
+    page = client.get(f"/admin/advisories/rule/{rule.pk}/change/").content.decode()
+    picker = page.split('name="nationalities"')[1].split("</select>")[0]
+    assert '<option value="GB" selected>United Kingdom</option>' in picker
+    assert '<option value="FR">France</option>' in picker
+    assert "[&quot;GB&quot;" not in page
+
+
+@pytest.mark.django_db
+def test_an_emergency_contacts_nationalities_are_picked_from_countries(client):
+    from advisories.models import EmergencyContact
+
+    client.force_login(content_admin())
+    response = client.post(
+        "/admin/advisories/emergencycontact/add/",
+        {
+            "country": "KZ",
+            "label": "British Embassy",
+            "number": "+7 7172 55 62 00",
+            "nationalities": ["GB"],
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    contact = EmergencyContact.objects.get()
+    assert contact.nationalities == ["GB"]
+    page = client.get(f"/admin/advisories/emergencycontact/{contact.pk}/change/").content.decode()
+    assert '<option value="GB" selected>United Kingdom</option>' in page
+
+
+@pytest.mark.django_db
+def test_a_refused_pack_counts_its_errors_in_the_singular_and_the_plural():
+    from advisories.forms import PackUploadForm
+    from advisories.packs import pack_validate
+
+    def refusal(pack):
+        blob = SimpleUploadedFile("pack.json", json.dumps(pack).encode(), "application/json")
+        form = PackUploadForm(data={}, files={"pack": blob})
+        assert not form.is_valid()
+        return form.errors["pack"][0]
+
+    pack = content_pack("MN")
+    pack["countries"][0]["advisory"]["level"] = 9
+    assert refusal(pack) == "The pack was refused (1 error); nothing was written."
+    pack["countries"][0]["rules"][0]["kind"] = "visa_free_x"
+    count = len(pack_validate(pack))
+    assert count > 1
+    assert refusal(pack) == f"The pack was refused ({count} errors); nothing was written."
+
+
+@pytest.mark.django_db
+def test_the_document_import_picks_its_country_with_the_portals_type_ahead(client):
+    client.force_login(content_admin())
+    page = client.get("/admin/advisories/import-document/").content.decode()
+    country = page.split('<select name="country"')[1].split(">")[0]
+    assert "data-combobox" in country
+    assert "portal/combobox.js" in page and "portal/combobox.css" in page

@@ -44,3 +44,11 @@ def choose_country(scope, name: str) -> None:
     box = scope.get_by_role("combobox", name="Country")
     box.fill(name)
     box.press("Tab")
+
+
+def add_place(scope, name: str) -> None:
+    """Add a place to a places picker (an incident's) as a person does: type it, pick it from
+    the list of the chosen country's places."""
+    box = scope.get_by_role("combobox", name="Places")
+    box.fill(name)
+    scope.get_by_role("option", name=name).click()

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from incidents.models import Incident
-from tests.e2e.helpers import log_in, shot
+from tests.e2e.helpers import add_place, choose_country, log_in, shot
 from tests.factories import PlaceFactory, country, employee, manager, trip_with_stops
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,6 +30,7 @@ def test_a_manager_declares_an_incident_and_reads_who_it_touches(live_server, br
     today = dt.date.today()
     almaty = PlaceFactory(country=country("KZ"), name="Almaty")
     PlaceFactory(country=country("KZ"), name="Astana")
+    PlaceFactory(country=country("MN"), name="Sealed Valley")  # another country's: not offered
     manager(username="morgan", first_name="Morgan", last_name="Security")
     kz = country("KZ")
     trip_with_stops(
@@ -84,8 +85,16 @@ def test_a_manager_declares_an_incident_and_reads_who_it_touches(live_server, br
     page.get_by_label("Title").fill("Explosion near the Green Bazaar")
     page.get_by_label("Severity").select_option("critical")
     page.get_by_label("Category").select_option("terrorism")
-    page.get_by_label("Country").select_option("KZ")
-    page.get_by_label("Places").fill("Almaty")
+    choose_country(page, "Kazakhstan")
+    # The places picker offers the chosen country's curated places only.
+    page.get_by_role("combobox", name="Places").fill("a")
+    offered = page.get_by_role("listbox").last.inner_text()
+    assert "Almaty" in offered and "Astana" in offered and "Sealed" not in offered
+    page.keyboard.press("Escape")
+    add_place(page, "Almaty")
+    chosen = page.get_by_role("list", name="Chosen places")
+    assert chosen.inner_text().startswith("Almaty")
+    assert page.get_by_role("button", name="Remove Almaty").is_visible()
     page.get_by_label("Starts on").fill(today.isoformat())
     page.get_by_label("Summary").fill("Police have closed the area around the market.")
     shot(page, "20-incident-form")

@@ -12,6 +12,7 @@ import pytest
 from incidents.models import Incident
 from tests.factories import (
     IncidentFactory,
+    PlaceFactory,
     content_admin,
     country,
     employee,
@@ -50,12 +51,13 @@ def test_a_manager_declares_an_incident_in_the_form_and_lands_on_its_page(kz):
 
 
 def test_the_form_shows_the_services_errors_beside_their_fields_and_saves_nothing(kz):
+    PlaceFactory(country=country("MN"), name="Hill Town")
     response = logged_in(manager()).post(
-        "/incidents/new/", form(places="Almaty, Atlantis", ends_on="2027-03-01")
+        "/incidents/new/", form(places=["Almaty", "Hill Town"], ends_on="2027-03-01")
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "&#x27;Atlantis&#x27; is not a curated place of Kazakhstan." in page
+    assert "&#x27;Hill Town&#x27; is not a curated place of Kazakhstan." in page
     assert "An incident cannot end before it starts." in page
     assert not Incident.objects.exists()
 
@@ -155,3 +157,36 @@ def test_editing_an_incident_closes_it(kz):
     assert response.status_code == 200
     incident.refresh_from_db()
     assert str(incident.ends_on) == "2027-03-11"
+
+
+# --- the pickers: countries and places are chosen, not typed ----------------------------------
+
+
+def test_the_form_picks_the_country_and_the_places_from_the_curated_lists(kz):
+    PlaceFactory(country=country("MN"), name="Hill Town")
+    page = logged_in(manager()).get("/incidents/new/").content.decode()
+    assert '<select name="country"' in page and "data-combobox" in page.split('name="country"')[1]
+    places = page.split('<select name="places"')[1].split("</select>")[0]
+    assert " multiple" in places and 'data-combobox-scope="id_country"' in places
+    assert '<optgroup label="Kazakhstan">' in places and '<optgroup label="Mongolia">' in places
+    assert '<option value="Almaty" data-country="KZ">Almaty</option>' in places
+    assert '<option value="Hill Town" data-country="MN">Hill Town</option>' in places
+    assert "separated by commas" not in page
+
+
+def test_two_picked_places_are_saved_and_shown_chosen_when_editing(kz):
+    client = logged_in(manager())
+    client.post("/incidents/new/", form(places=["Astana", "Almaty"]))
+    incident = Incident.objects.get()
+    assert sorted(place.name for place in incident.places.all()) == ["Almaty", "Astana"]
+    page = client.get(f"/incidents/{incident.pk}/edit/").content.decode()
+    places = page.split('<select name="places"')[1].split("</select>")[0]
+    assert '<option value="Almaty" selected data-country="KZ">Almaty</option>' in places
+    assert '<option value="Astana" selected data-country="KZ">Astana</option>' in places
+
+
+def test_a_place_that_is_not_curated_is_a_form_error_and_nothing_is_saved(kz):
+    response = logged_in(manager()).post("/incidents/new/", form(places=["Atlantis"]))
+    assert response.status_code == 200
+    assert "Atlantis is not one of the available choices" in response.content.decode()
+    assert not Incident.objects.exists()

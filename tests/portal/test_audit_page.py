@@ -110,3 +110,58 @@ def test_actions_read_in_words_and_sign_ins_are_hidden_until_asked_for():
     assert "Failed sign-in" in shown and "Signed in" in shown
     asked = client.get("/audit/?action=auth.login_failed").context["page"].object_list
     assert [e.action for e in asked] == ["auth.login_failed"]
+
+
+def test_details_read_as_labels_and_formatted_values_not_raw_codes(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    boss = manager(username="boss")
+    audit_record(
+        actor=boss,
+        action="travellers.messaged",
+        details={
+            "date": "2026-12-08",
+            "country": "KZ",
+            "place": "",
+            "recipients": ["employee"],
+            "countries": ["KZ", "MN"],
+            "without_email": [],
+        },
+    )
+    audit_record(
+        actor=boss,
+        action="trip.first_approval",
+        details={"approved_at": "2026-12-08T13:05:00+00:00", "comment": None, "material": True},
+    )
+    audit_record(
+        actor=boss,
+        action="incident.updated",
+        details={"summary": "**Roads closed** near [Medeu](https://x.example)", "to": "need_help"},
+    )
+    body = logged_in(boss).get("/audit/").content.decode().split("<tbody>")[1]
+    assert "<dt>Date</dt><dd>Tue 8 Dec 2026</dd>" in body
+    assert "<dt>Country</dt><dd>Kazakhstan (KZ)</dd>" in body
+    assert "<dt>Recipients</dt><dd>employee</dd>" in body
+    assert "<dt>Countries</dt><dd>Kazakhstan (KZ), Mongolia (MN)</dd>" in body
+    assert "<dt>Without an e-mail address</dt><dd>none</dd>" in body
+    # A time in the reader's zone with its abbreviation, not an ISO string in UTC.
+    assert "<dt>Approved</dt><dd>Tue 8 Dec 2026, 14:05 CET</dd>" in body
+    assert "<dt>Comment</dt><dd>—</dd>" in body and "<dt>Material</dt><dd>Yes</dd>" in body
+    assert "<dt>Summary</dt><dd>Roads closed near Medeu</dd>" in body
+    assert "<dt>To</dt><dd>Need help</dd>" in body
+    for raw in ("['employee']", "None", "**", "2026-12-08T13:05", "[]", "True"):
+        assert raw not in body
+
+
+def test_the_csv_keeps_the_recorded_codes_and_iso_times():
+    boss = manager(username="boss")
+    audit_record(actor=boss, action="trip.approved", details={"to": "approved", "comment": None})
+    text = logged_in(boss).get("/audit/?format=csv").content.decode()
+    assert '""to"": ""approved""' in text and '""comment"": null' in text
+
+
+def test_audit_times_are_in_the_viewers_zone_with_its_abbreviation(settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    boss = manager(username="boss")
+    audit_record(actor=boss, action="trip.approved", details={})
+    body = logged_in(boss).get("/audit/").content.decode()
+    assert " JST</time>" in body

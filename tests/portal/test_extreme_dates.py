@@ -20,8 +20,8 @@ from tests.factories import (
     manager,
     trip_with_stops,
 )
-from trips.services import calendar_feed_renew
 from trips.models import Stop, Trip
+from trips.services import calendar_feed_renew
 
 pytestmark = pytest.mark.django_db
 

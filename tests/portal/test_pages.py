@@ -404,3 +404,49 @@ def test_the_crisis_panel_costs_the_same_queries_for_more_incidents_and_travelle
 
     assert "In a crisis now: 6 open incidents touching travellers" in body
     assert len(many) == len(one)
+
+
+# --- phones: a menu button, folding filters, a trip page's contents ---------------------------
+
+
+def test_every_page_has_a_menu_button_that_the_script_reveals_and_a_menu_it_controls(catalogue):
+    body = logged_in(manager()).get("/trips/").content.decode()
+    button = body.split('<button type="button" class="menu-button"')[1].split(">")[0]
+    # Hidden until portal.js runs: without the script the menu simply stays open.
+    assert 'aria-expanded="false"' in button and 'aria-controls="site-menu"' in button
+    assert " hidden" in button
+    menu = body.split('id="site-menu"')[1]
+    assert 'aria-label="Main"' in menu and 'href="/trips/"' in menu and "Log out" in menu
+
+
+def test_list_filters_sit_in_a_disclosure_that_folds_on_phones(catalogue):
+    client = logged_in(manager())
+    for path, summary in [
+        ("/trips/", "Search and filters"),
+        ("/audit/", "Filters and CSV"),
+        ("/approvals/", "Filters"),
+    ]:
+        body = client.get(path).content.decode()
+        fold = body.split('<details class="card filters-fold" open data-fold-on-phone>')[1]
+        assert fold.split("</summary>")[0].startswith(f"\n<summary>{summary}"), path
+        assert '<form method="get" class="filters"' in fold.split("</details>")[0], path
+    body = client.get("/trips/?q=audit").content.decode()
+    assert 'Search and filters <span class="muted">(applied)</span>' in body
+
+
+def test_the_trip_page_lists_its_sections_and_each_link_has_its_target(catalogue):
+    user = employee()
+    trip = trips_helpers.file_trip(user)
+    body = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    toc = body.split('<nav class="page-toc" aria-labelledby="toc-title">')[1].split("</nav>")[0]
+    targets = re.findall(r'href="#([a-z-]+)"', toc)
+    assert targets == [
+        "briefing-title",
+        "risk-title",
+        "req-title",
+        "advice-title",
+        "itin-title",
+        "history-title",
+    ]
+    for target in targets:
+        assert f'id="{target}"' in body

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.factories import arranger_for, employee, logged_in, manager
 from tests.trips.helpers import d, day, file_trip, trip_links
@@ -493,3 +494,118 @@ def test_the_compliance_page_names_countries_and_says_when_it_ignores_the_period
     assert '<td data-label="Countries">Mongolia</td>' in body
     body = client.get("/compliance/?days=abc").content.decode()
     assert "A whole number of days from 0 to 365. Showing 14." in body
+
+
+# --- what a traveller reads, and what someone reading another's trip reads -------------------
+
+
+def rejected_trip(traveller):
+    trip = file_trip(traveller, place="Sealed Valley", start=12)
+    assert trip.status == TripStatus.PENDING_APPROVAL
+    return services.trip_reject(trip=trip, by=manager(), reason="Not into a closed area.")
+
+
+def test_a_rejected_trip_shows_no_checklist_and_no_calendar_link(catalogue):
+    user = employee()
+    trip = rejected_trip(user)
+    body = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    assert "Not into a closed area." in body
+    assert "No checklist: the trip was rejected." in body
+    assert "Mark done" not in body and "still to do" not in body
+    assert "Permit to enter Sealed Valley" not in body
+    assert f"/trips/{trip.pk}/calendar" not in body and "Add to calendar" not in body
+
+
+def test_an_approved_trip_keeps_its_checklist_and_calendar_link(catalogue):
+    user = employee()
+    trip = file_trip(user)
+    body = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    assert "Add to calendar (.ics)" in body and "Register your stay" in body
+    assert "No checklist" not in body
+
+
+def test_a_manager_reading_someone_elses_trip_reads_their_name_not_you(catalogue):
+    user = employee(first_name="Ada", last_name="Byron")
+    trip = file_trip(user, submit=False)
+    own = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    assert "Advice for your destinations" in own or "Advice for" not in own
+    assert "assessed when it is submitted" in own
+    body = logged_in(manager()).get(f"/trips/{trip.pk}/").content.decode()
+    assert "your destinations" not in body and "when you submit" not in body
+    assert "Ada Byron" in body
+
+
+def test_an_incident_on_the_trip_page_says_your_stop_to_the_traveller_and_names_them_to_others(
+    catalogue,
+):
+    from incidents.models import Incident
+
+    user = employee(first_name="Ada", last_name="Byron")
+    trip = file_trip(user, start=2)
+    Incident.objects.create(
+        country_id="MN",
+        title="Floods",
+        severity="warning",
+        starts_on=d(0),
+        created_by=manager(),
+    )
+    own = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    assert "your stop in Old Harbour" in own
+    body = logged_in(manager()).get(f"/trips/{trip.pk}/").content.decode()
+    assert "Ada Byron’s stop in Old Harbour" in body
+    assert "your stop" not in body and "your security team" not in body
+
+
+def test_the_briefing_digest_is_for_managers_in_a_details_element_not_for_travellers(catalogue):
+    from briefings.models import Briefing, BriefingStatus
+
+    user = employee()
+    trip = file_trip(user)
+    digest = "ab" * 32
+    # Filing approved the trip, which asked for its briefing: make it the ready one.
+    Briefing.objects.filter(trip=trip, superseded=False).update(
+        status=BriefingStatus.READY, sha256=digest, file_name="b.pdf", rendered_at=timezone.now()
+    )
+    own = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    assert "Download the briefing (PDF)" in own
+    assert "SHA-256" not in own and f">{digest}<" not in own
+    body = logged_in(manager()).get(f"/trips/{trip.pk}/").content.decode()
+    details = body.split('<details class="small muted digest-details">')[1].split("</details>")[0]
+    assert "SHA-256" in details and digest in details
+
+
+def test_briefing_e_mails_carry_no_digest(catalogue):
+    from django.template.loader import render_to_string
+
+    from briefings.models import Briefing
+
+    user = employee()
+    trip = file_trip(user)
+    briefing = Briefing(trip=trip, version=2, reason="approved", sha256="cd" * 32)
+    context = {"traveller": user, "trip": trip, "briefing": briefing, "trip_url": "/x/"}
+    for name in ("briefing-ready", "briefing-rebrief"):
+        for part in ("body.txt", "body.html"):
+            text = render_to_string(f"emails/{name}-{part}", context)
+            assert "SHA-256" not in text and "cd" * 32 not in text
+            assert "version 2" in text
+
+
+# --- the trip list -----------------------------------------------------------------------
+
+
+def test_an_employees_trip_list_has_no_traveller_column_and_names_places(catalogue):
+    user = employee(first_name="Ada", last_name="Byron")
+    file_trip(user, place="Hill Town")
+    body = logged_in(user).get("/trips/").content.decode()
+    assert 'data-label="Traveller"' not in body and ">Traveller</th>" not in body
+    assert '<td data-label="Destinations">Hill Town (Mongolia)</td>' in body
+
+
+def test_managers_and_arrangers_keep_the_traveller_column(catalogue):
+    user = employee(first_name="Ada", last_name="Byron")
+    file_trip(user)
+    for viewer in (manager(), arranger_for(user)):
+        body = logged_in(viewer).get("/trips/").content.decode()
+        assert ">Traveller</th>" in body
+        assert '<td data-label="Traveller">Ada Byron</td>' in body
+        assert "Old Harbour (Mongolia)" in body

@@ -2,6 +2,7 @@
 arranger (API and trip page), kept across re-assessment, counted on the dashboard, reminded
 the day before they fall due, and reported when overdue."""
 
+import copy
 import datetime as dt
 
 import pytest
@@ -11,10 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.safestring import SafeString
 
+from advisories.packs import pack_import
 from portal.lib.markdown import render_markdown
 from portal.models import AuditEntry
 from tests.factories import api_as, arranger_for, employee, logged_in, manager
-from tests.trips.helpers import file_trip
+from tests.trips.helpers import TEST_PACK, file_trip
 from trips import services
 from trips.models import RequirementTick, TripStatus
 from trips.requirements import assessment_requirements, requirement_id, with_ids
@@ -236,3 +238,62 @@ def test_a_reminder_also_goes_while_the_traveller_is_away(catalogue):
         file_trip(user, start=1, days=10)  # arrived 3 days ago: registration due tomorrow
     assert requirement_reminders_send() == 1
     assert mail.outbox[0].subject == "Due tomorrow: Register your stay"
+
+
+# --- what can be done, and what is a way to behave -------------------------------------------
+
+
+@pytest.fixture
+def passport_catalogue(db):
+    """The test catalogue with a rule to carry one's passport: a way to behave, not a step."""
+    pack = copy.deepcopy(TEST_PACK)
+    pack["countries"][0]["rules"].append(
+        {
+            "key": "mn-passport",
+            "kind": "document",
+            "title": "Carry your passport",
+            "detail": "The police check papers in the street.",
+            "source": "mn-rules",
+        }
+    )
+    pack_import(pack, by=None)
+
+
+def test_carrying_a_passport_has_no_mark_done_and_is_not_counted_as_still_to_do(passport_catalogue):
+    user = employee()
+    trip = file_trip(user, activities=["driving"])
+    rows = assessment_requirements(assessment=trip.assessments.first())
+    passport = next(row for row in rows if row.title == "Carry your passport")
+    body = logged_in(user).get(f"/trips/{trip.pk}/").content.decode()
+    item = body.split(f'id="req-{passport.id}"')[1].split("</li>")[0]
+    assert "Mark done" not in item
+    assert "Nothing to tick off: keep to this throughout the stay." in item
+    permit = next(row for row in rows if row.title == "International Driving Permit")
+    assert "Mark done" in body.split(f'id="req-{permit.id}"')[1].split("</li>")[0]
+    assert f"{len(rows) - 1} requirements still to do" in body
+    assert f"{len(rows) - 1} of {len(rows) - 1} still to do." in body
+
+
+def test_the_api_refuses_to_tick_off_carrying_a_passport_with_a_field_error(passport_catalogue):
+    user = employee()
+    trip = file_trip(user)
+    rows = requirements_of(user, trip)
+    rid = next(row["id"] for row in rows if row["kind"] == "document")
+    doable = {row["kind"]: row["doable"] for row in rows}
+    assert doable == {"document": False, "registration": True, "visa": True}
+    response = tick(user, trip, rid)
+    assert response.status_code == 400
+    assert "not a step to tick off" in response.json()["done"][0]
+    assert not RequirementTick.objects.exists()
+    assert not AuditEntry.objects.filter(action="trip.requirement_done").exists()
+
+
+def test_the_trip_page_refuses_a_forged_tick_on_carrying_a_passport(passport_catalogue):
+    user = employee()
+    trip = file_trip(user)
+    rid = next(row["id"] for row in requirements_of(user, trip) if row["kind"] == "document")
+    response = logged_in(user).post(
+        f"/trips/{trip.pk}/requirements/{rid}/", {"done": "1"}, follow=True
+    )
+    assert "not a step to tick off" in response.content.decode()
+    assert not RequirementTick.objects.exists()

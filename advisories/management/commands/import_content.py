@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from advisories.packs import PackError, PackRefused, pack_import
 
@@ -51,7 +52,8 @@ class Command(BaseCommand):
             ) from exc
         except PackError as exc:
             raise CommandError(
-                f"{path} was refused, nothing was written ({len(exc.errors)} errors):\n"
+                f"{path} was refused, nothing was written "
+                f"({ngettext('%d error', '%d errors', len(exc.errors)) % len(exc.errors)}):\n"
                 + "\n".join(exc.errors)
             ) from exc
         self.stdout.write(report.summary())

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from incidents.serializers import IncidentInputSerializer
 from incidents.services import IncidentInput, incident_declare, incident_validate
@@ -79,7 +80,8 @@ class Command(BaseCommand):
             entries.append(entry)
         if errors:
             raise CommandError(
-                f"{path} was refused, nothing was written ({len(errors)} errors):\n"
+                f"{path} was refused, nothing was written "
+                f"({ngettext('%d error', '%d errors', len(errors)) % len(errors)}):\n"
                 + "\n".join(errors)
             )
         created = updated = 0
@@ -88,4 +90,5 @@ class Command(BaseCommand):
                 _, is_new = incident_declare(data=entry, by=None)
                 created += is_new
                 updated += not is_new
-        self.stdout.write(f"{created} incidents created, {updated} updated.")
+        made = ngettext("%d incident created", "%d incidents created", created) % created
+        self.stdout.write(f"{made}, {updated} updated.")
