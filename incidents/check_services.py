@@ -509,6 +509,11 @@ def _record_answer(
     ip: str | None,
     by: User | None,
 ) -> CheckAnswer:
+    """Keep one more answer beside the others, and make it the recipient's current status.
+
+    ``note`` on the recipient row stays what the traveller said themselves: a manager's
+    record of a phone call is an answer of its own (with its own note, in the history) and
+    never takes the place of the traveller's words."""
     with transaction.atomic():
         check = SafetyCheck.objects.select_for_update().get(pk=recipient.safety_check_id)
         if check.status != CheckStatus.OPEN:
@@ -523,12 +528,9 @@ def _record_answer(
             recorded_by=by,
             created_at=now,
         )
-        changes: dict[str, Any] = {
-            "status": status,
-            "answered_at": now,
-            "channel": channel,
-            "note": note,
-        }
+        changes: dict[str, Any] = {"status": status, "answered_at": now, "channel": channel}
+        if channel != AnswerChannel.MANAGER:
+            changes["note"] = note
         CheckRecipient.objects.filter(pk=recipient.pk).update(**changes)
         wants_help = status == SafetyStatus.NEED_HELP
         # The managers hear of a call for help once per person and check, however often
@@ -540,18 +542,25 @@ def _record_answer(
             ).update(help_requested_at=now)
             == 1
         )
+        details: dict[str, Any] = {
+            "recipient": recipient.pk,
+            "answer": answer.pk,
+            "traveller": recipient.traveller.username,
+            "status": status,
+            "channel": channel,
+            "note": note,
+        }
+        if by is not None and by.pk != recipient.traveller_id:
+            # Someone else answered (a manager by phone, or a colleague signed in who
+            # opened the traveller's link): the audit names them, and whose answer it is.
+            details["answered_for"] = recipient.traveller.username
         audit_record(
-            # From the link, the traveller it was signed for answered.
+            # From the link with nobody signed in, the traveller it was signed for answered.
             actor=by or recipient.traveller,
             action="check.answered",
             obj=check,
             ip=ip,
-            details={
-                "recipient": recipient.pk,
-                "traveller": recipient.traveller.username,
-                "status": status,
-                "channel": channel,
-            },
+            details=details,
         )
         if first_call:
             _enqueue_on_commit(lambda: _enqueue_help_alert(recipient.pk))
@@ -568,13 +577,17 @@ def check_answer(
     ip: str | None = None,
     by: User | None = None,
 ) -> CheckAnswer:
-    """The traveller answers ("safe" or "need_help", with an optional note) from their link
-    (``by`` None: the signed link is the proof), the portal or the API (``by`` must be the
-    traveller). Answers can change; each one is kept. A closed check refuses (409)."""
-    if by is not None and by.pk != recipient.traveller_id:
-        raise NotAllowed("Only the traveller who was asked can answer for themselves.")
+    """The traveller answers ("safe" or "need_help", with an optional note) from their link,
+    the portal or the API. Answers can change; each one is kept. A closed check refuses
+    (409).
+
+    On the portal and the API ``by`` must be the traveller. From the link the signed token
+    is the proof, and ``by`` is whoever was signed in on that browser (None when nobody
+    was): a colleague answering on the traveller's link is recorded as who answered."""
     if channel not in (AnswerChannel.LINK, AnswerChannel.PORTAL, AnswerChannel.API):
         raise ValueError(f"not a traveller's channel: {channel}")
+    if channel != AnswerChannel.LINK and (by is None or by.pk != recipient.traveller_id):
+        raise NotAllowed("Only the traveller who was asked can answer for themselves.")
     return _record_answer(
         recipient=recipient,
         status=_clean_status(status),
@@ -592,18 +605,26 @@ def check_recipient_update(
     status: Any = None,
     handled: Any = None,
     note: Any = None,
+    handled_note: Any = None,
     ip: str | None = None,
 ) -> CheckRecipient:
-    """A manager records an answer received by phone (channel ``manager``) and/or marks a
-    call for help handled, with a note. Nothing changes unless everything is valid."""
+    """A manager records an answer received by phone (channel ``manager``: a new answer
+    beside the traveller's own, with ``note``) and/or marks a call for help handled (with
+    ``handled_note``; when only a handling is given, ``note`` is its note). Nothing changes
+    unless everything is valid."""
     if not roles.is_manager(by):
         raise NotAllowed(MANAGERS_ONLY)
-    clean_note = _clean_note(note)
     if status in (None, "") and handled is None:
         raise ValidationError({"non_field_errors": ["Give an answer, a handling, or both."]})
     if handled is not None and not isinstance(handled, bool):
         raise ValidationError({"handled": ["true or false."]})
     clean_status = _clean_status(status) if status not in (None, "") else None
+    answer_note = _clean_note(note)
+    if handled_note is not None:
+        clean_handled_note = _clean_note(handled_note, "handled_note")
+    else:
+        # One note for both: the manager wrote it about the call and its handling.
+        clean_handled_note = answer_note
     with transaction.atomic():
         check = SafetyCheck.objects.select_for_update().get(pk=recipient.safety_check_id)
         if check.status != CheckStatus.OPEN:
@@ -612,7 +633,7 @@ def check_recipient_update(
             _record_answer(
                 recipient=recipient,
                 status=clean_status,
-                note=clean_note,
+                note=answer_note,
                 channel=AnswerChannel.MANAGER,
                 ip=ip,
                 by=by,
@@ -620,7 +641,7 @@ def check_recipient_update(
         if handled is not None:
             CheckRecipient.objects.filter(pk=recipient.pk).update(
                 handled=handled,
-                handled_note=clean_note if handled else "",
+                handled_note=clean_handled_note if handled else "",
                 handled_by=by if handled else None,
                 handled_at=timezone.now() if handled else None,
             )
@@ -632,7 +653,7 @@ def check_recipient_update(
                 details={
                     "recipient": recipient.pk,
                     "traveller": recipient.traveller.username,
-                    "note": clean_note,
+                    "note": clean_handled_note,
                 },
             )
     recipient.refresh_from_db()

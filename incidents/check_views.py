@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -79,6 +80,18 @@ def _checkbox(value: str | None) -> bool | None:
     return value in ("1", "on", "true", "yes")
 
 
+def _handling_change(request, recipient: CheckRecipient) -> tuple[bool | None, str | None]:
+    """The handling the panel's form asks for, or (None, None) when it leaves it as it was:
+    its checkbox and note are sent with every phone answer, which must not re-handle."""
+    handled = _checkbox(request.POST.get("handled"))
+    note = request.POST.get("handled_note")
+    if handled is None:
+        return None, None
+    if handled == recipient.handled and (note is None or note.strip() == recipient.handled_note):
+        return None, None
+    return handled, note
+
+
 @manager_required
 @require_POST
 def check_recipient(request, pk: int, rid: int) -> HttpResponseRedirect:
@@ -87,13 +100,19 @@ def check_recipient(request, pk: int, rid: int) -> HttpResponseRedirect:
     recipient = get_object_or_404(
         CheckRecipient.objects.select_related("traveller"), pk=rid, safety_check=check
     )
+    handled, handled_note = _handling_change(request, recipient)
+    status = request.POST.get("status") or None
+    if status is None and handled is None:
+        messages.error(request, "Choose their answer, or change the handling, to record.")
+        return redirect(_panel_url(check.incident_id))
     try:
         check_services.check_recipient_update(
             recipient=recipient,
             by=request.user,
-            status=request.POST.get("status") or None,
-            handled=_checkbox(request.POST.get("handled")),
+            status=status,
+            handled=handled,
             note=request.POST.get("note", ""),
+            handled_note=handled_note,
             ip=client_ip(request),
         )
     except (DomainError, ValidationError) as exc:
@@ -115,6 +134,53 @@ def check_close(request, pk: int) -> HttpResponseRedirect:
     else:
         messages.success(request, "The safety check is closed: its links no longer work.")
     return redirect(_panel_url(check.incident_id))
+
+
+def _known_rows(value: str) -> dict[int, str]:
+    """``rows=12.s1h00a1,13.n0h00a2``: the rows a page shows, each with the version it
+    shows (CheckRecipient.row_version). A ValidationError names what is wrong."""
+    known: dict[int, str] = {}
+    for item in filter(None, value.split(",")):
+        pk, _, version = item.partition(".")
+        if not pk.isdigit() or len(pk) > 18 or len(version) > 40:
+            raise ValidationError({"rows": [f"Not a row and its version: {item[:60]!r}."]})
+        known[int(pk)] = version
+    if len(known) > check_selectors.PANEL_PAGE_SIZE * 2:
+        raise ValidationError({"rows": ["Ask for one page of rows at a time."]})
+    return known
+
+
+@manager_required
+@require_GET
+@never_cache
+def check_rows(request, pk: int) -> JsonResponse:
+    """The panel's live update (static/incidents/checks.js): the counts, and the rows the
+    page shows whose version changed, rendered as the panel renders them."""
+    check = _managed_check(request, pk)
+    try:
+        known = _known_rows(request.GET.get("rows", ""))
+    except ValidationError as exc:
+        return JsonResponse(exc.message_dict, status=400)
+    rows = [
+        {
+            "id": recipient.pk,
+            "version": recipient.row_version,
+            "status": recipient.status,
+            "answers": len(recipient.answers.all()),
+            "latest": check_selectors.latest_answer_sentence(recipient),
+            "html": render_to_string(
+                "incidents/_check_row.html", {"recipient": recipient, "check": check}, request
+            ),
+        }
+        for recipient in check_selectors.rows_changed(check=check, known=known)
+    ]
+    return JsonResponse(
+        {
+            "status": check.status,
+            "counts": check_selectors.check_counts(check=check),
+            "rows": rows,
+        }
+    )
 
 
 @manager_required
@@ -179,6 +245,8 @@ def check_answer_link(request, token: str):
                 note=request.POST.get("note", ""),
                 channel=AnswerChannel.LINK,
                 ip=client_ip(request),
+                # Whoever is signed in on this browser is who answered, if not the traveller.
+                by=request.user if request.user.is_authenticated else None,
             )
         except check_services.CheckClosed:
             recipient.safety_check.refresh_from_db()

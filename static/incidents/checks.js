@@ -1,23 +1,77 @@
-/* The safety-check panel on the incident page: its counts refresh themselves while the
-   check is open (GET /api/checks/{id}/?recipients=0). Without JavaScript a reload shows the
-   same. When the counts change, the list below is out of date: a link offers the reload. */
+/* The safety-check panel on the incident page: while the check is open, its counts and the
+   rows the page shows refresh themselves (GET /checks/{id}/rows/?rows=id.version,...: the
+   server renders only the rows whose version changed, as the panel renders them). A new
+   answer appears in its row and is read out by screen readers (a polite live region).
+   A row whose form a manager is filling in keeps the form: only its other cells change.
+   Without JavaScript a reload shows the same. */
 (function () {
   "use strict";
+
+  var DELAY = 5000;
+  var BACKOFF = 30000;
+
+  function rowsOnPage(panel) {
+    return Array.prototype.slice.call(panel.querySelectorAll("tr[data-recipient]"));
+  }
+
+  function known(panel) {
+    return rowsOnPage(panel)
+      .map(function (row) {
+        return row.getAttribute("data-recipient") + "." + row.getAttribute("data-version");
+      })
+      .join(",");
+  }
+
+  function busy(row) {
+    // The manager is typing or has chosen something in this row's form: keep it.
+    var form = row.querySelector("form");
+    if (!form) return false;
+    if (form.contains(document.activeElement)) return true;
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (field.type === "hidden" || field.type === "submit") return false;
+      if (field.type === "checkbox") return field.checked !== field.defaultChecked;
+      if (field.tagName === "SELECT") return field.selectedIndex > 0;
+      return field.value !== field.defaultValue;
+    });
+  }
+
+  function parseRow(html) {
+    var holder = document.createElement("tbody");
+    holder.innerHTML = html.trim();
+    return holder.querySelector("tr");
+  }
+
+  function swap(row, fresh) {
+    if (!busy(row)) {
+      row.replaceWith(fresh);
+      return fresh;
+    }
+    // Everything but the form's cell, and the row's own state.
+    Array.prototype.forEach.call(fresh.children, function (cell, index) {
+      var old = row.children[index];
+      if (old && !old.classList.contains("check-record-cell")) old.replaceWith(cell.cloneNode(true));
+    });
+    ["class", "data-status", "data-version", "data-answers"].forEach(function (name) {
+      row.setAttribute(name, fresh.getAttribute(name));
+    });
+    return row;
+  }
 
   function start() {
     var panel = document.querySelector("[data-check-url]");
     if (!panel || !window.fetch) return;
     var url = panel.getAttribute("data-check-url");
     var changed = panel.querySelector("[data-check-changed]");
+    var announce = panel.querySelector("[data-check-announce]");
     var reload = panel.querySelector("[data-check-reload]");
-    var delay = 5000;
     if (reload) {
       reload.addEventListener("click", function (event) {
         event.preventDefault();
         window.location.reload();
       });
     }
-    function show(counts) {
+
+    function showCounts(counts) {
       var moved = false;
       Object.keys(counts).forEach(function (name) {
         var cell = panel.querySelector('[data-check-count="' + name + '"]');
@@ -28,20 +82,40 @@
           moved = true;
         }
       });
+      // The list is in order of need: a changed count may move someone up or down.
       if (moved && changed) changed.hidden = false;
     }
+
+    function showRows(rows) {
+      var news = [];
+      rows.forEach(function (data) {
+        var row = panel.querySelector('tr[data-recipient="' + data.id + '"]');
+        var fresh = data.html && parseRow(data.html);
+        if (!row || !fresh) return;
+        var before = Number(row.getAttribute("data-answers") || 0);
+        var shown = swap(row, fresh);
+        if (data.answers > before && data.latest) {
+          news.push(data.latest);
+          shown.classList.add("check-row-new");
+        }
+      });
+      if (news.length && announce) announce.textContent = "New answer. " + news.join(" ");
+    }
+
     function poll() {
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      var query = url + "?rows=" + encodeURIComponent(known(panel));
+      fetch(query, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (body) {
-          if (!body) { window.setTimeout(poll, 30000); return; }
-          show(body.counts || {});
+          if (!body) { window.setTimeout(poll, BACKOFF); return; }
           if (body.status !== "open") { window.location.reload(); return; }
-          window.setTimeout(poll, delay);
+          showCounts(body.counts || {});
+          showRows(body.rows || []);
+          window.setTimeout(poll, DELAY);
         })
-        .catch(function () { window.setTimeout(poll, 30000); });
+        .catch(function () { window.setTimeout(poll, BACKOFF); });
     }
-    window.setTimeout(poll, delay);
+    window.setTimeout(poll, DELAY);
   }
 
   if (document.readyState === "loading") {
