@@ -10,13 +10,13 @@ The life of one check::
 
 Sending is idempotent. Each recipient's e-mail of a cycle is claimed on its row with a
 conditional UPDATE (``asked_cycle < N`` -> ``N``, a whole batch's rows in one statement)
-before it is sent and marked delivered after, so a duplicate task, a retried batch or a
-worker restarted after SIGKILL sends nobody a second copy (short of what a killed worker
-sent in its last moment and had no time to mark: ``MARK_DELIVERED_EVERY``). A claim that a
-dead worker never delivered is released by the tick once it is older than a task's hard
-time limit (a live worker would have been killed by then), and the tick re-enqueues
-whatever is still unasked: nobody is silently skipped either. The managers' "need help"
-alert and the escalation follow the same claim-then-mark pattern.
+before it is sent and each e-mail marked delivered as soon as it is sent, so a duplicate
+task, a retried batch or a worker restarted after SIGKILL sends nobody a second copy (short
+of the one e-mail a killed worker was sending and had no time to mark). The sending worker
+renews its batch's claim every few seconds; a claim left unrenewed by a dead worker is
+released by the next tick, which re-enqueues whatever is still unasked at once: nobody is
+silently skipped either, and everyone is asked within two minutes of the worker's death.
+The managers' "need help" alert and the escalation follow the same claim-then-mark pattern.
 
 Tasks take ids (incidents/check_tasks.py) and call the functions here; enqueues happen after the
 transaction commits and never undo it when the broker is down: the tick catches up.
@@ -69,13 +69,17 @@ logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "incidents.safety-check.answer"
 BATCH_SIZE = 250  # e-mails per task: a 5,000-person check is 20 tasks for the workers to share
-# Sent e-mails are marked delivered at least this often (seconds): a worker killed between
-# a send and its mark leaves what it sent in this window to be sent again (check_send_asks).
-# One UPDATE each time: about 1% of a batch's time at this rate.
-MARK_DELIVERED_EVERY = 0.05
+# A sending worker renews its batch's claim this often (seconds), and each e-mail's send
+# may take up to SEND_TIMEOUT: a claim not renewed for ASK_CLAIM_STALE belongs to a dead
+# worker, and the tick (every minute) releases it and asks again, so everyone is asked
+# within two minutes of a worker's death (check_send_asks).
+CLAIM_HEARTBEAT = 10
+SEND_TIMEOUT = 20.0
+ASK_CLAIM_STALE = dt.timedelta(seconds=45)
 # How long a queued cycle may wait before the tick assumes its message was lost, and how
-# often the tick re-enqueues it at most.
-RESEND_GRACE = dt.timedelta(minutes=5)
+# often the tick re-enqueues it at most. A re-enqueue of what is only slow costs a task
+# that claims nothing.
+RESEND_GRACE = dt.timedelta(seconds=60)
 CLAIM_MARGIN = dt.timedelta(seconds=30)
 NOTE_MAX = 2000
 ANSWERABLE = (SafetyStatus.SAFE, SafetyStatus.NEED_HELP)
@@ -377,18 +381,73 @@ def _close_quietly(connection: Any) -> None:
         connection.close()
 
 
+class _BatchClaim:
+    """A batch's claim on its recipients' e-mails of one cycle, as the sending worker holds
+    it: the rows it claimed carry its stamp (``asked_at``), renewed every ``CLAIM_HEARTBEAT``
+    so the tick can tell a live worker's claim (fresh) from a dead one's (stale after
+    ``ASK_CLAIM_STALE``). A renewal that finds rows no longer carrying the stamp (the tick
+    took them back from a worker it thought dead) drops them: never two senders."""
+
+    def __init__(self, *, cycle: int, recipient_ids: Sequence[int], stamp: dt.datetime):
+        self.cycle = cycle
+        self.stamp = stamp
+        self.held = set(recipient_ids)
+        self.renewed = time.monotonic()
+
+    def rows(self, ids: Sequence[int] | set[int]) -> QuerySet[CheckRecipient]:
+        return CheckRecipient.objects.filter(
+            pk__in=ids, asked_cycle=self.cycle, asked_at=self.stamp
+        ).exclude(delivered_cycle=self.cycle)
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self.renewed < CLAIM_HEARTBEAT or not self.held:
+            return
+        stamp = timezone.now()
+        self.rows(self.held).update(asked_at=stamp)
+        self.held = set(
+            CheckRecipient.objects.filter(
+                pk__in=self.held, asked_cycle=self.cycle, asked_at=stamp
+            ).values_list("pk", flat=True)
+        )
+        self.stamp = stamp
+        self.renewed = time.monotonic()
+
+    def delivered(self, recipient_id: int) -> None:
+        """Sent: marked at once, by its key (an index lookup), so a worker killed now
+        leaves no sent e-mail unmarked but, at most, the one it was sending. Marked asked
+        too, whatever became of the claim meanwhile (a tick that took it back from a worker
+        it thought dead): it was sent, and nobody may claim it again."""
+        CheckRecipient.objects.filter(pk=recipient_id, delivered_cycle__lt=self.cycle).update(
+            asked_cycle=self.cycle, delivered_cycle=self.cycle
+        )
+        self.held.discard(recipient_id)
+
+    def give_back(self) -> None:
+        """Not sent: the claims go back for the retry (or the tick) to ask them."""
+        if self.held:
+            self.rows(self.held).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+            self.held.clear()
+
+
+def _send_timeout() -> float:
+    configured = getattr(settings, "EMAIL_TIMEOUT", None)
+    return min(float(configured), SEND_TIMEOUT) if configured else SEND_TIMEOUT
+
+
 def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) -> int:
     """One batch: claim its e-mails of this cycle in one UPDATE (whoever already has one, or
     answered, is left out), send them through one mail connection, and mark each delivered
-    once sent. Returns how many this call sent.
+    as soon as it is sent (one UPDATE by key). Returns how many this call sent.
+
+    A worker killed mid-batch has marked everything it sent but, at most, the one e-mail it
+    was sending: that one alone may go out twice. Its other claims stop being renewed
+    (``_BatchClaim``), go stale within ``ASK_CLAIM_STALE`` and are released by the next
+    tick, which queues them again at once.
 
     An e-mail the mail server refuses does not stop the others: its claim is given back and
     the failure raised at the end for the task to retry (the claims make the retry ask only
     who was missed). A connection that cannot be opened stops the batch, every unsent claim
-    given back. Sent e-mails are marked delivered at least every ``MARK_DELIVERED_EVERY``:
-    a worker killed between a send and its mark leaves a claim that the tick releases, so
-    that window (the e-mails of the last 50 ms; a single one at a slow mail server) is all
-    that could ever be sent twice."""
+    given back."""
     claimed_at = timezone.now()
     claimed = _claim_asks(
         check_id=check_id, cycle=cycle, recipient_ids=recipient_ids, claimed_at=claimed_at
@@ -404,33 +463,27 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
         )
     if not claimed:
         return 0
-    mine = CheckRecipient.objects.filter(asked_cycle=cycle, asked_at=claimed_at)
     recipients = list(
-        mine.filter(pk__in=recipient_ids)
+        CheckRecipient.objects.filter(pk__in=recipient_ids, asked_cycle=cycle, asked_at=claimed_at)
         .select_related("traveller")
         # What the e-mail and its link need (``_ask_values``), not the travellers' whole rows.
         .only("safety_check_id", "traveller__first_name", "traveller__username", "traveller__email")
         .order_by("pk")
     )
+    claim = _BatchClaim(
+        cycle=cycle, recipient_ids=[recipient.pk for recipient in recipients], stamp=claimed_at
+    )
     check = SafetyCheck.objects.select_related("incident__country").get(pk=check_id)
-    connection = get_connection()
+    connection = get_connection(timeout=_send_timeout())
     opened = False
-    unmarked: list[int] = []  # sent, not yet marked delivered
-    delivered: set[int] = set()
-    marked_at = time.monotonic()
+    sent = 0
     failure: Exception | None = None
-
-    def mark_delivered() -> None:
-        nonlocal marked_at
-        if unmarked:
-            mine.filter(pk__in=unmarked).update(delivered_cycle=cycle)
-            delivered.update(unmarked)
-            unmarked.clear()
-        marked_at = time.monotonic()
-
     try:
         ask = _ask_mail(check, cycle)  # if it cannot be written, every claim is given back
         for recipient in recipients:
+            claim.renew_if_due()
+            if recipient.pk not in claim.held:
+                continue  # taken back by the tick: another worker asks them
             try:
                 message = ask.message(_ask_values(recipient), [recipient.traveller.email])
             except Exception as exc:
@@ -453,27 +506,22 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
                     _close_quietly(connection)
                     opened = False
                     continue
-            unmarked.append(recipient.pk)
-            if time.monotonic() - marked_at >= MARK_DELIVERED_EVERY:
-                mark_delivered()
+            claim.delivered(recipient.pk)
+            sent += 1
     finally:
-        mark_delivered()
-        unsent = [recipient.pk for recipient in recipients if recipient.pk not in delivered]
-        if unsent:
-            # Not sent: give the claims back so the retry (or the tick) asks them.
-            mine.filter(pk__in=unsent).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        claim.give_back()
         if opened:
             _close_quietly(connection)
     logger.info(
         "Safety check %s: asked %s of %s recipients (cycle %s)",
         check_id,
-        len(delivered),
+        sent,
         len(recipient_ids),
         cycle,
     )
     if failure is not None:
         raise failure
-    return len(delivered)
+    return sent
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -790,21 +838,28 @@ def check_escalate(*, check_id: int) -> bool:
 # --- the beat task's tick --------------------------------------------------------------------
 
 
-def _release_stale_claims(now: dt.datetime) -> None:
-    """Claims whose worker died before sending (older than a task's hard limit, undelivered)
-    go back to unclaimed, for the re-enqueue below to send."""
-    stale = now - stale_claim_age()
-    CheckRecipient.objects.filter(
+def _release_stale_claims(now: dt.datetime) -> set[int]:
+    """Claims whose worker died give way: an ask not renewed for ``ASK_CLAIM_STALE`` (a
+    live worker renews its batch's every ``CLAIM_HEARTBEAT``), a need-help alert or an
+    escalation older than a task's hard limit. Returns the checks whose asks were released:
+    the tick queues them again at once."""
+    stale_asks = CheckRecipient.objects.filter(
         safety_check__status=CheckStatus.OPEN,
         asked_cycle__gt=F("delivered_cycle"),
-        asked_at__lt=stale,
-    ).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        asked_at__lt=now - ASK_CLAIM_STALE,
+    )
+    released = set(stale_asks.values_list("safety_check_id", flat=True).distinct())
+    if released:
+        stale_asks.update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        logger.warning("Safety checks %s: asks of a dead worker released", sorted(released))
+    stale = now - stale_claim_age()
     CheckRecipient.objects.filter(help_alerted_at__isnull=True, help_claimed_at__lt=stale).update(
         help_claimed_at=None
     )
     SafetyCheck.objects.filter(escalated_at__isnull=True, escalation_claimed_at__lt=stale).update(
         escalation_claimed_at=None
     )
+    return released
 
 
 def _advance(check: SafetyCheck, now: dt.datetime) -> str | None:
@@ -849,20 +904,22 @@ def _advance(check: SafetyCheck, now: dt.datetime) -> str | None:
     return "escalated"
 
 
-def _heal(now: dt.datetime) -> list[tuple[str, int]]:
+def _heal(now: dt.datetime, released: set[int]) -> list[tuple[str, int]]:
     """Re-enqueue what should have been sent by now and was not (a lost message, a broker
-    that was down, a dead worker): unasked recipients of the current cycle, calls for help
-    and escalations not sent. The claims make a duplicate harmless."""
+    that was down, a dead worker): unasked recipients of the current cycle (at once for the
+    checks whose dead claims were just ``released``), calls for help and escalations not
+    sent. The claims make a duplicate harmless."""
     healed: list[tuple[str, int]] = []
     late = now - RESEND_GRACE
-    for check in SafetyCheck.objects.filter(status=CheckStatus.OPEN, cycle_started_at__lt=late):
+    for check in SafetyCheck.objects.filter(
+        Q(cycle_started_at__lt=late) | Q(pk__in=released), status=CheckStatus.OPEN
+    ):
         if not _unasked(check, check.cycle).exists():
             continue
-        if (
-            SafetyCheck.objects.filter(pk=check.pk, cycle=check.cycle)
-            .filter(Q(resent_at__isnull=True) | Q(resent_at__lt=late))
-            .update(resent_at=now)
-        ):
+        again = SafetyCheck.objects.filter(pk=check.pk, cycle=check.cycle)
+        if check.pk not in released:
+            again = again.filter(Q(resent_at__isnull=True) | Q(resent_at__lt=late))
+        if again.update(resent_at=now):
             cycle = check.cycle
             _enqueue_on_commit(partial(_enqueue_ask, check.pk, cycle))
             healed.append(("ask", check.pk))
@@ -886,11 +943,11 @@ def checks_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     summary = {"asked_again": 0, "escalated": 0, "healed": 0}
     with transaction.atomic():
-        _release_stale_claims(now)
+        released = _release_stale_claims(now)
         due = SafetyCheck.objects.filter(status=CheckStatus.OPEN, next_cycle_at__lte=now)
         for check in list(due):
             outcome = _advance(check, now)
             if outcome:
                 summary[outcome] += 1
-        summary["healed"] = len(_heal(now))
+        summary["healed"] = len(_heal(now, released))
     return summary
