@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import time
 import uuid
@@ -206,15 +207,18 @@ def check_start(
     interval_minutes: Any = None,
     cycles: Any = None,
     on: dt.date | None = None,
+    automatic: bool = False,
 ) -> SafetyCheck:
     """Start a safety check: everyone there is asked now, then again every
     ``interval_minutes`` (default 30) up to ``cycles`` (default 3) while silent.
 
-    ``by`` is the manager (None when a critical incident starts its own). Bad numbers are a
-    ValidationError naming the field; a check already open is a Conflict (409). The request
-    writes the rows and queues the first cycle's e-mails in batches: workers send them.
+    ``by`` is the manager who starts it or, when a critical incident starts its own
+    (``automatic``), whoever declared it (a manager or a content admin; None for a feed).
+    Bad numbers are a ValidationError naming the field; a check already open is a Conflict
+    (409). The request writes the rows and queues the first cycle's e-mails in batches:
+    workers send them.
     """
-    if by is not None and not roles.is_manager(by):
+    if not automatic and (by is None or not roles.is_manager(by)):
         raise NotAllowed(MANAGERS_ONLY)
     errors: dict[str, list[str]] = {}
     interval = _whole_number(
@@ -252,7 +256,7 @@ def check_start(
                     "recipients": len(recipients),
                     "interval_minutes": interval,
                     "cycles": rounds,
-                    "automatic": by is None,
+                    "automatic": automatic,
                 },
             )
             # The first cycle's batches are queued here, in the start's own transaction,
@@ -265,16 +269,18 @@ def check_start(
 
 
 def check_start_if_critical(
-    *, incident: Incident, previous_severity: str | None = None
+    *, incident: Incident, previous_severity: str | None = None, by: User | None = None
 ) -> SafetyCheck | None:
     """A critical incident starts its own check when it is declared critical or raised to
-    critical (not on every later edit, so a check a manager closed stays closed)."""
+    critical (not on every later edit, so a check a manager closed stays closed). ``by``,
+    who declared or raised it, is recorded as the one who started it."""
     if incident.severity != Severity.CRITICAL or previous_severity == Severity.CRITICAL:
         return None
     if SafetyCheck.objects.filter(incident=incident, status=CheckStatus.OPEN).exists():
         return None
     try:
-        return check_start(incident=incident, by=None)
+        starter = by if getattr(by, "is_authenticated", False) else None
+        return check_start(incident=incident, by=starter, automatic=True)
     except Conflict:
         return None
 
@@ -381,6 +387,21 @@ def _close_quietly(connection: Any) -> None:
         connection.close()
 
 
+@functools.cache
+def _mark_delivered_sql() -> str:
+    quote = db_connection.ops.quote_name
+    meta = CheckRecipient._meta
+    columns = {field.name: field.column or field.name for field in meta.concrete_fields}
+    asked, delivered, key = (
+        quote(columns[name]) for name in ("asked_cycle", "delivered_cycle", "id")
+    )
+    # Names from the model's own metadata, every value a parameter.
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {asked} = %s, {delivered} = %s "  # noqa: S608
+        f"WHERE {key} = %s AND {delivered} < %s"
+    )
+
+
 class _BatchClaim:
     """A batch's claim on its recipients' e-mails of one cycle, as the sending worker holds
     it: the rows it claimed carry its stamp (``asked_at``), renewed every ``CLAIM_HEARTBEAT``
@@ -412,14 +433,16 @@ class _BatchClaim:
         self.stamp = stamp
         self.renewed = time.monotonic()
 
-    def delivered(self, recipient_id: int) -> None:
+    def delivered(self, cursor: Any, recipient_id: int) -> None:
         """Sent: marked at once, by its key (an index lookup), so a worker killed now
         leaves no sent e-mail unmarked but, at most, the one it was sending. Marked asked
         too, whatever became of the claim meanwhile (a tick that took it back from a worker
-        it thought dead): it was sent, and nobody may claim it again."""
-        CheckRecipient.objects.filter(pk=recipient_id, delivered_cycle__lt=self.cycle).update(
-            asked_cycle=self.cycle, delivered_cycle=self.cycle
-        )
+        it thought dead): it was sent, and nobody may claim it again.
+
+        One statement written once (``_mark_delivered_sql``) rather than a queryset's
+        ``update()``: building that SQL anew for every e-mail cost four times the
+        statement's own round trip, on the path that decides how fast a check goes out."""
+        cursor.execute(_mark_delivered_sql(), [self.cycle, self.cycle, recipient_id, self.cycle])
         self.held.discard(recipient_id)
 
     def give_back(self) -> None:
@@ -427,6 +450,18 @@ class _BatchClaim:
         if self.held:
             self.rows(self.held).update(asked_cycle=F("delivered_cycle"), asked_at=None)
             self.held.clear()
+
+
+def _commit_without_waiting_for_disk(on: bool) -> None:
+    """While a batch is sent, PostgreSQL commits its per-e-mail marks without waiting for
+    the disk (``synchronous_commit``): a mark then costs a round trip, not a flush (5,000
+    flushes took ten times the batch's sending). A worker killed loses nothing so: the server
+    has every mark it acknowledged. Only the database server crashing in the next fraction
+    of a second could lose the last marks, and those e-mails be sent again."""
+    if db_connection.vendor != "postgresql":
+        return
+    with contextlib.suppress(Exception), db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
 
 
 def _send_timeout() -> float:
@@ -478,7 +513,9 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
     opened = False
     sent = 0
     failure: Exception | None = None
+    marks = db_connection.cursor()
     try:
+        _commit_without_waiting_for_disk(True)
         ask = _ask_mail(check, cycle)  # if it cannot be written, every claim is given back
         for recipient in recipients:
             claim.renew_if_due()
@@ -506,10 +543,12 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
                     _close_quietly(connection)
                     opened = False
                     continue
-            claim.delivered(recipient.pk)
+            claim.delivered(marks, recipient.pk)
             sent += 1
     finally:
         claim.give_back()
+        _commit_without_waiting_for_disk(False)
+        marks.close()
         if opened:
             _close_quietly(connection)
     logger.info(

@@ -5,20 +5,30 @@ links; the answer is a POST with CSRF). Thin: each calls the service the API cal
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import page_not_found
 
 from incidents import check_selectors, check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck, SafetyStatus
 from incidents.selectors import incidents_visible_to
+from portal import accounts
 from portal.audit import client_ip
 from portal.company import security_desk
 from portal.errors import DomainError
@@ -219,15 +229,57 @@ def check_answer_portal(request, pk: int) -> HttpResponseRedirect:
     return redirect("dashboard")
 
 
+# The personal link's rate limits, per ten minutes: one link (a traveller pressing again
+# and again is a few; a script trying a token is many) and one client address (generous:
+# a hotel's or an office's travellers may share one address in a crisis).
+LINK_LIMIT_WINDOW = 600
+LINK_LIMIT_PER_TOKEN = 30
+LINK_LIMIT_PER_ADDRESS = 300
+
+
+def _quiet(response: HttpResponse) -> HttpResponse:
+    """Django logs every 4xx with the request's path, which holds the link's secret token:
+    the answer page's refusals are not logged (``log_response`` skips a response marked
+    as logged). Its outcomes that matter are in the audit trail."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+def _link_allowed(request, token: str) -> bool:
+    # The token is counted by its digest: a secret is never a cache key.
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return accounts.rate_allows(
+        key=f"check-link:ip:{client_ip(request) or '-'}",
+        limit=LINK_LIMIT_PER_ADDRESS,
+        period_seconds=LINK_LIMIT_WINDOW,
+    ) and accounts.rate_allows(
+        key=f"check-link:token:{digest}",
+        limit=LINK_LIMIT_PER_TOKEN,
+        period_seconds=LINK_LIMIT_WINDOW,
+    )
+
+
 @login_not_required
 @never_cache
-@require_http_methods(["GET", "POST"])
-def check_answer_link(request, token: str):
+def check_answer_link(request, token: str) -> HttpResponse:
     """The page of the personal link. GET shows the question and changes nothing; POST
-    answers. A forged token is a 404; a closed check says whom to call."""
+    answers. A forged token is a 404; a closed check says whom to call; too many tries
+    from one link or one address are a 429 that still gives the desk's number. HEAD (a
+    link checker) is refused without reading the token."""
+    if request.method not in ("GET", "POST"):
+        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
+    if not _link_allowed(request, token):
+        response = render(
+            request,
+            "checks/answer_throttled.html",
+            {"desk": security_desk(), "minutes": LINK_LIMIT_WINDOW // 60},
+            status=429,
+        )
+        response["Retry-After"] = str(LINK_LIMIT_WINDOW)
+        return _quiet(response)
     recipient = check_services.recipient_for_token(token)
     if recipient is None:
-        raise Http404("This link is not valid.")
+        return _quiet(page_not_found(request, Http404("This link is not valid.")))
     context = {
         "recipient": recipient,
         "check": recipient.safety_check,
@@ -250,14 +302,14 @@ def check_answer_link(request, token: str):
             )
         except check_services.CheckClosed:
             recipient.safety_check.refresh_from_db()
-            return render(request, "checks/answer.html", context, status=409)
+            return _quiet(render(request, "checks/answer.html", context, status=409))
         except (DomainError, ValidationError) as exc:
             context["error"] = "; ".join(
                 message
                 for field_messages in getattr(exc, "message_dict", {"": [str(exc)]}).values()
                 for message in field_messages
             )
-            return render(request, "checks/answer.html", context, status=400)
+            return _quiet(render(request, "checks/answer.html", context, status=400))
         messages.success(request, ANSWERED[SafetyStatus(status)])
         return redirect("check-answer-link", token=token)
     return render(request, "checks/answer.html", context)

@@ -252,7 +252,7 @@ def test_a_critical_incident_starts_its_own_check(kz, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         incident, _created = incident_declare(data=data, by=declarer)
     check = SafetyCheck.objects.get(incident=incident)
-    assert check.started_by is None
+    assert check.started_by == declarer  # who declared it started it
     assert list(check.recipients.values_list("traveller__username", flat=True)) == ["cora"]
     assert len(asks_to("cora@example.com")) == 1
     assert AuditEntry.objects.get(action="check.started").details["automatic"] is True
