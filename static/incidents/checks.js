@@ -46,12 +46,14 @@
       row.replaceWith(fresh);
       return fresh;
     }
-    // Everything but the form's cell, and the row's own state.
+    // Everything but the form's cell, and the row's own state, but for its version: the
+    // row is asked for again until its form is left alone, then swapped whole (a form
+    // that now needs its handling fields gets them).
     Array.prototype.forEach.call(fresh.children, function (cell, index) {
       var old = row.children[index];
       if (old && !old.classList.contains("check-record-cell")) old.replaceWith(cell.cloneNode(true));
     });
-    ["class", "data-status", "data-version", "data-answers"].forEach(function (name) {
+    ["class", "data-status", "data-answers"].forEach(function (name) {
       row.setAttribute(name, fresh.getAttribute(name));
     });
     return row;
@@ -71,28 +73,40 @@
       });
     }
 
-    function showCounts(counts) {
-      var moved = false;
+    function shownCounts() {
+      var shown = {};
+      Array.prototype.forEach.call(panel.querySelectorAll("[data-check-count]"), function (cell) {
+        shown[cell.getAttribute("data-check-count")] = Number(cell.textContent);
+      });
+      return shown;
+    }
+
+    function showCounts(counts, expected) {
+      var unexplained = false;
       Object.keys(counts).forEach(function (name) {
         var cell = panel.querySelector('[data-check-count="' + name + '"]');
         if (!cell) return;
         var text = String(counts[name]);
-        if (cell.textContent !== text) {
-          cell.textContent = text;
-          moved = true;
-        }
+        if (cell.textContent !== text) cell.textContent = text;
+        if (name in expected && expected[name] !== counts[name]) unexplained = true;
       });
-      // The list is in order of need: a changed count may move someone up or down.
-      if (moved && changed) changed.hidden = false;
+      // Someone on another page (or not yet in this list's order) answered: offer the list
+      // again, in order of need.
+      if (unexplained && changed) changed.hidden = false;
     }
 
-    function showRows(rows) {
+    function showRows(rows, expected) {
       var news = [];
       rows.forEach(function (data) {
         var row = panel.querySelector('tr[data-recipient="' + data.id + '"]');
         var fresh = data.html && parseRow(data.html);
         if (!row || !fresh) return;
         var before = Number(row.getAttribute("data-answers") || 0);
+        var was = row.getAttribute("data-status");
+        if (was !== data.status && was in expected && data.status in expected) {
+          expected[was] -= 1;
+          expected[data.status] += 1;
+        }
         var shown = swap(row, fresh);
         if (data.answers > before && data.latest) {
           news.push(data.latest);
@@ -109,8 +123,10 @@
         .then(function (body) {
           if (!body) { window.setTimeout(poll, BACKOFF); return; }
           if (body.status !== "open") { window.location.reload(); return; }
-          showCounts(body.counts || {});
-          showRows(body.rows || []);
+          // What the counts would be if only the rows shown here had moved.
+          var expected = shownCounts();
+          showRows(body.rows || [], expected);
+          showCounts(body.counts || {}, expected);
           window.setTimeout(poll, DELAY);
         })
         .catch(function () { window.setTimeout(poll, BACKOFF); });
