@@ -299,7 +299,7 @@ class CheckRecipient(models.Model):
         Reads the answers prefetched by check_selectors.check_recipients."""
         handled_at = int(self.handled_at.timestamp()) if self.handled_at else 0
         return (
-            f"{self.status[:1]}{len(self.answers.all())}h{int(self.handled)}"
+            f"{self.status}.{len(self.answers.all())}h{int(self.handled)}"
             f"{handled_at}a{self.delivered_cycle}"
         )
 
