@@ -221,3 +221,13 @@ def test_the_live_update_refuses_a_malformed_list_and_anyone_but_managers(
     assert logged_in(scene.boss).get(url, {"rows": many}).status_code == 400
     assert logged_in(scene.there).get(url).status_code == 403
     assert Client().get(url).status_code == 302
+
+
+def test_the_travellers_dashboard_says_when_the_security_team_recorded_their_answer(
+    scene,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    traveller_needs_help_then_manager_records_safe(scene, django_capture_on_commit_callbacks)
+    page = logged_in(scene.there).get(reverse("dashboard")).content.decode()
+    assert "The security team recorded <strong>“safe”</strong> from a phone call" in page
+    assert "You answered" not in page
