@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents import check_selectors, check_services
-from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck
+from incidents.models import AnswerChannel, CheckAnswer, CheckRecipient, SafetyCheck
 from incidents.selectors import incidents_visible_to
 from portal import roles
 from portal.audit import client_ip
@@ -48,6 +48,20 @@ class CheckStartedSerializer(serializers.Serializer):
     recipients = serializers.IntegerField()
 
 
+class AnswerSerializer(serializers.ModelSerializer):
+    answered_at = serializers.DateTimeField(source="created_at")
+    by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CheckAnswer
+        fields = ["id", "status", "channel", "note", "answered_at", "by"]
+
+    def get_by(self, answer) -> str | None:
+        """Who gave it: the manager who took the call, or whoever was signed in (null: the
+        traveller's own link, nobody signed in)."""
+        return answer.recorded_by.username if answer.recorded_by else None
+
+
 class RecipientSerializer(serializers.ModelSerializer):
     traveller = serializers.CharField(source="traveller.username")
     traveller_name = serializers.SerializerMethodField()
@@ -57,6 +71,7 @@ class RecipientSerializer(serializers.ModelSerializer):
     channel = serializers.SerializerMethodField()
     handled_by = serializers.SerializerMethodField()
     times_asked = serializers.IntegerField(source="delivered_cycle")
+    answers = AnswerSerializer(many=True, read_only=True)
 
     class Meta:
         model = CheckRecipient
@@ -78,6 +93,7 @@ class RecipientSerializer(serializers.ModelSerializer):
             "place",
             "match",
             "times_asked",
+            "answers",
         ]
 
     def get_traveller_name(self, recipient) -> str:
@@ -238,11 +254,14 @@ class RecipientUpdateInputSerializer(serializers.Serializer):
     status = serializers.CharField(required=False)
     handled = serializers.BooleanField(required=False)
     note = serializers.CharField(required=False, allow_blank=True)
+    handled_note = serializers.CharField(required=False, allow_blank=True)
 
 
 class CheckRecipientView(APIView):
     """A manager records an answer received by phone and/or marks a call for help handled:
-    ``{"status"?, "handled"?, "note"?}``."""
+    ``{"status"?, "handled"?, "note"?, "handled_note"?}``. A phone answer is a new answer
+    beside the traveller's own (``note`` is what was said on the phone); ``handled_note``
+    is the handling's (``note`` when only a handling is given)."""
 
     permission_classes = [IsManager]
 
@@ -259,6 +278,7 @@ class CheckRecipientView(APIView):
             status=data.get("status"),
             handled=data.get("handled"),
             note=data.get("note"),
+            handled_note=data.get("handled_note"),
             ip=client_ip(request),
         )
         fresh = check_selectors.check_recipients(check=check).get(pk=rid)

@@ -9,9 +9,26 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
-from incidents.models import CheckRecipient, CheckStatus, Incident, SafetyCheck, SafetyStatus
+from incidents.models import (
+    CheckAnswer,
+    CheckRecipient,
+    CheckStatus,
+    Incident,
+    SafetyCheck,
+    SafetyStatus,
+)
 from portal import roles
 
 PANEL_PAGE_SIZE = 100
@@ -46,11 +63,21 @@ def check_counts(*, check: SafetyCheck) -> dict[str, int]:
     return counted
 
 
+def answer_history() -> Prefetch[str]:
+    """Each recipient's answers, oldest first, with who recorded them (one query for a
+    whole page of recipients)."""
+    return Prefetch(
+        "answers",
+        queryset=CheckAnswer.objects.select_related("recorded_by").order_by("created_at", "id"),
+    )
+
+
 def check_recipients(*, check: SafetyCheck) -> QuerySet[CheckRecipient]:
-    """Every recipient with what the panel, the API and the CSV show, in the panel's order
-    (one query)."""
+    """Every recipient with what the panel, the API and the CSV show, their answers'
+    history included, in the panel's order (two queries per page of rows)."""
     return (
         CheckRecipient.objects.filter(safety_check=check)
+        .prefetch_related(answer_history())
         .select_related(
             "traveller",
             "traveller__profile",
@@ -63,6 +90,30 @@ def check_recipients(*, check: SafetyCheck) -> QuerySet[CheckRecipient]:
         .annotate(panel_order=PANEL_ORDER)
         .order_by("panel_order", "answered_at", "traveller__last_name", "traveller__username")
     )
+
+
+def rows_changed(*, check: SafetyCheck, known: dict[int, str]) -> list[CheckRecipient]:
+    """Of the rows a page shows (id: the version it shows), those that changed since: the
+    panel's live update swaps them in (three queries whatever their number)."""
+    if not known:
+        return []
+    rows = check_recipients(check=check).filter(pk__in=known)
+    return [row for row in rows if row.row_version != known[row.pk]]
+
+
+def latest_answer_sentence(recipient: CheckRecipient) -> str:
+    """The newest answer in words, for a screen reader when it comes in live."""
+    answers = recipient.answers.all()
+    if not answers:
+        return ""
+    latest = answers[len(answers) - 1]
+    name = recipient.traveller.get_full_name() or recipient.traveller.username
+    how = (
+        f"by phone, recorded by {answer_who(latest)}"
+        if latest.channel == "manager"
+        else latest.get_channel_display()
+    )
+    return f"{name}: {latest.get_status_display().lower()} ({how})."
 
 
 def recipients_silent(*, check: SafetyCheck) -> list[CheckRecipient]:
@@ -143,7 +194,24 @@ def recipient_of(*, user: User, check_id: int) -> CheckRecipient | None:
     )
 
 
+def answer_who(answer: CheckAnswer) -> str:
+    """Who gave an answer, as people say it: the manager who took the call, whoever was
+    signed in, or the traveller (a link with nobody signed in is the traveller's own)."""
+    person = answer.recorded_by or answer.recipient.traveller
+    return person.get_full_name() or person.username
+
+
+def _csv_answer(answer: CheckAnswer) -> str:
+    line = (
+        f"{answer.created_at.isoformat()} {answer.status} "
+        f"({answer.get_channel_display()}, {answer_who(answer)})"
+    )
+    return f"{line}: {answer.note}" if answer.note else line
+
+
 def csv_rows(*, recipients: Iterable[CheckRecipient]) -> Iterable[list[object]]:
+    """One row per recipient: the current answer, the traveller's own note, and every
+    answer given (one line each, oldest first) so a phone record never hides the rest."""
     for recipient in recipients:
         traveller = recipient.traveller
         profile = getattr(traveller, "profile", None)
@@ -168,6 +236,7 @@ def csv_rows(*, recipients: Iterable[CheckRecipient]) -> Iterable[list[object]]:
             recipient.answered_at.isoformat() if recipient.answered_at else "",
             recipient.channel,
             recipient.note,
+            "\n".join(_csv_answer(answer) for answer in recipient.answers.all()),
             "yes" if recipient.handled else "",
             recipient.handled_note,
             recipient.delivered_cycle,
@@ -187,6 +256,7 @@ CSV_HEADER = [
     "answered at",
     "channel",
     "note",
+    "answers",
     "handled",
     "handling note",
     "times asked",

@@ -10,13 +10,13 @@ The life of one check::
 
 Sending is idempotent. Each recipient's e-mail of a cycle is claimed on its row with a
 conditional UPDATE (``asked_cycle < N`` -> ``N``, a whole batch's rows in one statement)
-before it is sent and marked delivered after, so a duplicate task, a retried batch or a
-worker restarted after SIGKILL sends nobody a second copy (short of what a killed worker
-sent in its last moment and had no time to mark: ``MARK_DELIVERED_EVERY``). A claim that a
-dead worker never delivered is released by the tick once it is older than a task's hard
-time limit (a live worker would have been killed by then), and the tick re-enqueues
-whatever is still unasked: nobody is silently skipped either. The managers' "need help"
-alert and the escalation follow the same claim-then-mark pattern.
+before it is sent and each e-mail marked delivered as soon as it is sent, so a duplicate
+task, a retried batch or a worker restarted after SIGKILL sends nobody a second copy (short
+of the one e-mail a killed worker was sending and had no time to mark). The sending worker
+renews its batch's claim every few seconds; a claim left unrenewed by a dead worker is
+released by the next tick, which re-enqueues whatever is still unasked at once: nobody is
+silently skipped either, and everyone is asked within two minutes of the worker's death.
+The managers' "need help" alert and the escalation follow the same claim-then-mark pattern.
 
 Tasks take ids (incidents/check_tasks.py) and call the functions here; enqueues happen after the
 transaction commits and never undo it when the broker is down: the tick catches up.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import time
 import uuid
@@ -69,13 +70,17 @@ logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "incidents.safety-check.answer"
 BATCH_SIZE = 250  # e-mails per task: a 5,000-person check is 20 tasks for the workers to share
-# Sent e-mails are marked delivered at least this often (seconds): a worker killed between
-# a send and its mark leaves what it sent in this window to be sent again (check_send_asks).
-# One UPDATE each time: about 1% of a batch's time at this rate.
-MARK_DELIVERED_EVERY = 0.05
+# A sending worker renews its batch's claim this often (seconds), and each e-mail's send
+# may take up to SEND_TIMEOUT: a claim not renewed for ASK_CLAIM_STALE belongs to a dead
+# worker, and the tick (every minute) releases it and asks again, so everyone is asked
+# within two minutes of a worker's death (check_send_asks).
+CLAIM_HEARTBEAT = 10
+SEND_TIMEOUT = 20.0
+ASK_CLAIM_STALE = dt.timedelta(seconds=45)
 # How long a queued cycle may wait before the tick assumes its message was lost, and how
-# often the tick re-enqueues it at most.
-RESEND_GRACE = dt.timedelta(minutes=5)
+# often the tick re-enqueues it at most. A re-enqueue of what is only slow costs a task
+# that claims nothing.
+RESEND_GRACE = dt.timedelta(seconds=60)
 CLAIM_MARGIN = dt.timedelta(seconds=30)
 NOTE_MAX = 2000
 ANSWERABLE = (SafetyStatus.SAFE, SafetyStatus.NEED_HELP)
@@ -204,15 +209,18 @@ def check_start(
     interval_minutes: Any = None,
     cycles: Any = None,
     on: dt.date | None = None,
+    automatic: bool = False,
 ) -> SafetyCheck:
     """Start a safety check: everyone there is asked now, then again every
     ``interval_minutes`` (default 30) up to ``cycles`` (default 3) while silent.
 
-    ``by`` is the manager (None when a critical incident starts its own). Bad numbers are a
-    ValidationError naming the field; a check already open is a Conflict (409). The request
-    writes the rows and queues the first cycle's e-mails in batches: workers send them.
+    ``by`` is the manager who starts it or, when a critical incident starts its own
+    (``automatic``), whoever declared it (a manager or a content admin; None for a feed).
+    Bad numbers are a ValidationError naming the field; a check already open is a Conflict
+    (409). The request writes the rows and queues the first cycle's e-mails in batches:
+    workers send them.
     """
-    if by is not None and not roles.is_manager(by):
+    if not automatic and (by is None or not roles.is_manager(by)):
         raise NotAllowed(MANAGERS_ONLY)
     errors: dict[str, list[str]] = {}
     interval = _whole_number(
@@ -252,7 +260,7 @@ def check_start(
                     "recipients": len(recipients),
                     "interval_minutes": interval,
                     "cycles": rounds,
-                    "automatic": by is None,
+                    "automatic": automatic,
                 },
             )
             # The first cycle's batches are queued here, in the start's own transaction,
@@ -265,16 +273,18 @@ def check_start(
 
 
 def check_start_if_critical(
-    *, incident: Incident, previous_severity: str | None = None
+    *, incident: Incident, previous_severity: str | None = None, by: User | None = None
 ) -> SafetyCheck | None:
     """A critical incident starts its own check when it is declared critical or raised to
-    critical (not on every later edit, so a check a manager closed stays closed)."""
+    critical (not on every later edit, so a check a manager closed stays closed). ``by``,
+    who declared or raised it, is recorded as the one who started it."""
     if incident.severity != Severity.CRITICAL or previous_severity == Severity.CRITICAL:
         return None
     if SafetyCheck.objects.filter(incident=incident, status=CheckStatus.OPEN).exists():
         return None
     try:
-        return check_start(incident=incident, by=None)
+        starter = by if getattr(by, "is_authenticated", False) else None
+        return check_start(incident=incident, by=starter, automatic=True)
     except Conflict:
         return None
 
@@ -381,18 +391,102 @@ def _close_quietly(connection: Any) -> None:
         connection.close()
 
 
+@functools.cache
+def _mark_delivered_sql() -> str:
+    quote = db_connection.ops.quote_name
+    meta = CheckRecipient._meta
+    columns = {field.name: field.column or field.name for field in meta.concrete_fields}
+    asked, delivered, key = (
+        quote(columns[name]) for name in ("asked_cycle", "delivered_cycle", "id")
+    )
+    # Names from the model's own metadata, every value a parameter.
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {asked} = %s, {delivered} = %s "  # noqa: S608
+        f"WHERE {key} = %s AND {delivered} < %s"
+    )
+
+
+class _BatchClaim:
+    """A batch's claim on its recipients' e-mails of one cycle, as the sending worker holds
+    it: the rows it claimed carry its stamp (``asked_at``), renewed every ``CLAIM_HEARTBEAT``
+    so the tick can tell a live worker's claim (fresh) from a dead one's (stale after
+    ``ASK_CLAIM_STALE``). A renewal that finds rows no longer carrying the stamp (the tick
+    took them back from a worker it thought dead) drops them: never two senders."""
+
+    def __init__(self, *, cycle: int, recipient_ids: Sequence[int], stamp: dt.datetime):
+        self.cycle = cycle
+        self.stamp = stamp
+        self.held = set(recipient_ids)
+        self.renewed = time.monotonic()
+
+    def rows(self, ids: Sequence[int] | set[int]) -> QuerySet[CheckRecipient]:
+        return CheckRecipient.objects.filter(
+            pk__in=ids, asked_cycle=self.cycle, asked_at=self.stamp
+        ).exclude(delivered_cycle=self.cycle)
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self.renewed < CLAIM_HEARTBEAT or not self.held:
+            return
+        stamp = timezone.now()
+        self.rows(self.held).update(asked_at=stamp)
+        self.held = set(
+            CheckRecipient.objects.filter(
+                pk__in=self.held, asked_cycle=self.cycle, asked_at=stamp
+            ).values_list("pk", flat=True)
+        )
+        self.stamp = stamp
+        self.renewed = time.monotonic()
+
+    def delivered(self, cursor: Any, recipient_id: int) -> None:
+        """Sent: marked at once, by its key (an index lookup), so a worker killed now
+        leaves no sent e-mail unmarked but, at most, the one it was sending. Marked asked
+        too, whatever became of the claim meanwhile (a tick that took it back from a worker
+        it thought dead): it was sent, and nobody may claim it again.
+
+        One statement written once (``_mark_delivered_sql``) rather than a queryset's
+        ``update()``: building that SQL anew for every e-mail cost four times the
+        statement's own round trip, on the path that decides how fast a check goes out."""
+        cursor.execute(_mark_delivered_sql(), [self.cycle, self.cycle, recipient_id, self.cycle])
+        self.held.discard(recipient_id)
+
+    def give_back(self) -> None:
+        """Not sent: the claims go back for the retry (or the tick) to ask them."""
+        if self.held:
+            self.rows(self.held).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+            self.held.clear()
+
+
+def _commit_without_waiting_for_disk(on: bool) -> None:
+    """While a batch is sent, PostgreSQL commits its per-e-mail marks without waiting for
+    the disk (``synchronous_commit``): a mark then costs a round trip, not a flush (5,000
+    flushes took ten times the batch's sending). A worker killed loses nothing so: the server
+    has every mark it acknowledged. Only the database server crashing in the next fraction
+    of a second could lose the last marks, and those e-mails be sent again."""
+    if db_connection.vendor != "postgresql":
+        return
+    with contextlib.suppress(Exception), db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
+
+
+def _send_timeout() -> float:
+    configured = getattr(settings, "EMAIL_TIMEOUT", None)
+    return min(float(configured), SEND_TIMEOUT) if configured else SEND_TIMEOUT
+
+
 def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) -> int:
     """One batch: claim its e-mails of this cycle in one UPDATE (whoever already has one, or
     answered, is left out), send them through one mail connection, and mark each delivered
-    once sent. Returns how many this call sent.
+    as soon as it is sent (one UPDATE by key). Returns how many this call sent.
+
+    A worker killed mid-batch has marked everything it sent but, at most, the one e-mail it
+    was sending: that one alone may go out twice. Its other claims stop being renewed
+    (``_BatchClaim``), go stale within ``ASK_CLAIM_STALE`` and are released by the next
+    tick, which queues them again at once.
 
     An e-mail the mail server refuses does not stop the others: its claim is given back and
     the failure raised at the end for the task to retry (the claims make the retry ask only
     who was missed). A connection that cannot be opened stops the batch, every unsent claim
-    given back. Sent e-mails are marked delivered at least every ``MARK_DELIVERED_EVERY``:
-    a worker killed between a send and its mark leaves a claim that the tick releases, so
-    that window (the e-mails of the last 50 ms; a single one at a slow mail server) is all
-    that could ever be sent twice."""
+    given back."""
     claimed_at = timezone.now()
     claimed = _claim_asks(
         check_id=check_id, cycle=cycle, recipient_ids=recipient_ids, claimed_at=claimed_at
@@ -408,33 +502,29 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
         )
     if not claimed:
         return 0
-    mine = CheckRecipient.objects.filter(asked_cycle=cycle, asked_at=claimed_at)
     recipients = list(
-        mine.filter(pk__in=recipient_ids)
+        CheckRecipient.objects.filter(pk__in=recipient_ids, asked_cycle=cycle, asked_at=claimed_at)
         .select_related("traveller")
         # What the e-mail and its link need (``_ask_values``), not the travellers' whole rows.
         .only("safety_check_id", "traveller__first_name", "traveller__username", "traveller__email")
         .order_by("pk")
     )
+    claim = _BatchClaim(
+        cycle=cycle, recipient_ids=[recipient.pk for recipient in recipients], stamp=claimed_at
+    )
     check = SafetyCheck.objects.select_related("incident__country").get(pk=check_id)
-    connection = get_connection()
+    connection = get_connection(timeout=_send_timeout())
     opened = False
-    unmarked: list[int] = []  # sent, not yet marked delivered
-    delivered: set[int] = set()
-    marked_at = time.monotonic()
+    sent = 0
     failure: Exception | None = None
-
-    def mark_delivered() -> None:
-        nonlocal marked_at
-        if unmarked:
-            mine.filter(pk__in=unmarked).update(delivered_cycle=cycle)
-            delivered.update(unmarked)
-            unmarked.clear()
-        marked_at = time.monotonic()
-
+    marks = db_connection.cursor()
     try:
+        _commit_without_waiting_for_disk(True)
         ask = _ask_mail(check, cycle)  # if it cannot be written, every claim is given back
         for recipient in recipients:
+            claim.renew_if_due()
+            if recipient.pk not in claim.held:
+                continue  # taken back by the tick: another worker asks them
             try:
                 message = ask.message(_ask_values(recipient), [recipient.traveller.email])
             except Exception as exc:
@@ -457,27 +547,24 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
                     _close_quietly(connection)
                     opened = False
                     continue
-            unmarked.append(recipient.pk)
-            if time.monotonic() - marked_at >= MARK_DELIVERED_EVERY:
-                mark_delivered()
+            claim.delivered(marks, recipient.pk)
+            sent += 1
     finally:
-        mark_delivered()
-        unsent = [recipient.pk for recipient in recipients if recipient.pk not in delivered]
-        if unsent:
-            # Not sent: give the claims back so the retry (or the tick) asks them.
-            mine.filter(pk__in=unsent).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        claim.give_back()
+        _commit_without_waiting_for_disk(False)
+        marks.close()
         if opened:
             _close_quietly(connection)
     logger.info(
         "Safety check %s: asked %s of %s recipients (cycle %s)",
         check_id,
-        len(delivered),
+        sent,
         len(recipient_ids),
         cycle,
     )
     if failure is not None:
         raise failure
-    return len(delivered)
+    return sent
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -513,6 +600,11 @@ def _record_answer(
     ip: str | None,
     by: User | None,
 ) -> CheckAnswer:
+    """Keep one more answer beside the others, and make it the recipient's current status.
+
+    ``note`` on the recipient row stays what the traveller said themselves: a manager's
+    record of a phone call is an answer of its own (with its own note, in the history) and
+    never takes the place of the traveller's words."""
     with transaction.atomic():
         check = SafetyCheck.objects.select_for_update().get(pk=recipient.safety_check_id)
         if check.status != CheckStatus.OPEN:
@@ -527,12 +619,9 @@ def _record_answer(
             recorded_by=by,
             created_at=now,
         )
-        changes: dict[str, Any] = {
-            "status": status,
-            "answered_at": now,
-            "channel": channel,
-            "note": note,
-        }
+        changes: dict[str, Any] = {"status": status, "answered_at": now, "channel": channel}
+        if channel != AnswerChannel.MANAGER:
+            changes["note"] = note
         CheckRecipient.objects.filter(pk=recipient.pk).update(**changes)
         wants_help = status == SafetyStatus.NEED_HELP
         # The managers hear of a call for help once per person and check, however often
@@ -544,18 +633,25 @@ def _record_answer(
             ).update(help_requested_at=now)
             == 1
         )
+        details: dict[str, Any] = {
+            "recipient": recipient.pk,
+            "answer": answer.pk,
+            "traveller": recipient.traveller.username,
+            "status": status,
+            "channel": channel,
+            "note": note,
+        }
+        if by is not None and by.pk != recipient.traveller_id:
+            # Someone else answered (a manager by phone, or a colleague signed in who
+            # opened the traveller's link): the audit names them, and whose answer it is.
+            details["answered_for"] = recipient.traveller.username
         audit_record(
-            # From the link, the traveller it was signed for answered.
+            # From the link with nobody signed in, the traveller it was signed for answered.
             actor=by or recipient.traveller,
             action="check.answered",
             obj=check,
             ip=ip,
-            details={
-                "recipient": recipient.pk,
-                "traveller": recipient.traveller.username,
-                "status": status,
-                "channel": channel,
-            },
+            details=details,
         )
         if first_call:
             _enqueue_on_commit(lambda: _enqueue_help_alert(recipient.pk))
@@ -572,13 +668,17 @@ def check_answer(
     ip: str | None = None,
     by: User | None = None,
 ) -> CheckAnswer:
-    """The traveller answers ("safe" or "need_help", with an optional note) from their link
-    (``by`` None: the signed link is the proof), the portal or the API (``by`` must be the
-    traveller). Answers can change; each one is kept. A closed check refuses (409)."""
-    if by is not None and by.pk != recipient.traveller_id:
-        raise NotAllowed("Only the traveller who was asked can answer for themselves.")
+    """The traveller answers ("safe" or "need_help", with an optional note) from their link,
+    the portal or the API. Answers can change; each one is kept. A closed check refuses
+    (409).
+
+    On the portal and the API ``by`` must be the traveller. From the link the signed token
+    is the proof, and ``by`` is whoever was signed in on that browser (None when nobody
+    was): a colleague answering on the traveller's link is recorded as who answered."""
     if channel not in (AnswerChannel.LINK, AnswerChannel.PORTAL, AnswerChannel.API):
         raise ValueError(f"not a traveller's channel: {channel}")
+    if channel != AnswerChannel.LINK and (by is None or by.pk != recipient.traveller_id):
+        raise NotAllowed("Only the traveller who was asked can answer for themselves.")
     return _record_answer(
         recipient=recipient,
         status=_clean_status(status),
@@ -596,18 +696,26 @@ def check_recipient_update(
     status: Any = None,
     handled: Any = None,
     note: Any = None,
+    handled_note: Any = None,
     ip: str | None = None,
 ) -> CheckRecipient:
-    """A manager records an answer received by phone (channel ``manager``) and/or marks a
-    call for help handled, with a note. Nothing changes unless everything is valid."""
+    """A manager records an answer received by phone (channel ``manager``: a new answer
+    beside the traveller's own, with ``note``) and/or marks a call for help handled (with
+    ``handled_note``; when only a handling is given, ``note`` is its note). Nothing changes
+    unless everything is valid."""
     if not roles.is_manager(by):
         raise NotAllowed(MANAGERS_ONLY)
-    clean_note = _clean_note(note)
     if status in (None, "") and handled is None:
         raise ValidationError({"non_field_errors": ["Give an answer, a handling, or both."]})
     if handled is not None and not isinstance(handled, bool):
         raise ValidationError({"handled": ["true or false."]})
     clean_status = _clean_status(status) if status not in (None, "") else None
+    answer_note = _clean_note(note)
+    if handled_note is not None:
+        clean_handled_note = _clean_note(handled_note, "handled_note")
+    else:
+        # One note for both: the manager wrote it about the call and its handling.
+        clean_handled_note = answer_note
     with transaction.atomic():
         check = SafetyCheck.objects.select_for_update().get(pk=recipient.safety_check_id)
         if check.status != CheckStatus.OPEN:
@@ -616,7 +724,7 @@ def check_recipient_update(
             _record_answer(
                 recipient=recipient,
                 status=clean_status,
-                note=clean_note,
+                note=answer_note,
                 channel=AnswerChannel.MANAGER,
                 ip=ip,
                 by=by,
@@ -624,7 +732,7 @@ def check_recipient_update(
         if handled is not None:
             CheckRecipient.objects.filter(pk=recipient.pk).update(
                 handled=handled,
-                handled_note=clean_note if handled else "",
+                handled_note=clean_handled_note if handled else "",
                 handled_by=by if handled else None,
                 handled_at=timezone.now() if handled else None,
             )
@@ -636,7 +744,7 @@ def check_recipient_update(
                 details={
                     "recipient": recipient.pk,
                     "traveller": recipient.traveller.username,
-                    "note": clean_note,
+                    "note": clean_handled_note,
                 },
             )
     recipient.refresh_from_db()
@@ -779,21 +887,28 @@ def check_escalate(*, check_id: int) -> bool:
 # --- the beat task's tick --------------------------------------------------------------------
 
 
-def _release_stale_claims(now: dt.datetime) -> None:
-    """Claims whose worker died before sending (older than a task's hard limit, undelivered)
-    go back to unclaimed, for the re-enqueue below to send."""
-    stale = now - stale_claim_age()
-    CheckRecipient.objects.filter(
+def _release_stale_claims(now: dt.datetime) -> set[int]:
+    """Claims whose worker died give way: an ask not renewed for ``ASK_CLAIM_STALE`` (a
+    live worker renews its batch's every ``CLAIM_HEARTBEAT``), a need-help alert or an
+    escalation older than a task's hard limit. Returns the checks whose asks were released:
+    the tick queues them again at once."""
+    stale_asks = CheckRecipient.objects.filter(
         safety_check__status=CheckStatus.OPEN,
         asked_cycle__gt=F("delivered_cycle"),
-        asked_at__lt=stale,
-    ).update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        asked_at__lt=now - ASK_CLAIM_STALE,
+    )
+    released = set(stale_asks.values_list("safety_check_id", flat=True).distinct())
+    if released:
+        stale_asks.update(asked_cycle=F("delivered_cycle"), asked_at=None)
+        logger.warning("Safety checks %s: asks of a dead worker released", sorted(released))
+    stale = now - stale_claim_age()
     CheckRecipient.objects.filter(help_alerted_at__isnull=True, help_claimed_at__lt=stale).update(
         help_claimed_at=None
     )
     SafetyCheck.objects.filter(escalated_at__isnull=True, escalation_claimed_at__lt=stale).update(
         escalation_claimed_at=None
     )
+    return released
 
 
 def _advance(check: SafetyCheck, now: dt.datetime) -> str | None:
@@ -838,20 +953,22 @@ def _advance(check: SafetyCheck, now: dt.datetime) -> str | None:
     return "escalated"
 
 
-def _heal(now: dt.datetime) -> list[tuple[str, int]]:
+def _heal(now: dt.datetime, released: set[int]) -> list[tuple[str, int]]:
     """Re-enqueue what should have been sent by now and was not (a lost message, a broker
-    that was down, a dead worker): unasked recipients of the current cycle, calls for help
-    and escalations not sent. The claims make a duplicate harmless."""
+    that was down, a dead worker): unasked recipients of the current cycle (at once for the
+    checks whose dead claims were just ``released``), calls for help and escalations not
+    sent. The claims make a duplicate harmless."""
     healed: list[tuple[str, int]] = []
     late = now - RESEND_GRACE
-    for check in SafetyCheck.objects.filter(status=CheckStatus.OPEN, cycle_started_at__lt=late):
+    for check in SafetyCheck.objects.filter(
+        Q(cycle_started_at__lt=late) | Q(pk__in=released), status=CheckStatus.OPEN
+    ):
         if not _unasked(check, check.cycle).exists():
             continue
-        if (
-            SafetyCheck.objects.filter(pk=check.pk, cycle=check.cycle)
-            .filter(Q(resent_at__isnull=True) | Q(resent_at__lt=late))
-            .update(resent_at=now)
-        ):
+        again = SafetyCheck.objects.filter(pk=check.pk, cycle=check.cycle)
+        if check.pk not in released:
+            again = again.filter(Q(resent_at__isnull=True) | Q(resent_at__lt=late))
+        if again.update(resent_at=now):
             cycle = check.cycle
             _enqueue_on_commit(partial(_enqueue_ask, check.pk, cycle))
             healed.append(("ask", check.pk))
@@ -875,11 +992,11 @@ def checks_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     summary = {"asked_again": 0, "escalated": 0, "healed": 0}
     with transaction.atomic():
-        _release_stale_claims(now)
+        released = _release_stale_claims(now)
         due = SafetyCheck.objects.filter(status=CheckStatus.OPEN, next_cycle_at__lte=now)
         for check in list(due):
             outcome = _advance(check, now)
             if outcome:
                 summary[outcome] += 1
-        summary["healed"] = len(_heal(now))
+        summary["healed"] = len(_heal(now, released))
     return summary

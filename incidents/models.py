@@ -314,6 +314,17 @@ class CheckRecipient(models.Model):
     def __str__(self) -> str:
         return f"{self.traveller} in {self.safety_check}"
 
+    @property
+    def row_version(self) -> str:
+        """What the check panel's row shows, in a few characters: the page's live update
+        asks for the rows whose version changed (incidents/check_views.py, check_rows).
+        Reads the answers prefetched by check_selectors.check_recipients."""
+        handled_at = int(self.handled_at.timestamp()) if self.handled_at else 0
+        return (
+            f"{self.status}.{len(self.answers.all())}h{int(self.handled)}"
+            f"{handled_at}a{self.delivered_cycle}"
+        )
+
 
 class CheckAnswer(models.Model):
     """Every answer, as given: a change of mind is a new row, never an edit."""

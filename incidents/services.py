@@ -223,7 +223,7 @@ def _write(
     incident_alert_enqueue(incident)
     _reassess_touched(incident, before=touched_before)
     # A critical incident asks everyone there "Are you OK?" by itself (issue 15).
-    check_start_if_critical(incident=incident, previous_severity=before.get("severity"))
+    check_start_if_critical(incident=incident, previous_severity=before.get("severity"), by=by)
     return incident
 
 

@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("checks/<int:pk>/close/", check_views.check_close, name="check-close"),
     path("checks/<int:pk>/csv/", check_views.check_csv, name="check-csv"),
+    path("checks/<int:pk>/rows/", check_views.check_rows, name="check-rows"),
     path(
         "checks/<int:pk>/recipients/<int:rid>/",
         check_views.check_recipient,

@@ -208,6 +208,7 @@ MATRIX: dict[str, Row] = {
         {"POST": PAGE_MANAGERS.replace("200", "302")}, {"pk": "check"}, personal=False
     ),
     "checks/<pk>/csv/": Row({"GET": PAGE_MANAGERS}, {"pk": "check"}, personal=False),
+    "checks/<pk>/rows/": Row({"GET": PAGE_MANAGERS}, {"pk": "check"}, personal=False),
     "checks/<pk>/recipients/<rid>/": Row(
         {"POST": PAGE_MANAGERS.replace("200", "302")}, {"pk": "check", "rid": "recipient"}
     ),

@@ -252,7 +252,7 @@ def test_a_critical_incident_starts_its_own_check(kz, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         incident, _created = incident_declare(data=data, by=declarer)
     check = SafetyCheck.objects.get(incident=incident)
-    assert check.started_by is None
+    assert check.started_by == declarer  # who declared it started it
     assert list(check.recipients.values_list("traveller__username", flat=True)) == ["cora"]
     assert len(asks_to("cora@example.com")) == 1
     assert AuditEntry.objects.get(action="check.started").details["automatic"] is True
@@ -712,12 +712,13 @@ def test_a_claim_left_by_a_dead_worker_is_released_and_sent_once(
     claimed = timezone.now()
     CheckRecipient.objects.filter(pk=row.pk).update(asked_cycle=1, asked_at=claimed)
     with django_capture_on_commit_callbacks(execute=True):
-        checks_tick(now=claimed + dt.timedelta(minutes=2))  # still within the time limit
+        # A live worker would have renewed its claim by now: not yet taken from it.
+        checks_tick(now=claimed + dt.timedelta(seconds=30))
     assert asks_to("tara@example.com") == []
-    with django_capture_on_commit_callbacks(execute=True):
-        checks_tick(now=claimed + dt.timedelta(minutes=6))
-    with django_capture_on_commit_callbacks(execute=True):
-        checks_tick(now=claimed + dt.timedelta(minutes=12))
+    # The beat's next tick: the claim is stale, released and asked again at once.
+    for minutes in (1, 2, 6, 12):
+        with django_capture_on_commit_callbacks(execute=True):
+            checks_tick(now=claimed + dt.timedelta(minutes=minutes))
     assert len(asks_to("tara@example.com")) == 1
     assert len(asks_to("pete@example.com")) == 1  # lost with the start's message, healed once
     assert recipient(check, scene.there).delivered_cycle == 1
@@ -766,14 +767,13 @@ def test_an_address_the_mail_server_refuses_does_not_stop_the_batch_and_is_asked
     assert set(check.recipients.values_list("delivered_cycle", flat=True)) == {1}
 
 
-def test_each_e_mail_is_marked_delivered_before_the_next_goes_to_a_slow_mail_server(
-    scene, kz, mail_server, monkeypatch, django_capture_on_commit_callbacks
+def test_each_e_mail_is_marked_delivered_before_the_next_goes_even_to_a_fast_mail_server(
+    scene, kz, mail_server, django_capture_on_commit_callbacks
 ):
     """What a worker killed mid-batch leaves: those sent are marked delivered (never sent
     again), the rest claimed but not delivered (released by the tick, then sent once)."""
     crowd(kz, 2)
     check = start(scene, django_capture_on_commit_callbacks, send=False)
-    monkeypatch.setattr(check_services, "MARK_DELIVERED_EVERY", 0)  # each e-mail is slow
     assert check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check)) == 4
     sent_before = []
     for address, rows in MailServer.seen:
@@ -1025,3 +1025,31 @@ def test_each_route_answers_the_traveller_a_manager_and_an_outsider_as_it_should
             response = getattr(client, method)(url, {}, **({"format": "json"} if api else {}))
         got.append(response.status_code)
     assert tuple(got) == statuses
+
+
+def test_claims_the_tick_took_back_from_a_stalled_worker_are_left_to_the_next_one(
+    scene, kz, mail_server, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker stalled past ASK_CLAIM_STALE (its claims released and taken by another)
+    finds out at its next renewal and sends none of them: never two senders."""
+    crowd(kz, 2)
+    check = start(scene, django_capture_on_commit_callbacks, send=False)
+    monkeypatch.setattr(check_services, "CLAIM_HEARTBEAT", 0)  # renew before every e-mail
+    taken_at = timezone.now() + dt.timedelta(minutes=1)
+    original = MailServer.send_messages
+
+    def stall_then_lose_the_rest(self, messages):
+        sent = original(self, messages)
+        # Meanwhile the tick released the batch's other claims; a new worker claimed them.
+        CheckRecipient.objects.filter(safety_check=check, delivered_cycle=0).update(
+            asked_cycle=1, asked_at=taken_at
+        )
+        return sent
+
+    monkeypatch.setattr(MailServer, "send_messages", stall_then_lose_the_rest)
+    assert check_send_asks(check_id=check.pk, cycle=1, recipient_ids=ids_of(check)) == 1
+    assert len([m for m in mail.outbox if "Are you OK?" in m.subject]) == 1
+    # The new worker's claims stand: the stalled one neither sent nor gave them back.
+    rows = check.recipients.values_list("asked_cycle", "delivered_cycle", "asked_at")
+    assert sorted((a, d) for a, d, _ in rows) == [(1, 0), (1, 0), (1, 0), (1, 1)]
+    assert {at for _, d, at in rows if d == 0} == {taken_at}
