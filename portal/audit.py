@@ -74,7 +74,9 @@ def audit_record(
 # --- redaction: the one exception to an append-only trail (portal.privacy) ---------------
 
 # Keys of an entry's details that name a person by username: one name, or a list of names.
-AUDIT_PERSON_KEYS = frozenset({"traveller", "username", "recipients", "without_email"})
+AUDIT_PERSON_KEYS = frozenset(
+    {"traveller", "username", "recipients", "without_email", "answered_for"}
+)
 # Keys that carry what someone wrote about a person or their trip (a tick's or a handling
 # note, a purpose, a comment, the requirement a tick was about) or stands for their address.
 # They leave an entry once the person or the trip it is about is erased; the event stays.

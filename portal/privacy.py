@@ -200,7 +200,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
     PersonalData("trips.RequirementTick", {"note": ""}, ("trip__traveller",), trip="trip"),
     PersonalData(
         "briefings.Briefing",
-        {"file_name": "", "changes": {}, "error": ""},
+        {"file_name": "", "changes": {}, "error": "", "inputs": {}, "inputs_digest": ""},
         people=("trip__traveller",),
         trip="trip",
         how="trip_erase_personal_details deletes the PDF after the commit; the row is erased",

@@ -378,6 +378,8 @@ def briefing_of(trip: Trip, traveller) -> None:
         rendered_at=timezone.now(),
         changes={"sentences": ["Your stay in Hospital street moved"]},
         error="renderer choked on Hospital street 5",
+        inputs={"places": [{"label": "Hospital street 5", "hash": "b" * 64}]},
+        inputs_digest="c" * 64,
     )
     Acknowledgement.objects.create(briefing=briefing, user=traveller, ip=ACK_IP, sha256="a" * 64)
     audit_record(
