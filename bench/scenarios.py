@@ -39,6 +39,7 @@ from briefings import rendering, selectors
 from briefings.models import Briefing, BriefingStatus
 from incidents.models import CheckRecipient, Incident
 from portal import roles
+from portal.lib.phones import phone_display
 from portal.models import TravellerProfile
 from trips import selectors as trip_selectors
 from trips.models import Stop, Trip, TripStatus
@@ -122,6 +123,12 @@ def country_entry(template: dict, code: str) -> dict:
         extra.append(section)
     entry["advisory"]["sections"] = sections + extra
     entry["rules"] = entry["rules"][:RULES_PER_COUNTRY]
+    # The Kazakh numbers as dialled from anywhere: a domestic "8-717-..." is no number in
+    # another country's plan, and packs are checked for that.
+    for contact in entry["emergency_contacts"]:
+        contact["number"] = (
+            phone_display(contact["number"], region="KZ").international or (contact["number"])
+        )
     return entry
 
 
