@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisories.models import match_key
 from advisories.selectors import rule_in_words
 
 # A changed line shows this many unchanged lines around it; the rest of a long body folds away.
@@ -254,95 +253,6 @@ def version_diff(older: dict[str, Any], newer: dict[str, Any]) -> list[BlockDiff
     return diffs
 
 
-@dataclass(frozen=True)
-class NamedChanges:
-    """What was added, changed and removed among a snapshot's sections, rules or places,
-    each named as people do (a heading, a rule's title, a place's name)."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
-
-
-@dataclass(frozen=True)
-class ContentChanges:
-    """A country's change at a glance, above its word diff: the level, and the sections,
-    rules and places by name; ``other`` names any other part that changed."""
-
-    level: tuple[int | None, int | None] | None  # (before, after) when it changes
-    sections: NamedChanges
-    rules: NamedChanges
-    places: NamedChanges
-    other: tuple[str, ...]
-
-    def __bool__(self) -> bool:
-        return bool(self.level or self.sections or self.rules or self.places or self.other)
-
-
-def _named(
-    older: list[dict[str, Any]], newer: list[dict[str, Any]], *, key: Any, name: Any
-) -> NamedChanges:
-    before = {key(item): item for item in older}
-    after = {key(item): item for item in newer}
-    return NamedChanges(
-        added=tuple(name(item) for k, item in after.items() if k not in before),
-        changed=tuple(name(item) for k, item in after.items() if k in before and before[k] != item),
-        removed=tuple(name(item) for k, item in before.items() if k not in after),
-    )
-
-
-def content_changes(older: dict[str, Any] | None, newer: dict[str, Any]) -> ContentChanges:
-    """What changes from ``older`` (None: nothing published yet) to ``newer``, two snapshots
-    of one country, in names a content admin reads."""
-    older = older or {}
-    old_advisory, new_advisory = older.get("advisory") or {}, newer.get("advisory") or {}
-    level = (old_advisory.get("level"), new_advisory.get("level"))
-    other = [
-        words
-        for words, changed in (
-            ("the summary", old_advisory.get("summary") != new_advisory.get("summary")),
-            (
-                "the emergency contacts",
-                (older.get("emergency_contacts") or []) != (newer.get("emergency_contacts") or []),
-            ),
-            (
-                "the calendar corrections",
-                any(
-                    (older.get(name) or []) != (newer.get(name) or [])
-                    for name in ("non_working_days", "working_days")
-                ),
-            ),
-            ("the cited sources", (older.get("sources") or []) != (newer.get("sources") or [])),
-        )
-        if changed
-    ]
-    return ContentChanges(
-        level=level if level[0] != level[1] else None,
-        sections=_named(
-            old_advisory.get("sections") or [],
-            new_advisory.get("sections") or [],
-            key=lambda section: section["key"],
-            name=lambda section: section.get("heading") or section["key"],
-        ),
-        rules=_named(
-            older.get("rules") or [],
-            newer.get("rules") or [],
-            key=lambda rule: rule["key"],
-            name=lambda rule: rule.get("title") or rule["key"],
-        ),
-        places=_named(
-            older.get("places") or [],
-            newer.get("places") or [],
-            key=lambda place: match_key(place["name"]),
-            name=lambda place: place["name"],
-        ),
-        other=tuple(other),
-    )
-
-
 # --- a publication's changes in words, named as people name them --------------------------
 
 
@@ -362,10 +272,13 @@ def _level(value: Any) -> str:
 
 def changes_in_words(older: dict[str, Any] | None, newer: dict[str, Any]) -> ChangesInWords:
     """The changes from `older` (None: never published) to `newer`, two snapshots of one
-    country (AdvisoryVersion.content)."""
+    country (AdvisoryVersion.content). A first version lists all it brings as added."""
     if older is None:
         level = (newer.get("advisory") or {}).get("level")
-        return ChangesInWords(levels=[f"Country level {_level(level)}"], others=["First version"])
+        first = changes_in_words({"advisory": {"level": level}}, newer)
+        return ChangesInWords(
+            levels=[f"Country level {_level(level)}"], others=["First version", *first.others]
+        )
     levels: list[str] = []
     others: list[str] = []
     before, after = older.get("advisory") or {}, newer.get("advisory") or {}

@@ -23,7 +23,6 @@ from advisories.diffs import (
     BlockDiff,
     ChangesInWords,
     changes_in_words,
-    content_changes,
     draft_diff,
     version_diff,
 )
@@ -251,7 +250,7 @@ def pack_upload_preview(model_admin, request: HttpRequest, digest: str) -> HttpR
         "countries": [
             {
                 "plan": country,
-                "changes": content_changes(
+                "changes": changes_in_words(
                     country.published.content if country.published else None, country.after
                 ),
                 "blocks": draft_diff(

@@ -73,9 +73,9 @@ def test_an_uploaded_pack_is_previewed_and_nothing_is_written_before_it_is_confi
     assert "Nothing has been written yet" in html
     assert "Mongolia (MN)" in html
     assert "Version 1 would be published" in html
-    assert "added <q>Petty crime</q>" in html  # the section, by its heading
-    assert "added <q>Capital City</q>" in html  # the place
-    assert "added <q>Register your stay</q>" in html  # the rule
+    assert "Section &#x27;Petty crime&#x27; added" in html  # the section, by its heading
+    assert "Place Capital City added" in html  # the place
+    assert "Rule &#x27;Register your stay&#x27; added" in html  # the rule
     assert not Advisory.objects.exists()
     assert not AuditEntry.objects.filter(action="content_pack.imported").exists()
 
@@ -100,7 +100,7 @@ def test_the_preview_names_a_level_change_and_the_upcoming_trips_it_would_reasse
     StopFactory(trip=trip, country=Country.objects.get(code="MN"))
     _url, preview = preview_of(editor, content_pack("MN", level=4))
     html = preview.content.decode()
-    assert "Level: 2 &rarr; <strong>4</strong>" in html
+    assert "Country level 2 -&gt; 4" in html
     assert "the level, 2 to 4" in html
     assert "1 upcoming trip</strong> (1 traveller)" in html
     assert "Mine inspection" in html

@@ -47,7 +47,7 @@ def test_an_editor_uploads_a_pack_that_would_discard_a_draft_and_imports_it_anyw
     )
     body = page.locator("#content").inner_text()
     assert "Version 2 would be published" in body
-    assert "Level: 2 → 3" in body
+    assert "Country level 2 -> 3" in body
     shot(page, "content-import-01-refused")
     assert Country.objects.get(code="MN").published.number == 1
 
