@@ -207,7 +207,9 @@ def _location(value: Any, path: str, errors: _Errors, *, kind: str) -> Location 
             return None
         return Location(
             code=code,
-            city=airport["city"] or airport["name"],
+            # A few are written "district, city" ("Arnavutköy, Istanbul"): the city is the
+            # place a traveller and a stop's advisory mean.
+            city=(airport["city"] or airport["name"]).split(",")[-1].strip(),
             country=airport["country"],
             tz=airport["tz"],
             latitude=float(airport["lat"]),
