@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.derive import DerivedStop, stops_derive
@@ -433,6 +433,17 @@ def booking_receive(
     (reference, source), derives or updates its trip, and returns what it did. Nothing is
     half-written."""
     _check_door(door)
+    try:
+        return _receive(payload=payload, by=by, door=door, raw=raw, sender_email=sender_email)
+    except IntegrityError:
+        # The same new booking sent twice at once: the other call made it; this one is now an
+        # update of it (or the same input again, which changes nothing).
+        return _receive(payload=payload, by=by, door=door, raw=raw, sender_email=sender_email)
+
+
+def _receive(
+    *, payload: dict[str, Any], by: User | None, door: str, raw: str, sender_email: str
+) -> BookingResult:
     with transaction.atomic():
         data, known = _parse(payload)
         normalised = data.as_json()
