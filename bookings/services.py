@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -163,12 +163,14 @@ def stops_take_back(
             del kept[index]
         else:
             was = record["was"]
-            kept[index] = StopInput(
+            # replace() keeps whatever else the stop carries (its coordinates, once trips'
+            # StopInput has them).
+            kept[index] = replace(
+                stop,
                 country=was["country"],
                 place=was["place"],
                 arrival=dt.date.fromisoformat(was["arrival"]),
                 departure=dt.date.fromisoformat(was["departure"]),
-                activities=stop.activities,
                 transit=was["transit"],
             )
     return kept, activities
@@ -204,12 +206,11 @@ def stops_merge(
             given.append({"final": _stop_json(added), "was": None})
             continue
         other = merged[index]
-        merged[index] = StopInput(
-            country=other.country,
+        merged[index] = replace(
+            other,
             place=other.place or stop.place,
             arrival=min(other.arrival, stop.arrival),
             departure=max(other.departure, stop.departure),
-            activities=other.activities,
             transit=other.transit and stop.transit,
         )
         given.append({"final": _stop_json(merged[index]), "was": _stop_json(other)})
