@@ -11,6 +11,8 @@ sent the booking is in the booking and in its audit entries.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -291,17 +293,21 @@ def _segments_write(booking: Booking, data: BookingData) -> None:
     )
 
 
+def digest_of(data: BookingData) -> str:
+    text = json.dumps(data.as_json(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _parse(payload: dict[str, Any]) -> tuple[BookingData, Booking | None]:
     today = timezone.localdate()
     # Parsed first as if known, to learn its reference; a new booking for the past is refused.
     data = booking_parse(payload, today=today, allow_past=True)
-    known = None
+    bookings = Booking.objects.select_for_update()
     if data.reference:
-        known = (
-            Booking.objects.select_for_update()
-            .filter(source=data.source, reference=data.reference)
-            .first()
-        )
+        known = bookings.filter(source=data.source, reference=data.reference).first()
+    else:
+        # No reference to know it by: the very same booking again is still the same one.
+        known = bookings.filter(reference="", digest=digest_of(data)).first()
     if known is None:
         data = booking_parse(payload, today=today, allow_past=False)
     return data, known
@@ -454,6 +460,7 @@ def _receive(
         booking = known or Booking(reference=data.reference, source=data.source, door=door)
         booking.status = data.status
         booking.payload = normalised
+        booking.digest = digest_of(data)
         booking.traveller_email = data.traveller_email
         booking.traveller_name = data.traveller_name
         booking.raw = (raw or "")[:RAW_MAX_CHARS]

@@ -226,3 +226,11 @@ def test_an_update_that_raises_the_level_sends_the_approved_trip_back_for_approv
     later.trip.refresh_from_db()
     assert later.trip.status == TripStatus.PENDING_APPROVAL
     assert later.trip.risk_level == 4
+
+
+def test_a_booking_without_a_reference_sent_twice_changes_nothing(eva):
+    first = booking_receive(payload=booking(reference=""), by=None, door="email")
+    again = booking_receive(payload=booking(reference=""), by=None, door="email")
+    assert (again.booking.pk, again.created) == (first.booking.pk, False)
+    assert Booking.objects.count() == 1
+    assert first.trip.assessments.count() == 1
