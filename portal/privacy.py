@@ -222,6 +222,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
             "unassigned_reason": "",
             "raw": "",
             "payload": {},
+            "digest": "",
             "stops": [],
         },
         people=("traveller",),

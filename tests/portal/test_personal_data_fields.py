@@ -361,6 +361,7 @@ def booked_as(traveller, trip: Trip) -> None:
         unassigned_reason="Waited while Hospital street 5 was unknown",
         raw="Your room near Hospital street 5",
         payload={"segments": [{"type": "hotel", "name": "Hospital street 5"}]},
+        digest="d" * 64,
         stops=[{"final": {"place": "Hospital street 5"}, "was": None}],
     )
     Segment.objects.create(
