@@ -18,6 +18,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("advisories.urls")),
     path("", include("trips.api_urls")),
+    path("", include("bookings.api_urls")),
     path("", include("briefings.urls")),
     path("", include(incident_urls.api_urlpatterns)),
 ]
@@ -40,6 +41,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
     path("", include(incident_urls.urlpatterns)),
+    path("bookings/", include("bookings.page_urls")),
     path("", include("portal.page_urls")),
 ]
 
