@@ -13,6 +13,9 @@ ARRANGER = "Travel arranger"
 MANAGER = "Security manager"
 CONTENT_ADMIN = "Content admin"
 ROLES = (EMPLOYEE, ARRANGER, MANAGER, CONTENT_ADMIN)
+# A service account (a travel agency's feed, a booking tool) that posts bookings through the
+# API; no person signs in with it, so it is no role people are given (nor one SSO maps to).
+BOOKING_FEED = "Booking feed"
 
 CONTENT_MODELS = (
     "country",
@@ -57,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         for action in ("view", "add", "change", "delete")
     ]
     + ["advisories.publish_advisory", "portal.view_auditentry", *INCIDENT_PERMISSIONS],
+    BOOKING_FEED: [],
 }
 
 
@@ -110,6 +114,10 @@ def is_manager(user) -> bool:
 
 def is_arranger(user) -> bool:
     return ARRANGER in user_roles(user)
+
+
+def is_booking_feed(user) -> bool:
+    return BOOKING_FEED in user_roles(user)
 
 
 def is_content_admin(user) -> bool:

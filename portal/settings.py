@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "portal",
     "advisories",
     "trips",
+    "bookings",
     "incidents",
     "briefings",
 ]
