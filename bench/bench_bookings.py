@@ -84,7 +84,7 @@ def write_mbox(path: Path, travellers: list[Any], today: dt.date) -> None:
 
 def file_by_hand(travellers: list[Any], today: dt.date) -> None:
     for index, traveller in enumerate(travellers):
-        out, arrive, back = itinerary(today, index)
+        _out, arrive, back = itinerary(today, index)
         trip = trip_services.trip_create(
             by=traveller,
             data=trip_services.TripInput(

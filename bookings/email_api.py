@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,7 +28,7 @@ from bookings.mail.receive import DOOR_EMAIL_API, READ_TASK
 from portal import roles
 from portal.outbox import outbox_enqueue
 
-BOOKING_FEED_GROUP = "Booking feed"
+BOOKING_FEED_GROUP = roles.BOOKING_FEED
 # How long the request waits for the worker's answer before answering 202 "queued".
 ANSWER_WAIT_SECONDS = 10.0
 ANSWER_POLL_SECONDS = 0.1
@@ -38,7 +39,8 @@ class RFC822Parser(BaseParser):
 
     media_type = "message/rfc822"
 
-    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        # DRF types a parser's result as a mapping; request.data is these bytes here.
         if stream is None:
             return b""
         raw = stream.read(MAX_MESSAGE_BYTES + 1)

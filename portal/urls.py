@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisories.admin_documents import import_document
+from bookings import email_api
 from incidents import urls as incident_urls
 from portal import account_views, api, assets, health, sso
 
@@ -20,6 +21,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("trips.api_urls")),
     path("", include("briefings.urls")),
     path("", include(incident_urls.api_urlpatterns)),
+    path("bookings/email/", email_api.BookingEmailView.as_view(), name="api-booking-email"),
 ]
 
 urlpatterns = [
@@ -39,6 +41,8 @@ urlpatterns = [
     path("accounts/oidc/", include(sso.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
+    # Booking e-mails from the provider named by BOOKINGS_INBOUND (none when unset).
+    path("bookings/inbound/", include("bookings.mail.urls")),
     path("", include(incident_urls.urlpatterns)),
     path("", include("portal.page_urls")),
 ]

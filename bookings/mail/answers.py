@@ -6,9 +6,8 @@ answer in the cache under the request's ticket, where the view picks it up.
 
 from __future__ import annotations
 
-from portal.errors import InvalidInput
-
 from bookings.mail.receive import EmailOutcome
+from portal.errors import InvalidInput
 
 KEEP_SECONDS = 300
 

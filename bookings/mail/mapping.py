@@ -16,6 +16,7 @@ import hashlib
 import re
 import zoneinfo
 from collections.abc import Iterable
+from typing import Any
 
 import airportsdata
 from django.utils.text import slugify
@@ -34,7 +35,7 @@ MAX_FLIGHT = dt.timedelta(hours=20)
 
 
 @functools.cache
-def _airports() -> dict[str, dict]:
+def _airports() -> dict[str, Any]:
     return airportsdata.load("IATA")
 
 
@@ -181,7 +182,7 @@ def _undo_day_overflow(segment: dict) -> None:
 
 
 def _hotel(reservation: dict, lodging: dict) -> dict:
-    address = lodging.get("address") if isinstance(lodging.get("address"), dict) else {}
+    address = _mapping(lodging.get("address"))
     segment: dict = {
         "type": HOTEL,
         "name": _text(lodging.get("name")),
@@ -225,7 +226,7 @@ def _place(stop) -> dict | str:
     code = _text(stop.get("iataCode"))
     if code:
         return code.upper()
-    address = stop.get("address") if isinstance(stop.get("address"), dict) else {}
+    address = _mapping(stop.get("address"))
     city = _text(address.get("addressLocality")) or _text(stop.get("name"))
     return {"city": city, "country": _country(address.get("addressCountry"))}
 
@@ -300,6 +301,10 @@ def _type(item: dict) -> str:
     if isinstance(kind, list):
         kind = next((each for each in kind if str(each).endswith("Reservation")), "")
     return _text(kind).rsplit("/", 1)[-1]
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value) -> str:
