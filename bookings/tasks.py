@@ -11,8 +11,7 @@ from django.core.cache import cache
 
 from bookings.mail import answers
 from bookings.mail.receive import booking_email_receive, booking_unassigned_reply_send
-from bookings.services import BookingInvalid
-from portal.errors import InvalidInput
+from portal.errors import DomainError
 
 
 @shared_task(
@@ -36,7 +35,7 @@ def receive_booking_email(
         outcome = booking_email_receive(
             raw=base64.b64decode(raw), door=door, by=by, keep_invalid=keep_invalid, via=via
         )
-    except (BookingInvalid, InvalidInput) as exc:
+    except DomainError as exc:
         if ticket:
             cache.set(answers.cache_key(ticket), answers.refused(exc), answers.KEEP_SECONDS)
         return "refused"

@@ -7,7 +7,7 @@ answer in the cache under the request's ticket, where the view picks it up.
 from __future__ import annotations
 
 from bookings.mail.receive import EmailOutcome
-from portal.errors import InvalidInput
+from portal.errors import DomainError
 
 KEEP_SECONDS = 300
 
@@ -34,8 +34,9 @@ def understood(outcome: EmailOutcome) -> dict:
     return {"status_code": 201 if outcome.created else 200, "body": body}
 
 
-def refused(exc: InvalidInput) -> dict:
-    return {"status_code": getattr(exc, "status_code", 400), "body": exc.errors}
+def refused(exc: DomainError) -> dict:
+    errors = getattr(exc, "errors", None) or {"detail": str(exc)}
+    return {"status_code": exc.status_code, "body": errors}
 
 
 def _row(result) -> dict:

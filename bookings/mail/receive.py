@@ -22,11 +22,11 @@ from django.db import transaction
 from bookings.mail.reader import BookingEmail, booking_email_read, parse_message
 from bookings.models import RAW_MAX_CHARS, Booking, BookingState, Door
 from bookings.services import (
-    BookingInvalid,
     BookingResult,
     booking_keep_unassigned,
     booking_receive,
 )
+from portal.errors import DomainError
 from portal.mail import send_templated
 from portal.outbox import outbox_enqueue, outbox_run_once
 
@@ -63,7 +63,15 @@ def booking_email_receive(
     """File every booking in the e-mail ``raw``. A booking the service refuses (an unknown
     airport, a past date) raises BookingInvalid when ``keep_invalid`` is off (the API names
     the field), else the e-mail is kept unassigned with the reason."""
-    read = booking_email_read(raw)
+    return booking_email_file(
+        read=booking_email_read(raw), door=door, by=by, keep_invalid=keep_invalid, via=via
+    )
+
+
+def booking_email_file(
+    *, read: BookingEmail, door: str, by: User | None, keep_invalid: bool = True, via: str = ""
+) -> EmailOutcome:
+    """File the bookings of an e-mail already read (import_bookings reads several at once)."""
     outcome = EmailOutcome(sender_email=read.sender_email, problem=read.problem)
     for index, payload in enumerate(read.payloads):
         try:
@@ -74,10 +82,13 @@ def booking_email_receive(
                 raw=read.raw,
                 sender_email=read.sender_email,
             )
-        except BookingInvalid as exc:
+        except DomainError as exc:
+            # BookingInvalid names the field; a trip the booking cannot make (a clash) says
+            # why in its message.
             if not keep_invalid:
                 raise
-            outcome.errors[payload.get("reference") or str(index)] = exc.errors
+            errors = getattr(exc, "errors", None) or {"booking": [str(exc)]}
+            outcome.errors[payload.get("reference") or str(index)] = errors
             continue
         outcome.results.append(result)
         if result.status == "unassigned" and result.created:

@@ -11,13 +11,17 @@ Read here, synchronously (no web request waits). The same e-mail twice changes n
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Iterator
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from bookings.mail.answers import summary
-from bookings.mail.receive import DOOR_COMMAND, booking_email_receive
+from bookings.mail.reader import BookingEmail, booking_email_read
+from bookings.mail.receive import DOOR_COMMAND, booking_email_file
 from portal.errors import InvalidInput
 
 MBOX_START = b"From "
@@ -45,6 +49,31 @@ def messages(path: Path) -> Iterator[tuple[str, bytes]]:
     yield path.name, path.read_bytes()
 
 
+def read_ahead(
+    found: Iterable[tuple[str, bytes]], *, workers: int
+) -> Iterator[tuple[str, BookingEmail | InvalidInput]]:
+    """Each e-mail read (or why it could not be), in order, with up to ``workers`` read at
+    once: reading is mostly the extractor's subprocess, which the filing need not wait for.
+    Filing stays one at a time, in the mailbox's order (a cancellation after its booking)."""
+
+    def read(raw: bytes) -> BookingEmail | InvalidInput:
+        try:
+            return booking_email_read(raw)
+        except InvalidInput as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[tuple[str, Future]] = deque()
+        for label, raw in found:
+            pending.append((label, pool.submit(read, raw)))
+            if len(pending) > workers * 2:
+                label_done, future = pending.popleft()
+                yield label_done, future.result()
+        while pending:
+            label_done, future = pending.popleft()
+            yield label_done, future.result()
+
+
 class Command(BaseCommand):
     help = "Import booking e-mails from an .eml file, a Maildir or an mbox."
 
@@ -56,15 +85,15 @@ class Command(BaseCommand):
         if not source.exists():
             raise CommandError(f"{source} does not exist.")
         read = refused = 0
-        for label, raw in messages(source):
-            try:
-                outcome = booking_email_receive(
-                    raw=raw, door=DOOR_COMMAND, by=None, via="import_bookings"
-                )
-            except InvalidInput as exc:
+        workers = min(8, os.cpu_count() or 1)
+        for label, email in read_ahead(messages(source), workers=workers):
+            if isinstance(email, InvalidInput):
                 refused += 1
-                self.stderr.write(f"{label}: refused: {' '.join(exc.messages())}")
+                self.stderr.write(f"{label}: refused: {' '.join(email.messages())}")
                 continue
+            outcome = booking_email_file(
+                read=email, door=DOOR_COMMAND, by=None, via="import_bookings"
+            )
             read += 1
             self.stdout.write(f"{label}: {summary(outcome)}")
         self.stdout.write(f"{read} e-mail(s) read, {refused} refused.")
