@@ -67,6 +67,9 @@ class Booking(models.Model):
     # The booking as we understood it (our JSON, contracts.md): the same input again is
     # recognised by it, and an unassigned booking is assigned from it.
     payload = models.JSONField(default=dict, blank=True)
+    # The stops this booking gave its trip when last derived (bookings.derive): an update or
+    # a cancellation takes exactly these back out and leaves the trip's other stops alone.
+    stops = models.JSONField(default=list, blank=True)
     raw = models.TextField(blank=True)
     sender_email = models.EmailField(max_length=254, blank=True)
     state = models.CharField(

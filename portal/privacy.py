@@ -211,6 +211,30 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         people=("briefing__trip__traveller", "user"),
         trip="briefing__trip",
     ),
+    # Bookings: who they were for and what arrived; the flights' numbers and dates stay with
+    # the trip's countries and dates.
+    PersonalData(
+        "bookings.Booking",
+        {
+            "traveller_email": "",
+            "traveller_name": "",
+            "sender_email": "",
+            "unassigned_reason": "",
+            "raw": "",
+            "payload": {},
+            "stops": [],
+        },
+        people=("traveller",),
+        trip="trip",
+        how="the reference, source, status and dates stay",
+    ),
+    PersonalData(
+        "bookings.Segment",
+        {"name": "", "city": "", "latitude": None, "longitude": None},
+        people=("booking__traveller",),
+        trip="booking__trip",
+        how="a hotel's name and address; airports and flight numbers are public",
+    ),
     # Safety checks: what was said and from where; whether and when stays with the check.
     PersonalData(
         "incidents.CheckRecipient",
