@@ -37,7 +37,7 @@ def read(name: str):
     return booking_email_read(fixture(name))
 
 
-def test_a_flight_with_a_connection_is_one_booking_of_two_flights(extractor):
+def test_a_round_trip_with_a_connection_is_one_booking_of_three_flights(extractor):
     found = read("flight-jsonld-connection.eml")
     assert found.extractor == extractor
     assert [payload["reference"] for payload in found.payloads] == ["RXJ34P"]
@@ -48,6 +48,7 @@ def test_a_flight_with_a_connection_is_one_booking_of_two_flights(extractor):
     assert [(s["carrier"], s["number"], s["from"], s["to"]) for s in booking["segments"]] == [
         ("KC", "922", "LHR", "NQZ"),
         ("KC", "942", "NQZ", "ALA"),
+        ("KC", "941", "ALA", "LHR"),
     ]
     assert booking["segments"][0]["departs"] == "2027-03-04T14:00:00+00:00"
     assert booking["segments"][1]["arrives"] == "2027-03-05T03:50:00+05:00"
