@@ -4,30 +4,19 @@ when it is installed, and through the markup fallback (forced with BOOKINGS_EXTR
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 
-from bookings.mail.extractors import KITINERARY, MARKUP, kitinerary_path
+from bookings.mail.extractors import KITINERARY, MARKUP
 from bookings.mail.reader import MAX_MESSAGE_BYTES, EmailTooLarge, booking_email_read
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bookings"
-needs_kitinerary = pytest.mark.skipif(
-    kitinerary_path() is None,
-    reason="kitinerary-extractor (Debian package libkpimitinerary-bin) is not installed",
-)
+from portal import health
+from tests import factories
+from tests.bookings.email_helpers import EXTRACTORS, fixture, needs_kitinerary
 
 
-def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-@pytest.fixture(
-    params=[
-        pytest.param(KITINERARY, marks=needs_kitinerary),
-        MARKUP,
-    ]
-)
+@pytest.fixture(params=EXTRACTORS)
 def extractor(request, settings):
     settings.BOOKINGS_EXTRACTOR = request.param
     return request.param
@@ -133,3 +122,15 @@ def test_an_email_over_the_size_limit_is_refused_before_it_is_parsed():
         booking_email_read(raw)
     assert refused.value.status_code == 413
     assert "email" in refused.value.errors
+
+
+def test_healthz_tells_operators_which_extractor_reads_booking_emails(db, settings, monkeypatch):
+    # Only the detail is under test: no probe runs.
+    monkeypatch.setattr(health, "CHECKS", {})
+    cache.clear()
+    settings.BOOKINGS_EXTRACTOR = MARKUP
+    body = factories.logged_in(factories.manager()).get("/healthz/").json()
+    assert body["status"] == "ok"
+    assert body["about"]["bookings_extractor"]["extractor"] == MARKUP
+    # Anyone else reads the state alone.
+    assert "about" not in Client().get("/healthz/").json()
