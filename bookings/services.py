@@ -10,7 +10,8 @@ sent the booking is in the booking and in its audit entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,10 +115,6 @@ def stop_input_from_derived(stop: DerivedStop, *, activities: Sequence[str] = ()
     )
 
 
-def _stop_key(country: str, place: str, arrival: str, departure: str) -> tuple[str, ...]:
-    return (country.upper(), place.strip().casefold(), arrival, departure)
-
-
 def _held_stops(trip: Trip) -> list[StopInput]:
     return [
         StopInput(
@@ -132,38 +129,48 @@ def _held_stops(trip: Trip) -> list[StopInput]:
     ]
 
 
-def _stops_json(stops: Iterable[DerivedStop]) -> list[dict[str, Any]]:
-    return [
-        {
-            "country": stop.country,
-            "place": stop.place,
-            "arrival": stop.arrival.isoformat(),
-            "departure": stop.departure.isoformat(),
-            "transit": stop.transit,
-        }
-        for stop in stops
-    ]
-
-
-def _without_previous(
-    held: list[StopInput], previous: list[dict[str, Any]]
-) -> tuple[list[StopInput], dict[tuple[str, str], list[str]]]:
-    """The trip's stops less those this booking gave it last time, and the activities the
-    traveller had added to those (kept for the stops that replace them)."""
-    given = {
-        _stop_key(item["country"], item["place"], item["arrival"], item["departure"])
-        for item in previous
+def _stop_json(stop: StopInput) -> dict[str, Any]:
+    return {
+        "country": stop.country.upper(),
+        "place": stop.place,
+        "arrival": stop.arrival.isoformat(),
+        "departure": stop.departure.isoformat(),
+        "transit": stop.transit,
     }
-    kept: list[StopInput] = []
+
+
+def _same_stop(stop: StopInput, recorded: dict[str, Any]) -> bool:
+    return _stop_json(stop) | {"place": stop.place.casefold()} == recorded | {
+        "place": str(recorded["place"]).casefold()
+    }
+
+
+def stops_take_back(
+    held: list[StopInput], given: list[dict[str, Any]]
+) -> tuple[list[StopInput], dict[tuple[str, str], list[str]]]:
+    """The trip's stops less what one booking gave them last time (`given`, as stops_merge
+    recorded it): a stop it added goes, a stop it widened is as it was before. Also the
+    activities the traveller had added to the stops that go, for the stops replacing them."""
+    kept = list(held)
     activities: dict[tuple[str, str], list[str]] = {}
-    for stop in held:
-        key = _stop_key(
-            stop.country, stop.place, stop.arrival.isoformat(), stop.departure.isoformat()
-        )
-        if key in given:
-            activities[(key[0], key[1])] = stop.activities
+    for record in reversed(given):
+        index = next((i for i, s in enumerate(kept) if _same_stop(s, record["final"])), None)
+        if index is None:
+            continue  # the traveller changed that stop by hand since: it is theirs now
+        stop = kept[index]
+        if record["was"] is None:
+            activities[(stop.country.upper(), stop.place.casefold())] = stop.activities
+            del kept[index]
         else:
-            kept.append(stop)
+            was = record["was"]
+            kept[index] = StopInput(
+                country=was["country"],
+                place=was["place"],
+                arrival=dt.date.fromisoformat(was["arrival"]),
+                departure=dt.date.fromisoformat(was["departure"]),
+                activities=stop.activities,
+                transit=was["transit"],
+            )
     return kept, activities
 
 
@@ -179,20 +186,22 @@ def stops_merge(
     held: list[StopInput],
     derived: Sequence[DerivedStop],
     activities: dict[tuple[str, str], list[str]] | None = None,
-) -> list[StopInput]:
-    """The trip's stops with a booking's: a derived stop at a place the trip already holds on
-    overlapping dates (a hotel booked apart from the flights, a stop filed by hand) widens that
-    stop; any other is added."""
+) -> tuple[list[StopInput], list[dict[str, Any]]]:
+    """The trip's stops with a booking's, and what the booking gave them (for
+    stops_take_back): a derived stop at a place the trip already holds on overlapping dates (a
+    hotel booked apart from the flights, a stop filed by hand) widens that stop; any other is
+    added."""
     merged = list(held)
     activities = activities or {}
+    given: list[dict[str, Any]] = []
     for stop in derived:
         index = next((i for i, s in enumerate(merged) if _overlaps(s, stop)), None)
         if index is None:
-            merged.append(
-                stop_input_from_derived(
-                    stop, activities=activities.get((stop.country, stop.place.casefold()), ())
-                )
+            added = stop_input_from_derived(
+                stop, activities=activities.get((stop.country, stop.place.casefold()), ())
             )
+            merged.append(added)
+            given.append({"final": _stop_json(added), "was": None})
             continue
         other = merged[index]
         merged[index] = StopInput(
@@ -203,7 +212,8 @@ def stops_merge(
             activities=other.activities,
             transit=other.transit and stop.transit,
         )
-    return sorted(merged, key=lambda s: (s.arrival, s.departure))
+        given.append({"final": _stop_json(merged[index]), "was": _stop_json(other)})
+    return sorted(merged, key=lambda s: (s.arrival, s.departure)), given
 
 
 def purpose_for(data: BookingData) -> str:
@@ -233,6 +243,8 @@ def _route(moves: list[SegmentData], *, codes: bool) -> str:
             name = end.code if codes and end.code else end.city
             if not names or names[-1] != name:
                 names.append(name)
+    if len(names) > 2 and names[-1] == names[0]:
+        names.pop()  # the way home says nothing: "Flights LHR-ALA", not "LHR-ALA-LHR"
     return "-".join(names)
 
 
@@ -306,7 +318,7 @@ def _data_of(booking: Booking) -> BookingData:
 # --- the trip ----------------------------------------------------------------------------
 
 
-def _joinable_trip(traveller: User, data: BookingData, *, exclude: Trip | None) -> Trip | None:
+def _joinable_trip(traveller: User, data: BookingData) -> Trip | None:
     """The traveller's trip, going ahead, that this booking's dates overlap (a shared travel
     day is no overlap, as between trips)."""
     start, end = data.starts_on, data.ends_on
@@ -315,8 +327,6 @@ def _joinable_trip(traveller: User, data: BookingData, *, exclude: Trip | None) 
         trips = trips.filter(first_arrival__lte=end, last_departure__gte=start)
     else:
         trips = trips.filter(first_arrival__lt=end, last_departure__gt=start)
-    if exclude is not None:
-        trips = trips.exclude(pk=exclude.pk)
     return trips.order_by("first_arrival", "id").first()
 
 
@@ -325,7 +335,9 @@ def _as_booking_error(error: InvalidInput) -> BookingInvalid:
     return BookingInvalid({"segments": error.messages()})
 
 
-def _trip_save(*, trip: Trip | None, traveller: User, stops: list[StopInput], purpose: str) -> Trip:
+def _trip_save(
+    *, trip: Trip | None, traveller: User, stops: list[StopInput], purpose: str = ""
+) -> Trip:
     try:
         if trip is None:
             trip = trip_services.trip_create(
@@ -367,7 +379,8 @@ def _trip_apply(booking: Booking, data: BookingData, traveller: User) -> Trip | 
         booking.stops = []
         if trip is None:
             return booking.trip
-        kept, _ = _without_previous(_held_stops(trip), previous)
+        held = _held_stops(trip)
+        kept, _ = stops_take_back(held, previous)
         if not kept and not _held_elsewhere(booking, trip):
             try:
                 return trip_services.trip_cancel(
@@ -375,19 +388,18 @@ def _trip_apply(booking: Booking, data: BookingData, traveller: User) -> Trip | 
                 )
             except TransitionNotAllowed as error:
                 raise BookingInvalid({"status": [str(error)]}) from error
-        if kept and previous:
-            return _trip_save(trip=trip, traveller=traveller, stops=kept, purpose=trip.purpose)
+        if kept and kept != held:
+            return _trip_save(trip=trip, traveller=traveller, stops=kept)
         return trip
     derived = stops_derive(data.segments)
-    booking.stops = _stops_json(derived)
     if trip is None:
-        trip = _joinable_trip(traveller, data, exclude=None)
+        trip = _joinable_trip(traveller, data)
     if trip is None:
-        stops = [stop_input_from_derived(stop) for stop in derived]
+        stops, booking.stops = stops_merge([], derived)
         return _trip_save(trip=None, traveller=traveller, stops=stops, purpose=purpose_for(data))
-    kept, activities = _without_previous(_held_stops(trip), previous)
-    stops = stops_merge(kept, derived, activities)
-    return _trip_save(trip=trip, traveller=traveller, stops=stops, purpose=trip.purpose)
+    kept, activities = stops_take_back(_held_stops(trip), previous)
+    stops, booking.stops = stops_merge(kept, derived, activities)
+    return _trip_save(trip=trip, traveller=traveller, stops=stops)
 
 
 def _audit(booking: Booking, *, action: str, by: User | None, **details: Any) -> None:

@@ -207,7 +207,9 @@ def _location(value: Any, path: str, errors: _Errors, *, kind: str) -> Location 
             return None
         return Location(
             code=code,
-            city=airport["city"] or airport["name"],
+            # A few are written "district, city" ("Arnavutköy, Istanbul"): the city is the
+            # place a traveller and a stop's advisory mean.
+            city=(airport["city"] or airport["name"]).split(",")[-1].strip(),
             country=airport["country"],
             tz=airport["tz"],
             latitude=float(airport["lat"]),
@@ -299,7 +301,8 @@ def _hotel(item: dict[str, Any], path: str, errors: _Errors) -> SegmentData | No
 def _moving(item: dict[str, Any], kind: str, path: str, errors: _Errors) -> SegmentData | None:
     before = len(errors.found)
     carrier = _text(item.get("carrier"), f"{path}.carrier", errors, limit=3).upper()
-    number = _text(item.get("number"), f"{path}.number", errors, limit=5).upper()
+    # "0942" and "942" are one flight: kept without leading zeros, as it is looked up.
+    number = _text(item.get("number"), f"{path}.number", errors, limit=5).upper().lstrip("0")
     if kind == "flight":
         if not CARRIER.match(carrier):
             errors.add(f"{path}.carrier", "Give the airline's two- or three-character code.")

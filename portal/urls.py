@@ -19,6 +19,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("advisories.urls")),
     path("", include("trips.api_urls")),
+    path("", include("bookings.api_urls")),
     path("", include("briefings.urls")),
     path("", include(incident_urls.api_urlpatterns)),
     path("bookings/email/", email_api.BookingEmailView.as_view(), name="api-booking-email"),
@@ -44,6 +45,7 @@ urlpatterns = [
     # Booking e-mails from the provider named by BOOKINGS_INBOUND (none when unset).
     path("bookings/inbound/", include("bookings.mail.urls")),
     path("", include(incident_urls.urlpatterns)),
+    path("bookings/", include("bookings.page_urls")),
     path("", include("portal.page_urls")),
 ]
 

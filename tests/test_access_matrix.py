@@ -31,6 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from bookings.services import booking_keep_unassigned
 from briefings.models import Briefing, BriefingStatus
 from incidents.check_services import answer_token
 from incidents.models import CheckRecipient, SafetyCheck
@@ -157,6 +158,14 @@ MATRIX: dict[str, Row] = {
     # A raw e-mail (message/rfc822) only: the matrix's JSON body is refused as such.
     "api/bookings/email/": Row({"POST": "401 403 403 403 403 415 403"}),
     "api/compliance/": Row({"GET": API_MANAGERS}),
+    # --- bookings -------------------------------------------------------------------------
+    "bookings/": Row({"GET": "302 403 403 200 200 200 403"}),
+    # The arranger's traveller sent the waiting booking; the other arranger never sees it.
+    "bookings/<pk>/assign/": Row({"POST": "302 403 403 302 404 302 403"}, {"pk": "booking"}),
+    "api/bookings/": Row({"POST": "401 403 403 403 403 400 403"}),
+    "api/bookings/unassigned/": Row({"GET": "401 403 403 200 200 200 403"}),
+    "api/bookings/<pk>/assign/": Row({"POST": "401 403 403 400 404 400 403"}, {"pk": "booking"}),
+    "api/flights/": Row({"GET": API_MANAGERS.replace("200", "400")}),
     # --- briefings ---------------------------------------------------------------------------
     "briefings/failed/": Row({"GET": PAGE_MANAGERS}),
     "briefings/trips/<trip_id>/rebrief/": Row(
@@ -342,6 +351,13 @@ def world(db):
     feeds = [
         CalendarFeed.objects.create(user=u, token=f"feed-{u.pk}") for u in (traveller, stranger)
     ]
+    # Bookings waiting for a traveller, each sent by one of the two people.
+    waiting = [
+        booking_keep_unassigned(
+            raw="", door="email", by=None, sender_email=person.email, reason="No reservation."
+        )
+        for person in (traveller, stranger)
+    ]
     return {
         "users": users,
         "own": {
@@ -355,6 +371,7 @@ def world(db):
             "answer_token": answer_token(recipient),
             "calendar": feeds[0].token,
             "token": tokens[0],
+            "booking": waiting[0].pk,
         },
         "strangers": {
             "trip": their_trip.pk,
@@ -363,6 +380,7 @@ def world(db):
             "answer_token": answer_token(their_recipient),
             "calendar": feeds[1].token,
             "token": tokens[1],
+            "booking": waiting[1].pk,
         },
     }
 

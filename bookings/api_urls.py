@@ -1,0 +1,12 @@
+from django.urls import path
+
+from bookings import api
+
+urlpatterns = [
+    path("bookings/", api.BookingFeedView.as_view(), name="api-bookings"),
+    path(
+        "bookings/unassigned/", api.UnassignedBookingsView.as_view(), name="api-bookings-unassigned"
+    ),
+    path("bookings/<int:pk>/assign/", api.AssignBookingView.as_view(), name="api-booking-assign"),
+    path("flights/", api.FlightsView.as_view(), name="api-flights"),
+]
