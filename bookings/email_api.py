@@ -18,17 +18,16 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings.api import MayPostBookings
 from bookings.mail import answers
 from bookings.mail.reader import MAX_MESSAGE_BYTES, EmailTooLarge
 from bookings.mail.receive import DOOR_EMAIL_API, READ_TASK
-from portal import roles
 from portal.outbox import outbox_enqueue
 
-BOOKING_FEED_GROUP = roles.BOOKING_FEED
 # How long the request waits for the worker's answer before answering 202 "queued".
 ANSWER_WAIT_SECONDS = 10.0
 ANSWER_POLL_SECONDS = 0.1
@@ -49,19 +48,9 @@ class RFC822Parser(BaseParser):
         return raw
 
 
-class PostsBookings(BasePermission):
-    """The booking feed's service accounts and security managers."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(
-            user.is_authenticated
-            and (roles.is_manager(user) or user.groups.filter(name=BOOKING_FEED_GROUP).exists())
-        )
-
-
 class BookingEmailView(APIView):
-    permission_classes = [IsAuthenticated, PostsBookings]
+    # Who may post a booking may post its e-mail (the feed's own rule).
+    permission_classes = [IsAuthenticated, MayPostBookings]
     parser_classes = [RFC822Parser]
 
     def post(self, request):

@@ -3,7 +3,6 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisories.admin_documents import import_document
-from bookings import email_api
 from incidents import urls as incident_urls
 from portal import account_views, api, assets, health, sso
 
@@ -22,7 +21,6 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("bookings.api_urls")),
     path("", include("briefings.urls")),
     path("", include(incident_urls.api_urlpatterns)),
-    path("bookings/email/", email_api.BookingEmailView.as_view(), name="api-booking-email"),
 ]
 
 urlpatterns = [
