@@ -16,13 +16,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.api import MayPostBookings
+from bookings.api import RESULT, MayPostBookings
 from bookings.mail import answers
 from bookings.mail.reader import MAX_MESSAGE_BYTES, EmailTooLarge
 from bookings.mail.receive import DOOR_EMAIL_API, READ_TASK
@@ -53,6 +56,26 @@ class BookingEmailView(APIView):
     permission_classes = [IsAuthenticated, MayPostBookings]
     parser_classes = [RFC822Parser]
 
+    @extend_schema(
+        request={"message/rfc822": OpenApiTypes.BINARY},
+        responses={
+            201: RESULT,
+            200: RESULT,
+            202: inline_serializer(
+                "BookingEmailWaiting",
+                {
+                    "booking": serializers.IntegerField(required=False),
+                    "trip": serializers.IntegerField(allow_null=True, required=False),
+                    "status": serializers.CharField(),
+                    "problem": serializers.CharField(required=False),
+                },
+            ),
+        },
+        description="A raw booking e-mail (the bytes of an .eml). 201/200 as POST "
+        "/api/bookings/ answers (a second booking in the e-mail is listed under `bookings`); "
+        "202 when it held no booking and was kept unassigned (`problem` says why), or "
+        '`{"status": "queued"}` when the worker reading it is slow; 413 over 10 MB.',
+    )
     def post(self, request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > MAX_MESSAGE_BYTES:

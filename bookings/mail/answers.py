@@ -7,6 +7,7 @@ answer in the cache under the request's ticket, where the view picks it up.
 from __future__ import annotations
 
 from bookings.mail.receive import EmailOutcome
+from bookings.services import BookingResult
 from portal.errors import DomainError
 
 KEEP_SECONDS = 300
@@ -39,12 +40,12 @@ def refused(exc: DomainError) -> dict:
     return {"status_code": exc.status_code, "body": errors}
 
 
-def _row(result) -> dict:
+def _row(result: BookingResult) -> dict:
+    # As POST /api/bookings/ answers one booking.
     return {
         "booking": result.booking.pk,
         "trip": result.trip.pk if result.trip is not None else None,
-        "status": result.status,
-        "created": result.created,
+        "status": str(result.status),
     }
 
 
