@@ -4,7 +4,10 @@ The view keeps the e-mail (the outbox) and has a worker read it (bookings.tasks)
 never runs on a web request's thread. It waits a few seconds for the worker's answer and
 returns it as `POST /api/bookings/` does (201 new, 200 known, 400 naming the field; 202 when
 the e-mail held no booking and was kept unassigned); a worker slower than that gets a 202
-`{"status": "queued"}`: the e-mail is kept and will be read.
+`{"status": "queued"}`: the e-mail is kept and will be read. The answer travels through the
+cache, so it reaches the view when the web processes and workers share one (CACHE_URL, as
+a production installation sets for its rate limits); with each process's own cache, the
+answer is that 202 at once.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from bookings.api import RESULT, MayPostBookings
 from bookings.mail import answers
 from bookings.mail.reader import MAX_MESSAGE_BYTES, EmailTooLarge
 from bookings.mail.receive import DOOR_EMAIL_API, READ_TASK
+from portal.celery import app as celery_app
 from portal.outbox import outbox_enqueue
 
 # How long the request waits for the worker's answer before answering 202 "queued".
@@ -98,10 +102,18 @@ class BookingEmailView(APIView):
             },
             key=f"bookings.email:{DOOR_EMAIL_API}:{ticket}",
         )
-        answer = _await(ticket)
+        answer = _await(ticket) if _answer_can_arrive() else None
         if answer is None:
             return Response({"status": "queued"}, status=202)
         return Response(answer["body"], status=answer["status_code"])
+
+
+def _answer_can_arrive() -> bool:
+    """The worker leaves its answer in the cache: only a cache the processes share (CACHE_URL)
+    or a task run in this very process (eager) brings it back here. Otherwise waiting would
+    only delay the 202."""
+    shared = "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+    return shared or bool(celery_app.conf.task_always_eager)
 
 
 def _await(ticket: str) -> dict | None:

@@ -17,8 +17,11 @@ from django.test import Client
 from django.urls import clear_url_caches
 
 from advisories.packs import pack_import
+from bookings.mail.receive import READ_TASK
 from bookings.models import Booking, BookingState
 from portal import roles
+from portal.celery import app as celery_app
+from portal.models import OutboxMessage
 from tests import factories
 from tests.bookings.email_helpers import BEFORE_THE_TRIPS, EXTRACTORS, fixture
 from trips.models import Trip
@@ -164,3 +167,16 @@ def test_without_bookings_inbound_there_is_no_webhook():
         "/bookings/inbound/postmark/inbound/", data="{}", content_type="application/json"
     )
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_with_no_shared_cache_a_worker_elsewhere_means_a_202_at_once_and_the_email_kept(feed):
+    # A worker in another process cannot leave its answer in this process's own cache: the
+    # e-mail is kept in the outbox for it and the API says it is queued, without waiting.
+    celery_app.conf.task_always_eager = False
+    response = post(feed, fixture("flight-jsonld-connection.eml"))
+    assert response.status_code == 202
+    assert response.json() == {"status": "queued"}
+    [queued] = OutboxMessage.objects.filter(task=READ_TASK)
+    assert base64.b64decode(queued.kwargs["raw"]) == fixture("flight-jsonld-connection.eml")
+    assert not Booking.objects.exists()
