@@ -67,6 +67,9 @@ class Booking(models.Model):
     # The booking as we understood it (our JSON, contracts.md): the same input again is
     # recognised by it, and an unassigned booking is assigned from it.
     payload = models.JSONField(default=dict, blank=True)
+    # The SHA-256 of that JSON: a booking without a reference (an e-mail with no locator) is
+    # recognised by it when it arrives again.
+    digest = models.CharField(max_length=64, blank=True, db_index=True)
     # The stops this booking gave its trip when last derived (bookings.derive): an update or
     # a cancellation takes exactly these back out and leaves the trip's other stops alone.
     stops = models.JSONField(default=list, blank=True)

@@ -11,12 +11,14 @@ sent the booking is in the booking and in its audit entries.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.derive import DerivedStop, stops_derive
@@ -163,12 +165,14 @@ def stops_take_back(
             del kept[index]
         else:
             was = record["was"]
-            kept[index] = StopInput(
+            # replace() keeps whatever else the stop carries (its coordinates, once trips'
+            # StopInput has them).
+            kept[index] = replace(
+                stop,
                 country=was["country"],
                 place=was["place"],
                 arrival=dt.date.fromisoformat(was["arrival"]),
                 departure=dt.date.fromisoformat(was["departure"]),
-                activities=stop.activities,
                 transit=was["transit"],
             )
     return kept, activities
@@ -204,12 +208,11 @@ def stops_merge(
             given.append({"final": _stop_json(added), "was": None})
             continue
         other = merged[index]
-        merged[index] = StopInput(
-            country=other.country,
+        merged[index] = replace(
+            other,
             place=other.place or stop.place,
             arrival=min(other.arrival, stop.arrival),
             departure=max(other.departure, stop.departure),
-            activities=other.activities,
             transit=other.transit and stop.transit,
         )
         given.append({"final": _stop_json(merged[index]), "was": _stop_json(other)})
@@ -290,17 +293,21 @@ def _segments_write(booking: Booking, data: BookingData) -> None:
     )
 
 
+def digest_of(data: BookingData) -> str:
+    text = json.dumps(data.as_json(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _parse(payload: dict[str, Any]) -> tuple[BookingData, Booking | None]:
     today = timezone.localdate()
     # Parsed first as if known, to learn its reference; a new booking for the past is refused.
     data = booking_parse(payload, today=today, allow_past=True)
-    known = None
+    bookings = Booking.objects.select_for_update()
     if data.reference:
-        known = (
-            Booking.objects.select_for_update()
-            .filter(source=data.source, reference=data.reference)
-            .first()
-        )
+        known = bookings.filter(source=data.source, reference=data.reference).first()
+    else:
+        # No reference to know it by: the very same booking again is still the same one.
+        known = bookings.filter(reference="", digest=digest_of(data)).first()
     if known is None:
         data = booking_parse(payload, today=today, allow_past=False)
     return data, known
@@ -433,6 +440,17 @@ def booking_receive(
     (reference, source), derives or updates its trip, and returns what it did. Nothing is
     half-written."""
     _check_door(door)
+    try:
+        return _receive(payload=payload, by=by, door=door, raw=raw, sender_email=sender_email)
+    except IntegrityError:
+        # The same new booking sent twice at once: the other call made it; this one is now an
+        # update of it (or the same input again, which changes nothing).
+        return _receive(payload=payload, by=by, door=door, raw=raw, sender_email=sender_email)
+
+
+def _receive(
+    *, payload: dict[str, Any], by: User | None, door: str, raw: str, sender_email: str
+) -> BookingResult:
     with transaction.atomic():
         data, known = _parse(payload)
         normalised = data.as_json()
@@ -442,6 +460,7 @@ def booking_receive(
         booking = known or Booking(reference=data.reference, source=data.source, door=door)
         booking.status = data.status
         booking.payload = normalised
+        booking.digest = digest_of(data)
         booking.traveller_email = data.traveller_email
         booking.traveller_name = data.traveller_name
         booking.raw = (raw or "")[:RAW_MAX_CHARS]

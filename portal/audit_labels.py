@@ -24,6 +24,12 @@ ACTION_LABELS: dict[str, str] = {
     "calendar.created": "Calendar feed created",
     "calendar.renewed": "Calendar feed address renewed",
     "calendar.revoked": "Calendar feed revoked",
+    # Bookings
+    "booking.received": "Booking received: trip made or joined",
+    "booking.updated": "Booking updated",
+    "booking.unassigned": "Booking waiting for a traveller",
+    "booking.assigned": "Waiting booking assigned",
+    "booking.dismissed": "Waiting booking dismissed",
     # Briefings
     "briefing.requested": "New briefing requested",
     "briefing.acknowledged": "Briefing acknowledged",

@@ -182,3 +182,24 @@ def test_a_cancelled_bookings_flight_is_no_longer_listed(feed, eva):
         "/api/flights/", {"carrier": "KC", "number": "942", "date": d(10).isoformat()}
     )
     assert response.json()["results"] == []
+
+
+def test_the_lists_take_a_fixed_number_of_queries(feed, django_assert_max_num_queries):
+    people = [employee(email=f"p{n}@example.org") for n in range(5)]
+    for n, person in enumerate(people):
+        api_as(feed).post(
+            "/api/bookings/", booking(reference=f"R{n}", email=person.email), format="json"
+        )
+        api_as(feed).post(
+            "/api/bookings/",
+            booking(reference=f"W{n}", email=f"w{n}@nowhere.example"),
+            format="json",
+        )
+    boss = manager()
+    client = api_as(boss)
+    with django_assert_max_num_queries(12):
+        flights = client.get("/api/flights/", {"carrier": "KC", "number": "942", "date": d(10)})
+    assert len(flights.json()["results"]) == 5
+    with django_assert_max_num_queries(12):
+        waiting = client.get("/api/bookings/unassigned/")
+    assert waiting.json()["count"] == 5

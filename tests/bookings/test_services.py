@@ -187,3 +187,50 @@ def test_an_email_without_a_reservation_is_kept_and_can_be_dismissed():
     result = booking_dismiss(booking=kept, by=manager())
     assert result.status == "dismissed"
     assert Booking.objects.get(pk=kept.pk).state == BookingState.DISMISSED
+
+
+def test_a_booking_overlapping_a_draft_joins_it_and_submits_it(eva):
+    draft = trip_create(
+        by=eva,
+        data=TripInput(
+            purpose="Almaty plans",
+            stops=[StopInput(country="KZ", place="Almaty", arrival=d(12), departure=d(13))],
+        ),
+    )
+    result = booking_receive(payload=booking(), by=None, door="feed")
+    assert result.trip.pk == draft.pk
+    assert result.trip.status != TripStatus.DRAFT
+
+
+def test_a_waiting_booking_sent_again_once_its_traveller_exists_is_assigned():
+    first = booking_receive(payload=booking(), by=None, door="feed")
+    assert first.status == "unassigned"
+    eva = employee(email="eva.green@example.org")
+    changed = booking_receive(payload=booking(*almaty_return(back=15)), by=None, door="feed")
+    assert (changed.status, changed.trip.traveller, changed.created) == ("assigned", eva, False)
+
+
+def test_an_update_that_raises_the_level_sends_the_approved_trip_back_for_approval(catalogue):
+    """Mongolia is level 2 in the test catalogue; its Sealed Valley is a level-4 closed area."""
+    employee(email="eva.green@example.org")
+    there = [
+        flight("OM", "502", "ALA", "ULN", at(10, "09:00", "+05:00"), at(10, "14:00", "+08:00")),
+        flight("OM", "501", "ULN", "ALA", at(16, "15:00", "+08:00"), at(16, "17:00", "+05:00")),
+    ]
+    harbour = hotel("Harbour Inn", "Old Harbour", "MN", 10, 16)
+    first = booking_receive(payload=booking(*there, harbour), by=None, door="feed")
+    assert first.trip.status == TripStatus.APPROVED
+    valley = hotel("Valley Lodge", "Sealed Valley", "MN", 10, 16)
+    later = booking_receive(payload=booking(*there, valley), by=None, door="feed")
+    assert later.trip.pk == first.trip.pk
+    later.trip.refresh_from_db()
+    assert later.trip.status == TripStatus.PENDING_APPROVAL
+    assert later.trip.risk_level == 4
+
+
+def test_a_booking_without_a_reference_sent_twice_changes_nothing(eva):
+    first = booking_receive(payload=booking(reference=""), by=None, door="email")
+    again = booking_receive(payload=booking(reference=""), by=None, door="email")
+    assert (again.booking.pk, again.created) == (first.booking.pk, False)
+    assert Booking.objects.count() == 1
+    assert first.trip.assessments.count() == 1

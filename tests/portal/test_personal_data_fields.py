@@ -218,6 +218,7 @@ def world(db, settings):
     TripFactory(traveller=bystander, purpose="Bystander conference in Lyon")
 
     trip = trip_of(leaver, days_ago=400)
+    booked_as(leaver, trip)
     tick_as(helper, trip)
     briefing_of(trip, leaver)
     check = SafetyCheck.objects.create(incident=IncidentFactory(), started_by=boss)
@@ -342,6 +343,38 @@ def trip_of(traveller, *, days_ago: int) -> Trip:
         details={"comment": "Approved given the clinic appointment"},
     )
     return trip
+
+
+def booked_as(traveller, trip: Trip) -> None:
+    """The trip's booking, as a booking e-mail the traveller forwarded left it."""
+    from bookings.models import Booking, Segment
+
+    booking = Booking.objects.create(
+        reference="LEAVE1",
+        source="acme-tmc",
+        traveller=traveller,
+        trip=trip,
+        door="email",
+        traveller_email="dana@leaver.example",
+        traveller_name="Danielle Leavesworth",
+        sender_email="dana@leaver.example",
+        unassigned_reason="Waited while Hospital street 5 was unknown",
+        raw="Your room near Hospital street 5",
+        payload={"segments": [{"type": "hotel", "name": "Hospital street 5"}]},
+        stops=[{"final": {"place": "Hospital street 5"}, "was": None}],
+    )
+    Segment.objects.create(
+        booking=booking,
+        position=0,
+        kind="hotel",
+        name="Hospital street 5 guest house",
+        city="Hospital street 5",
+        country_id="KZ",
+        latitude=43.2,
+        longitude=76.9,
+        check_in=trip.first_arrival,
+        check_out=trip.last_departure,
+    )
 
 
 def tick_as(arranger, trip: Trip) -> None:
