@@ -9,8 +9,10 @@ DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # WeasyPrint needs Pango; libharfbuzz-subset0 makes its font subsetting ~2.5x faster; fonts
-# ship from Debian so PDFs render the same everywhere.
-RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
+# ship from Debian so PDFs render the same everywhere. libkpimitinerary-bin is KDE Itinerary's
+# extractor, which reads booking e-mails (bookings.mail; without it, schema.org markup alone).
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core \
+	libkpimitinerary-bin
 TEST_PACKAGES := chromium poppler-utils
 
 .PHONY: run test install system-packages test-system-packages lint check worker beat clean load serve bench

@@ -44,6 +44,7 @@ SIZES = {
     "recipients": (5_000, 10),
     "page_rows_small": (10, 2),
     "page_rows_large": (1_000, 6),
+    "booking_emails": (1_000, 5),
 }
 
 

@@ -326,6 +326,7 @@ class Bench:
             ("api", self.api_trips_list),
             ("growth", self.lookup_growth),
             ("pages", self.page_queries),
+            ("bookings", self.booking_ingest),
         ]
         self.manager = make_users("manager", 1, roles.MANAGER)[0]
         for name, group in groups:
@@ -891,4 +892,26 @@ class Bench:
             "queries",
             baseline=sum(small.values()),
             ratio=sum(large.values()) / sum(small.values()),
+        )
+
+    # --- booking_ingest ------------------------------------------------------------------------
+
+    def booking_ingest(self) -> None:
+        """`--booking-emails` booking e-mails through import_bookings, against filing the
+        same trips through the trip service (bench/bench_bookings.py)."""
+        from bench import bench_bookings
+        from bookings.mail.extractors import extractor_in_use
+
+        import_countries(["KZ"])
+        count = self.args.booking_emails
+        times = bench_bookings.booking_ingest(
+            count=count, work=self.work, today=self.today, make_users=make_users
+        )
+        print(f"   {count} e-mails read by {extractor_in_use()}", flush=True)
+        self.record(
+            "booking_ingest",
+            times["by_email"],
+            "s",
+            baseline=times["by_hand"],
+            ratio=times["by_hand"] / times["by_email"],
         )

@@ -195,6 +195,27 @@ CHECKS: dict[str, Callable[[], None]] = {
 IN_THREAD = {"broker", "storage", "worker"}
 
 
+# What an app adds to the operators' details without being a check (the extractor that reads
+# booking e-mails, say): registered by the app itself, since portal imports no app above it.
+DETAILS: dict[str, Callable[[], dict]] = {}
+
+
+def health_detail_register(name: str, describe: Callable[[], dict]) -> None:
+    DETAILS[name] = describe
+
+
+def _extra_details() -> dict[str, dict]:
+    found = {}
+    for name, describe in DETAILS.items():
+        try:
+            found[name] = describe()
+        except Exception as exc:
+            # A detail is information, never a failure of the health check.
+            logger.exception("Health detail %r failed", name)
+            found[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    return found
+
+
 def _run(name: str) -> None:
     check = CHECKS[name]
     if name in IN_THREAD:
@@ -207,8 +228,9 @@ def _run(name: str) -> None:
 def health_report(*, details: bool = False) -> dict:
     """`{"status": "ok"|"down", "checks": {name: "ok"|"down"}, "down": [names]}`: every check
     runs even when one fails, so the answer names everything that is down at once. With
-    ``details``, also `details: {name: {"seconds": ..., "error": ...}}` and `checked_at`,
-    for operators only (the errors may name hosts and paths)."""
+    ``details``, also `details: {name: {"seconds": ..., "error": ...}}`, `checked_at` and
+    `about` (what the apps registered: which extractor reads booking e-mails), for operators
+    only (the errors may name hosts and paths)."""
     checks: dict[str, str] = {}
     found: dict[str, dict] = {}
     for name in CHECKS:
@@ -229,6 +251,7 @@ def health_report(*, details: bool = False) -> dict:
     report: dict = {"status": DOWN if down else OK, "checks": checks, "down": down}
     if details:
         report["details"] = found
+        report["about"] = _extra_details()
         report["checked_at"] = timezone.now().isoformat()
     return report
 

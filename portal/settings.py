@@ -225,6 +225,21 @@ BRIEFING_EMAIL_ATTACHMENT = config.parse_bool(
     "BRIEFING_EMAIL_ATTACHMENT", os.environ.get("BRIEFING_EMAIL_ATTACHMENT"), False
 )
 
+# --- bookings by e-mail (bookings.mail): the django-anymail provider whose inbound webhook
+# receives booking e-mails ("mailgun", "postmark", "sendgrid", ...; off when unset), at
+# /bookings/inbound/<provider>/inbound/. Anymail's own settings come from the environment's
+# ANYMAIL_* variables (ANYMAIL_WEBHOOK_SECRET="user:password" for the webhook's basic auth,
+# ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, ...), and anymail checks them on every call.
+BOOKINGS_INBOUND = os.environ.get("BOOKINGS_INBOUND", "").strip().lower()
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+# What reads booking e-mails: "kitinerary" (KDE Itinerary's extractor, when installed) or
+# "markup" (schema.org markup alone, with extruct); unset, the extractor when it is found.
+BOOKINGS_EXTRACTOR = os.environ.get("BOOKINGS_EXTRACTOR", "").strip().lower()
+
 # --- security: secure by default once DEBUG is off; a TLS-terminating proxy sets
 # USE_X_FORWARDED_PROTO so Django trusts its X-Forwarded-Proto header.
 if config.parse_bool("USE_X_FORWARDED_PROTO", os.environ.get("USE_X_FORWARDED_PROTO"), False):

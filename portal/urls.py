@@ -40,6 +40,8 @@ urlpatterns = [
     path("accounts/oidc/", include(sso.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
+    # Booking e-mails from the provider named by BOOKINGS_INBOUND (none when unset).
+    path("bookings/inbound/", include("bookings.mail.urls")),
     path("", include(incident_urls.urlpatterns)),
     path("bookings/", include("bookings.page_urls")),
     path("", include("portal.page_urls")),

@@ -155,6 +155,8 @@ MATRIX: dict[str, Row] = {
     "api/approvals/": Row({"GET": API_MANAGERS}),
     "api/locations/": Row({"GET": API_MANAGERS}),
     "api/locations/message/": Row({"POST": "401 403 403 403 403 400 403"}),
+    # A raw e-mail (message/rfc822) only: the matrix's JSON body is refused as such.
+    "api/bookings/email/": Row({"POST": "401 403 403 403 403 415 403"}),
     "api/compliance/": Row({"GET": API_MANAGERS}),
     # --- bookings -------------------------------------------------------------------------
     "bookings/": Row({"GET": "302 403 403 200 200 200 403"}),

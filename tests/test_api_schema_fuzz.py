@@ -30,8 +30,10 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 PASSWORD = "pw-for-tests-1"
 
 # Left out: the token endpoints (a generated DELETE would revoke the token the run signs in
-# with; tests/portal covers them) and the schema and its HTML docs themselves.
-EXCLUDED_PATHS = r"^/api/(auth/|schema/|docs/)"
+# with; tests/portal covers them), the schema and its HTML docs themselves, and the raw e-mail
+# door (message/rfc822, which schemathesis cannot generate; its worker answers after a commit
+# this test's transaction never makes: tests/bookings/test_email_api.py covers it).
+EXCLUDED_PATHS = r"^/api/(auth/|schema/|docs/|bookings/email/)"
 
 
 def _load_schema():

@@ -41,6 +41,7 @@ METRICS = {
     "page_queries.approvals": True,
     "page_queries.locations": True,
     "page_queries.incident": True,
+    "booking_ingest": True,
 }
 
 

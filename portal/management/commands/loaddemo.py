@@ -4,6 +4,7 @@ trips in different states. Safe to run twice: it tops up, never duplicates."""
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 from pathlib import Path
 
@@ -16,6 +17,11 @@ from django.utils import timezone
 from portal import roles
 
 DEMO_PACK = Path(settings.BASE_DIR) / "advisories" / "content" / "demo-pack.json"
+
+DEMO_BOOKINGS = Path(settings.BASE_DIR) / "bookings" / "demo"
+# Days from today: Emma's booked trip (clear of her hand-filed ones) and the unknown
+# traveller's flight.
+DEMO_BOOKING_EMAILS = [("employee-almaty.eml", 55, 60), ("unknown-traveller.eml", 50, 50)]
 
 DEMO_USERS = [
     # username, role, first, last, nationality, extra
@@ -57,6 +63,7 @@ class Command(BaseCommand):
         users = self.load_users()
         self.load_trips(users)
         self.load_incidents(users)
+        self.load_bookings()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo loaded. Log in as employee, traveller, arranger, manager, manager2, "
@@ -263,3 +270,28 @@ class Command(BaseCommand):
                 external_id="demo-atyrau-floods",
             ),
         )
+
+    def load_bookings(self) -> None:
+        """Two booking e-mails, received as import_bookings receives them: Emma's (a booked
+        trip with its flights and hotel) and one for a traveller the portal does not know
+        (waiting in the unassigned bookings). Their references make a second run an update
+        that changes nothing."""
+        from string import Template
+
+        from bookings.mail.answers import summary
+        from bookings.mail.receive import DOOR_COMMAND, booking_email_receive
+
+        today = timezone.localdate()
+        sent = email.utils.format_datetime(timezone.now())
+        for name, out_days, back_days in DEMO_BOOKING_EMAILS:
+            out = today + dt.timedelta(days=out_days)
+            text = Template((DEMO_BOOKINGS / name).read_text(encoding="utf-8")).substitute(
+                sent=sent,
+                out=out.isoformat(),
+                out_next=(out + dt.timedelta(days=1)).isoformat(),
+                back=(today + dt.timedelta(days=back_days)).isoformat(),
+            )
+            outcome = booking_email_receive(
+                raw=text.encode("utf-8"), door=DOOR_COMMAND, by=None, via="loaddemo"
+            )
+            self.stdout.write(f"Booking e-mail {name}: {summary(outcome)}")
