@@ -35,6 +35,10 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def _string(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _when(milliseconds: Any) -> dt.datetime | None:
     value = _number(milliseconds)
     if value is None:
@@ -82,11 +86,11 @@ def _item(feature: dict) -> FeedItem | None:
     if latitude is None or longitude is None or at is None:
         return None
     magnitude = _number(props.get("mag"))
-    alert = props.get("alert") if isinstance(props.get("alert"), str) else None
-    place = props.get("place") if isinstance(props.get("place"), str) else ""
-    kind = props.get("type") if isinstance(props.get("type"), str) else "earthquake"
+    alert = _string(props.get("alert")) or None
+    place = _string(props.get("place"))
+    kind = _string(props.get("type")) or "earthquake"
     incident = IncidentInput(
-        title=_title(kind, magnitude, place.strip())[:200],
+        title=_title(kind, magnitude, place)[:200],
         country="",
         starts_on=at.date(),
         severity=severity_of(magnitude, alert),
