@@ -11,3 +11,8 @@ class IncidentsConfig(AppConfig):
         from trips.hazards import hazard_provider_register
 
         hazard_provider_register(incident_hazards)
+        # The hazard feeds that fail, among /healthz/'s details (never a failure).
+        from incidents.feeds.services import feeds_health
+        from portal.health import detail_provider_register
+
+        detail_provider_register("hazard_feeds", feeds_health)

@@ -405,3 +405,67 @@ class CheckAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} from {self.recipient.traveller} ({self.channel})"
+
+
+class FeedKind(models.TextChoices):
+    USGS = "usgs", "USGS earthquakes (GeoJSON)"
+    GDACS = "gdacs", "GDACS disasters (RSS)"
+    CAP = "cap", "Common Alerting Protocol 1.2 (message or Atom/RSS feed)"
+
+
+class HazardFeed(models.Model):
+    """A public hazard feed polled by the scheduler (incidents.feeds.services.feed_poll): its
+    items at or above ``min_severity`` become incidents. A failing feed keeps its last good
+    state (ETag, Last-Modified, the incidents it made) and says why in ``last_error``; it is
+    polled again later and later (doubling, capped) until it answers."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=8, choices=FeedKind.choices)
+    url = models.URLField(max_length=500, help_text="An http or https address of the feed.")
+    min_severity = models.CharField(
+        max_length=8,
+        choices=Severity.choices,
+        default=Severity.WARNING,
+        help_text="Items below this severity are not made incidents.",
+    )
+    enabled = models.BooleanField(default=True)
+    poll_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=200, blank=True)
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+class FeedNotice(models.Model):
+    """The e-mail telling the security managers that a feed incident touches travellers: one
+    per incident and severity (claimed in the feed's transaction, before it is sent)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="feed_notices")
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "severity"], name="one_feed_notice_per_incident_severity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} notice for {self.incident}"

@@ -253,6 +253,7 @@ def _write(
     places: list[Place],
     by: User | None,
     action: str,
+    auto_check: bool = True,
 ) -> Incident:
     before = _snapshot(incident) if incident.pk else {}
     touched_before = selectors.incident_trips_touched(incident)
@@ -271,15 +272,21 @@ def _write(
     )
     incident_alert_enqueue(incident)
     _reassess_touched(incident, before=touched_before)
-    # A critical incident asks everyone there "Are you OK?" by itself (issue 15).
-    check_start_if_critical(incident=incident, previous_severity=before.get("severity"))
+    # A critical incident asks everyone there "Are you OK?" by itself (issue 15); a feed's
+    # decides itself, only when it touches someone (incidents.feeds.services).
+    if auto_check:
+        check_start_if_critical(incident=incident, previous_severity=before.get("severity"))
     return incident
 
 
-def incident_declare(*, data: IncidentInput, by: User | None) -> tuple[Incident, bool]:
+def incident_declare(
+    *, data: IncidentInput, by: User | None, auto_check: bool = True
+) -> tuple[Incident, bool]:
     """Declare an incident, or update the one a feed declared before with the same source and
     external id (a feed that re-sends never duplicates). Returns the incident and whether it
-    is new. ``by`` is None only for the import command (a feed dumped to disk)."""
+    is new. ``by`` is None only for the import command and the hazard feeds; ``auto_check``
+    off leaves a critical incident's safety check to the caller (a feed starts one only
+    when the incident touches someone)."""
     if by is not None and not may_declare(by):
         raise NotAllowed(MAY_NOT_DECLARE)
     country, places = incident_validate(data)
@@ -302,6 +309,7 @@ def incident_declare(*, data: IncidentInput, by: User | None) -> tuple[Incident,
                         places=places,
                         by=by,
                         action="incident.updated",
+                        auto_check=auto_check,
                     )
                     return incident, False
                 incident = _write(
@@ -311,6 +319,7 @@ def incident_declare(*, data: IncidentInput, by: User | None) -> tuple[Incident,
                     places=places,
                     by=by,
                     action="incident.declared",
+                    auto_check=auto_check,
                 )
                 return incident, True
         except IntegrityError:
@@ -356,7 +365,11 @@ class IncidentClosed(Conflict):
 
 
 def incident_close(
-    *, incident: Incident, by: User, ends_on: dt.date | None = None, ip: str | None = None
+    *,
+    incident: Incident,
+    by: User | None,
+    ends_on: dt.date | None = None,
+    ip: str | None = None,
 ) -> Incident:
     """Close an incident as of ``ends_on`` (default today): its end date is set through the
     same write as any change (audited as ``incident.closed``), its open safety check closes
@@ -367,7 +380,7 @@ def incident_close(
     that is an edit of its dates) and no earlier than its start (field errors). Closing an
     incident that is closed is an IncidentClosed (409), and e-mails nobody.
     """
-    if not may_declare(by):
+    if by is not None and not may_declare(by):
         raise NotAllowed(MAY_NOT_DECLARE)
     today = timezone.localdate()
     ends_on = ends_on or today

@@ -195,6 +195,26 @@ CHECKS: dict[str, Callable[[], None]] = {
 IN_THREAD = {"broker", "storage", "worker"}
 
 
+# Details the apps above add to the operators' report (the hazard feeds that fail): what is
+# worth knowing, never a failure. Registered in an app's ready() (portal imports no app).
+DETAIL_PROVIDERS: dict[str, Callable[[], dict]] = {}
+
+
+def detail_provider_register(name: str, provider: Callable[[], dict]) -> None:
+    DETAIL_PROVIDERS[name] = provider
+
+
+def _provided_details() -> dict[str, dict]:
+    provided: dict[str, dict] = {}
+    for name, provider in DETAIL_PROVIDERS.items():
+        try:
+            provided[name] = provider()
+        except Exception as exc:
+            logger.exception("Health detail %r failed", name)
+            provided[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    return provided
+
+
 def _run(name: str) -> None:
     check = CHECKS[name]
     if name in IN_THREAD:
@@ -228,7 +248,7 @@ def health_report(*, details: bool = False) -> dict:
     down = [name for name, state in checks.items() if state == DOWN]
     report: dict = {"status": DOWN if down else OK, "checks": checks, "down": down}
     if details:
-        report["details"] = found
+        report["details"] = {**found, **_provided_details()}
         report["checked_at"] = timezone.now().isoformat()
     return report
 
