@@ -42,11 +42,15 @@ def fetch(
     *,
     etag: str = "",
     last_modified: str = "",
-    timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
-    deadline_seconds: float = DEADLINE_SECONDS,
-    max_bytes: int = MAX_BYTES,
+    timeout: tuple[float, float] | None = None,
+    deadline_seconds: float | None = None,
+    max_bytes: int | None = None,
 ) -> Fetched:
-    """GET ``url`` (http or https only). Raises FetchError for anything but a 200 or a 304."""
+    """GET ``url`` (http or https only). Raises FetchError for anything but a 200 or a 304.
+    The limits default to the module's (read when called)."""
+    timeout = timeout or (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+    deadline_seconds = deadline_seconds or DEADLINE_SECONDS
+    max_bytes = max_bytes or MAX_BYTES
     if urlsplit(url).scheme not in ("http", "https"):
         raise FetchError(f"only http and https addresses are fetched, not {url!r}")
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}

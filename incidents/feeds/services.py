@@ -148,10 +148,11 @@ def item_apply(*, item: FeedItem, min_severity: str, result: ImportResult) -> In
         return None
     if existing is not None:
         # What a manager set on it stays: its curated places, its lookahead, and its end
-        # when the feed says none (closing a feed incident by hand is not undone by a poll).
+        # when the feed says none. A closed incident stays closed (by hand or by a Cancel:
+        # a later poll of the message it cancelled does not reopen it).
         data.places = [place.name for place in existing.places.all()]
         data.lookahead_days = existing.lookahead_days
-        if data.ends_on is None:
+        if data.ends_on is None or not existing.is_open:
             data.ends_on = existing.ends_on
         if incident_input_of(existing) == data:
             result.unchanged.append(data.external_id)
