@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
+import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
@@ -29,20 +30,26 @@ from portal.lib.geo import distance_km
 
 SOURCE = "cap"
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
+# CAP 1.1 messages are still sent by some publishers: the elements read here are the same.
+NAMESPACES = (NS, "urn:oasis:names:tc:emergency:cap:1.1")
 SEVERITY = {"Extreme": Severity.CRITICAL, "Severe": Severity.WARNING}
 
 
-def _tag(name: str) -> str:
-    return f"{{{NS}}}{name}"
+def _tag(name: str, namespace: str = NS) -> str:
+    return f"{{{namespace}}}{name}"
+
+
+def _namespace(element: Element) -> str:
+    return element.tag[1:].partition("}")[0] if element.tag.startswith("{") else NS
 
 
 def _find(element: Element, name: str) -> str:
-    found = element.find(_tag(name))
+    found = element.find(_tag(name, _namespace(element)))
     return (found.text or "").strip() if found is not None else ""
 
 
 def _all(element: Element, name: str) -> list[Element]:
-    return element.findall(_tag(name))
+    return element.findall(_tag(name, _namespace(element)))
 
 
 @dataclass(frozen=True)
@@ -240,8 +247,31 @@ def parse(body: bytes) -> list[FeedItem]:
         root = fromstring(body, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError) as exc:
         raise FeedError(f"not CAP XML: {exc}") from None
-    alerts = [root] if root.tag == _tag("alert") else list(root.iter(_tag("alert")))
+    alert_tags = {_tag("alert", namespace) for namespace in NAMESPACES}
+    alerts = [element for element in root.iter() if element.tag in alert_tags]
     if not alerts:
         raise FeedError("no CAP 1.2 alert in the document")
     items = [alert_item(alert) for alert in alerts]
     return [item for item in items if item is not None]
+
+
+CAP_TYPES = ("application/cap+xml", "application/common-alerting-protocol+xml")
+
+
+def linked_messages(body: bytes) -> list[str]:
+    """The addresses of the CAP messages an Atom or RSS feed links to instead of carrying them
+    (most national feeds do): each entry's link of a CAP type, else its one link ending in
+    .xml or .cap. The poll fetches them; this reads only the feed."""
+    urls: list[str] = []
+    for entry in feedparser.parse(body).entries:
+        links = entry.get("links", [])
+        typed = [link.get("href", "") for link in links if link.get("type") in CAP_TYPES]
+        guessed = [
+            link.get("href", "")
+            for link in links
+            if link.get("href", "").lower().endswith((".xml", ".cap"))
+        ]
+        for url in typed or guessed[:1]:
+            if url.startswith(("http://", "https://")) and url not in urls:
+                urls.append(url)
+    return urls

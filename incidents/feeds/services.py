@@ -61,10 +61,37 @@ BACKOFF_MAX = dt.timedelta(hours=6)
 POLL_LEASE = dt.timedelta(minutes=10)
 
 
+# A CAP feed that links to its messages: at most this many are fetched per reading.
+CAP_LINKED_MAX = 100
+
+
 def parse(kind: str, body: bytes) -> list[FeedItem]:
     if kind not in PARSERS:
         raise FeedError(f"unknown feed format {kind!r}: one of {', '.join(PARSERS)}")
     return PARSERS[kind](body)
+
+
+def read_items(kind: str, body: bytes) -> list[FeedItem]:
+    """The items of a document of ``kind``; for a CAP feed whose entries link to their
+    messages rather than carry them, the messages fetched one by one (same fetcher, same
+    limits). One message that cannot be read is left out; the others count."""
+    try:
+        return parse(kind, body)
+    except FeedError:
+        urls = cap.linked_messages(body) if kind == "cap" else []
+        if not urls:
+            raise
+    items: list[FeedItem] = []
+    unread = 0
+    for url in urls[:CAP_LINKED_MAX]:
+        try:
+            items.extend(cap.parse(fetch(url).body))
+        except (FetchError, FeedError) as exc:
+            unread += 1
+            logger.warning("CAP message %s left out: %s", url, exc)
+    if unread and not items:
+        raise FeedError(f"none of the {unread} CAP messages the feed links to could be read")
+    return items
 
 
 @contextlib.contextmanager
@@ -242,7 +269,7 @@ def feed_poll(*, feed_id: int, now: dt.datetime | None = None, force: bool = Fal
         if fetched.not_modified:
             outcome = "not modified"
         else:
-            items = parse(feed.kind, fetched.body)
+            items = read_items(feed.kind, fetched.body)
             outcome = items_import(
                 items=items, via=f"feed: {feed.name}", min_severity=feed.min_severity
             ).summary()

@@ -164,3 +164,9 @@ def test_a_document_with_no_cap_alert_is_refused_in_words():
         cap.parse(b"<rss version='2.0'><channel><title>x</title></channel></rss>")
     with pytest.raises(FeedError, match="not CAP XML"):
         cap.parse(b"not xml at all")
+
+
+def test_a_cap_1_1_message_reads_as_a_1_2_one():
+    body = read("cap_alert_circle.xml").replace(b"emergency:cap:1.2", b"emergency:cap:1.1")
+    (item,) = cap.parse(body)
+    assert (item.external_id, item.incident.severity) == ("cap:KZ-MES-2026-12-08-001", "critical")

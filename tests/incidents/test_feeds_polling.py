@@ -248,3 +248,19 @@ def test_import_incidents_refuses_a_file_that_is_not_its_format_in_words(tmp_pat
 
     with pytest.raises(CommandError, match="not USGS GeoJSON"):
         call_command("import_incidents", str(path), "--format", "usgs")
+
+
+def test_a_cap_feed_that_links_to_its_messages_has_each_fetched(server, capsys):
+    links = feed("cap_atom_links.xml").replace(
+        b"https://alerts.example.kz/", server.url.rsplit("/", 2)[0].encode() + b"/"
+    )
+    server.answer(200, links)
+    server.answer(200, feed("cap_alert_circle.xml"))
+    server.answer(200, feed("cap_alert_polygon.xml"))
+
+    with time_machine.travel(NOW, tick=False):
+        call_command("import_incidents", server.url, "--format", "cap")
+
+    assert "2 created" in capsys.readouterr().out
+    assert len(server.requests) == 3
+    assert Incident.objects.get(external_id="cap:KZ-MES-2026-12-08-001").severity == "critical"

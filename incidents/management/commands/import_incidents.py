@@ -12,7 +12,7 @@ from django.db import transaction
 
 from incidents.feeds import FeedError
 from incidents.feeds.fetch import FetchError, fetch
-from incidents.feeds.services import PARSERS, items_import, parse
+from incidents.feeds.services import PARSERS, items_import, read_items
 from incidents.models import Severity
 from incidents.serializers import IncidentInputSerializer
 from incidents.services import IncidentInput, incident_declare, incident_validate
@@ -86,7 +86,7 @@ class Command(BaseCommand):
 
     def _import_feed(self, source: str, body: bytes, kind: str, min_severity: str) -> None:
         try:
-            items = parse(kind, body)
+            items = read_items(kind, body)
         except FeedError as exc:
             raise CommandError(f"{source}: {exc}") from exc
         result = items_import(
