@@ -263,3 +263,15 @@ def test_the_import_command_takes_an_incident_with_a_point_and_no_country(tmp_pa
 
     incident = Incident.objects.get(external_id="ev-1")
     assert (incident.country_id, incident.radius_km) == (None, 50)
+
+
+def test_the_alert_of_an_incident_with_only_a_point_says_where_it_is(mailoutbox):
+    from incidents.services import incident_alert_arriving
+
+    incident = kordai_incident(country=None, title="Flood at Kordai")
+    at("KG", BISHKEK, purpose="bishkek", arrival=day(12), departure=day(14))
+
+    incident_alert_arriving(incident_id=incident.pk, on=day(10))
+
+    [message] = mailoutbox
+    assert "the area within 50 km of 43.05, 74.72" in message.body
