@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 
 from incidents.feeds.services import feed_poll
 from incidents.models import HazardFeed, Incident
@@ -152,6 +153,8 @@ class HazardFeedAdmin(admin.ModelAdmin):
         "last_modified",
     ]
     actions = ["poll_now"]
+    # An address typed without a scheme is https (Django 6's default, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="State")
     def state(self, feed: HazardFeed) -> str:

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -428,7 +428,11 @@ class HazardFeed(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=8, choices=FeedKind.choices)
-    url = models.URLField(max_length=500, help_text="An http or https address of the feed.")
+    url = models.URLField(
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http or https address of the feed.",
+    )
     min_severity = models.CharField(
         max_length=8,
         choices=Severity.choices,

@@ -229,6 +229,12 @@ def items_import(
     """Apply a feed's items in order (an Update after the Alert it changes), each in its own
     transaction: one bad item is skipped with its reason, never half-written."""
     result = ImportResult()
+    if not any(item.references for item in items):
+        # The most severe first (stably): a critical event's safety check starts before
+        # the feed's hundreds of minor ones are read. Not when an item refers to another:
+        # a CAP Update must follow the Alert it changes.
+        ranks = Severity.values
+        items = sorted(items, key=lambda item: -ranks.index(item.incident.severity))
     with acting_for(via):
         for item in items:
             incident = item_apply(item=item, min_severity=min_severity, result=result)

@@ -264,3 +264,47 @@ def test_a_cap_feed_that_links_to_its_messages_has_each_fetched(server, capsys):
     assert "2 created" in capsys.readouterr().out
     assert len(server.requests) == 3
     assert Incident.objects.get(external_id="cap:KZ-MES-2026-12-08-001").severity == "critical"
+
+
+def test_managers_configure_feeds_in_the_admin_and_see_a_failing_ones_error(server, usgs_feed):
+    from tests.factories import logged_in
+
+    server.answer(500, b"")
+    with time_machine.travel(NOW, tick=False):
+        feed_poll(feed_id=usgs_feed.pk)
+    client = logged_in(manager())
+
+    page = client.get("/admin/incidents/hazardfeed/")
+
+    assert page.status_code == 200
+    assert "Failing (1 in a row)" in page.content.decode()
+    assert "HTTP 500" in page.content.decode()
+    added = client.post(
+        "/admin/incidents/hazardfeed/add/",
+        {
+            "name": "GDACS",
+            "kind": "gdacs",
+            "url": "ftp://www.gdacs.org/xml/rss.xml",
+            "min_severity": "warning",
+            "enabled": "on",
+            "poll_minutes": "15",
+        },
+    )
+    assert added.status_code == 200  # refused: only http and https are fetched
+    assert not HazardFeed.objects.filter(name="GDACS").exists()
+
+
+def test_poll_now_in_the_admin_polls_the_feed_and_says_how_it_went(server, usgs_feed):
+    from tests.factories import logged_in
+
+    server.answer(200, feed("usgs_summary.geojson"))
+    client = logged_in(manager())
+
+    page = client.post(
+        "/admin/incidents/hazardfeed/",
+        {"action": "poll_now", "_selected_action": [usgs_feed.pk]},
+        follow=True,
+    )
+
+    assert "USGS M4.5+ past day: 3 created" in page.content.decode()
+    assert Incident.objects.count() == 3
