@@ -61,7 +61,7 @@ def _summary(
     strength = f"Magnitude {magnitude:.1f}" if magnitude is not None else "An earthquake"
     where = f" {place}" if place else ""
     deep = f" at a depth of {depth:.0f} km" if depth is not None else ""
-    lines.append(f"{strength}{deep},{where}, on {at:%d %B %Y at %H:%M} UTC.")
+    lines.append(f"{strength}{deep},{where}, on {at.day} {at:%B %Y at %H:%M} UTC.")
     if props.get("alert"):
         lines.append(f"USGS PAGER alert level: {props['alert']}.")
     if props.get("tsunami") == 1:

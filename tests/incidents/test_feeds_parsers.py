@@ -31,7 +31,10 @@ def test_usgs_quakes_are_incidents_with_the_severity_and_radius_of_their_magnitu
     assert almaty.category == "natural_hazards"
     assert almaty.country == ""  # the point says where it is
     assert almaty.starts_on == dt.date(2026, 12, 8)
-    assert "depth of 14 km" in almaty.summary
+    assert (
+        "at a depth of 14 km, 12 km SW of Almaty, Kazakhstan, on 8 December 2026 at 02:14 UTC."
+        in (almaty.summary)
+    )
     assert "https://earthquake.usgs.gov/earthquakes/eventpage/us7000almt" in almaty.summary
     taiwan = items["usgs:us7000twn1"].incident
     assert (taiwan.severity, taiwan.radius_km) == ("critical", 200.0)
