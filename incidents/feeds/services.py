@@ -140,7 +140,7 @@ def _errors_in_words(exc: InvalidInput) -> str:
 
 def _cancel(item: FeedItem, existing: Incident | None, result: ImportResult) -> None:
     if existing is None:
-        result.skipped.append(f"{item.external_id}: cancels a message that was never imported")
+        result.skipped.append(f"{item.external_id}: withdrawn, and never imported")
         return
     try:
         incident_close(incident=existing, by=None)

@@ -102,8 +102,10 @@ def _item(feature: dict) -> FeedItem | None:
         longitude=longitude,
         radius_km=earthquake_radius_km(magnitude),
     )
-    skipped = "deleted by USGS" if props.get("status") == "deleted" else ""
-    return FeedItem(incident=incident, skipped=skipped)
+    if props.get("status") == "deleted":
+        # USGS withdrew the event (a false detection): its incident, if any, is closed.
+        return FeedItem(incident=incident, references=[incident.external_id], cancel=True)
+    return FeedItem(incident=incident)
 
 
 def parse(body: bytes) -> list[FeedItem]:

@@ -119,9 +119,7 @@ def test_a_cap_update_changes_the_incident_it_references_and_a_cancel_closes_it(
 def test_a_cancel_of_a_message_never_imported_is_skipped(run):
     result = run(cap.parse(feed("cap_cancel.xml")))
 
-    assert result.skipped == [
-        "cap:KZ-MES-2026-12-08-003: cancels a message that was never imported"
-    ]
+    assert result.skipped == ["cap:KZ-MES-2026-12-08-003: withdrawn, and never imported"]
     assert not Incident.objects.exists()
 
 
@@ -182,3 +180,15 @@ def test_a_critical_feed_incident_with_travellers_there_starts_its_check_as_the_
     # The next poll starts no second check, nor one a manager closed.
     run(usgs.parse(feed("usgs_summary_revised.geojson")))
     assert SafetyCheck.objects.count() == 1
+
+
+def test_a_quake_usgs_deletes_closes_its_incident(run):
+    run(usgs.parse(feed("usgs_summary.geojson")))
+    deleted = feed("usgs_summary.geojson").replace(
+        b'"alert":"green","status":"reviewed"', b'"alert":"green","status":"deleted"'
+    )
+
+    result = run(usgs.parse(deleted))
+
+    assert result.closed == ["usgs:us7000bshk"]
+    assert not Incident.objects.get(external_id="usgs:us7000bshk").is_open
