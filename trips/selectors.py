@@ -395,15 +395,21 @@ def approval_queue_rows(*, filters: Mapping[str, Any] | None = None) -> list[Que
     return [row for row in rows if row.progress.needs_second or not only_second]
 
 
+def _stop_rows(stops: QuerySet[Stop]) -> QuerySet[Stop]:
+    """Who-is-where's rows: with what a row shows, by country, traveller and arrival."""
+    return stops.select_related(
+        "trip", "trip__traveller", "trip__traveller__profile", "place", "country"
+    ).order_by("country__name", "trip__traveller__username", "arrival")
+
+
 def travellers_at(
     *, on: dt.date, country: str | None = None, place: str | None = None
 ) -> QuerySet[Stop]:
     """Who is where: the stops that cover a date, of trips that are going ahead."""
-    stops = (
-        Stop.objects.filter(arrival__lte=on, departure__gte=on)
-        .exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.REJECTED])
-        .select_related("trip", "trip__traveller", "trip__traveller__profile", "place", "country")
-        .order_by("country__name", "trip__traveller__username", "arrival")
+    stops = _stop_rows(
+        Stop.objects.filter(arrival__lte=on, departure__gte=on).exclude(
+            trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.REJECTED]
+        )
     )
     if country:
         stops = stops.filter(country_id=country.upper())
@@ -443,7 +449,9 @@ def whereabouts(
         rank = (arrival, trip_id, position, pk)
         if traveller not in last or rank > last[traveller]:
             last[traveller] = rank
-    return stops.filter(pk__in=[rank[3] for rank in last.values()])
+    # A fresh query over the chosen ids only: filtered again by the conditions above,
+    # PostgreSQL read the country's covering stops once more instead of these ids.
+    return _stop_rows(Stop.objects.filter(pk__in=[rank[3] for rank in last.values()]))
 
 
 def _stop_place_label(stop: Stop) -> str:
