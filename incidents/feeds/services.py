@@ -252,12 +252,15 @@ def _backoff(feed: HazardFeed) -> dt.timedelta:
     return min(delay, max(BACKOFF_MAX, interval))
 
 
-def _claim(feed_id: int, now: dt.datetime) -> bool:
-    return bool(
-        HazardFeed.objects.filter(pk=feed_id, enabled=True)
-        .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
-        .update(next_poll_at=now + POLL_LEASE, last_polled_at=now)
-    )
+def _claim(feed_id: int, now: dt.datetime, *, force: bool) -> bool:
+    """Take the feed for this poll: due and enabled, or any feed asked for by hand (a manager
+    trying a feed before enabling it). Moving next_poll_at on is the claim."""
+    feeds = HazardFeed.objects.filter(pk=feed_id)
+    if not force:
+        feeds = feeds.filter(enabled=True).filter(
+            Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
+        )
+    return bool(feeds.update(next_poll_at=now + POLL_LEASE, last_polled_at=now))
 
 
 def feed_poll(*, feed_id: int, now: dt.datetime | None = None, force: bool = False) -> str:
@@ -265,9 +268,7 @@ def feed_poll(*, feed_id: int, now: dt.datetime | None = None, force: bool = Fal
     failure keeps the last good state, records the error and postpones the next poll
     (doubling, capped). Returns what happened, in words."""
     now = now or timezone.now()
-    if force:
-        HazardFeed.objects.filter(pk=feed_id).update(next_poll_at=None)
-    if not _claim(feed_id, now):
+    if not _claim(feed_id, now, force=force):
         return "not due"
     feed = HazardFeed.objects.get(pk=feed_id)
     try:
