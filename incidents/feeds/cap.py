@@ -15,16 +15,17 @@ standard library's parsers: no entity expansion, no external entities, no DTDs).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, SubElement
 
 import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from incidents.feeds import CATEGORY, FeedError, FeedItem, radius_in_range
-from incidents.models import Severity
+from incidents.models import Incident, Severity
 from incidents.services import IncidentInput
 from portal.lib.geo import distance_km
 
@@ -33,6 +34,7 @@ NS = "urn:oasis:names:tc:emergency:cap:1.2"
 # CAP 1.1 messages are still sent by some publishers: the elements read here are the same.
 NAMESPACES = (NS, "urn:oasis:names:tc:emergency:cap:1.1")
 SEVERITY = {"Extreme": Severity.CRITICAL, "Severe": Severity.WARNING}
+EXTERNAL_ID_MAX = Incident._meta.get_field("external_id").max_length or 200
 
 
 def _tag(name: str, namespace: str = NS) -> str:
@@ -132,13 +134,22 @@ def _time(text: str) -> dt.datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
+def external_id(identifier: str) -> str:
+    """``cap:<identifier>``; an identifier too long for the column (some are whole URLs) is
+    kept as its digest, the same every time it is read."""
+    value = f"cap:{identifier}"
+    if len(value) <= EXTERNAL_ID_MAX:
+        return value
+    return f"cap:sha256:{hashlib.sha256(identifier.encode()).hexdigest()}"
+
+
 def _references(text: str) -> list[str]:
     """``sender,identifier,sent`` triples, space-separated, as external ids (cap:<identifier>)."""
     ids = []
     for triple in text.split():
         parts = triple.split(",")
         if len(parts) >= 2 and parts[1]:
-            ids.append(f"cap:{parts[1]}")
+            ids.append(external_id(parts[1]))
     return ids
 
 
@@ -217,7 +228,7 @@ def alert_item(alert: Element) -> FeedItem | None:
         if info is not None
         else "",
         source=SOURCE,
-        external_id=f"cap:{identifier}",
+        external_id=external_id(identifier),
         latitude=area.latitude if area else None,
         longitude=area.longitude if area else None,
         radius_km=radius_in_range(area.radius_km) if area else None,
@@ -240,6 +251,48 @@ def alert_item(alert: Element) -> FeedItem | None:
     )
 
 
+ATOM = "http://www.w3.org/2005/Atom"
+ATOM_ENTRY = f"{{{ATOM}}}entry"
+# The CAP elements an Atom entry may carry itself (the US National Weather Service's feeds),
+# and where they go in an alert.
+_ENTRY_ALERT = ("identifier", "sent", "status", "msgType", "references")
+_ENTRY_INFO = ("event", "severity", "effective", "onset", "expires")
+_ENTRY_AREA = ("areaDesc", "polygon", "circle")
+
+
+def _entry_alert(entry: Element) -> Element | None:
+    """An Atom entry that carries CAP elements itself rather than an ``<alert>``, as the
+    alert they make: its id is the identifier when it gives none, its title the headline
+    and its summary the description."""
+    namespace = next(
+        (ns for ns in NAMESPACES if entry.find(_tag("severity", ns)) is not None), None
+    )
+    if namespace is None:
+        return None
+
+    def atom(name: str) -> str:
+        found = entry.find(f"{{{ATOM}}}{name}")
+        return (found.text or "").strip() if found is not None else ""
+
+    def copy(parent: Element, names: tuple[str, ...]) -> None:
+        for name in names:
+            for found in entry.findall(_tag(name, namespace)):
+                SubElement(parent, _tag(name, namespace)).text = found.text
+
+    alert = Element(_tag("alert", namespace))
+    copy(alert, _ENTRY_ALERT)
+    if alert.find(_tag("identifier", namespace)) is None:
+        SubElement(alert, _tag("identifier", namespace)).text = atom("id")
+    if alert.find(_tag("sent", namespace)) is None:
+        SubElement(alert, _tag("sent", namespace)).text = atom("published") or atom("updated")
+    info = SubElement(alert, _tag("info", namespace))
+    copy(info, _ENTRY_INFO)
+    SubElement(info, _tag("headline", namespace)).text = atom("title")
+    SubElement(info, _tag("description", namespace)).text = atom("summary")
+    copy(SubElement(info, _tag("area", namespace)), _ENTRY_AREA)
+    return alert
+
+
 def parse(body: bytes) -> list[FeedItem]:
     """The alerts of a CAP message or of an Atom or RSS feed carrying them, in document
     order (so an Update follows the Alert it changes)."""
@@ -249,6 +302,8 @@ def parse(body: bytes) -> list[FeedItem]:
         raise FeedError(f"not CAP XML: {exc}") from None
     alert_tags = {_tag("alert", namespace) for namespace in NAMESPACES}
     alerts = [element for element in root.iter() if element.tag in alert_tags]
+    if not alerts:
+        alerts = [alert for entry in root.iter(ATOM_ENTRY) if (alert := _entry_alert(entry))]
     if not alerts:
         raise FeedError("no CAP 1.2 alert in the document")
     items = [alert_item(alert) for alert in alerts]

@@ -173,3 +173,22 @@ def test_a_cap_1_1_message_reads_as_a_1_2_one():
     body = read("cap_alert_circle.xml").replace(b"emergency:cap:1.2", b"emergency:cap:1.1")
     (item,) = cap.parse(body)
     assert (item.external_id, item.incident.severity) == ("cap:KZ-MES-2026-12-08-001", "critical")
+
+
+def test_an_atom_entry_carrying_cap_elements_itself_is_an_alert_too():
+    (item,) = cap.parse(read("cap_atom_nws.xml"))
+    incident = item.incident
+    assert incident.external_id.startswith("cap:https://alerts.weather.gov/cap/wwacapget.php?x=")
+    assert incident.title.startswith("Winter Storm Warning issued December 08")
+    assert incident.severity == "warning"
+    assert (incident.latitude, incident.longitude) == (61.2, -149.8)
+    assert incident.ends_on == dt.date(2026, 12, 11)  # expires 10 Dec 03:00 UTC
+    assert item.skipped == ""
+
+
+def test_a_cap_identifier_too_long_for_the_column_is_kept_as_its_digest():
+    long_id = "urn:" + "x" * 300
+    assert cap.external_id(long_id) == cap.external_id(long_id)
+    assert cap.external_id(long_id).startswith("cap:sha256:")
+    assert len(cap.external_id(long_id)) <= 200
+    assert cap.external_id("KZ-1") == "cap:KZ-1"
