@@ -11,3 +11,8 @@ class IncidentsConfig(AppConfig):
         from trips.hazards import hazard_provider_register
 
         hazard_provider_register(incident_hazards)
+        # The hazard feeds that fail, among /healthz/'s details (never a failure).
+        from incidents.feeds.services import feeds_health
+        from portal.health import health_detail_register
+
+        health_detail_register("hazard_feeds", feeds_health)

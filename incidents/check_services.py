@@ -752,7 +752,7 @@ def check_recipient_update(
 
 
 def check_close(
-    *, check: SafetyCheck, by: User, ip: str | None = None, with_incident: bool = False
+    *, check: SafetyCheck, by: User | None, ip: str | None = None, with_incident: bool = False
 ) -> SafetyCheck:
     """Close the check: its links stop working and nobody is asked again.
 

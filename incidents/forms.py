@@ -19,10 +19,21 @@ class IncidentForm(forms.Form):
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.WARNING)
     category = forms.ChoiceField(choices=Topic.choices(), initial=Topic.SECURITY)
-    country = forms.ChoiceField(choices=())
+    country = forms.ChoiceField(
+        choices=(), required=False, help_text="May be empty with a point and a radius."
+    )
     places = forms.MultipleChoiceField(
         required=False,
         help_text="Curated places of the country it touches; none for the whole country.",
+    )
+    latitude = forms.FloatField(
+        required=False, help_text="Of the point, in degrees (43.2567); with a radius."
+    )
+    longitude = forms.FloatField(required=False, help_text="In degrees (76.9286).")
+    radius_km = forms.FloatField(
+        label="Radius (km)",
+        required=False,
+        help_text="Travellers within this distance of the point are touched, across borders.",
     )
     starts_on = BoundedDateField(label="Starts on", widget=DateInput())
     ends_on = BoundedDateField(
@@ -66,6 +77,9 @@ class IncidentForm(forms.Form):
             lookahead_days=data["lookahead_days"],
             source=data["source"],
             external_id=data["external_id"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            radius_km=data["radius_km"],
         )
 
     def apply_errors(self, error: InvalidInput) -> None:
@@ -108,6 +122,9 @@ def incident_initial(incident: Incident) -> dict:
         "summary": incident.summary,
         "source": incident.source,
         "external_id": incident.external_id,
+        "latitude": incident.latitude,
+        "longitude": incident.longitude,
+        "radius_km": incident.radius_km,
     }
 
 

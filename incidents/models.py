@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -16,6 +16,9 @@ from portal.lib.markdown import render_markdown
 from portal.lib.vocabulary import Topic
 
 LOOKAHEAD_MAX = 30
+# The radius of a point incident: a building to a region.
+RADIUS_MIN_KM = 1
+RADIUS_MAX_KM = 2000
 
 
 class Severity(models.TextChoices):
@@ -42,13 +45,32 @@ class Incident(models.Model):
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
     category = models.CharField(max_length=24, choices=Topic.choices())
     country = models.ForeignKey(
-        "advisories.Country", on_delete=models.PROTECT, related_name="incidents"
+        "advisories.Country",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        help_text="May be empty when the incident has a point and a radius.",
     )
     places = models.ManyToManyField(
         "advisories.Place",
         blank=True,
         related_name="incidents",
         help_text="Curated places it touches; none means the whole country.",
+    )
+    # A point and a radius (WGS 84 degrees, km): all three or none. Stops within the radius
+    # are touched whatever their country (incidents.selectors).
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    radius_km = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(RADIUS_MIN_KM), MaxValueValidator(RADIUS_MAX_KM)],
+        help_text="Stops within this distance of the point are touched, across borders.",
     )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text="Empty while it is ongoing.")
@@ -92,11 +114,60 @@ class Incident(models.Model):
                 condition=models.Q(lookahead_days__lte=LOOKAHEAD_MAX),
                 name="incident_lookahead_at_most_30",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    latitude__isnull=True, longitude__isnull=True, radius_km__isnull=True
+                )
+                | models.Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                    radius_km__gte=RADIUS_MIN_KM,
+                    radius_km__lte=RADIUS_MAX_KM,
+                ),
+                name="incident_point_and_radius_all_or_none",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(country__isnull=False) | models.Q(latitude__isnull=False),
+                name="incident_has_a_country_or_a_point",
+            ),
         ]
         indexes = [models.Index(fields=["country", "ends_on"], name="incident_country_open")]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def area_name(self) -> str:
+        """What messages call where it happened: its country, or its circle when it has none."""
+        if self.country is not None:
+            return self.country.name
+        return f"the area within {self.radius_km:g} km of {self.latitude:.2f}, {self.longitude:.2f}"
+
+    @property
+    def where_label(self) -> str:
+        """Where it is, as pages say it: its places (or the whole country), its radius."""
+        parts = []
+        places = [place.name for place in self.places.all()] if self.pk else []
+        if self.country is not None:
+            parts.append(
+                f"{', '.join(places)}, {self.country.name}"
+                if places
+                else ("" if self.has_point else f"Whole country, {self.country.name}")
+            )
+        if self.has_point:
+            parts.append(
+                f"within {self.radius_km:g} km of {self.latitude:.4f}, {self.longitude:.4f}"
+                + (f" ({self.country.name})" if self.country is not None and not places else "")
+            )
+        return "; ".join(part for part in parts if part)
+
+    @property
+    def has_point(self) -> bool:
+        return (
+            self.latitude is not None and self.longitude is not None and self.radius_km is not None
+        )
 
     def clean(self) -> None:
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
@@ -352,3 +423,71 @@ class CheckAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} from {self.recipient.traveller} ({self.channel})"
+
+
+class FeedKind(models.TextChoices):
+    USGS = "usgs", "USGS earthquakes (GeoJSON)"
+    GDACS = "gdacs", "GDACS disasters (RSS)"
+    CAP = "cap", "Common Alerting Protocol 1.2 (message or Atom/RSS feed)"
+
+
+class HazardFeed(models.Model):
+    """A public hazard feed polled by the scheduler (incidents.feeds.services.feed_poll): its
+    items at or above ``min_severity`` become incidents. A failing feed keeps its last good
+    state (ETag, Last-Modified, the incidents it made) and says why in ``last_error``; it is
+    polled again later and later (doubling, capped) until it answers."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=8, choices=FeedKind.choices)
+    url = models.URLField(
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http or https address of the feed.",
+    )
+    min_severity = models.CharField(
+        max_length=8,
+        choices=Severity.choices,
+        default=Severity.WARNING,
+        help_text="Items below this severity are not made incidents.",
+    )
+    enabled = models.BooleanField(default=True)
+    poll_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=200, blank=True)
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+class FeedNotice(models.Model):
+    """The e-mail telling the security managers that a feed incident touches travellers: one
+    per incident and severity (claimed in the feed's transaction, before it is sent)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="feed_notices")
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "severity"], name="one_feed_notice_per_incident_severity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} notice for {self.incident}"

@@ -16,6 +16,9 @@ from portal.models import AuditEntry
 # service writes during a request carries it without each view passing it down. Celery tasks
 # and commands have no request: their entries have no IP.
 request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+# What acts when no user does (a hazard feed, by its name): set around its work, and written
+# as ``via`` in the details of every entry without an actor meanwhile (incidents.feeds).
+acting_as: ContextVar[str | None] = ContextVar("audit_acting_as", default=None)
 
 
 def client_ip(request) -> str | None:
@@ -60,8 +63,11 @@ def audit_record(
     ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    if actor is None and (via := acting_as.get()):
+        details = {**(details or {}), "via": via}
     return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

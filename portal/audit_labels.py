@@ -60,6 +60,8 @@ ACTION_LABELS: dict[str, str] = {
     "incident.updated": "Incident updated",
     "incident.deleted": "Incident deleted",
     "incident.alert_sent": "Incident alert sent",
+    "hazard_feed.added": "Hazard feed added",
+    "hazard_feed.changed": "Hazard feed changed",
     "check.started": "Safety check started",
     "check.answered": "Safety check answered",
     "check.asked_again": "Safety check asked again",

@@ -196,7 +196,8 @@ IN_THREAD = {"broker", "storage", "worker"}
 
 
 # What an app adds to the operators' details without being a check (the extractor that reads
-# booking e-mails, say): registered by the app itself, since portal imports no app above it.
+# booking e-mails, the hazard feeds that fail): registered by the app itself, since portal
+# imports no app above it.
 DETAILS: dict[str, Callable[[], dict]] = {}
 
 
@@ -250,8 +251,7 @@ def health_report(*, details: bool = False) -> dict:
     down = [name for name, state in checks.items() if state == DOWN]
     report: dict = {"status": DOWN if down else OK, "checks": checks, "down": down}
     if details:
-        report["details"] = found
-        report["about"] = _extra_details()
+        report["details"] = {**found, **_extra_details()}
         report["checked_at"] = timezone.now().isoformat()
     return report
 

@@ -53,6 +53,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "trips.view_approvalpolicy",
         "briefings.view_briefing",
         *INCIDENT_PERMISSIONS,
+        # The public hazard feeds polled for incidents (contracts.md: a manager configures).
+        "incidents.view_hazardfeed",
+        "incidents.add_hazardfeed",
+        "incidents.change_hazardfeed",
     ],
     CONTENT_ADMIN: [
         f"advisories.{action}_{model}"

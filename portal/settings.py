@@ -481,6 +481,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.alert_open_incidents",
         "schedule": crontab(minute=40),
     },
+    # Public hazard feeds configured in the admin, each polled when its interval says.
+    "hazard-feeds": {
+        "task": "incidents.tasks.poll_hazard_feeds",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # The scheduler's heartbeat, read by /healthz/ (portal.health).
     "scheduler-heartbeat": {
         "task": "portal.tasks.scheduler_heartbeat",

@@ -131,6 +131,6 @@ def test_healthz_tells_operators_which_extractor_reads_booking_emails(db, settin
     settings.BOOKINGS_EXTRACTOR = MARKUP
     body = factories.logged_in(factories.manager()).get("/healthz/").json()
     assert body["status"] == "ok"
-    assert body["about"]["bookings_extractor"]["extractor"] == MARKUP
+    assert body["details"]["bookings_extractor"]["extractor"] == MARKUP
     # Anyone else reads the state alone.
-    assert "about" not in Client().get("/healthz/").json()
+    assert "details" not in Client().get("/healthz/").json()

@@ -167,7 +167,8 @@ def test_the_command_prints_the_report_and_exits_0_when_alive(capsys, worker_ans
 
     report = json.loads(capsys.readouterr().out)
     assert health.public(report) == ALL_OK
-    assert set(report["details"]) == set(ALL_OK["checks"])
+    # Every check has its detail; the apps add theirs beside (portal.health.DETAIL_PROVIDERS).
+    assert set(ALL_OK["checks"]) <= set(report["details"])
 
 
 def test_the_command_exits_1_naming_what_is_down(capsys, monkeypatch, beat_alive):

@@ -93,6 +93,8 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("incidents.Incident", "title"): "content: what happened where, about no one",
     ("incidents.Incident", "summary"): "content: what happened where, about no one",
     ("incidents.Incident", "places"): "content: curated places",
+    ("incidents.HazardFeed", "name"): "a public feed's name",
+    ("incidents.HazardFeed", "last_error"): "a public feed server's answer",
     ("trips.RequirementTick", "requirement_id"): "a rule's id",
     ("trips.Trip", "submission_key"): "a random key of the form that filed it, about no one",
     ("trips.RequirementReminder", "requirement_id"): "a rule's id",
