@@ -209,7 +209,7 @@ def feed_incident_follow_up(*, incident: Incident) -> None:
         and not SafetyCheck.objects.filter(incident=incident).exists()
     ):
         with contextlib.suppress(Conflict):
-            check_start(incident=incident, by=None)
+            check_start(incident=incident, by=None, automatic=True)
     with transaction.atomic():
         notice, created = FeedNotice.objects.get_or_create(
             incident=incident, severity=incident.severity
