@@ -456,6 +456,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.alert_open_incidents",
         "schedule": crontab(minute=40),
     },
+    # Watched official sources: each is polled when due (daily by default, later after
+    # failures: advisories.watch.services), so an hourly pass is polite and timely.
+    "watch-sources": {
+        "task": "advisories.tasks.poll_watched_sources",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3000},
+    },
     # The scheduler's heartbeat, read by /healthz/ (portal.health).
     "scheduler-heartbeat": {
         "task": "portal.tasks.scheduler_heartbeat",
