@@ -507,7 +507,7 @@ class SourcesDisagreeFilter(admin.SimpleListFilter):
 
 class SourceRatingInline(admin.TabularInline):
     model = SourceRating
-    fields = ["retrieved_at", "rating", "level", "against_all_travel", "updated_at", "url"]
+    fields = ("retrieved_at", "rating", "level", "against_all_travel", "updated_at", "url")
     readonly_fields = fields
     extra = 0
     max_num = 0

@@ -62,7 +62,8 @@ class ActivityList(generics.ListAPIView):
 
 
 class TheirRatingSerializer(serializers.Serializer):
-    source = serializers.CharField()
+    # The contract's name; the serializer metaclass takes declared fields off the class.
+    source = serializers.CharField()  # type: ignore[assignment]
     rating = serializers.CharField(help_text="The source's own rating, in its words.")
     level = serializers.IntegerField(
         allow_null=True, help_text="Their rating on our 1-5 scale (advisories.watch.ratings)."

@@ -52,10 +52,10 @@ RATINGS: dict[str, dict[str, Rating]] = {
         "avoid_all_but_essential_travel_to_parts": Rating(
             "advise against all but essential travel to parts", 3
         ),
+        "avoid_all_travel_to_parts": Rating("advise against all travel to parts", 4),
         "avoid_all_but_essential_travel_to_whole_country": Rating(
             "advise against all but essential travel to the whole country", 4
         ),
-        "avoid_all_travel_to_parts": Rating("advise against all travel to parts", 4),
         "avoid_all_travel_to_whole_country": Rating(
             "advise against all travel to the whole country", 5, against_all_travel=True
         ),
@@ -70,7 +70,8 @@ RATINGS: dict[str, dict[str, Rating]] = {
 }
 
 # The FCDO can give several alert statuses at once (all travel to one region, all but
-# essential to another): the most severe, by this order, is the country's.
+# essential to another): the most severe, by this order, is the country's (a level, then the
+# whole country before parts).
 FCDO_SEVERITY = list(RATINGS["fcdo"])
 
 

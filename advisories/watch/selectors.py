@@ -3,6 +3,7 @@ the sources disagree with us, and what content admins have still to review."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from advisories.models import Country, SourceRating, WatchedSource
 from advisories.watch.ratings import disagrees
 
 # How a line names each kind of source (the trip page, the briefing, the e-mail).
-SOURCE_LABELS = {
+SOURCE_LABELS: dict[str, str] = {
     WatchedSource.Kind.FCDO: "FCDO",
     WatchedSource.Kind.US_STATE: "US State Department",
     WatchedSource.Kind.SMARTRAVELLER: "Smartraveller",
@@ -95,10 +96,10 @@ def ratings_for(country_codes: Iterable[str]) -> dict[str, CountryRatings]:
         .exclude(latest_id=None)
     )
     rows = list(sources)
-    by_id = SourceRating.objects.in_bulk([row.latest_id for row in rows])  # type: ignore[attr-defined]
+    by_id = SourceRating.objects.in_bulk([row.latest_id for row in rows])
     found: dict[str, list[TheirRating]] = {code: [] for code in codes}
     for source in rows:
-        rating = by_id[source.latest_id]  # type: ignore[attr-defined]
+        rating = by_id[source.latest_id]
         found[source.country_id].append(
             TheirRating(
                 source=source,
@@ -135,7 +136,7 @@ def sources_disagreeing() -> list[WatchedSource]:
     ]
 
 
-def sources_due(*, now, country_code: str | None = None) -> QuerySet[WatchedSource]:
+def sources_due(*, now: dt.datetime, country_code: str | None = None) -> QuerySet[WatchedSource]:
     due = WatchedSource.objects.filter(enabled=True).filter(
         Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
     )

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -43,7 +44,7 @@ class PollOutcome:
 
 
 def backoff(failures: int) -> dt.timedelta:
-    return min(BACKOFF_FIRST * 2 ** max(0, failures - 1), BACKOFF_MAX)
+    return min(BACKOFF_FIRST * (1 << min(max(0, failures - 1), 16)), BACKOFF_MAX)
 
 
 def _rating_keep(*, source: WatchedSource, reading: SourceReading, now: dt.datetime) -> None:
@@ -219,13 +220,13 @@ def source_file_read(*, source: WatchedSource, data: bytes, now: dt.datetime | N
     return source_reading_apply(source=source, reading=reading, now=now)
 
 
-def source_change_reviewed(*, source: WatchedSource, by) -> None:
+def source_change_reviewed(*, source: WatchedSource, by: Any) -> None:
     """A content admin has looked at the draft a change made: the badge stops counting it."""
     WatchedSource.objects.filter(pk=source.pk).update(change_unreviewed=False)
     audit_record(actor=by, action="advisory.source_change_reviewed", obj=source)
 
 
-def source_disagreement_reviewed(*, source: WatchedSource, by) -> bool:
+def source_disagreement_reviewed(*, source: WatchedSource, by: Any) -> bool:
     """A content admin accepts the source's latest rating beside our level: the country is no
     longer flagged for it until the source rates it differently or our level changes. False
     when the source has no rating yet."""
