@@ -582,7 +582,7 @@ class WatchedSourceAdmin(admin.ModelAdmin):
     @admin.display(description="Latest rating")
     def latest_rating(self, source):
         latest = source.ratings.first()
-        return f"{latest.rating} (our level {latest.level})" if latest and latest.level else "-"
+        return f"{latest.rating} ({latest.level} on our scale)" if latest and latest.level else "-"
 
     @admin.display(description="Sources disagree", boolean=True)
     def disagree(self, source):

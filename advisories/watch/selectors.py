@@ -27,6 +27,7 @@ class TheirRating:
     source: WatchedSource
     rating: SourceRating
     disagrees: bool  # with our level, and not yet reviewed as it stands
+    ours: int | None  # our published level of the country
 
     @property
     def label(self) -> str:
@@ -34,10 +35,11 @@ class TheirRating:
 
     @property
     def line(self) -> str:
-        """'FCDO: advise against all but essential travel to parts (our level 3)': theirs in
-        their words, then what it is on our scale."""
-        level = f" (our level {self.rating.level})" if self.rating.level else ""
-        return f"{self.label}: {self.rating.rating}{level}"
+        """'FCDO: advise against all but essential travel to parts (3 on our scale; ours is
+        2)': theirs in their words, then what it is on our scale beside our own level."""
+        notes = [f"{self.rating.level} on our scale"] if self.rating.level else []
+        notes.append(f"ours is {self.ours}" if self.ours else "none of ours published")
+        return f"{self.label}: {self.rating.rating} ({'; '.join(notes)})"
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def ratings_for(country_codes: Iterable[str]) -> dict[str, CountryRatings]:
                 disagrees=source_disagrees(
                     source=source, rating=rating, ours=ours.get(source.country_id)
                 ),
+                ours=ours.get(source.country_id),
             )
         )
     return {code: CountryRatings(code, ours.get(code), found[code]) for code in codes}

@@ -103,9 +103,11 @@ def test_a_changed_fcdo_response_becomes_a_draft_with_its_note_and_content_admin
     assert email.to == ["editor@example.org"]
     assert email.subject == ("FCDO changed its advice for Kazakhstan: a draft awaits your review")
     assert "Their note: Updated advice on the border with Kyrgyzstan." in email.body
-    assert "FCDO: advise against all but essential travel to the whole country (our level 4)" in (
-        email.body
-    )
+    assert (
+        "FCDO: advise against all but essential travel to the whole country"
+        " (4 on our scale; ours is 2)"
+    ) in email.body
+
     assert AuditEntry.objects.filter(action="advisory.source_changed").count() == 1
 
 
