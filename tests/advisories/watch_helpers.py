@@ -44,3 +44,20 @@ def published_kazakhstan(*, level: int = 2):
 
 def watched(kind: str = "fcdo", *, url: str = FCDO_URL, code: str = "KZ") -> WatchedSource:
     return WatchedSource.objects.create(country=country(code), kind=kind, url=url)
+
+
+def us_feed(*, kazakhstan: str = "Level 3: Reconsider Travel") -> bytes:
+    """The saved State Department feed with Kazakhstan rated as given."""
+    return fixture("us_state_advisories.xml").replace(
+        b"Kazakhstan - Level 1: Exercise Normal Precautions",
+        f"Kazakhstan - {kazakhstan}".encode(),
+    )
+
+
+def rated_by_us(kazakhstan: str = "Level 3: Reconsider Travel", *, source=None):
+    """Kazakhstan as the State Department's feed rates it, read as a poll would."""
+    from advisories.watch.services import source_file_read
+
+    source = source or watched("us_state", url=US_URL)
+    source_file_read(source=source, data=us_feed(kazakhstan=kazakhstan))
+    return source
