@@ -187,6 +187,10 @@ class AdvisoryAdmin(admin.ModelAdmin):
             "may_import_document": is_content_admin(request.user),
             # The badge: watched sources whose change awaits a content admin's review.
             "sources_changed": watch_selectors.sources_with_unreviewed_changes().count(),
+            "sources_disagree": len(watch_selectors.sources_disagreeing()),
+            "sources_disagree_url": reverse("admin:advisories_watchedsource_changelist")
+            + "?"
+            + urlencode({SourcesDisagreeFilter.parameter_name: "yes"}),
             "sources_changed_url": reverse("admin:advisories_watchedsource_changelist")
             + "?"
             + urlencode({ChangedUnreviewedFilter.parameter_name: "yes"}),

@@ -1,8 +1,9 @@
 """Our level beside the watched official sources' ratings, for any page or briefing that shows
-a country: ``{% their_ratings code %}`` (a short block), ``{% rating_lines codes as lines %}``
-(one line per source, for a trip's assessment or briefing) and ``{% sources_disagree_in trip
-as names %}`` (the approval queue's badge). Each reads advisories.watch.selectors; a trip is
-only read through its ``stops`` (advisories does not import trips)."""
+a country: ``{% their_ratings code %}`` (a short block), ``{% rating_lines trip as lines %}``
+(one line per source, for a trip's assessment or briefing), and ``{% sources_disagree_by_trip
+rows as flagged %}`` with ``flagged|of_trip:trip`` (the approval queue's badges). Each reads
+advisories.watch.selectors; a trip is only read through its ``stops`` (advisories does not
+import trips)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,21 @@ def rating_lines(trip_or_codes: Any) -> list[dict[str, Any]]:
 
 
 @register.simple_tag
-def sources_disagree_in(trip: Any) -> list[str]:
-    """The names of the trip's countries flagged "sources disagree"."""
-    codes = _codes(trip)
-    flagged = watch_selectors.countries_sources_disagree(codes)
-    return [country_name(code) for code in codes if code.upper() in flagged]
+def sources_disagree_by_trip(rows: Iterable[Any]) -> dict[int, list[str]]:
+    """For a page of trips (or of rows holding one as ``trip``), the names of each trip's
+    countries flagged "sources disagree", by trip id: read once for the whole page, so a
+    longer queue costs no more queries."""
+    trips = [row["trip"] if isinstance(row, dict) else row for row in rows]
+    codes = {trip.pk: _codes(trip) for trip in trips}
+    flagged = watch_selectors.countries_sources_disagree(
+        code for trip_codes in codes.values() for code in trip_codes
+    )
+    return {
+        pk: [country_name(code) for code in trip_codes if code.upper() in flagged]
+        for pk, trip_codes in codes.items()
+    }
+
+
+@register.filter
+def of_trip(by_trip: dict[int, list[str]], trip: Any) -> list[str]:
+    return by_trip.get(trip.pk, [])

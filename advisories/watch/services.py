@@ -189,6 +189,12 @@ def source_poll(
             source.etag, source.last_modified = fetched.etag[:255], fetched.last_modified[:64]
     except (FetchError, SourceFormatError, DocumentError, DraftImportError) as exc:
         return _failed(source=source, error=str(exc), now=now)
+    except Exception as exc:
+        # Anything else a stranger's response provokes is this source's failure too: it is
+        # kept with the source (and logged with its traceback), and the other sources are
+        # still polled.
+        logger.exception("Watched source %s: unexpected error", source.pk)
+        return _failed(source=source, error=f"{exc.__class__.__name__}: {exc}", now=now)
     source.last_polled_at = source.last_success_at = now
     source.consecutive_failures = 0
     source.last_error = ""

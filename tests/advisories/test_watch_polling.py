@@ -211,3 +211,25 @@ def test_the_scheduled_task_polls_only_the_sources_that_are_due(server, db, sett
         settings.CELERY_BEAT_SCHEDULE["watch-sources"]["task"]
         == "advisories.tasks.poll_watched_sources"
     )
+
+
+def test_an_unexpected_error_is_kept_with_the_source_and_the_next_source_is_still_polled(
+    server, db
+):
+    from advisories.tasks import poll_watched_sources
+
+    published_kazakhstan()
+    server.body = fixture("us_state_advisories.xml")
+    broken = watched("fcdo", url=server.url)
+    fine = watched("us_state", url=server.url + "?feed=us")
+
+    def fetcher(url, **kwargs):
+        raise UnicodeError("a response nobody expected")
+
+    # Polled just now (the task below reads the real clock).
+    assert source_poll(source=broken, fetcher=fetcher).status == "failed"
+    broken.refresh_from_db()
+    assert broken.last_error == "UnicodeError: a response nobody expected"
+    assert poll_watched_sources() == 1  # the broken one waits for its backoff
+    fine.refresh_from_db()
+    assert fine.last_success_at is not None

@@ -136,6 +136,7 @@ def test_the_advisory_list_in_the_admin_counts_the_sources_changed_and_unreviewe
     editor = logged_in(content_admin())
     page = editor.get("/admin/advisories/advisory/").content.decode()
     assert "1 watched source changed, unreviewed" in page
+    assert "1 source disagrees with our level, unreviewed" in page
     listed = editor.get("/admin/advisories/watchedsource/?changed=yes").content.decode()
     assert "Changed, unreviewed" in listed
     editor.post(
