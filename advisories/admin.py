@@ -9,6 +9,7 @@ permissions gets a 403.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -582,6 +583,8 @@ class WatchedSourceAdmin(admin.ModelAdmin):
     ]
     inlines = [SourceRatingInline]
     actions = ["change_reviewed", "disagreement_reviewed"]
+    # A URL typed without its scheme is an https one (official sources all are).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="Latest rating")
     def latest_rating(self, source):

@@ -4,14 +4,14 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from advisories.models import Section, SourceRating
+from advisories.models import Section, SourceRating, WatchedSource
 from tests.advisories.watch_helpers import (
     FIXTURES,
     fcdo_changed,
     published_kazakhstan,
     watched,
 )
-from tests.factories import content_admin
+from tests.factories import content_admin, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def test_a_saved_response_is_read_as_a_poll_would_and_a_changed_one_becomes_a_dr
 ):
     published_kazakhstan(level=2)
     watched("fcdo")
-    content_admin(email="editor@example.org")
+    editor = content_admin(email="editor@example.org")
     first = run(
         "--country", "KZ", "--kind", "fcdo", "--file", str(FIXTURES / "fcdo_kazakhstan.json")
     )
@@ -46,6 +46,13 @@ def test_a_saved_response_is_read_as_a_poll_would_and_a_changed_one_becomes_a_dr
     assert "changed: imported into the draft, content admins told" in second
     assert Section.objects.filter(body__contains="Roads north of Astana").exists()
     assert [m.to for m in mail.outbox] == [["editor@example.org"]]
+    # The source's page in the admin shows the change's note and its word diff.
+    source = WatchedSource.objects.get()
+    page = logged_in(editor).get(f"/admin/advisories/watchedsource/{source.pk}/change/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Floods in the north." in body
+    assert "<ins>" in body and "Roads north of Astana" in body
     with django_capture_on_commit_callbacks(execute=True):
         assert "unchanged" in run("--kind", "fcdo", "--file", str(changed))
     assert len(mail.outbox) == 1
