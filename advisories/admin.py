@@ -9,13 +9,17 @@ permissions gets a 403.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from advisories import views_admin
+from advisories.diffs import draft_diff
 from advisories.forms import AdvisoryForm, EmergencyContactForm, RuleForm, SectionForm
 from advisories.models import (
     Activity,
@@ -28,11 +32,19 @@ from advisories.models import (
     Rule,
     Section,
     Source,
+    SourceRating,
     TopicKeyword,
+    WatchedSource,
     match_key,
 )
-from advisories.selectors import advisories_with_unpublished_changes
+from advisories.selectors import (
+    advisories_with_unpublished_changes,
+    advisory_snapshot,
+    published_version,
+)
 from advisories.validation import kind_help_rows
+from advisories.watch import selectors as watch_selectors
+from advisories.watch import services as watch_services
 from portal.roles import is_content_admin
 
 
@@ -175,6 +187,15 @@ class AdvisoryAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "may_import_document": is_content_admin(request.user),
+            # The badge: watched sources whose change awaits a content admin's review.
+            "sources_changed": watch_selectors.sources_with_unreviewed_changes().count(),
+            "sources_disagree": len(watch_selectors.sources_disagreeing()),
+            "sources_disagree_url": reverse("admin:advisories_watchedsource_changelist")
+            + "?"
+            + urlencode({SourcesDisagreeFilter.parameter_name: "yes"}),
+            "sources_changed_url": reverse("admin:advisories_watchedsource_changelist")
+            + "?"
+            + urlencode({ChangedUnreviewedFilter.parameter_name: "yes"}),
         }
         return super().changelist_view(request, extra_context)
 
@@ -463,3 +484,182 @@ class AdvisoryVersionAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+
+# --- watched official sources ------------------------------------------------------------
+
+
+class ChangedUnreviewedFilter(admin.SimpleListFilter):
+    title = "changes"
+    parameter_name = "changed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Changed, unreviewed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(change_unreviewed=True)
+        return queryset
+
+
+class SourcesDisagreeFilter(admin.SimpleListFilter):
+    title = "ratings"
+    parameter_name = "disagree"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Sources disagree, unreviewed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=[s.pk for s in watch_selectors.sources_disagreeing()])
+        return queryset
+
+
+class SourceRatingInline(admin.TabularInline):
+    model = SourceRating
+    fields = ("retrieved_at", "rating", "level", "against_all_travel", "updated_at", "url")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-retrieved_at", "-pk"]
+
+
+@admin.register(WatchedSource)
+class WatchedSourceAdmin(admin.ModelAdmin):
+    """Official sources watched per country: content admins name them here; the scheduler
+    polls them (advisories.tasks). A change becomes a draft of the country's advisory, shown
+    here with its word diff until reviewed; nothing is published by itself."""
+
+    list_display = [
+        "country",
+        "kind",
+        "enabled",
+        "latest_rating",
+        "change_unreviewed",
+        "disagree",
+        "last_success_at",
+        "consecutive_failures",
+        "next_poll_at",
+    ]
+    list_filter = [ChangedUnreviewedFilter, SourcesDisagreeFilter, "kind", "enabled"]
+    list_select_related = ["country"]
+    search_fields = ["country__name", "country__code", "url"]
+    autocomplete_fields = ["country"]
+    readonly_fields = [
+        "change_unreviewed",
+        "changed_at",
+        "change_note",
+        "change_diff",
+        "ratings_side_by_side",
+        "last_polled_at",
+        "last_success_at",
+        "consecutive_failures",
+        "last_error",
+        "next_poll_at",
+        "etag",
+        "last_modified",
+        "content_digest",
+        "reviewed_rating",
+        "reviewed_level",
+    ]
+    fieldsets = [
+        (None, {"fields": ["country", "kind", "url", "enabled", "poll_hours"]}),
+        (
+            "The last change",
+            {"fields": ["change_unreviewed", "changed_at", "change_note", "change_diff"]},
+        ),
+        ("Ratings", {"fields": ["ratings_side_by_side", "reviewed_rating", "reviewed_level"]}),
+        (
+            "Polling",
+            {
+                "fields": [
+                    "last_polled_at",
+                    "last_success_at",
+                    "consecutive_failures",
+                    "last_error",
+                    "next_poll_at",
+                    "etag",
+                    "last_modified",
+                    "content_digest",
+                ]
+            },
+        ),
+    ]
+    inlines = [SourceRatingInline]
+    actions = ["change_reviewed", "disagreement_reviewed"]
+    # A URL typed without its scheme is an https one (official sources all are).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="Latest rating")
+    def latest_rating(self, source):
+        latest = source.ratings.first()
+        return f"{latest.rating} ({latest.level} on our scale)" if latest and latest.level else "-"
+
+    @admin.display(description="Sources disagree", boolean=True)
+    def disagree(self, source):
+        their = next(
+            (
+                t
+                for t in watch_selectors.country_ratings(source.country_id).theirs
+                if t.source.pk == source.pk
+            ),
+            None,
+        )
+        return bool(their and their.disagrees)
+
+    @admin.display(description="Ours beside theirs")
+    def ratings_side_by_side(self, source):
+        if source.pk is None:
+            return "-"
+        ratings = watch_selectors.country_ratings(source.country_id)
+        return format_html(
+            "<p>Ours: {}</p><ul>{}</ul>",
+            ratings.ours or "none published",
+            format_html_join(
+                "",
+                "<li>{}{}</li>",
+                (
+                    (their.line, " - sources disagree" if their.disagrees else "")
+                    for their in ratings.theirs
+                ),
+            ),
+        )
+
+    @admin.display(description="Draft against the published advisory")
+    def change_diff(self, source):
+        if source.pk is None or source.changed_at is None:
+            return "-"
+        draft = advisory_snapshot(source.country_id)
+        if draft is None:
+            return "-"
+        published = published_version(source.country_id)
+        # The template escapes every text it shows: its output is safe as HTML.
+        return mark_safe(  # noqa: S308
+            render_to_string(
+                "admin/advisories/_word_diff_blocks.html",
+                {
+                    "blocks": draft_diff(published.content if published else None, draft),
+                    "old_label": "Published",
+                    "new_label": "Draft",
+                },
+            )
+        )
+
+    @admin.action(description="Reviewed: the change's draft has been looked at")
+    def change_reviewed(self, request, queryset):
+        for source in queryset:
+            watch_services.source_change_reviewed(source=source, by=request.user)
+        self.message_user(request, f"{queryset.count()} change(s) marked reviewed.")
+
+    @admin.action(description="Reviewed: their rating beside ours is accepted")
+    def disagreement_reviewed(self, request, queryset):
+        done = sum(
+            watch_services.source_disagreement_reviewed(source=source, by=request.user)
+            for source in queryset
+        )
+        self.message_user(
+            request,
+            f"{done} rating(s) reviewed: the country is no longer flagged for them until "
+            "a source rates it differently or our level changes.",
+        )

@@ -391,3 +391,72 @@ class TopicKeyword(models.Model):
 
     def __str__(self) -> str:
         return f"{self.keyword} -> {self.topic}"
+
+
+class WatchedSource(models.Model):
+    """An official source a content admin watches for one country (product.md, "Watching
+    official sources"): polled politely (conditional GET, a daily interval, backoff after
+    failures); a change of its text becomes a draft, its own rating is kept beside ours."""
+
+    class Kind(models.TextChoices):
+        FCDO = "fcdo", "UK FCDO (GOV.UK content API)"
+        US_STATE = "us_state", "US State Department (travel advisories RSS)"
+        SMARTRAVELLER = "smartraveller", "Australia: Smartraveller"
+        AUSWAERTIGES_AMT = "auswaertiges_amt", "Germany: Auswärtiges Amt"
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="watched_sources")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    url = models.URLField(max_length=500)
+    enabled = models.BooleanField(default=True)
+    poll_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text="Hours between polls (daily by default; failures wait longer).",
+    )
+    # Conditional GET: what the source said last time, sent back so an unchanged page is a 304.
+    etag = models.CharField(max_length=255, blank=True)
+    last_modified = models.CharField(max_length=64, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # SHA-256 of the advisory text last read: a new digest is a change, whatever the headers say.
+    content_digest = models.CharField(max_length=64, blank=True)
+    # The last change read, until a content admin has looked at its draft.
+    changed_at = models.DateTimeField(null=True, blank=True)
+    change_note = models.TextField(blank=True)
+    change_unreviewed = models.BooleanField(default=False)
+    # What a content admin accepted when reviewing a disagreement: the flag stays cleared
+    # while the source's rating and our level are still these.
+    reviewed_rating = models.CharField(max_length=80, blank=True)
+    reviewed_level = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "kind"], name="one_watched_source_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.country_id}"
+
+
+class SourceRating(models.Model):
+    """A watched source's own rating of its country at one reading, mapped onto our 1-5 scale
+    (advisories.watch.ratings)."""
+
+    source = models.ForeignKey(WatchedSource, on_delete=models.CASCADE, related_name="ratings")
+    code = models.CharField(max_length=80)
+    rating = models.CharField(max_length=200)
+    level = models.PositiveSmallIntegerField(choices=LEVELS, null=True, blank=True)
+    against_all_travel = models.BooleanField(default=False)
+    retrieved_at = models.DateTimeField()
+    updated_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=500)
+
+    class Meta:
+        ordering = ["source", "-retrieved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.rating}"

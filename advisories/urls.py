@@ -11,5 +11,10 @@ urlpatterns = [
         api.CountryAdvisory.as_view(),
         name="api-country-advisory",
     ),
+    path(
+        "countries/<str:code>/ratings/",
+        api.CountryRatings.as_view(),
+        name="api-country-ratings",
+    ),
     path("activities/", api.ActivityList.as_view(), name="api-activity-list"),
 ]

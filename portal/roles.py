@@ -29,6 +29,8 @@ CONTENT_MODELS = (
     "activity",
     "emergencycontact",
     "topickeyword",
+    "watchedsource",
+    "sourcerating",
 )
 
 # Security managers and content admins both declare incidents (product.md, Roles), in the

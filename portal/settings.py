@@ -487,6 +487,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Watched official sources: each is polled when due (daily by default, later after
+    # failures: advisories.watch.services), so an hourly pass is polite and timely.
+    "watch-sources": {
+        "task": "advisories.tasks.poll_watched_sources",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3000},
+    },
     # The scheduler's heartbeat, read by /healthz/ (portal.health).
     "scheduler-heartbeat": {
         "task": "portal.tasks.scheduler_heartbeat",

@@ -116,6 +116,7 @@ MATRIX: dict[str, Row] = {
     "destinations/<code>/": Row({"GET": PAGE_ANY}, {"code": "country"}, personal=False),
     "api/countries/": Row({"GET": API_ANY}),
     "api/countries/<code>/advisory/": Row({"GET": API_ANY}, {"code": "country"}, personal=False),
+    "api/countries/<code>/ratings/": Row({"GET": API_ANY}, {"code": "country"}, personal=False),
     "api/activities/": Row({"GET": API_ANY}),
     # --- trips: pages -----------------------------------------------------------------------
     "trips/": Row({"GET": PAGE_ANY}),
