@@ -107,11 +107,36 @@ class Place(models.Model):
         validators=level_validators,
         help_text="Leave empty to use the country's advisory level.",
     )
+    # Where it is on the map (WGS 84 degrees); both or neither.
+    latitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text="Degrees north (negative: south), e.g. 43.2567. Empty: not on the map.",
+    )
+    longitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text="Degrees east (negative: west), e.g. 76.9286.",
+    )
 
     class Meta:
         ordering = ["country", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["country", "key"], name="unique_place_name_per_country")
+            models.UniqueConstraint(
+                fields=["country", "key"], name="unique_place_name_per_country"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="place_coordinates_both_or_neither_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +145,18 @@ class Place(models.Model):
     def save(self, *args, **kwargs):
         self.key = match_key(self.name)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            raise ValidationError(
+                {missing: "Give both the latitude and the longitude, or neither."}
+            )
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 class PlaceAlias(models.Model):

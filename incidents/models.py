@@ -16,6 +16,9 @@ from portal.lib.markdown import render_markdown
 from portal.lib.vocabulary import Topic
 
 LOOKAHEAD_MAX = 30
+# The radius of a point incident: a building to a region.
+RADIUS_MIN_KM = 1
+RADIUS_MAX_KM = 2000
 
 
 class Severity(models.TextChoices):
@@ -42,13 +45,32 @@ class Incident(models.Model):
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
     category = models.CharField(max_length=24, choices=Topic.choices())
     country = models.ForeignKey(
-        "advisories.Country", on_delete=models.PROTECT, related_name="incidents"
+        "advisories.Country",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        help_text="May be empty when the incident has a point and a radius.",
     )
     places = models.ManyToManyField(
         "advisories.Place",
         blank=True,
         related_name="incidents",
         help_text="Curated places it touches; none means the whole country.",
+    )
+    # A point and a radius (WGS 84 degrees, km): all three or none. Stops within the radius
+    # are touched whatever their country (incidents.selectors).
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    radius_km = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(RADIUS_MIN_KM), MaxValueValidator(RADIUS_MAX_KM)],
+        help_text="Stops within this distance of the point are touched, across borders.",
     )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text="Empty while it is ongoing.")
@@ -92,11 +114,35 @@ class Incident(models.Model):
                 condition=models.Q(lookahead_days__lte=LOOKAHEAD_MAX),
                 name="incident_lookahead_at_most_30",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    latitude__isnull=True, longitude__isnull=True, radius_km__isnull=True
+                )
+                | models.Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                    radius_km__gte=RADIUS_MIN_KM,
+                    radius_km__lte=RADIUS_MAX_KM,
+                ),
+                name="incident_point_and_radius_all_or_none",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(country__isnull=False) | models.Q(latitude__isnull=False),
+                name="incident_has_a_country_or_a_point",
+            ),
         ]
         indexes = [models.Index(fields=["country", "ends_on"], name="incident_country_open")]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def has_point(self) -> bool:
+        return (
+            self.latitude is not None and self.longitude is not None and self.radius_km is not None
+        )
 
     def clean(self) -> None:
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:

@@ -128,11 +128,13 @@ class _FreeTextMatcher:
     or alias, as stops are matched when saved), over the country's curated places loaded once:
     two queries at the first free text, none after, whatever the number of trips."""
 
-    def __init__(self, country_code: str) -> None:
+    def __init__(self, country_code: str | None) -> None:
         self.country_code = country_code
         self.matcher: PlaceMatcher[Place] | None = None
 
     def __call__(self, text: str) -> Place | None:
+        if self.country_code is None:
+            return None  # an incident with a point only names no country's places
         if self.matcher is None:
             self.matcher = place_matcher(places_for([self.country_code]))
         return self.matcher.match(text)
@@ -282,7 +284,7 @@ def _open_incidents_touching(
         .prefetch_related("places")
         .order_by("-starts_on", "-pk")
     )
-    resolvers: dict[str, _FreeTextMatcher] = {}
+    resolvers: dict[str | None, _FreeTextMatcher] = {}
     found = []
     for incident in incidents:
         place_ids = frozenset(place.pk for place in incident.places.all())
@@ -555,7 +557,7 @@ def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
     for incident in incidents:
         first, last = windows[incident.pk]
         place_ids = frozenset(place.pk for place in incident.places.all())
-        resolve = resolvers.get(incident.country_id)
+        resolve = resolvers.get(incident.country_id or "")
         there: set[int] = set()
         arriving: set[int] = set()
         for stop in stops:
@@ -621,10 +623,10 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
 
     incident = recipient.safety_check.incident
     stop = recipient.stop
-    code = stop.country_id if stop is not None else incident.country_id
+    code = stop.country_id if stop is not None else (incident.country_id or "")
     country_name = (
         incident.country.name
-        if code == incident.country_id
+        if incident.country is not None and code == incident.country_id
         else Country.objects.filter(code=code).values_list("name", flat=True).first() or code
     )
     names: list[str] = []

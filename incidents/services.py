@@ -369,7 +369,7 @@ def incident_input_of(incident: Incident) -> IncidentInput:
         summary=incident.summary,
         severity=incident.severity,
         category=incident.category,
-        country=incident.country_id,
+        country=incident.country_id or "",
         places=[place.name for place in incident.places.all()],
         starts_on=incident.starts_on,
         ends_on=incident.ends_on,

@@ -155,6 +155,14 @@ class Trip(models.Model):
         return self.status == TripStatus.PENDING_APPROVAL
 
 
+class LocationSource(models.TextChoices):
+    """Where a stop's coordinates come from (blank: it has none)."""
+
+    PLACE = "place", "Curated place"
+    BOOKING = "booking", "Booking (airport or hotel)"
+    GAZETTEER = "gazetteer", "Gazetteer of cities (approximate)"
+
+
 class Stop(models.Model):
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="stops")
     position = models.PositiveSmallIntegerField()
@@ -167,6 +175,15 @@ class Stop(models.Model):
     departure = models.DateField()
     activities = models.JSONField(default=list, blank=True)
     transit = models.BooleanField(default=False)
+    # Where the stop is on the map (WGS 84 degrees), filled when the stop is written
+    # (trips.services): from its curated place, its booking, or the gazetteer of cities.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_source = models.CharField(
+        max_length=10, choices=LocationSource.choices, blank=True, default=""
+    )
+    # True when the point is a city's centre guessed from a typed name (the gazetteer).
+    location_approximate = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["trip", "position"]
@@ -176,6 +193,19 @@ class Stop(models.Model):
                 name="stop_departure_not_before_arrival",
             ),
             models.UniqueConstraint(fields=["trip", "position"], name="unique_stop_position"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    latitude__isnull=True, longitude__isnull=True, location_source=""
+                )
+                | models.Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                )
+                & ~models.Q(location_source=""),
+                name="stop_coordinates_both_or_neither_with_source",
+            ),
         ]
         indexes = [
             # Who an incident touches (incidents.selectors): stops of one country overlapping a
@@ -183,6 +213,13 @@ class Stop(models.Model):
             # leads the range: past stops (most of them, in time) are skipped by the index,
             # and arrival is checked from the index without reading the table.
             models.Index(fields=["country", "departure", "arrival"], name="stop_country_dates"),
+            # Who a point-and-radius incident touches, in any country: stops overlapping the
+            # window (departure leads, as above), then the bounding box on the coordinates,
+            # read from the index; the exact distance is computed on what remains.
+            models.Index(
+                fields=["departure", "arrival", "latitude", "longitude"],
+                name="stop_dates_coordinates",
+            ),
         ]
 
     def __str__(self) -> str:
