@@ -7,7 +7,6 @@ content for keyboard and screen-reader users and for anyone whose browser runs n
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -40,17 +39,16 @@ def stop_located(stop: Stop) -> bool:
 def country_levels() -> dict[str, dict[str, Any]]:
     """Published risk levels by ISO 3166 numeric code, the id world-atlas gives its countries."""
     levels: dict[str, dict[str, Any]] = {}
-    for country in countries_with_risk():
-        if country.risk_level is None:
-            continue
-        found = pycountry.countries.get(alpha_2=country.code)
+    published = countries_with_risk().filter(risk_level__isnull=False)
+    for code, name, level in published.values_list("code", "name", "risk_level"):
+        found = pycountry.countries.get(alpha_2=code)
         if found is None:  # a code of our own (XK, Kosovo) has no numeric code to match
             continue
         levels[found.numeric] = {
-            "code": country.code,
-            "name": country.name,
-            "level": country.risk_level,
-            "label": f"Level {country.risk_level} · {LEVEL_NAMES[country.risk_level]}",
+            "code": code,
+            "name": name,
+            "level": level,
+            "label": f"Level {level} · {LEVEL_NAMES[level]}",
         }
     return levels
 
@@ -71,12 +69,11 @@ def map_page(request):
     on, country, place, error = whereabouts_query(request.GET)
     travellers = [
         MapTraveller(stop=stop, located=stop_located(stop))
-        for stop in trip_selectors.whereabouts(
-            on=on, country=country or None, place=place or None
-        )
+        for stop in trip_selectors.whereabouts(on=on, country=country or None, place=place or None)
     ]
     unlocated = [row for row in travellers if not row.located]
-    query = urlencode({k: v for k, v in {"date": on.isoformat(), "country": country, "place": place}.items() if v})
+    filters = {"date": on.isoformat(), "country": country, "place": place}
+    query = urlencode({name: value for name, value in filters.items() if value})
     return render(
         request,
         "maps/map.html",
@@ -94,8 +91,9 @@ def map_page(request):
             "country_levels": country_levels(),
             "locations_query": query,
             "map_config": map_config(
-                travellers=f"{reverse('api-map-travellers')}?{query}",
-                incidents=reverse("api-map-incidents"),
+                # The endpoints' paths are promises of the API (contracts.md).
+                travellers=f"/api/map/travellers/?{query}",
+                incidents="/api/map/incidents/",
                 locations=reverse("locations"),
                 date=on.isoformat(),
             ),
