@@ -17,8 +17,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 
-from advisories.models import LEVEL_NAMES
-from advisories.selectors import countries_with_risk
+from advisories.models import LEVEL_NAMES, Country
 from incidents.selectors import incidents_open_with_counts
 from portal.lib.countries import country_name
 from portal.roles import manager_required
@@ -39,8 +38,8 @@ def stop_located(stop: Stop) -> bool:
 def country_levels() -> dict[str, dict[str, Any]]:
     """Published risk levels by ISO 3166 numeric code, the id world-atlas gives its countries."""
     levels: dict[str, dict[str, Any]] = {}
-    published = countries_with_risk().filter(risk_level__isnull=False)
-    for code, name, level in published.values_list("code", "name", "risk_level"):
+    published = Country.objects.filter(published__isnull=False)
+    for code, name, level in published.values_list("code", "name", "published__level"):
         found = pycountry.countries.get(alpha_2=code)
         if found is None:  # a code of our own (XK, Kosovo) has no numeric code to match
             continue
