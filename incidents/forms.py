@@ -18,12 +18,23 @@ class IncidentForm(forms.Form):
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.WARNING)
     category = forms.ChoiceField(choices=Topic.choices(), initial=Topic.SECURITY)
-    country = forms.ChoiceField(choices=())
+    country = forms.ChoiceField(
+        choices=(), required=False, help_text="May be empty with a point and a radius."
+    )
     places = forms.CharField(
         required=False,
         max_length=1000,
         help_text='Curated places, separated by commas ("Almaty, Astana"); empty for the '
         "whole country.",
+    )
+    latitude = forms.FloatField(
+        required=False, help_text="Of the point, in degrees (43.2567); with a radius."
+    )
+    longitude = forms.FloatField(required=False, help_text="In degrees (76.9286).")
+    radius_km = forms.FloatField(
+        label="Radius (km)",
+        required=False,
+        help_text="Travellers within this distance of the point are touched, across borders.",
     )
     starts_on = BoundedDateField(label="Starts on", widget=DateInput())
     ends_on = BoundedDateField(
@@ -60,6 +71,9 @@ class IncidentForm(forms.Form):
             lookahead_days=data["lookahead_days"],
             source=data["source"],
             external_id=data["external_id"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            radius_km=data["radius_km"],
         )
 
     def apply_errors(self, error: InvalidInput) -> None:
@@ -102,4 +116,7 @@ def incident_initial(incident: Incident) -> dict:
         "summary": incident.summary,
         "source": incident.source,
         "external_id": incident.external_id,
+        "latitude": incident.latitude,
+        "longitude": incident.longitude,
+        "radius_km": incident.radius_km,
     }

@@ -139,6 +139,24 @@ class Incident(models.Model):
         return self.title
 
     @property
+    def where_label(self) -> str:
+        """Where it is, as pages say it: its places (or the whole country), its radius."""
+        parts = []
+        places = [place.name for place in self.places.all()] if self.pk else []
+        if self.country is not None:
+            parts.append(
+                f"{', '.join(places)}, {self.country.name}"
+                if places
+                else ("" if self.has_point else f"Whole country, {self.country.name}")
+            )
+        if self.has_point:
+            parts.append(
+                f"within {self.radius_km:g} km of {self.latitude:.4f}, {self.longitude:.4f}"
+                + (f" ({self.country.name})" if self.country is not None and not places else "")
+            )
+        return "; ".join(part for part in parts if part)
+
+    @property
     def has_point(self) -> bool:
         return (
             self.latitude is not None and self.longitude is not None and self.radius_km is not None

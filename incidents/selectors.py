@@ -7,17 +7,21 @@ safety checks")."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
 from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
 from incidents.models import CheckRecipient, Incident, IncidentQuerySet
+from portal.lib.geo import EARTH_RADIUS_KM, bounding_box, distance_km
 from portal.lib.phones import PhoneDisplay, phone_display
 from portal.lib.places import PlaceMatcher
 from portal.lib.timezones import PlaceZone, place_time_zone
@@ -35,11 +39,12 @@ IMPACTED_STATUSES = (
 )
 
 Presence = Literal["there", "arriving", "left"]
-Match = Literal["place", "country", "possibly"]
+Match = Literal["place", "nearby", "country", "possibly"]
 PRESENCE_ORDER: tuple[Presence, ...] = ("there", "arriving", "left")
 PRESENCE_LABELS = {"there": "There now", "arriving": "Arriving", "left": "Left"}
 MATCH_LABELS = {
     "place": "In a place it names",
+    "nearby": "Within its radius",
     "country": "In the country",
     "possibly": "Possibly (place not recognised)",
 }
@@ -58,6 +63,8 @@ class ImpactedRow:
     phone: str
     emergency_contact: str
     check_status: str | None = None
+    # How far the stop is from the incident's point (km, to 0.1), for a ``nearby`` match.
+    distance_km: float | None = None
 
     @property
     def place_label(self) -> str:
@@ -99,28 +106,90 @@ def _emergency_contact(profile: TravellerProfile | None) -> str:
     )
 
 
-def _candidate_stops(incident: Incident, on: dt.date | None = None) -> QuerySet[Stop]:
-    """The stops of trips going ahead in the incident's country that overlap its window
-    (departure >= first and arrival <= last), with what a row shows.
+_Stops = TypeVar("_Stops", bound=QuerySet[Any])
 
-    Two queries on purpose. The first finds the overlapping stops through the Stop index
-    (country, departure, arrival) alone: a few hundred among 300,000 in a millisecond. Joined
-    in one query, PostgreSQL cannot tell how few there are (it multiplies the two date
-    ranges' selectivities, off by a factor of 40 in bench/bench_impacted.py) and reads every
-    trip going ahead to hash-join them; given the ids, it looks up just those trips.
-    """
-    first, last = incident_window(incident, on)
-    overlapping = list(
-        Stop.objects.filter(country_id=incident.country_id, departure__gte=first, arrival__lte=last)
-        # No ordering: Stop's default (by trip) would join every trip back in.
+
+def great_circle_km(latitude: float, longitude: float) -> Combinable:
+    """The haversine distance from a point to a stop's coordinates, in km, as a database
+    expression (Django's math functions: SQLite and PostgreSQL alike); null when the stop has
+    no coordinates. portal.lib.geo.distance_km is the same formula in Python."""
+    half_dlat = Radians(F("latitude") - Value(latitude)) / Value(2.0)
+    half_dlon = Radians(F("longitude") - Value(longitude)) / Value(2.0)
+    a = Power(Sin(half_dlat), 2) + Value(math.cos(math.radians(latitude))) * Cos(
+        Radians(F("latitude"))
+    ) * Power(Sin(half_dlon), 2)
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Sqrt(a), Value(1.0)), output_field=FloatField())
+
+
+def _within_box(incident: Incident) -> Q:
+    """The stops inside the bounding box of the incident's circle (portal.lib.geo): what the
+    Stop index (departure, arrival, latitude, longitude) narrows before the exact distance."""
+    assert incident.latitude is not None and incident.longitude is not None
+    assert incident.radius_km is not None
+    box = bounding_box(incident.latitude, incident.longitude, incident.radius_km)
+    longitude = Q(longitude__gte=box.min_lon) | Q(longitude__lte=box.max_lon)
+    if not box.wraps:
+        longitude = Q(longitude__gte=box.min_lon, longitude__lte=box.max_lon)
+    return Q(latitude__gte=box.min_lat, latitude__lte=box.max_lat) & longitude
+
+
+def _within_radius_ids(incident: Incident, dates: Q) -> list[int]:
+    """The ids of the stops within the incident's radius among those matching ``dates``: the
+    bounding box first (index), then the exact great-circle distance (computed in the
+    database on the few stops left)."""
+    assert incident.latitude is not None and incident.longitude is not None
+    return list(
+        Stop.objects.filter(dates, _within_box(incident))
+        .annotate(distance=great_circle_km(incident.latitude, incident.longitude))
+        .filter(distance__lte=incident.radius_km)
         .order_by()
         .values_list("pk", flat=True)
     )
-    return (
+
+
+def _area_stop_ids(incident: Incident, dates: Q) -> set[int]:
+    """The ids of the stops matching ``dates`` in the incident's area: its country's stops,
+    and the stops within its radius in any country. One query per kind of area, each through
+    its own Stop index (an OR of the two would be read in full by PostgreSQL)."""
+    ids: set[int] = set()
+    if incident.country_id is not None:
+        ids.update(
+            Stop.objects.filter(dates, country_id=incident.country_id)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    if incident.has_point:
+        ids.update(_within_radius_ids(incident, dates))
+    return ids
+
+
+def _with_distance(stops: _Stops, incident: Incident) -> _Stops:
+    """``distance`` on each stop (km; None without a point or coordinates)."""
+    if not incident.has_point:
+        return stops.annotate(distance=Value(None, output_field=FloatField()))
+    assert incident.latitude is not None and incident.longitude is not None
+    return stops.annotate(distance=great_circle_km(incident.latitude, incident.longitude))
+
+
+def _candidate_stops(incident: Incident, on: dt.date | None = None) -> QuerySet[Stop]:
+    """The stops of trips going ahead in the incident's area (its country, its radius) that
+    overlap its window (departure >= first and arrival <= last), with what a row shows and
+    their distance to the incident's point.
+
+    Ids first on purpose. The first queries find the overlapping stops through the Stop
+    indexes alone: a few hundred among 300,000 in a millisecond. Joined in one query,
+    PostgreSQL cannot tell how few there are (it multiplies the two date ranges'
+    selectivities, off by a factor of 40 in bench/bench_impacted.py) and reads every trip
+    going ahead to hash-join them; given the ids, it looks up just those trips.
+    """
+    first, last = incident_window(incident, on)
+    overlapping = _area_stop_ids(incident, Q(departure__gte=first, arrival__lte=last))
+    stops = (
         Stop.objects.filter(pk__in=overlapping, trip__status__in=IMPACTED_STATUSES)
         .select_related("trip", "trip__traveller", "trip__traveller__profile", "place", "country")
         .order_by("arrival", "trip__traveller__username", "trip_id", "position")
     )
+    return _with_distance(stops, incident)
 
 
 class _FreeTextMatcher:
@@ -140,24 +209,109 @@ class _FreeTextMatcher:
         return self.matcher.match(text)
 
 
-def stop_match(
-    stop: Stop, *, place_ids: frozenset[int], resolve: _FreeTextMatcher | None = None
-) -> Match | None:
-    """How a stop in the incident's country is touched, or None when it is not.
+# The best match first when an incident touches a stop several ways, or a traveller has
+# several stops in its area: a place it names, then within its radius, then its country.
+_MATCH_RANK = {"place": 0, "nearby": 1, "country": 2, "possibly": 3}
 
-    No places on the incident: the whole country, so every stop there is a country match. With
-    places: a curated place among them is a place match, another curated place is not touched,
-    and a stop whose place is unknown or free text is *possibly* touched (never dropped), unless
-    the matcher now recognises its text as a curated place.
-    """
-    if not place_ids:
-        return "country"
+
+@dataclass(frozen=True)
+class StopTouch:
+    match: Match
+    distance_km: float | None = None  # for ``nearby``: to 0.1 km
+
+
+@dataclass
+class IncidentArea:
+    """What an incident covers, for ``stop_match``: its country, the curated places it names
+    and its point and radius. Built once per incident (``area_of``)."""
+
+    country: str | None
+    place_ids: frozenset[int]
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float | None = None
+    resolve: _FreeTextMatcher | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.radius_km is not None
+
+    def distance_to(self, stop: Stop) -> float | None:
+        """The distance from the point to the stop, in Python, for a trip's few stops (lists
+        compute it in the database: ``great_circle_km``)."""
+        if not self.has_point or stop.latitude is None or stop.longitude is None:
+            return None
+        assert self.latitude is not None and self.longitude is not None
+        return distance_km(self.latitude, self.longitude, stop.latitude, stop.longitude)
+
+
+def area_of(
+    incident: Incident, *, place_ids: Iterable[int], resolve: _FreeTextMatcher | None = None
+) -> IncidentArea:
+    return IncidentArea(
+        country=incident.country_id,
+        place_ids=frozenset(place_ids),
+        latitude=incident.latitude,
+        longitude=incident.longitude,
+        radius_km=incident.radius_km if incident.has_point else None,
+        resolve=resolve,
+    )
+
+
+def _place_match(stop: Stop, area: IncidentArea) -> Match | None:
+    """The place rule, for a stop in the incident's country. No places on the incident: the
+    whole country (unless it has a point: then the radius says where it is). With places: a
+    curated place among them is a place match, another curated place is not touched, and a
+    stop whose place is unknown or free text is *possibly* touched (never dropped), unless the
+    matcher now recognises its text as a curated place."""
+    if not area.place_ids:
+        return None if area.has_point else "country"
     place = stop.place
-    if place is None and stop.place_text.strip() and resolve is not None:
-        place = resolve(stop.place_text)
+    if place is None and stop.place_text.strip() and area.resolve is not None:
+        place = area.resolve(stop.place_text)
     if place is None:
         return "possibly"
-    return "place" if place.pk in place_ids else None
+    return "place" if place.pk in area.place_ids else None
+
+
+def _point_match(stop: Stop, area: IncidentArea, distance: float | None) -> StopTouch | None:
+    """The radius rule: a stop within the radius is nearby, whatever its country; a stop of
+    the incident's country without coordinates is possibly touched (we cannot tell)."""
+    if not area.has_point:
+        return None
+    assert area.radius_km is not None
+    if stop.latitude is None or stop.longitude is None:
+        return StopTouch("possibly") if stop.country_id == area.country else None
+    if distance is not None and distance <= area.radius_km:
+        return StopTouch("nearby", round(distance, 1))
+    return None
+
+
+def stop_match(
+    stop: Stop, *, area: IncidentArea, distance: float | None = None
+) -> StopTouch | None:
+    """How an incident touches a stop, or None when it does not: the one rule of the impacted
+    list, the safety check's recipients, the crisis summary, the alerts and the assessment.
+
+    An incident with both places and a point touches a stop either way, the better match
+    winning: a place it names, then within its radius, then its country, then possibly.
+    ``distance`` is the stop's distance to the point (km) when the caller computed it in the
+    database; else it is computed here.
+    """
+    touches: list[StopTouch] = []
+    if area.country is not None and stop.country_id == area.country:
+        by_place = _place_match(stop, area)
+        if by_place is not None:
+            touches.append(StopTouch(by_place))
+    if area.has_point:
+        if distance is None:
+            distance = area.distance_to(stop)
+        by_point = _point_match(stop, area, distance)
+        if by_point is not None:
+            touches.append(by_point)
+    if not touches:
+        return None
+    return min(touches, key=lambda touch: _MATCH_RANK[touch.match])
 
 
 def incident_impacted(*, incident: Incident, on: dt.date | None = None) -> list[ImpactedRow]:
@@ -169,12 +323,15 @@ def incident_impacted(*, incident: Incident, on: dt.date | None = None) -> list[
     when some stop's place is free text, whatever the number of trips.
     """
     on = on or timezone.localdate()
-    place_ids = frozenset(incident.places.values_list("pk", flat=True))
-    resolve = _FreeTextMatcher(incident.country_id)
+    area = area_of(
+        incident,
+        place_ids=incident.places.values_list("pk", flat=True),
+        resolve=_FreeTextMatcher(incident.country_id),
+    )
     rows: list[ImpactedRow] = []
     for stop in _candidate_stops(incident, on):
-        match = stop_match(stop, place_ids=place_ids, resolve=resolve)
-        if match is None:
+        touch = stop_match(stop, area=area, distance=getattr(stop, "distance", None))
+        if touch is None:
             continue
         traveller = stop.trip.traveller
         profile = getattr(traveller, "profile", None)
@@ -184,9 +341,10 @@ def incident_impacted(*, incident: Incident, on: dt.date | None = None) -> list[
                 trip=stop.trip,
                 stop=stop,
                 presence=stop_presence(stop, on),
-                match=match,
+                match=touch.match,
                 phone=profile.phone if profile else "",
                 emergency_contact=_emergency_contact(profile),
+                distance_km=touch.distance_km,
             )
         )
     order = {presence: position for position, presence in enumerate(PRESENCE_ORDER)}
@@ -270,16 +428,18 @@ TRAVELLER_STATUSES = (TripStatus.DRAFT, *IMPACTED_STATUSES)
 def _open_incidents_touching(
     stops: Sequence[Stop], today: dt.date
 ) -> list[tuple[Incident, tuple[engine.HazardTouch, ...]]]:
-    """The incidents open on ``today`` in the stops' countries, each with the stops in its area
-    and how (``stop_match``, the impacted list's own matching; dates are left to the caller).
-    One query for the incidents and one for their places (none when there are none), and two
-    per country where an incident names places and some stop's place is free text."""
+    """The incidents open on ``today`` in the stops' countries or with a point and a radius
+    (few at a time), each with the stops in its area and how (``stop_match``, the impacted
+    list's own matching; dates are left to the caller). One query for the incidents and one
+    for their places (none when there are none), and two per country where an incident names
+    places and some stop's place is free text."""
     countries = {stop.country_id for stop in stops}
     if not countries:
         return []
     incidents = list(
         Incident.objects.open_on(today)
-        .filter(country_id__in=countries, starts_on__lte=max(stop.departure for stop in stops))
+        .filter(Q(country_id__in=countries) | Q(radius_km__isnull=False))
+        .filter(starts_on__lte=max(stop.departure for stop in stops))
         .select_related("country")
         .prefetch_related("places")
         .order_by("-starts_on", "-pk")
@@ -287,15 +447,18 @@ def _open_incidents_touching(
     resolvers: dict[str | None, _FreeTextMatcher] = {}
     found = []
     for incident in incidents:
-        place_ids = frozenset(place.pk for place in incident.places.all())
-        resolve = resolvers.setdefault(incident.country_id, _FreeTextMatcher(incident.country_id))
+        area = area_of(
+            incident,
+            place_ids=(place.pk for place in incident.places.all()),
+            resolve=resolvers.setdefault(
+                incident.country_id, _FreeTextMatcher(incident.country_id)
+            ),
+        )
         touches = []
         for index, stop in enumerate(stops):
-            if stop.country_id != incident.country_id:
-                continue
-            match = stop_match(stop, place_ids=place_ids, resolve=resolve)
-            if match is not None:
-                touches.append(engine.HazardTouch(stop_index=index, match=match))
+            touch = stop_match(stop, area=area)
+            if touch is not None:
+                touches.append(engine.HazardTouch(stop_index=index, match=touch.match))
         if touches:
             found.append((incident, tuple(touches)))
     return found
@@ -334,19 +497,24 @@ def incident_trips_touched(incident: Incident, *, today: dt.date | None = None) 
         return set()  # closed (IncidentQuerySet.open_on): part of no assessment any more
     hazard = _hazard(incident, ())
     last = engine.hazard_last_day(hazard)
-    stops = Stop.objects.filter(
-        country_id=incident.country_id,
-        departure__gte=max(incident.starts_on, today),
-        trip__last_departure__gte=today,
-    ).exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.COMPLETED])
+    dates = Q(departure__gte=max(incident.starts_on, today))
     if last is not None:
-        stops = stops.filter(arrival__lte=last)
-    place_ids = frozenset(incident.places.values_list("pk", flat=True))
-    resolve = _FreeTextMatcher(incident.country_id)
+        dates &= Q(arrival__lte=last)
+    stops = (
+        Stop.objects.filter(pk__in=_area_stop_ids(incident, dates), trip__last_departure__gte=today)
+        .exclude(trip__status__in=[TripStatus.DRAFT, TripStatus.CANCELLED, TripStatus.COMPLETED])
+        .select_related("place")
+        .only("trip", "country", "place", "place_text", "latitude", "longitude")
+    )
+    area = area_of(
+        incident,
+        place_ids=incident.places.values_list("pk", flat=True),
+        resolve=_FreeTextMatcher(incident.country_id),
+    )
     return {
         stop.trip_id
-        for stop in stops.select_related("place").only("trip", "place", "place_text")
-        if stop_match(stop, place_ids=place_ids, resolve=resolve) is not None
+        for stop in _with_distance(stops, incident)
+        if stop_match(stop, area=area, distance=getattr(stop, "distance", None)) is not None
     }
 
 
@@ -407,10 +575,6 @@ def incidents_for_traveller(*, user: User, today: dt.date | None = None) -> list
     return incidents_for_stops(stops=stops, today=today)
 
 
-# The best match first when a traveller has several stops there.
-_MATCH_RANK = {"place": 0, "country": 1, "possibly": 2}
-
-
 def travellers_there(incident: Incident, on: dt.date | None = None) -> list[dict[str, Any]]:
     """The travellers there now (curated place, whole country or possibly), one per person,
     with the stop that matches best. Those arriving get the incident alert, not a check.
@@ -423,29 +587,26 @@ def travellers_there(incident: Incident, on: dt.date | None = None) -> list[dict
     first, last = incident_window(incident, on)
     # Ids first, through the Stop index alone, as incident_impacted does (its docstring says
     # why joining the trips in the same query makes PostgreSQL read every trip).
-    there = list(
-        Stop.objects.filter(
-            country_id=incident.country_id,
-            departure__gte=max(first, on),
-            arrival__lte=min(last, on),
-        )
-        .order_by()
-        .values_list("pk", flat=True)
-    )
-    stops = (
+    there = _area_stop_ids(incident, Q(departure__gte=max(first, on), arrival__lte=min(last, on)))
+    stops = _with_distance(
         Stop.objects.filter(pk__in=there, trip__status__in=IMPACTED_STATUSES)
         .select_related("place")
-        .only("trip", "place", "place__id", "place_text")
+        .only("trip", "country", "place", "place__id", "place_text", "latitude", "longitude")
         .annotate(traveller_id=F("trip__traveller_id"))
-        .order_by("arrival", "trip_id", "position")
+        .order_by("arrival", "trip_id", "position"),
+        incident,
     )
-    place_ids = frozenset(incident.places.values_list("pk", flat=True))
-    resolve = _FreeTextMatcher(incident.country_id)
+    area = area_of(
+        incident,
+        place_ids=incident.places.values_list("pk", flat=True),
+        resolve=_FreeTextMatcher(incident.country_id),
+    )
     chosen: dict[int, dict[str, Any]] = {}
     for stop in stops:
-        match = stop_match(stop, place_ids=place_ids, resolve=resolve)
-        if match is None:
+        touch = stop_match(stop, area=area, distance=getattr(stop, "distance", None))
+        if touch is None:
             continue
+        match = touch.match
         best = chosen.get(stop.traveller_id)
         if best is None or _MATCH_RANK[match] < _MATCH_RANK[best["match"]]:
             chosen[stop.traveller_id] = {
@@ -535,7 +696,12 @@ def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
     overlapping = Q(pk__in=[])
     for incident in incidents:
         first, last = windows[incident.pk]
-        overlapping |= Q(country_id=incident.country_id, departure__gte=first, arrival__lte=last)
+        dates = Q(departure__gte=first, arrival__lte=last)
+        if incident.country_id is not None:
+            overlapping |= dates & Q(country_id=incident.country_id)
+        if incident.has_point:
+            # The box only: the exact distance is stop_match's, on these few stops.
+            overlapping |= dates & _within_box(incident)
     stop_ids = list(Stop.objects.filter(overlapping).order_by().values_list("pk", flat=True))
     stops = list(
         Stop.objects.filter(pk__in=stop_ids, trip__status__in=IMPACTED_STATUSES)
@@ -556,16 +722,17 @@ def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
     rows: list[CrisisRow] = []
     for incident in incidents:
         first, last = windows[incident.pk]
-        place_ids = frozenset(place.pk for place in incident.places.all())
-        resolve = resolvers.get(incident.country_id or "")
+        area = area_of(
+            incident,
+            place_ids=(place.pk for place in incident.places.all()),
+            resolve=resolvers.get(incident.country_id or ""),
+        )
         there: set[int] = set()
         arriving: set[int] = set()
         for stop in stops:
-            if stop.country_id != incident.country_id or not (
-                stop.departure >= first and stop.arrival <= last
-            ):
+            if not (stop.departure >= first and stop.arrival <= last):
                 continue
-            if stop_match(stop, place_ids=place_ids, resolve=resolve) is None:
+            if stop_match(stop, area=area) is None:
                 continue
             presence = stop_presence(stop, on)
             if presence == "there":

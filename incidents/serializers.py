@@ -12,8 +12,8 @@ from portal.api import BoundedDateField
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    country = serializers.CharField(source="country_id")
-    country_name = serializers.CharField(source="country.name")
+    country = serializers.CharField(source="country_id", allow_null=True)
+    country_name = serializers.CharField(source="country.name", allow_null=True, default=None)
     places = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
     open = serializers.BooleanField(source="is_open")
@@ -29,6 +29,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "country",
             "country_name",
             "places",
+            "latitude",
+            "longitude",
+            "radius_km",
             "starts_on",
             "ends_on",
             "lookahead_days",
@@ -52,7 +55,11 @@ class IncidentInputSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     severity = serializers.CharField(max_length=20)
     category = serializers.CharField(max_length=40)
-    country = serializers.CharField(max_length=2)
+    # Optional with a point and a radius (the service says which is missing).
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    latitude = serializers.FloatField(required=False, allow_null=True, default=None)
+    longitude = serializers.FloatField(required=False, allow_null=True, default=None)
+    radius_km = serializers.FloatField(required=False, allow_null=True, default=None)
     places = serializers.ListField(
         child=serializers.CharField(max_length=120), required=False, default=list, max_length=50
     )
@@ -78,6 +85,8 @@ class ImpactedStopSerializer(serializers.Serializer):
     arrival = serializers.DateField(source="stop.arrival")
     departure = serializers.DateField(source="stop.departure")
     transit = serializers.BooleanField(source="stop.transit")
+    latitude = serializers.FloatField(source="stop.latitude", allow_null=True)
+    longitude = serializers.FloatField(source="stop.longitude", allow_null=True)
 
     def get_place_matched(self, row) -> bool:
         return row.stop.place_id is not None
@@ -92,6 +101,8 @@ class ImpactedRowSerializer(serializers.Serializer):
     stop = serializers.SerializerMethodField()
     presence = serializers.CharField()
     match = serializers.CharField()
+    # For a ``nearby`` match: km from the incident's point, to 0.1 (null otherwise).
+    distance_km = serializers.FloatField(allow_null=True)
     phone = serializers.CharField()
     emergency_contact = serializers.CharField()
     check_status = serializers.CharField(allow_null=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from incidents import selectors
 from incidents.check_services import check_close, check_start_if_critical
 from incidents.models import (
     LOOKAHEAD_MAX,
+    RADIUS_MAX_KM,
+    RADIUS_MIN_KM,
     SEVERITY_RANK,
     CheckRecipient,
     CheckStatus,
@@ -61,6 +64,10 @@ class IncidentInput:
     lookahead_days: int | None = 3
     source: str = ""
     external_id: str = ""
+    # A point and a radius (degrees, km): all three or none; then ``country`` may be empty.
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float | None = None
 
 
 def may_declare(user: User | None) -> bool:
@@ -72,8 +79,38 @@ def _one_line(text: str) -> bool:
     return text_problem(text) is None
 
 
-def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
-    """Raise InvalidInput naming every bad field; return the country and the curated places.
+def _point_errors(data: IncidentInput) -> dict[str, list[str]]:
+    """A point and a radius: all three or none, each in its range."""
+    errors: dict[str, list[str]] = {}
+    ranges = {
+        "latitude": (-90, 90, "Latitude is in degrees from -90 (south) to 90 (north)."),
+        "longitude": (-180, 180, "Longitude is in degrees from -180 (west) to 180 (east)."),
+        "radius_km": (
+            RADIUS_MIN_KM,
+            RADIUS_MAX_KM,
+            f"The radius is from {RADIUS_MIN_KM} to {RADIUS_MAX_KM} km.",
+        ),
+    }
+    given = {name: getattr(data, name) for name in ranges}
+    for name, value in given.items():
+        low, high, message = ranges[name]
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            errors[name] = [message]
+    if any(value is not None for value in given.values()):
+        missing = {
+            "latitude": "Give the latitude of the point too.",
+            "longitude": "Give the longitude of the point too.",
+            "radius_km": "Give a radius (km) around the point: who is within it is touched.",
+        }
+        for name, value in given.items():
+            if value is None:
+                errors[name] = [missing[name]]
+    return errors
+
+
+def incident_validate(data: IncidentInput) -> tuple[Country | None, list[Place]]:
+    """Raise InvalidInput naming every bad field; return the country (None for an incident
+    with a point and no country) and the curated places.
 
     Nothing is saved before this passes, so a bad request leaves no trace.
     """
@@ -108,11 +145,18 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
             errors[name] = ["Write it on one line, without control characters."]
     if problem := text_problem(data.summary or "", multiline=True):
         errors["summary"] = [problem]
-    country = Country.objects.filter(code=(data.country or "").strip().upper()).first()
+    errors.update(_point_errors(data))
+    has_point = data.radius_km is not None or data.latitude is not None
+    code = (data.country or "").strip().upper()
+    country = Country.objects.filter(code=code).first() if code else None
     places: list[Place] = []
-    if country is None:
+    if code and country is None:
         errors["country"] = [f"Unknown country code {data.country!r}."]
-    else:
+    elif country is None and not has_point:
+        errors["country"] = ["Give the country, or a point and a radius."]
+    elif country is None and data.places:
+        errors["places"] = ["Curated places belong to a country: give the country too."]
+    elif country is not None:
         unknown = []
         for name in data.places:
             place = place_match(country.code, name) if name.strip() else None
@@ -126,7 +170,6 @@ def incident_validate(data: IncidentInput) -> tuple[Country, list[Place]]:
             ]
     if errors:
         raise InvalidInput(errors, "The incident is not valid.")
-    assert country is not None
     return country, places
 
 
@@ -137,6 +180,9 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
         "category": incident.category,
         "country": incident.country_id,
         "places": sorted(place.name for place in incident.places.all()),
+        "latitude": incident.latitude,
+        "longitude": incident.longitude,
+        "radius_km": incident.radius_km,
         "starts_on": incident.starts_on.isoformat() if incident.starts_on else None,
         "ends_on": incident.ends_on.isoformat() if incident.ends_on else None,
         "lookahead_days": incident.lookahead_days,
@@ -146,12 +192,15 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _apply(incident: Incident, data: IncidentInput, country: Country) -> None:
+def _apply(incident: Incident, data: IncidentInput, country: Country | None) -> None:
     incident.title = data.title.strip()
     incident.summary = data.summary
     incident.severity = data.severity
     incident.category = data.category
     incident.country = country
+    incident.latitude = data.latitude
+    incident.longitude = data.longitude
+    incident.radius_km = data.radius_km
     assert data.starts_on is not None and data.lookahead_days is not None
     incident.starts_on = data.starts_on
     incident.ends_on = data.ends_on
@@ -200,7 +249,7 @@ def _write(
     *,
     incident: Incident,
     data: IncidentInput,
-    country: Country,
+    country: Country | None,
     places: list[Place],
     by: User | None,
     action: str,
@@ -376,6 +425,9 @@ def incident_input_of(incident: Incident) -> IncidentInput:
         lookahead_days=incident.lookahead_days,
         source=incident.source,
         external_id=incident.external_id,
+        latitude=incident.latitude,
+        longitude=incident.longitude,
+        radius_km=incident.radius_km,
     )
 
 

@@ -223,13 +223,14 @@ ASSESSED_SEVERITIES = frozenset({"warning", "critical"})
 # A critical incident raises the level to at least this.
 CRITICAL_LEVEL = 4
 # How an incident touches a stop, best first (incidents.selectors.stop_match).
-HAZARD_MATCHES = ("place", "country", "possibly")
+HAZARD_MATCHES = ("place", "nearby", "country", "possibly")
 
 
 @dataclass(frozen=True)
 class HazardTouch:
     """A stop in an incident's area: its position in the sequence given to ``assess``, and how
-    it is touched (``place``: a place the incident names; ``country``: the incident covers the
+    it is touched (``place``: a place the incident names; ``nearby``: within its radius;
+    ``country``: the incident covers the
     whole country; ``possibly``: the stop's place is unknown or free text)."""
 
     stop_index: int

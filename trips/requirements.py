@@ -173,6 +173,7 @@ def requirement_rows(
 # How an incident touches the trip, as the pages say it (the impacted list's matches).
 INCIDENT_MATCH_LABELS = {
     "place": "in a place it names",
+    "nearby": "within its radius",
     "country": "in its country",
     "possibly": "possibly: we could not tell whether the place is in its area",
 }
