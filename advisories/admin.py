@@ -8,6 +8,7 @@ permissions gets a 403.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.http import HttpResponseRedirect
@@ -33,6 +34,7 @@ from advisories.models import (
 )
 from advisories.selectors import advisories_with_unpublished_changes
 from advisories.validation import kind_help_rows
+from advisories.widgets import CoordinateInput
 from portal.roles import is_content_admin
 
 
@@ -325,8 +327,19 @@ class PlaceAliasInline(admin.TabularInline):
     extra = 1
 
 
+class PlaceForm(forms.ModelForm):
+    class Meta:
+        model = Place
+        fields = "__all__"
+        widgets = {
+            "latitude": CoordinateInput("latitude"),
+            "longitude": CoordinateInput("longitude"),
+        }
+
+
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
+    form = PlaceForm
     list_display = ["name", "country", "kind", "level", "alias_names"]
     list_filter = ["kind", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "aliases__name", "country__name", "country__code"]
