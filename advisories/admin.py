@@ -330,7 +330,7 @@ class PlaceAliasInline(admin.TabularInline):
 class PlaceForm(forms.ModelForm):
     class Meta:
         model = Place
-        fields = "__all__"
+        fields = ["country", "name", "kind", "level", "latitude", "longitude"]
         widgets = {
             "latitude": CoordinateInput("latitude"),
             "longitude": CoordinateInput("longitude"),
