@@ -86,8 +86,18 @@
       });
     },
   });
-  clusters.on("clusterclick", function (event) {
-    showSelection(event.layer.getAllChildMarkers().map(function (marker) { return marker.feature; }));
+  function activates(event) {
+    // Leaflet passes key presses on a focused marker to it: Enter or Space selects, as a button.
+    var key = event.originalEvent && event.originalEvent.key;
+    return key === "Enter" || key === " ";
+  }
+
+  function listCluster(cluster) {
+    showSelection(cluster.getAllChildMarkers().map(function (marker) { return marker.feature; }));
+  }
+  clusters.on("clusterclick", function (event) { listCluster(event.layer); });
+  clusters.on("clusterkeypress", function (event) {
+    if (activates(event)) { event.originalEvent.preventDefault(); listCluster(event.layer); }
   });
   clusters.on("animationend", labelClusters);
   map.on("zoomend", labelClusters);
@@ -116,6 +126,9 @@
     });
     marker.feature = feature;
     marker.on("click", function () { showSelection([feature]); });
+    marker.on("keypress", function (event) {
+      if (activates(event)) { event.originalEvent.preventDefault(); showSelection([feature]); }
+    });
     marker.on("add", function () {
       var icon = marker.getElement();
       if (icon) { icon.setAttribute("role", "button"); icon.setAttribute("aria-label", label); }
