@@ -1,9 +1,13 @@
 """The trips app listens to the one content hook advisories announces (see
 advisories/signals.py): a material publication re-assesses the upcoming trips it touches; and
-to portal's password_changed (portal/signals.py): a new password ends the calendar feed."""
+to portal's password_changed (portal/signals.py): a new password ends the calendar feed; and
+to a curated place's save (an admin's edit, a content pack's import): its stops take its
+coordinates."""
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from advisories.models import Place
 from advisories.signals import content_changed, content_reach
 from portal.outbox import outbox_enqueue
 from portal.signals import password_changed
@@ -57,3 +61,11 @@ def calendar_feed_ends_with_password(sender, user, **kwargs) -> None:
     from trips.services import calendar_feed_revoke
 
     calendar_feed_revoke(user=user, by=None, reason="password changed")
+
+
+@receiver(post_save, sender=Place, dispatch_uid="trips-place-located")
+def stops_follow_their_place(sender, instance: Place, raw: bool = False, **kwargs) -> None:
+    from trips.services import stops_locate_from_place
+
+    if not raw:  # a fixture being loaded writes its own stops
+        stops_locate_from_place(place=instance)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from portal.audit import audit_record
 from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
 from portal.lib.countries import is_country_code
 from portal.lib.dates import years_later
+from portal.lib.gazetteer import locate_city
 from portal.lib.text import ONE_LINE_MESSAGE, has_visible_text, text_problem
 from portal.mail import send_templated
 from portal.models import PASSPORT_TYPES, OutboxMessage
@@ -41,6 +43,7 @@ from trips.models import (
     Assessment,
     CalendarFeed,
     Decision,
+    LocationSource,
     Stop,
     Transition,
     Trip,
@@ -94,6 +97,10 @@ class StopInput:
     place: str = ""
     activities: list[str] = field(default_factory=list)
     transit: bool = False
+    # Where the stop is when its booking says so (an airport's or a hotel's coordinates, in
+    # degrees): used when the stop's place is not a curated place with coordinates.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass
@@ -174,6 +181,7 @@ def itinerary_validate(
                 )
             if problem := text_problem(stop.place):
                 problems["place"] = [problem]
+            problems.update(_coordinate_problems(stop))
             for name in ("arrival", "departure"):
                 if getattr(stop, name) > horizon:
                     problems.setdefault(name, []).append(
@@ -204,6 +212,74 @@ def itinerary_validate(
         raise ItineraryInvalid(errors)
 
 
+def _coordinate_problems(stop: StopInput) -> dict[str, list[str]]:
+    """Both coordinates or neither, each in its range."""
+    problems: dict[str, list[str]] = {}
+    for name, limit, message in (
+        ("latitude", 90, "Latitude is in degrees from -90 (south) to 90 (north)."),
+        ("longitude", 180, "Longitude is in degrees from -180 (west) to 180 (east)."),
+    ):
+        value = getattr(stop, name)
+        if value is not None and not (math.isfinite(value) and -limit <= value <= limit):
+            problems[name] = [message]
+    if (stop.latitude is None) != (stop.longitude is None):
+        missing = "longitude" if stop.longitude is None else "latitude"
+        problems.setdefault(missing, ["Give both the latitude and the longitude, or neither."])
+    return problems
+
+
+@dataclass(frozen=True)
+class _Location:
+    latitude: float | None = None
+    longitude: float | None = None
+    source: str = ""
+    approximate: bool = False
+
+
+def stop_location(*, stop: StopInput, place: Place | None) -> _Location:
+    """Where a stop is on the map (product.md, "Places on the map"): its curated place's
+    coordinates; else the ones its booking gave (an airport, a hotel); else, for a typed
+    place, the one city of that country the gazetteer knows by that name (approximate: a
+    city's centre); else nowhere, and the pages say so."""
+    if place is not None and place.latitude is not None and place.longitude is not None:
+        return _Location(place.latitude, place.longitude, LocationSource.PLACE)
+    if stop.latitude is not None and stop.longitude is not None:
+        return _Location(stop.latitude, stop.longitude, LocationSource.BOOKING)
+    if stop.place.strip():
+        city = locate_city(stop.country, stop.place)
+        if city is not None:
+            return _Location(city.latitude, city.longitude, LocationSource.GAZETTEER, True)
+    return _Location()
+
+
+def stops_locate_from_place(*, place: Place) -> int:
+    """Give the stops of a curated place its coordinates when the place gets or changes
+    them (an admin's edit, a content pack's import: trips.receivers), as the place comes
+    before a booking or the gazetteer; a place that loses them takes them from its stops
+    that had them from it. One query; returns how many stops changed."""
+    stops = Stop.objects.filter(place=place)
+    if place.latitude is not None and place.longitude is not None:
+        return (
+            stops.exclude(
+                latitude=place.latitude,
+                longitude=place.longitude,
+                location_source=LocationSource.PLACE,
+            )
+            .order_by()
+            .update(
+                latitude=place.latitude,
+                longitude=place.longitude,
+                location_source=LocationSource.PLACE,
+                location_approximate=False,
+            )
+        )
+    return (
+        stops.filter(location_source=LocationSource.PLACE)
+        .order_by()
+        .update(latitude=None, longitude=None, location_source="", location_approximate=False)
+    )
+
+
 def _write_stops(trip: Trip, stops: Sequence[StopInput]) -> None:
     trip.stops.all().delete()
     codes = {stop.country.upper() for stop in stops}
@@ -213,22 +289,29 @@ def _write_stops(trip: Trip, stops: Sequence[StopInput]) -> None:
         by_country.setdefault(place.country_id, []).append(place)
     matchers = {code: place_matcher(places) for code, places in by_country.items()}
     ordered = sorted(stops, key=lambda s: (s.arrival, s.departure))
-    Stop.objects.bulk_create(
-        Stop(
-            trip=trip,
-            position=position,
-            country_id=stop.country.upper(),
-            place=matchers[stop.country.upper()].match(stop.place)
-            if stop.place and stop.country.upper() in matchers
-            else None,
-            place_text=stop.place.strip(),
-            arrival=stop.arrival,
-            departure=stop.departure,
-            activities=sorted(set(stop.activities)),
-            transit=stop.transit,
+    rows = []
+    for position, stop in enumerate(ordered):
+        code = stop.country.upper()
+        curated = matchers[code].match(stop.place) if stop.place and code in matchers else None
+        location = stop_location(stop=stop, place=curated)
+        rows.append(
+            Stop(
+                trip=trip,
+                position=position,
+                country_id=code,
+                place=curated,
+                place_text=stop.place.strip(),
+                arrival=stop.arrival,
+                departure=stop.departure,
+                activities=sorted(set(stop.activities)),
+                transit=stop.transit,
+                latitude=location.latitude,
+                longitude=location.longitude,
+                location_source=location.source,
+                location_approximate=location.approximate,
+            )
         )
-        for position, stop in enumerate(ordered)
-    )
+    Stop.objects.bulk_create(rows)
     trip.first_arrival = ordered[0].arrival
     trip.last_departure = max(stop.departure for stop in ordered)
 
