@@ -339,13 +339,13 @@ class PlaceForm(forms.ModelForm):
 
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
-    form = PlaceForm
     list_display = ["name", "country", "kind", "level", "alias_names"]
     list_filter = ["kind", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "aliases__name", "country__name", "country__code"]
     autocomplete_fields = ["country"]
     inlines = [PlaceAliasInline]
     list_select_related = ["country"]
+    form = PlaceForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases")
