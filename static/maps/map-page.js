@@ -152,8 +152,6 @@
       clusters.addLayer(travellerMarker(feature, latlng));
       bounds.extend(latlng);
     });
-    clusters.addTo(map);
-    labelClusters();
   });
   var incidents = getJson(config.incidents).then(function (collection) {
     var layer = L.geoJSON(collection, {
@@ -174,7 +172,11 @@
   });
 
   Promise.allSettled([countries, travellers, incidents]).then(function (results) {
-    if (bounds.isValid()) map.fitBounds(bounds.pad(0.3), { maxZoom: 6 });
+    if (bounds.isValid()) map.fitBounds(bounds.pad(0.3), { maxZoom: 6, animate: false });
+    // Clustered once the view is set: clustering at the world view first, then again at the
+    // travellers' zoom, would animate groups apart while the page is being read.
+    clusters.addTo(map);
+    labelClusters();
     var failed = results.filter(function (result) { return result.status === "rejected"; });
     if (failed.length) {
       var notice = text("p", "Part of the map could not be loaded; the tables below are complete.", "message message-warning");

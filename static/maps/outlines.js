@@ -50,6 +50,7 @@
         style: function (feature) {
           var known = levels[feature.id];
           return {
+            className: "country" + (known ? " country-level-" + known.level : ""),
             color: "#7d8896",
             weight: 0.6,
             fillColor: known ? LEVEL_COLOURS[known.level] : "#e9ecef",
