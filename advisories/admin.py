@@ -339,7 +339,7 @@ class PlaceForm(forms.ModelForm):
 
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "country", "kind", "level", "alias_names"]
+    list_display = ["name", "country", "kind", "level", "alias_names", "on_the_map"]
     list_filter = ["kind", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "aliases__name", "country__name", "country__code"]
     autocomplete_fields = ["country"]
@@ -349,6 +349,10 @@ class PlaceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description="On the map", boolean=True)
+    def on_the_map(self, place):
+        return place.located
 
     @admin.display(description="Aliases")
     def alias_names(self, place):

@@ -9,6 +9,7 @@ the entities refer to one another.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,7 +268,9 @@ def check_places(check: Checker, entry: dict, path: str) -> set[str]:
     place_keys: dict[str, str] = {}
     for j, place in check.items(entry, "places", path):
         place_path = f"{path}.places[{j}]"
-        if not check.obj(place, place_path, ("name", "aliases", "kind", "level")):
+        if not check.obj(
+            place, place_path, ("name", "aliases", "kind", "level", "latitude", "longitude")
+        ):
             continue
         check.text(place, "name", place_path, max_length=120)
         names = [(f"{place_path}.name", place.get("name"))]
@@ -303,7 +306,26 @@ def check_places(check: Checker, entry: dict, path: str) -> set[str]:
             )
         for message in level_errors(place.get("level"), required=False):
             check.error(f"{place_path}.level", message)
+        check_coordinates(check, place, place_path)
     return set(place_keys)
+
+
+def check_coordinates(check: Checker, place: dict, path: str) -> None:
+    """A place's ``latitude`` and ``longitude``: numbers in degrees, both or neither."""
+    given = {}
+    for name, limit, where in (("latitude", 90, "-90 to 90"), ("longitude", 180, "-180 to 180")):
+        value = place.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            check.error(f"{path}.{name}", f"must be a number of degrees, not {_json_type(value)}")
+        elif not (math.isfinite(value) and -limit <= value <= limit):
+            check.error(f"{path}.{name}", f"must be from {where} degrees, not {value}")
+        given[name] = value
+    for name in ("latitude", "longitude"):
+        other = "longitude" if name == "latitude" else "latitude"
+        if other in given and place.get(name) is None:
+            check.error(f"{path}.{name}", f"is required with the {other}")
 
 
 def check_advisory(

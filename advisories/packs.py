@@ -264,6 +264,8 @@ class _Importer:
                 "name": entry["name"],
                 "kind": entry.get("kind") or "city",
                 "level": entry.get("level"),
+                "latitude": entry.get("latitude"),
+                "longitude": entry.get("longitude"),
             }
             if match is None:
                 place = Place.objects.create(country=country, **values)

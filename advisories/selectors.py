@@ -142,6 +142,12 @@ def place_entry(place: Place) -> dict[str, Any]:
         "aliases": sorted((alias.name for alias in place.aliases.all()), key=str.casefold),
         "kind": place.kind,
         "level": place.level,
+        # Only when set: snapshots published before places had coordinates stay identical.
+        **(
+            {"latitude": place.latitude, "longitude": place.longitude}
+            if place.latitude is not None and place.longitude is not None
+            else {}
+        ),
     }
 
 
