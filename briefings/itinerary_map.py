@@ -1,8 +1,8 @@
 """The briefing's itinerary map: a small SVG of the trip's stops, numbered as in the itinerary
 table, the route between them, and the country outlines around them.
 
-The outlines are the same Natural Earth file the web maps draw (static/vendor/world-atlas,
-countries-50m.json), decoded here from TopoJSON once per worker process rather than shipped a
+The outlines are the same Natural Earth files the web maps draw (static/vendor/world-atlas,
+countries-50m.json, and countries-110m.json for a view across continents), decoded here from TopoJSON once per worker process rather than shipped a
 second time as pre-converted GeoJSON: one file to update (static/vendor/README.md), and the
 decoding (about a tenth of a second) is paid once by a worker that renders hundreds of
 briefings. Only the countries around the stops are drawn, simplified to what shows at this
@@ -27,13 +27,17 @@ from typing import Any
 import pycountry
 from django.conf import settings
 
-OUTLINES = Path("static") / "vendor" / "world-atlas" / "countries-50m.json"
+OUTLINES = Path("static") / "vendor" / "world-atlas"
+# Over a view this many degrees wide, the 1:110m outlines: the 1:50m detail would not show, and
+# a continent's worth of it would slow the page's layout.
+COARSE_OVER_DEGREES = 40.0
 WIDTH, HEIGHT = 480.0, 240.0
 # A single stop (or stops close together) still shows its country around it.
 MIN_SPAN_DEGREES = 10.0
-# Projected points closer than this (in SVG units, about a third of a printed point) to the
-# last one kept are dropped: invisible at this size, and they would only slow the layout.
-SIMPLIFY = 0.6
+# Projected points closer than this (in SVG units, three quarters of a printed point) to the
+# last one kept are dropped: not visible at this size, and they would only slow the layout.
+SIMPLIFY = 1.0
+FRAME = 10.0
 
 Ring = list[tuple[float, float]]
 
@@ -86,10 +90,11 @@ def _ring(indexes: Iterable[int], arcs: Sequence[Ring]) -> Ring:
 
 
 @cache
-def outlines() -> tuple[Outline, ...]:
-    """Every country of the Natural Earth file with its rings and bounding box, decoded once
-    per process."""
-    topology = json.loads((Path(settings.BASE_DIR) / OUTLINES).read_text(encoding="utf-8"))
+def outlines(scale: str = "50m") -> tuple[Outline, ...]:
+    """Every country of the Natural Earth file (1:50m or 1:110m) with its rings and bounding
+    box, decoded once per process."""
+    path = Path(settings.BASE_DIR) / OUTLINES / f"countries-{scale}.json"
+    topology = json.loads(path.read_text(encoding="utf-8"))
     arcs = _decode_arcs(topology)
     countries = []
     for geometry in topology["objects"]["countries"]["geometries"]:
@@ -166,6 +171,10 @@ def _path(outline: Outline, project: _Projection) -> str:
             kept: list[tuple[float, float]] = []
             for longitude, latitude in ring:
                 x, y = project(longitude, latitude)
+                # Points beyond the view are pulled onto a frame just outside it: what shows
+                # is unchanged, and a large neighbour (Russia, China) costs a few points.
+                x = min(max(x, -FRAME), WIDTH + FRAME)
+                y = min(max(y, -FRAME), HEIGHT + FRAME)
                 if kept and abs(x - kept[-1][0]) + abs(y - kept[-1][1]) < SIMPLIFY:
                     continue
                 kept.append((x, y))
@@ -211,7 +220,8 @@ def itinerary_svg(stops: Sequence[MapStop], *, title: str = "Map of the itinerar
     project = _Projection(stops)
     visited = {_numeric(stop.country) for stop in stops}
     countries = []
-    for outline in outlines():
+    scale = "110m" if project.east - project.west > COARSE_OVER_DEGREES else "50m"
+    for outline in outlines(scale):
         if not project.shows(outline):
             continue
         path = _path(outline, project)
