@@ -1,12 +1,13 @@
 """The briefing's itinerary map: a small SVG of the trip's stops, numbered as in the itinerary
 table, the route between them, and the country outlines around them.
 
-The outlines are the same Natural Earth files the web maps draw (static/vendor/world-atlas,
-countries-50m.json, and countries-110m.json for a view across continents), decoded here from TopoJSON once per worker process rather than shipped a
-second time as pre-converted GeoJSON: one file to update (static/vendor/README.md), and the
-decoding (about a tenth of a second) is paid once by a worker that renders hundreds of
-briefings. Only the countries around the stops are drawn, simplified to what shows at this
-size, so a page with the map lays out in a few milliseconds more than one without.
+The outlines are the same Natural Earth files the web maps draw (static/vendor/world-atlas:
+countries-50m.json, and countries-110m.json for a view across continents), decoded here from
+TopoJSON once per worker process rather than shipped a second time as pre-converted GeoJSON:
+one set of files to update (static/vendor/README.md), and the decoding (about a tenth of a
+second) is paid once by a worker that renders hundreds of briefings. Only the countries
+around the stops are drawn, simplified to what shows at this size, so a page with the map
+lays out in a few milliseconds more than one without.
 
 WeasyPrint draws inline SVG as vector paths on the itinerary page itself: nothing is fetched
 (briefings/fetcher.py refuses the network anyway), and the pages shared between briefings
