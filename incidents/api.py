@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from incidents import check_selectors, selectors, services
 from incidents.models import Incident
@@ -131,3 +132,23 @@ class IncidentViewSet(
             ip=client_ip(request),
         )
         return self._respond(incident, status.HTTP_200_OK)
+
+
+class MapIncidentsView(APIView):
+    """The open incidents as GeoJSON, for the map page and a company's GIS tools."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, default today")],
+        responses={200: dict},
+    )
+    def get(self, request):
+        on = timezone.localdate()
+        if value := request.query_params.get("date"):
+            try:
+                on = parse_iso_date(value, today=timezone.localdate())
+            except ValueError as error:
+                raise serializers.ValidationError({"date": [str(error)]}) from None
+        collection = selectors.map_incidents(on=on, url_for=request.build_absolute_uri)
+        return Response(collection, content_type="application/geo+json")

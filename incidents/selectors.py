@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.urls import reverse
 from django.utils import timezone
 
 from advisories.models import Place
@@ -616,6 +617,64 @@ def travellers_there(incident: Incident, on: dt.date | None = None) -> list[dict
                 "match": match,
             }
     return list(chosen.values())
+
+
+# --- the map ---------------------------------------------------------------------------
+
+
+def map_incidents(
+    *, on: dt.date | None = None, url_for: Callable[[str], str] = str
+) -> dict[str, Any]:
+    """The incidents open on ``on`` (default today) as GeoJSON (RFC 7946), for the map page
+    and a company's GIS tools: a Point with its ``radius_km`` for an incident with a point
+    (its places, if any, are in ``places``); else a MultiPoint of its located places; else no
+    geometry (the whole country, or places not on the map yet: ``country`` says where). Two
+    queries (the incidents, their places)."""
+    on = on or timezone.localdate()
+    incidents = (
+        Incident.objects.open_on(on)
+        .select_related("country")
+        .prefetch_related("places")
+        .order_by("-starts_on", "-pk")
+    )
+    features = []
+    for incident in sorted(incidents, key=lambda incident: -incident.severity_rank):
+        places = sorted(incident.places.all(), key=lambda place: place.name)
+        located = [place for place in places if place.located]
+        geometry: dict[str, Any] | None = None
+        if incident.has_point:
+            geometry = {"type": "Point", "coordinates": [incident.longitude, incident.latitude]}
+            area = "radius"
+        elif located:
+            geometry = {
+                "type": "MultiPoint",
+                "coordinates": [[place.longitude, place.latitude] for place in located],
+            }
+            area = "places"
+        else:
+            area = "places" if places else "country"
+        features.append(
+            {
+                "type": "Feature",
+                "id": incident.pk,
+                "geometry": geometry,
+                "properties": {
+                    "id": incident.pk,
+                    "title": incident.title,
+                    "severity": incident.severity,
+                    "category": incident.category,
+                    "url": url_for(reverse("incident-detail", args=[incident.pk])),
+                    "starts_on": incident.starts_on.isoformat(),
+                    "ends_on": incident.ends_on.isoformat() if incident.ends_on else None,
+                    "country": incident.country_id,
+                    "area": area,
+                    "radius_km": incident.radius_km if incident.has_point else None,
+                    "places": [place.name for place in places],
+                    "unlocated_places": [place.name for place in places if not place.located],
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "date": on.isoformat(), "features": features}
 
 
 # --- the manager's dashboard in a crisis ---------------------------------------------------

@@ -10,6 +10,7 @@ router = SimpleRouter(trailing_slash=True)
 router.register("incidents", api.IncidentViewSet, basename="incident")
 
 api_urlpatterns = [
+    path("map/incidents/", api.MapIncidentsView.as_view(), name="api-map-incidents"),
     # Safety checks (before the router, whose incident routes would not take these anyway).
     path(
         "incidents/<int:pk>/checks/",

@@ -277,6 +277,33 @@ class LocationsView(generics.ListAPIView):
         )
 
 
+class MapTravellersView(generics.GenericAPIView):
+    """Who is where on a date as GeoJSON, for the map page and a company's GIS tools: the
+    same travellers, filters and count as ``/api/locations/``."""
+
+    permission_classes = [IsManager]
+    filterset_class = None
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", str, description="YYYY-MM-DD, default today"),
+            OpenApiParameter("country", str),
+            OpenApiParameter("place", str),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        on = _query_date(request, "date", timezone.localdate())
+        collection = selectors.map_travellers(
+            on=on,
+            country=request.query_params.get("country") or None,
+            place=request.query_params.get("place") or None,
+            url_for=request.build_absolute_uri,
+        )
+        return Response(collection, content_type="application/geo+json")
+
+
 class LocationsMessageInputSerializer(serializers.Serializer):
     date = BoundedDateField(required=False)
     country = serializers.CharField(required=False, allow_blank=True, default="")

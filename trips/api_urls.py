@@ -11,6 +11,7 @@ urlpatterns = [
     path("locations/", api.LocationsView.as_view(), name="api-locations"),
     path("locations/message/", api.LocationsMessageView.as_view(), name="api-locations-message"),
     path("compliance/", api.ComplianceView.as_view(), name="api-compliance"),
+    path("map/travellers/", api.MapTravellersView.as_view(), name="api-map-travellers"),
     # Before the router's trips/<pk>/, which would take "preview" for a trip id.
     path("trips/preview/", api_tools.TripPreviewView.as_view(), name="api-trip-preview"),
     path(

@@ -4,12 +4,13 @@ work from. Each runs a fixed number of queries whatever the catalogue's or the l
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from advisories.models import AdvisoryVersion, Country, Place, match_key
@@ -443,6 +444,60 @@ def whereabouts(
         if traveller not in last or rank > last[traveller]:
             last[traveller] = rank
     return stops.filter(pk__in=[rank[3] for rank in last.values()])
+
+
+def _stop_place_label(stop: Stop) -> str:
+    return stop.place.name if stop.place is not None else stop.place_text
+
+
+def map_travellers(
+    *,
+    on: dt.date,
+    country: str | None = None,
+    place: str | None = None,
+    url_for: Callable[[str], str] = str,
+) -> dict[str, Any]:
+    """Who is where on a date as GeoJSON (RFC 7946): a Point per traveller located that day,
+    one per traveller as who-is-where counts them (``whereabouts``: their last stop that
+    day), with the same filters. The travellers whose stop has no coordinates are listed in
+    ``unlocated`` (with their count), so a map can say who it cannot show. ``url_for`` makes
+    a path absolute (the API's request). The queries of ``whereabouts``, whatever the number
+    of travellers."""
+    features: list[dict[str, Any]] = []
+    unlocated: list[dict[str, Any]] = []
+    for stop in whereabouts(on=on, country=country, place=place):
+        traveller = stop.trip.traveller
+        properties = {
+            "traveller": traveller.get_username(),
+            "name": traveller.get_full_name() or traveller.get_username(),
+            "trip": stop.trip_id,
+            "trip_url": url_for(reverse("trip-detail", args=[stop.trip_id])),
+            "place": _stop_place_label(stop),
+            "country": stop.country_id,
+            "country_name": stop.country.name,
+            "arrival": stop.arrival.isoformat(),
+            "departure": stop.departure.isoformat(),
+            "approximate": stop.location_approximate,
+            "location_source": stop.location_source or None,
+        }
+        if stop.latitude is None or stop.longitude is None:
+            unlocated.append(properties)
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                # GeoJSON's order: longitude first.
+                "geometry": {"type": "Point", "coordinates": [stop.longitude, stop.latitude]},
+                "properties": properties,
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "date": on.isoformat(),
+        "features": features,
+        "unlocated_count": len(unlocated),
+        "unlocated": unlocated,
+    }
 
 
 COMPLIANCE_GAPS = {
