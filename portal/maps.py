@@ -90,9 +90,8 @@ def map_page(request):
             "country_levels": country_levels(),
             "locations_query": query,
             "map_config": map_config(
-                # The endpoints' paths are promises of the API (contracts.md).
-                travellers=f"/api/map/travellers/?{query}",
-                incidents="/api/map/incidents/",
+                travellers=f"{reverse('api-map-travellers')}?{query}",
+                incidents=f"{reverse('api-map-incidents')}?{urlencode({'date': on.isoformat()})}",
                 locations=reverse("locations"),
                 date=on.isoformat(),
             ),

@@ -155,6 +155,8 @@
   });
   var incidents = getJson(config.incidents).then(function (collection) {
     var layer = L.geoJSON(collection, {
+      // An incident of a whole country (no point, no located place) is in the table only.
+      filter: function (feature) { return Boolean(feature.geometry); },
       pointToLayer: PortalMaps.incidentLayer,
       onEachFeature: function (feature, incidentLayer) {
         var props = feature.properties;
