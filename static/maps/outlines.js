@@ -75,7 +75,7 @@
     if (props.radius_km) {
       return L.circle(latlng, Object.assign({ radius: props.radius_km * 1000, className: "incident-area incident-" + props.severity }, style));
     }
-    return L.circleMarker(latlng, Object.assign({ radius: 10, className: "incident-place incident-" + props.severity }, style));
+    return L.circleMarker(latlng, Object.assign({ radius: 16, className: "incident-place incident-" + props.severity }, style));
   }
 
   window.PortalMaps = {

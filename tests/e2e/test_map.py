@@ -165,3 +165,38 @@ def test_the_map_reads_on_a_phone(live_server, browser, world):
     assert box["width"] > 300 and box["height"] >= 320
     shot(page, "map-phone")
     assert outside == [] and problems == []
+
+
+def test_the_demo_shows_its_two_travellers_abroad_today_and_its_incident(live_server, browser):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("loaddemo", "--force", stdout=StringIO())
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill("demo")  # the demo's password (README)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    outside: list[str] = []
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(live_server.url)
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector("#map[data-ready='true']")
+    # Emma in Almaty and Tomas in Astana, each located from the demo pack's places.
+    markers = page.locator(".traveller-marker")
+    titles = sorted(markers.nth(i).get_attribute("title") for i in range(markers.count()))
+    assert [title.split(",")[1].strip() for title in titles] == ["Almaty", "Astana"]
+    # The demonstrations in central Almaty: drawn at their place, coloured as a warning.
+    assert page.locator("path.incident-place.incident-warning").count() == 1
+    assert "not on the map" not in page.locator("main").inner_text()
+    shot(page, "map-demo")
+    assert outside == []
