@@ -32,7 +32,8 @@ def _stop_name(stop: Any) -> str:
 
 @register.inclusion_tag("maps/_small_map.html")
 def trip_map(stops: Iterable[Any]) -> dict[str, Any]:
-    """The stops in order, numbered as in the itinerary beside it, with a line between them."""
+    """The stops in order, numbered as in the itinerary beside it, with a line between them.
+    The itinerary's list says which stops are approximate or not on the map."""
     stops = list(stops)
     located = [
         _stop_point(stop, f"{number}. {_stop_name(stop)}", number)
@@ -45,12 +46,7 @@ def trip_map(stops: Iterable[Any]) -> dict[str, Any]:
         "label": "Map of the itinerary",
         "data": map_config(points=located, route=True),
         "shown": bool(located),
-        "approximate": [p["label"] for p in located if p["approximate"]],
-        "unlocated": [
-            f"{number}. {_stop_name(stop)}"
-            for number, stop in enumerate(stops, start=1)
-            if not stop_located(stop)
-        ],
+        # The itinerary beside the map says, stop by stop, which are approximate or not on it.
     }
 
 

@@ -42,7 +42,7 @@
     }
 
     PortalMaps.drawCountries(map, data, {}).finally(function () {
-      if (bounds.isValid()) map.fitBounds(bounds.pad(0.4), { maxZoom: 7 });
+      if (bounds.isValid()) map.fitBounds(bounds.pad(0.4), { maxZoom: 7, animate: false });
       element.setAttribute("data-ready", "true");
     });
   });

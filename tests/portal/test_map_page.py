@@ -183,3 +183,9 @@ def test_a_tile_url_that_is_not_a_tile_address_stops_the_portal_naming_the_varia
     )
     assert result.returncode != 0
     assert "MAP_TILE_URL='tiles.example.com' must be an http(s) address" in result.stderr
+
+
+def test_a_company_tile_server_is_given_to_the_maps_when_set(settings, travellers):
+    settings.MAP_TILE_URL = "https://tiles.example.com/{z}/{x}/{y}.png"
+    body = logged_in(manager()).get(f"/map/?date={ON}").content.decode()
+    assert '"tiles": "https://tiles.example.com/{z}/{x}/{y}.png"' in body
