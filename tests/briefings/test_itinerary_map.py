@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from briefings import services
 from briefings.itinerary_map import MapStop, itinerary_svg, outlines
 from briefings.selectors import briefing_document
-from tests.briefings.content import approved_trip
+from tests.briefings.content import approved_trip, publish_kz
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,21 @@ def test_names_in_the_drawing_are_escaped():
         title='<script>alert("x")</script>',
     )
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def test_briefings_with_different_maps_share_the_cached_chapter(
+    django_capture_on_commit_callbacks,
+):
+    from briefings.rendering import render_briefing_pdf
+
+    version = publish_kz()
+    near = locate(approved_trip(version=version), ALMATY, BAIKONUR)
+    far = locate(approved_trip(version=version), ALMATY, {})
+    rendered = []
+    for trip in (near, far):
+        with django_capture_on_commit_callbacks():
+            briefing = services.briefing_request(trip=trip, reason="approved")
+        rendered.append(render_briefing_pdf(briefing_document(briefing=briefing)))
+    # The map is on the trip's own pages: the country's chapter is laid out once for both.
+    assert (rendered[0].chapters_rendered, rendered[0].chapters_cached) == (1, 0)
+    assert (rendered[1].chapters_rendered, rendered[1].chapters_cached) == (0, 1)
