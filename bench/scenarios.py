@@ -56,6 +56,19 @@ ASSESS_COUNTRIES = ["KZ", "UZ", "KG"]
 GROWTH_COUNTRY = "TR"  # who-is-where and the incident's impacted list
 SAFETY_COUNTRY = "MN"  # the safety check's recipients
 PAGES_COUNTRY = "NZ"  # the pages' rows
+# The map group's countries, each with its capital (degrees): stops are located around it.
+MAP_CAPITALS = {
+    GROWTH_COUNTRY: (41.0082, 28.9784),  # Istanbul: the point incident's centre
+    "DE": (52.52, 13.405),
+    "FR": (48.8566, 2.3522),
+    "US": (38.9072, -77.0369),
+    "GB": (51.5072, -0.1276),
+    "IT": (41.9028, 12.4964),
+    "ES": (40.4168, -3.7038),
+    "JP": (35.6762, 139.6503),
+    "BR": (-15.7939, -47.8828),
+    "IN": (28.6139, 77.209),
+}
 NATIONALITIES = ["GB", "US", "DE", "FR"]
 SECTIONS_PER_COUNTRY = 30
 RULES_PER_COUNTRY = 10
@@ -169,11 +182,12 @@ def make_users(prefix: str, count: int, role: str = roles.EMPLOYEE) -> list[User
 
 
 def make_trips(
-    itineraries: list[tuple[User, str, list[tuple[str, str, dt.date, dt.date]]]],
+    itineraries: list[tuple[User, str, list[tuple[Any, ...]]]],
     *,
     batch: int = 5_000,
 ) -> list[Trip]:
-    """Trips from (traveller, status, [(country, place text, arrival, departure), ...])."""
+    """Trips from (traveller, status, [(country, place text, arrival, departure), ...]); a
+    stop may add (latitude, longitude): located by its booking."""
     trips = Trip.objects.bulk_create(
         (
             Trip(
@@ -190,7 +204,7 @@ def make_trips(
     )
     rows: list[Stop] = []
     for trip, (_, _, stops) in zip(trips, itineraries, strict=True):
-        for position, (code, place, arrival, departure) in enumerate(stops):
+        for position, (code, place, arrival, departure, *point) in enumerate(stops):
             rows.append(
                 Stop(
                     trip=trip,
@@ -199,6 +213,9 @@ def make_trips(
                     place_text=place,
                     arrival=arrival,
                     departure=departure,
+                    latitude=point[0] if point else None,
+                    longitude=point[1] if point else None,
+                    location_source="booking" if point else "",
                 )
             )
         if len(rows) >= batch:
@@ -318,6 +335,7 @@ class Bench:
             # Before the growth group's 300,000 stops: the list is measured over 20,000 trips.
             ("api", self.api_trips_list),
             ("growth", self.lookup_growth),
+            ("map", self.map_growth),
             ("pages", self.page_queries),
         ]
         self.manager = make_users("manager", 1, roles.MANAGER)[0]
@@ -703,6 +721,116 @@ class Bench:
             "ms",
             baseline=small_impacted,
             ratio=large_impacted / small_impacted,
+        )
+
+    # --- map_travellers_growth, nearby_growth --------------------------------------------------
+
+    def _located_background_stops(self, count: int, travellers: list[User]) -> None:
+        """`count` stops (three a trip) over three years around today in ten countries, each
+        located within about 150 km of its country's capital (a booking's hotel)."""
+        countries = list(MAP_CAPITALS)
+        statuses = [TripStatus.APPROVED, TripStatus.CLEARED, TripStatus.COMPLETED]
+        statuses += [TripStatus.CANCELLED, TripStatus.DRAFT]
+        itineraries: list[tuple[User, str, list[tuple[Any, ...]]]] = []
+        for n in range(max(1, count // 3)):
+            arrival = self.today + dt.timedelta(days=self.rng.randrange(-548, 548))
+            stops: list[tuple[Any, ...]] = []
+            for _ in range(3):
+                departure = arrival + dt.timedelta(days=self.rng.randrange(1, 6))
+                code = self.rng.choice(countries)
+                if code == GROWTH_COUNTRY and abs((arrival - self.today).days) < 12:
+                    code = "DE"  # the answer stays the `present` travellers at every size
+                latitude, longitude = MAP_CAPITALS[code]
+                stops.append(
+                    (
+                        code,
+                        "",
+                        arrival,
+                        departure,
+                        latitude + self.rng.uniform(-1.4, 1.4),
+                        longitude + self.rng.uniform(-1.4, 1.4),
+                    )
+                )
+                arrival = departure
+            itineraries.append((travellers[n % len(travellers)], self.rng.choice(statuses), stops))
+            if len(itineraries) >= 10_000:
+                make_trips(itineraries)
+                itineraries = []
+        if itineraries:
+            make_trips(itineraries)
+        analyze()
+
+    def map_growth(self) -> None:
+        """The travellers' GeoJSON of a country on a date (the map page's request), and the
+        impacted list of an incident with a point and a radius and no country (the stops
+        within 50 km of Istanbul, whatever their country), at 3,000 and 300,000 stops."""
+        from incidents.selectors import incident_impacted
+        from trips.selectors import map_travellers
+
+        travellers = make_users("mapper", 2_000 if not self.args.tiny else 20)
+        latitude, longitude = MAP_CAPITALS[GROWTH_COUNTRY]
+        incident = Incident.objects.create(
+            title="Earthquake",
+            category="natural_hazards",
+            latitude=latitude,
+            longitude=longitude,
+            radius_km=50,
+            starts_on=self.today,
+        )
+        runs = 3 if self.args.tiny else 15
+
+        def geojson() -> int:
+            return len(map_travellers(on=self.today, country=GROWTH_COUNTRY)["features"])
+
+        def nearby() -> int:
+            return len(incident_impacted(incident=incident, on=self.today))
+
+        before = Stop.objects.count()
+        present = make_users("located", 3 if self.args.tiny else 60)
+        make_trips(
+            [
+                (
+                    traveller,
+                    TripStatus.APPROVED,
+                    [
+                        (
+                            GROWTH_COUNTRY,
+                            "Istanbul",
+                            self.today - dt.timedelta(days=2),
+                            self.today + dt.timedelta(days=n % 5),
+                            latitude + (n % 7) * 0.01,
+                            longitude - (n % 5) * 0.01,
+                        )
+                    ],
+                )
+                for n, traveller in enumerate(present)
+            ]
+        )
+        self._located_background_stops(self.args.stops_small, travellers)
+        geojson(), nearby()
+        small_geojson, small_nearby = median_ms(geojson, runs), median_ms(nearby, runs)
+        rows_small = (geojson(), nearby())
+        began = time.perf_counter()
+        self._located_background_stops(self.args.stops_large - self.args.stops_small, travellers)
+        total = Stop.objects.count() - before
+        print(f"   {total:,} located stops in {time.perf_counter() - began:.0f} s")
+        geojson(), nearby()
+        large_geojson, large_nearby = median_ms(geojson, runs), median_ms(nearby, runs)
+        rows_large = (geojson(), nearby())
+        print(f"   rows (map travellers, nearby): {rows_small} -> {rows_large}")
+        self.record(
+            "map_travellers_growth",
+            large_geojson,
+            "ms",
+            baseline=small_geojson,
+            ratio=large_geojson / small_geojson,
+        )
+        self.record(
+            "nearby_growth",
+            large_nearby,
+            "ms",
+            baseline=small_nearby,
+            ratio=large_nearby / small_nearby,
         )
 
     # --- api_trips_list ------------------------------------------------------------------------

@@ -22,6 +22,9 @@ class IncidentAdminForm(forms.ModelForm):
             "category",
             "country",
             "places",
+            "latitude",
+            "longitude",
+            "radius_km",
             "starts_on",
             "ends_on",
             "lookahead_days",
@@ -36,6 +39,13 @@ class IncidentAdminForm(forms.ModelForm):
             elsewhere = [place.name for place in places if place.country_id != country.pk]
             if elsewhere:
                 self.add_error("places", f"Not in {country.name}: {', '.join(elsewhere)}.")
+        point = {name: cleaned.get(name) for name in ("latitude", "longitude", "radius_km")}
+        if any(value is not None for value in point.values()):
+            for name, value in point.items():
+                if value is None and name not in self.errors:
+                    self.add_error(name, "A point needs its latitude, longitude and radius.")
+        elif country is None and "country" not in self.errors:
+            self.add_error("country", "Give the country, or a point and a radius.")
         return cleaned
 
 

@@ -139,6 +139,13 @@ class Incident(models.Model):
         return self.title
 
     @property
+    def area_name(self) -> str:
+        """What messages call where it happened: its country, or its circle when it has none."""
+        if self.country is not None:
+            return self.country.name
+        return f"the area within {self.radius_km:g} km of {self.latitude:.2f}, {self.longitude:.2f}"
+
+    @property
     def where_label(self) -> str:
         """Where it is, as pages say it: its places (or the whole country), its radius."""
         parts = []

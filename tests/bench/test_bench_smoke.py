@@ -34,6 +34,8 @@ METRICS = {
     "api_trips_list_p99_ms": False,
     "locations_growth": True,
     "impacted_growth": True,
+    "map_travellers_growth": True,
+    "nearby_growth": True,
     "safety_check_5000_s": True,
     "page_queries": True,
     "page_queries.dashboard": True,

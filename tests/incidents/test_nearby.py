@@ -232,3 +232,46 @@ def test_the_form_takes_a_point_and_a_radius_without_a_country():
     assert response.status_code == 200
     assert "Give a radius" in response.content.decode()
     assert not Incident.objects.exists()
+
+
+def test_the_pages_of_an_incident_with_only_a_point_say_where_it_is():
+    from tests.factories import logged_in
+
+    incident = kordai_incident(country=None, title="Flood at Kordai")
+    at("KG", BISHKEK, purpose="bishkek")
+    client = logged_in(manager())
+
+    detail = client.get(f"/incidents/{incident.pk}/?on=2027-03-10")
+    listing = client.get("/incidents/")
+
+    assert detail.status_code == listing.status_code == 200
+    assert "within 50 km of 43.0500, 74.7200" in detail.content.decode()
+    assert "within 50 km of 43.0500, 74.7200" in listing.content.decode()
+
+
+def test_the_import_command_takes_an_incident_with_a_point_and_no_country(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    from incidents.models import Incident
+
+    path = tmp_path / "incidents.json"
+    path.write_text(json.dumps([point_body(source="feed", external_id="ev-1")]))
+
+    call_command("import_incidents", str(path))
+
+    incident = Incident.objects.get(external_id="ev-1")
+    assert (incident.country_id, incident.radius_km) == (None, 50)
+
+
+def test_the_alert_of_an_incident_with_only_a_point_says_where_it_is(mailoutbox):
+    from incidents.services import incident_alert_arriving
+
+    incident = kordai_incident(country=None, title="Flood at Kordai")
+    at("KG", BISHKEK, purpose="bishkek", arrival=day(12), departure=day(14))
+
+    incident_alert_arriving(incident_id=incident.pk, on=day(10))
+
+    [message] = mailoutbox
+    assert "the area within 50 km of 43.05, 74.72" in message.body
