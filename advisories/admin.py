@@ -8,6 +8,7 @@ permissions gets a 403.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
@@ -45,6 +46,7 @@ from advisories.selectors import (
 from advisories.validation import kind_help_rows
 from advisories.watch import selectors as watch_selectors
 from advisories.watch import services as watch_services
+from advisories.widgets import CoordinateInput
 from portal.roles import is_content_admin
 
 
@@ -347,6 +349,16 @@ class PlaceAliasInline(admin.TabularInline):
     extra = 1
 
 
+class PlaceForm(forms.ModelForm):
+    class Meta:
+        model = Place
+        fields = ["country", "name", "kind", "level", "latitude", "longitude"]
+        widgets = {
+            "latitude": CoordinateInput("latitude"),
+            "longitude": CoordinateInput("longitude"),
+        }
+
+
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "kind", "level", "alias_names", "on_the_map"]
@@ -355,6 +367,7 @@ class PlaceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["country"]
     inlines = [PlaceAliasInline]
     list_select_related = ["country"]
+    form = PlaceForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases")

@@ -196,6 +196,10 @@ def document_for(
                 "activities": list(stop.activities or []),
                 "activity_labels": [labels.get(code, code) for code in stop.activities or []],
                 "transit": stop.transit,
+                # For the itinerary page's map (briefings/itinerary_map.py).
+                "latitude": stop.latitude,
+                "longitude": stop.longitude,
+                "approximate": stop.location_approximate,
             }
         )
 

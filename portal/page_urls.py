@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from advisories import views as advisory_views
-from portal import account_views, views
+from portal import account_views, maps, views
 from trips import views as trip_views
 
 urlpatterns = [
@@ -36,6 +36,7 @@ urlpatterns = [
     path("destinations/<str:code>/", advisory_views.destination, name="destination"),
     path("approvals/", trip_views.approvals, name="approvals"),
     path("locations/", trip_views.locations, name="locations"),
+    path("map/", maps.map_page, name="map"),
     path("compliance/", trip_views.compliance, name="compliance"),
     path("locations/message/", trip_views.locations_message, name="locations-message"),
     path("audit/", views.audit_trail, name="audit-trail"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
@@ -260,6 +261,21 @@ X_FRAME_OPTIONS = "DENY"
 # Probes call /healthz/ over plain HTTP from inside the network, behind the TLS proxy.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 
+# A tile server for street detail on the maps (`https://tiles.example.com/{z}/{x}/{y}.png`).
+# Unset, the maps draw only the Natural Earth outlines the portal serves itself, and no page
+# makes a request anywhere else; set, its origin (and only then) is allowed in img-src below.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "").strip()
+MAP_TILE_ORIGIN = ""
+if MAP_TILE_URL:
+    _tiles = urllib.parse.urlsplit(MAP_TILE_URL)
+    if _tiles.scheme not in {"https", "http"} or not _tiles.netloc or "{z}" not in MAP_TILE_URL:
+        raise ImproperlyConfigured(
+            f"MAP_TILE_URL={MAP_TILE_URL!r} must be an http(s) address with {{z}}, {{x}} and "
+            "{y} in it, e.g. https://tiles.example.com/{z}/{x}/{y}.png"
+        )
+    # Leaflet's {s} picks a subdomain (a.tiles..., b.tiles...): any subdomain of the rest.
+    MAP_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"
+
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
 # inline script or style anywhere (the admin and the API docs included), nothing framed.
 CONTENT_SECURITY_POLICY = {
@@ -268,7 +284,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         # Swagger UI's and the admin's stylesheets draw their icons as data: SVGs.
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([MAP_TILE_ORIGIN] if MAP_TILE_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

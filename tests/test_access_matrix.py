@@ -93,6 +93,7 @@ MATRIX: dict[str, Row] = {
     "profile/": Row({"GET": PAGE_ANY, "POST": "302 400 400 400 400 400 400"}),
     "profile/data/": Row({"GET": PAGE_ANY}),
     "audit/": Row({"GET": PAGE_MANAGERS}),
+    "map/": Row({"GET": PAGE_MANAGERS}),  # the managers' map (portal/maps.py)
     "api/me/": Row({"GET": API_ANY, "PATCH": API_ANY}),
     "api/me/data/": Row({"GET": API_ANY}),
     "api/schema/": Row({"GET": PUBLIC}),

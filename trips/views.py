@@ -513,7 +513,7 @@ def approvals(request):
     )
 
 
-def _whereabouts_query(params) -> tuple[dt.date, str, str, str]:
+def whereabouts_query(params) -> tuple[dt.date, str, str, str]:
     """The date (default today), country and place of a who-is-where request, and what was
     wrong with the date (shown, and today used instead)."""
     raw_date = params.get("date", "")
@@ -547,7 +547,7 @@ LOCATIONS_CSV_HEADER = [
 def locations(request, message_form: dict | None = None, status: int = 200):
     """Who is where on a date: one row per traveller (people, not stops, are counted), as a
     page or (``?format=csv``) a download, with a form to e-mail everyone listed."""
-    on, country, place, error = _whereabouts_query(
+    on, country, place, error = whereabouts_query(
         request.GET if message_form is None else request.POST
     )
     rows = list(selectors.whereabouts(on=on, country=country or None, place=place or None))
@@ -595,6 +595,7 @@ def locations(request, message_form: dict | None = None, status: int = 200):
             "error": error,
             "countries": country_choices("All countries"),
             "csv_query": urlencode({**{k: v for k, v in query.items() if v}, "format": "csv"}),
+            "map_query": urlencode({k: v for k, v in query.items() if v}),
             "message": message_form or {},
         },
         status=status,
@@ -606,7 +607,7 @@ def locations(request, message_form: dict | None = None, status: int = 200):
 def locations_message(request):
     """ "E-mail these travellers": the listed travellers of the posted date, country and place
     (the API's equivalent is the same service)."""
-    on, country, place, _ = _whereabouts_query(request.POST)
+    on, country, place, _ = whereabouts_query(request.POST)
     form = {
         "subject": request.POST.get("subject", ""),
         "body": request.POST.get("message", ""),
