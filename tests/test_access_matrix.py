@@ -155,6 +155,8 @@ MATRIX: dict[str, Row] = {
     "api/locations/": Row({"GET": API_MANAGERS}),
     "api/locations/message/": Row({"POST": "401 403 403 403 403 400 403"}),
     "api/compliance/": Row({"GET": API_MANAGERS}),
+    "api/map/travellers/": Row({"GET": API_MANAGERS}),
+    "api/map/incidents/": Row({"GET": API_MANAGERS}),
     # --- briefings ---------------------------------------------------------------------------
     "briefings/failed/": Row({"GET": PAGE_MANAGERS}),
     "briefings/trips/<trip_id>/rebrief/": Row(
