@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +18,7 @@ from incidents.serializers import (
     IncidentSerializer,
 )
 from portal import roles
+from portal.api import GeoJSONRenderer
 from portal.audit import client_ip
 from portal.lib.dates import parse_iso_date
 
@@ -138,6 +140,7 @@ class MapIncidentsView(APIView):
     """The open incidents as GeoJSON, for the map page and a company's GIS tools."""
 
     permission_classes = [IsManager]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
 
     @extend_schema(
         parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, default today")],
@@ -151,4 +154,4 @@ class MapIncidentsView(APIView):
             except ValueError as error:
                 raise serializers.ValidationError({"date": [str(error)]}) from None
         collection = selectors.map_incidents(on=on, url_for=request.build_absolute_uri)
-        return Response(collection, content_type="application/geo+json")
+        return Response(collection)

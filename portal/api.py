@@ -58,6 +58,15 @@ from collections.abc import Callable  # noqa: E402
 
 from django.utils import timezone  # noqa: E402
 from rest_framework import generics, serializers  # noqa: E402
+from rest_framework.renderers import JSONRenderer  # noqa: E402
+
+
+class GeoJSONRenderer(JSONRenderer):
+    """GeoJSON's own media type (RFC 7946), what GIS tools expect; the views that use it offer
+    plain JSON too, for a client that asks for application/json."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
 
 
 class BoundedDateField(serializers.DateField):

@@ -160,6 +160,8 @@ MATRIX: dict[str, Row] = {
     # A raw e-mail (message/rfc822) only: the matrix's JSON body is refused as such.
     "api/bookings/email/": Row({"POST": "401 403 403 403 403 415 403"}),
     "api/compliance/": Row({"GET": API_MANAGERS}),
+    "api/map/travellers/": Row({"GET": API_MANAGERS}),
+    "api/map/incidents/": Row({"GET": API_MANAGERS}),
     # --- bookings -------------------------------------------------------------------------
     "bookings/": Row({"GET": "302 403 403 200 200 200 403"}),
     # The arranger's traveller sent the waiting booking; the other arranger never sees it.

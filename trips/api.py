@@ -12,10 +12,11 @@ from rest_framework import generics, mixins, permissions, serializers, status, v
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from portal import roles
-from portal.api import BoundedDateField
+from portal.api import BoundedDateField, GeoJSONRenderer
 from portal.lib.dates import parse_iso_date
 from trips import selectors, services
 from trips.filters import TripFilter, compliance_days
@@ -282,6 +283,7 @@ class MapTravellersView(generics.GenericAPIView):
     same travellers, filters and count as ``/api/locations/``."""
 
     permission_classes = [IsManager]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
     filterset_class = None
     pagination_class = None
 
@@ -301,7 +303,7 @@ class MapTravellersView(generics.GenericAPIView):
             place=request.query_params.get("place") or None,
             url_for=request.build_absolute_uri,
         )
-        return Response(collection, content_type="application/geo+json")
+        return Response(collection)
 
 
 class LocationsMessageInputSerializer(serializers.Serializer):

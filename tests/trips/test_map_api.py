@@ -174,3 +174,11 @@ def test_the_incidents_map_takes_the_same_queries_for_one_or_many(django_assert_
         IncidentFactory(starts_on=today, places=[PlaceFactory(latitude=43.0, longitude=76.0)])
     with django_assert_max_num_queries(5):
         assert len(api_as(boss).get("/api/map/incidents/").json()["features"]) == 11
+
+
+def test_a_client_asking_for_plain_json_gets_it():
+    response = api_as(manager()).get("/api/map/incidents/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["type"] == "FeatureCollection"
