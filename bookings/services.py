@@ -102,11 +102,9 @@ def traveller_resolve(
 
 
 def stop_input_from_derived(stop: DerivedStop, *, activities: Sequence[str] = ()) -> StopInput:
-    """The trips' StopInput for a derived stop: the one place bookings build it.
-
-    When trips' StopInput gains `latitude`/`longitude` (the map work), pass
-    `latitude=stop.latitude, longitude=stop.longitude` here and every booked stop carries its
-    airport's or hotel's coordinates."""
+    """The trips' StopInput for a derived stop: the one place bookings build it. A booked stop
+    carries its airport's or hotel's coordinates (a curated place's still win: trips'
+    services)."""
     return StopInput(
         country=stop.country,
         place=stop.place,
@@ -114,6 +112,8 @@ def stop_input_from_derived(stop: DerivedStop, *, activities: Sequence[str] = ()
         departure=stop.departure,
         activities=list(activities),
         transit=stop.transit,
+        latitude=stop.latitude,
+        longitude=stop.longitude,
     )
 
 
@@ -126,6 +126,9 @@ def _held_stops(trip: Trip) -> list[StopInput]:
             departure=stop.departure,
             activities=list(stop.activities),
             transit=stop.transit,
+            # A booking's coordinates stay with its stop; others are found again from the place.
+            latitude=stop.latitude if stop.location_source == "booking" else None,
+            longitude=stop.longitude if stop.location_source == "booking" else None,
         )
         for stop in Stop.objects.filter(trip=trip).select_related("place").order_by("position")
     ]

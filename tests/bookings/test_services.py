@@ -234,3 +234,23 @@ def test_a_booking_without_a_reference_sent_twice_changes_nothing(eva):
     assert (again.booking.pk, again.created) == (first.booking.pk, False)
     assert Booking.objects.count() == 1
     assert first.trip.assessments.count() == 1
+
+
+def test_a_booked_stop_is_on_the_map_at_its_airport_and_stays_there_when_updated(eva):
+    import airportsdata
+
+    almaty = airportsdata.load("IATA")["ALA"]
+    result = booking_receive(payload=booking(), by=None, door="feed")
+    stop = result.trip.stops.get()
+    # No curated Almaty in this world: the airport's point, from the booking.
+    assert (stop.location_source, stop.location_approximate) == ("booking", False)
+    assert (round(stop.latitude, 2), round(stop.longitude, 2)) == (
+        round(almaty["lat"], 2),
+        round(almaty["lon"], 2),
+    )
+
+    later = booking(*almaty_return(back=15))
+    booking_receive(payload=later, by=None, door="feed")
+    stop = result.trip.stops.get()
+    assert stop.location_source == "booking"
+    assert round(stop.latitude, 2) == round(almaty["lat"], 2)
