@@ -6,7 +6,7 @@ def ensure_countries(sender, using="default", **kwargs) -> None:
     """Every ISO country exists (migration 0002 loads them); put back any that a database
     flush removed, as transactional tests do."""
     from advisories.models import Country
-    from portal.lib.countries import country_names
+    from core.lib.countries import country_names
 
     if Country.objects.using(using).count() < len(country_names()):
         existing = set(Country.objects.using(using).values_list("code", flat=True))

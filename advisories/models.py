@@ -10,11 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 # match_key is imported from here by many modules: the one normalisation of place names.
-from portal.lib.phones import dialable_problem
-from portal.lib.places import match_key
-from portal.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
+from core.lib.phones import dialable_problem
+from core.lib.places import match_key
+from core.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
 
-# The shared vocabulary (portal.lib.vocabulary) as model choices; aliases because many
+# The shared vocabulary (core.lib.vocabulary) as model choices; aliases because many
 # modules (views, briefings, validation) read them under these names.
 TOPICS = Topic.choices()
 PLACE_KINDS = PlaceKind.choices()

@@ -37,9 +37,9 @@ from advisories.packs import pack_import
 from advisories.services import advisory_publish
 from briefings import rendering, selectors
 from briefings.models import Briefing, BriefingStatus
+from core import roles
+from core.models import TravellerProfile
 from incidents.models import CheckRecipient, Incident
-from portal import roles
-from portal.models import TravellerProfile
 from trips import selectors as trip_selectors
 from trips.models import Stop, Trip, TripStatus
 from trips.services import _store

@@ -6,10 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from core.audit import audit_record
 from incidents.models import Incident
 from incidents.selectors import incident_trips_touched
 from incidents.services import _reassess_touched, incident_alert_enqueue
-from portal.audit import audit_record
 
 
 class IncidentAdminForm(forms.ModelForm):

@@ -8,6 +8,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core import roles
+from core.audit import client_ip
+from core.lib.dates import parse_iso_date
 from incidents import check_selectors, selectors, services
 from incidents.models import Incident
 from incidents.serializers import (
@@ -15,9 +18,6 @@ from incidents.serializers import (
     IncidentInputSerializer,
     IncidentSerializer,
 )
-from portal import roles
-from portal.audit import client_ip
-from portal.lib.dates import parse_iso_date
 
 
 class MayDeclareIncidents(permissions.BasePermission):

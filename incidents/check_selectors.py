@@ -11,8 +11,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
 
+from core import roles
 from incidents.models import CheckRecipient, CheckStatus, Incident, SafetyCheck, SafetyStatus
-from portal import roles
 
 PANEL_PAGE_SIZE = 100
 

@@ -16,14 +16,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.audit import client_ip
+from core.company import security_desk
+from core.errors import DomainError
+from core.lib.csvexport import csv_response
+from core.roles import manager_required
 from incidents import check_selectors, check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck, SafetyStatus
 from incidents.selectors import incidents_visible_to, recipient_local_help
-from portal.audit import client_ip
-from portal.company import security_desk
-from portal.errors import DomainError
-from portal.lib.csvexport import csv_response
-from portal.roles import manager_required
 
 ANSWERED = {
     SafetyStatus.SAFE: "Thank you: you told us you are safe.",

@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
+from core.lib.phones import PhoneDisplay, phone_display
+from core.lib.places import PlaceMatcher
+from core.lib.timezones import PlaceZone, place_time_zone
+from core.models import TravellerProfile
 from incidents.models import CheckRecipient, Incident, IncidentQuerySet
-from portal.lib.phones import PhoneDisplay, phone_display
-from portal.lib.places import PlaceMatcher
-from portal.lib.timezones import PlaceZone, place_time_zone
-from portal.models import TravellerProfile
 from trips import engine
 from trips.models import Stop, Trip, TripStatus
 
@@ -201,7 +201,7 @@ def impacted_counts(rows: Iterable[ImpactedRow]) -> dict[str, int]:
 
 def incidents_visible_to(user: User | AnonymousUser) -> IncidentQuerySet:
     """Incidents are read by security managers and declared by content admins too."""
-    from portal.roles import is_content_admin, is_manager
+    from core.roles import is_content_admin, is_manager
 
     if is_manager(user) or is_content_admin(user):
         return Incident.objects.all()
@@ -232,7 +232,7 @@ def incidents_open_with_counts(*, user: User | AnonymousUser, on: dt.date) -> li
     there and arriving (for managers; content admins see the incidents without people).
 
     Two queries for the list, and two per open incident: open incidents are few at a time."""
-    from portal.roles import is_manager
+    from core.roles import is_manager
 
     incidents = sorted(
         incidents_list(user=user).open_on(on),
@@ -602,7 +602,7 @@ class LocalContact:
 class LocalHelp:
     """What the answer page of a safety check shows a traveller about where they are: the
     country's emergency numbers (for their place and nationality, as their briefing lists
-    them) and the time zone of their place (portal.lib.timezones)."""
+    them) and the time zone of their place (core.lib.timezones)."""
 
     country_code: str
     country_name: str
@@ -617,7 +617,7 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
     place only for that place, an embassy only for its nationals and before the others."""
     from advisories.models import Country
     from advisories.selectors import contacts_for_traveller, published_version
-    from portal.lib.places import match_key
+    from core.lib.places import match_key
 
     incident = recipient.safety_check.incident
     stop = recipient.stop

@@ -40,7 +40,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu.pidbox import Mailbox
 
-from portal import roles
+from core import roles
 from portal.models import SchedulerHeartbeat
 
 logger = logging.getLogger(__name__)

@@ -35,8 +35,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
-from portal import roles
-from portal.audit import (
+from core import roles
+from core.audit import (
     AUDIT_PERSON_KEYS,
     audit_record,
     audit_redact,
@@ -47,8 +47,8 @@ from portal.audit import (
     text_names,
     text_pseudonymised,
 )
-from portal.errors import NotAllowed
-from portal.models import AuditEntry, TravellerProfile
+from core.errors import NotAllowed
+from core.models import AuditEntry, TravellerProfile
 from trips.models import (
     CalendarFeed,
     Decision,
@@ -136,7 +136,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         how="user_erase: renamed erased-user-<id>, no password, inactive, no groups",
     ),
     PersonalData(
-        "portal.TravellerProfile",
+        "core.TravellerProfile",
         {
             "nationality": "",
             "passport_type": "ordinary",
@@ -228,7 +228,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
     PersonalData("incidents.CheckAnswer", {"ip": None}, people=("recorded_by",)),
     # The trails: redacted, never deleted.
     PersonalData(
-        "portal.AuditEntry",
+        "core.AuditEntry",
         {"object_repr": BY_CODE, "details": BY_CODE, "ip": BY_CODE},
         people=("actor",),
         how="_pseudonymise_audit and _redact_trip_audit (see the module's docstring)",

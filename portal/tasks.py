@@ -7,7 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import beat_init
 
-from portal.outbox import outbox_relay
+from core.outbox import outbox_relay
 
 
 @shared_task(name="portal.tasks.erase_expired_personal_data", acks_late=True)

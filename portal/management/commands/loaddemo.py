@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from portal import roles
+from core import roles
 
 DEMO_PACK = Path(settings.BASE_DIR) / "advisories" / "content" / "demo-pack.json"
 
@@ -82,7 +82,7 @@ class Command(BaseCommand):
         self.stdout.write("Content:\n" + report.summary())
 
     def load_company(self) -> None:
-        from portal.models import CompanySettings
+        from core.models import CompanySettings
 
         # A number from Ofcom's range kept for drama (never anyone's line), and a demo address;
         # a real installation sets its own in the admin. A desk already set is left alone.
