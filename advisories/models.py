@@ -9,6 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from advisories.validation import (
+    dates_errors,
+    model_rule_errors,
+    months_errors,
+    nationalities_errors,
+)
+
 # match_key is imported from here by many modules: the one normalisation of place names.
 from core.lib.phones import dialable_problem
 from core.lib.places import match_key
@@ -171,8 +178,6 @@ class Advisory(models.Model):
         return f"Advisory for {self.country.name}"
 
     def clean(self) -> None:
-        from advisories.validation import dates_errors
-
         errors = {
             name: f"Dates {message}."
             for name in ("non_working_days", "working_days")
@@ -210,8 +215,6 @@ class Section(models.Model):
         return self.heading
 
     def clean(self) -> None:
-        from advisories.validation import months_errors
-
         errors = months_errors(self.months)
         if errors:
             raise ValidationError({"months": f"Months {errors[0]}."})
@@ -268,7 +271,6 @@ class Rule(models.Model):
     def clean(self) -> None:
         # One validator for the admin and content packs; places and activities (many-to-many)
         # are checked by the admin form, as they cannot be read here.
-        from advisories.validation import model_rule_errors
 
         errors = model_rule_errors(self)
         if errors:
@@ -297,8 +299,6 @@ class EmergencyContact(models.Model):
         return f"{self.label}: {self.number}"
 
     def clean(self) -> None:
-        from advisories.validation import nationalities_errors
-
         place = self.place if self.place_id else None
         if place is not None and self.country_id and place.country_id != self.country_id:
             raise ValidationError({"place": "Choose a place of the contact's country."})

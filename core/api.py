@@ -29,6 +29,7 @@ from core.lib.dates import DateBounds, birth_dates, portal_dates
 from core.models import TravellerProfile
 from core.parsers import NOT_AN_OBJECT, JSONObjectParser
 from core.roles import user_roles
+from core.services import profile_update
 from core.throttling import AddressThrottle, TokenThrottle
 
 REQUEST_TOO_LARGE = "The request body is too large."
@@ -139,8 +140,6 @@ class MeView(generics.RetrieveUpdateAPIView):
         return self.request.user
 
     def patch(self, request, *args, **kwargs):
-        from core.services import profile_update
-
         profile = request.data.get("profile", {})
         if not isinstance(profile, dict):
             raise serializers.ValidationError({"profile": [NOT_AN_OBJECT]})

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from core import roles
+from core.lib.dates import time_zone_named
+from core.models import CompanySettings, TravellerProfile
 
 NUL = "\x00"
 
@@ -134,8 +136,6 @@ def viewer_time_zone(user) -> dt.tzinfo:
     """The time zone a user reads times in: their profile's, if profiles have one and it is
     set, else the company's, else the portal's TIME_ZONE. Pages and e-mails write times in it
     with its abbreviation ("14:05 CET"), never silently in UTC."""
-    from core.lib.dates import time_zone_named
-    from core.models import CompanySettings, TravellerProfile
 
     # Each is read only where its model holds a zone: otherwise a query on every page for
     # nothing (the profile is not loaded with the user).

@@ -7,7 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from core.lib.countries import is_country_code
 from core.lib.dates import birth_dates
+from core.lib.phones import international_phone_problem, personal_phone
+from core.lib.text import text_problem
 from core.lib.vocabulary import PassportType
 
 
@@ -57,9 +60,6 @@ class TravellerProfile(models.Model):
     TEXT_FIELDS = ("department", "phone", "emergency_contact_name", "emergency_contact_phone")
 
     def clean(self) -> None:
-        from core.lib.countries import is_country_code
-        from core.lib.text import text_problem
-
         problems = {
             name: problem
             for name in self.TEXT_FIELDS
@@ -81,7 +81,6 @@ class TravellerProfile(models.Model):
         """Phones are stored in international form: a manager calls them from anywhere, and a
         number typed the way it is dialled at home ("07700 900123") is read in the plan of the
         traveller's nationality."""
-        from core.lib.phones import personal_phone
 
         region = (self.nationality or "").upper() or None
         problems = {}
@@ -182,8 +181,6 @@ class OutboxMessage(models.Model):
 
 
 def international_phone(value: str) -> None:
-    from core.lib.phones import international_phone_problem
-
     if value and (problem := international_phone_problem(value)):
         raise ValidationError(problem)
 

@@ -3,7 +3,9 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 
+from core.accounts import credentials_changed
 from core.audit import audit_record, client_ip
+from core.middleware import SessionIdleMiddleware
 from core.models import TravellerProfile
 
 
@@ -49,8 +51,6 @@ def end_tokens_on_new_password(sender, instance, created, raw=False, **kwargs):
     # set_password() leaves the new password in `_password` until save() is done: whatever set
     # it (the password change or reset pages, the admin, changepassword), the API tokens end.
     if not created and not raw and getattr(instance, "_password", None) is not None:
-        from core.accounts import credentials_changed
-
         credentials_changed(user=instance)
         password_changed.send(sender=sender, user=instance)
 
@@ -59,6 +59,4 @@ def end_tokens_on_new_password(sender, instance, created, raw=False, **kwargs):
 def session_seen_at_login(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     if session is not None:
-        from core.middleware import SessionIdleMiddleware
-
         SessionIdleMiddleware.seen(session)
