@@ -1,7 +1,7 @@
 """The Django admin for content admins: curate drafts, preview, publish, compare versions,
 import content packs.
 
-Access follows the model permissions of the "Content admin" group (portal.roles): employees
+Access follows the model permissions of the "Content admin" group (core.roles): employees
 and managers are not staff and never reach these pages; a staff member without the
 permissions gets a 403.
 """
@@ -47,7 +47,7 @@ from advisories.validation import kind_help_rows
 from advisories.watch import selectors as watch_selectors
 from advisories.watch import services as watch_services
 from advisories.widgets import CoordinateInput
-from portal.roles import is_content_admin
+from core.roles import is_content_admin
 
 
 class UnpublishedChangesFilter(admin.SimpleListFilter):

@@ -30,8 +30,8 @@ from advisories.importers.drafts import (
     document_preview,
 )
 from advisories.models import Advisory, Country, Section
-from portal.lib.markdown import render_markdown
-from portal.roles import is_content_admin
+from core.lib.markdown import render_markdown
+from core.roles import is_content_admin
 
 MAX_BYTES = 2 * 1024 * 1024
 SESSION_KEY = "advisories.import_document"

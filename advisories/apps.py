@@ -5,8 +5,10 @@ from django.db.models.signals import post_migrate
 def ensure_countries(sender, using="default", **kwargs) -> None:
     """Every ISO country exists (migration 0002 loads them); put back any that a database
     flush removed, as transactional tests do."""
+    # Here, not at the top: apps.py is imported before the app registry is ready, when no
+    # model may be imported yet.
     from advisories.models import Country
-    from portal.lib.countries import country_names
+    from core.lib.countries import country_names
 
     if Country.objects.using(using).count() < len(country_names()):
         existing = set(Country.objects.using(using).values_list("code", flat=True))

@@ -16,9 +16,9 @@ from django.utils.translation import ngettext
 from advisories.models import Advisory, Country, EmergencyContact, Rule, Section
 from advisories.packs import pack_validate
 from advisories.validation import RULE_FIELDS, rule_errors
-from portal.lib.countries import country_names
-from portal.lib.dates import parse_iso_date
-from portal.models import PASSPORT_TYPES
+from core.lib.countries import country_names
+from core.lib.dates import parse_iso_date
+from core.models import PASSPORT_TYPES
 
 MONTHS = [
     (1, "Jan"),

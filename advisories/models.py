@@ -9,12 +9,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-# match_key is imported from here by many modules: the one normalisation of place names.
-from portal.lib.phones import dialable_problem
-from portal.lib.places import match_key
-from portal.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
+from advisories.validation import (
+    dates_errors,
+    model_rule_errors,
+    months_errors,
+    nationalities_errors,
+)
 
-# The shared vocabulary (portal.lib.vocabulary) as model choices; aliases because many
+# match_key is imported from here by many modules: the one normalisation of place names.
+from core.lib.phones import dialable_problem
+from core.lib.places import match_key
+from core.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
+
+# The shared vocabulary (core.lib.vocabulary) as model choices; aliases because many
 # modules (views, briefings, validation) read them under these names.
 TOPICS = Topic.choices()
 PLACE_KINDS = PlaceKind.choices()
@@ -208,8 +215,6 @@ class Advisory(models.Model):
         return f"Advisory for {self.country.name}"
 
     def clean(self) -> None:
-        from advisories.validation import dates_errors
-
         errors = {
             name: f"Dates {message}."
             for name in ("non_working_days", "working_days")
@@ -247,8 +252,6 @@ class Section(models.Model):
         return self.heading
 
     def clean(self) -> None:
-        from advisories.validation import months_errors
-
         errors = months_errors(self.months)
         if errors:
             raise ValidationError({"months": f"Months {errors[0]}."})
@@ -305,7 +308,6 @@ class Rule(models.Model):
     def clean(self) -> None:
         # One validator for the admin and content packs; places and activities (many-to-many)
         # are checked by the admin form, as they cannot be read here.
-        from advisories.validation import model_rule_errors
 
         errors = model_rule_errors(self)
         if errors:
@@ -334,8 +336,6 @@ class EmergencyContact(models.Model):
         return f"{self.label}: {self.number}"
 
     def clean(self) -> None:
-        from advisories.validation import nationalities_errors
-
         place = self.place if self.place_id else None
         if place is not None and self.country_id and place.country_id != self.country_id:
             raise ValidationError({"place": "Choose a place of the contact's country."})

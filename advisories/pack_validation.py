@@ -29,9 +29,9 @@ from advisories.validation import (
     rule_errors,
     topic_errors,
 )
-from portal.lib.countries import is_country_code
-from portal.lib.phones import dialable_problem
-from portal.lib.vocabulary import PlaceKind
+from core.lib.countries import is_country_code
+from core.lib.phones import dialable_problem
+from core.lib.vocabulary import PlaceKind
 
 FORMAT = "travel-risk-content/1"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")

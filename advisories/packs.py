@@ -61,7 +61,7 @@ from advisories.validation import (
     RULE_FIELDS,
     parse_date,
 )
-from portal.audit import audit_record
+from core.audit import audit_record
 
 DEFAULT_CHANGE_NOTE = "Imported from a content pack"
 

@@ -31,8 +31,8 @@ from advisories.models import (
 )
 from advisories.signals import content_reach
 from advisories.validation import RULE_FIELDS
-from portal.lib.places import PlaceMatcher
-from portal.lib.vocabulary import RuleKind
+from core.lib.places import PlaceMatcher
+from core.lib.vocabulary import RuleKind
 
 KIND_ORDER = RuleKind.order()
 
@@ -84,7 +84,7 @@ def activity_labels(codes: Iterable[str]) -> dict[str, str]:
 
 
 def place_match(country_code: str, text: str) -> Place | None:
-    """The curated place of this country that ``text`` names (portal.lib.places: name or
+    """The curated place of this country that ``text`` names (core.lib.places: name or
     alias, ignoring case, accents and punctuation, as whole words, the longest winning), in two
     queries: "ALMATY", "Baikonur Cosmodrome", "Алматы" when listed as an alias."""
     if not match_key(text or ""):

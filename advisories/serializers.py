@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from advisories.models import Activity, AdvisoryVersion, Country
 from advisories.selectors import rule_in_words
-from portal.lib.markdown import render_markdown
+from core.lib.markdown import render_markdown
 
 
 class CountrySerializer(serializers.ModelSerializer):

@@ -9,8 +9,8 @@ from django.db import transaction
 from advisories.models import AdvisoryVersion, Country
 from advisories.selectors import advisory_snapshot, material_changes, snapshot_hash
 from advisories.signals import content_changed
-from portal.audit import audit_record
-from portal.errors import DomainError
+from core.audit import audit_record
+from core.errors import DomainError
 
 
 class NothingToPublish(DomainError):

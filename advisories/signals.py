@@ -3,7 +3,7 @@
 content_changed(sender=AdvisoryVersion, country_code: str, version: AdvisoryVersion)
     Sent by ``advisories.services.advisory_publish`` when a *material* version of a country's
     content is published, *inside* the publishing transaction: a listener records the work
-    the change needs in that transaction (``portal.outbox.outbox_enqueue``), so the work
+    the change needs in that transaction (``core.outbox.outbox_enqueue``), so the work
     commits with the version or not at all, and is sent to a worker after the commit even if
     the broker is down at the time. Listeners must not do slow work or talk to the network
     here. Sent once per material version; non-material publications (typo fixes) send

@@ -8,8 +8,8 @@ from django.utils import timezone
 from advisories.models import WatchedSource
 from advisories.watch import selectors as watch_selectors
 from advisories.watch import services as watch_services
-from portal.mail import send_templated
-from portal.outbox import outbox_run_once
+from core.mail import send_templated
+from core.outbox import outbox_run_once
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

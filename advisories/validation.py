@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from portal.lib.countries import is_country_code
-from portal.lib.vocabulary import DeadlineUnit, PassportType, RuleKind, Topic
+from core.lib.countries import is_country_code
+from core.lib.vocabulary import DeadlineUnit, PassportType, RuleKind, Topic
 
 KINDS = RuleKind.codes()
 TOPIC_CODES = Topic.codes()

@@ -14,9 +14,9 @@ from advisories.selectors import (
     rule_in_words,
     visa_free_others_in_words,
 )
-from portal.lib.dates import months_in_words
-from portal.lib.markdown import render_markdown
-from portal.lib.topics import group_by_topic
+from core.lib.dates import months_in_words
+from core.lib.markdown import render_markdown
+from core.lib.topics import group_by_topic
 
 
 def destinations(request):

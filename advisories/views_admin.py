@@ -39,10 +39,10 @@ from advisories.selectors import (
 )
 from advisories.services import advisory_publish
 from advisories.signals import content_impact
-from portal.audit import client_ip
-from portal.errors import DomainError
-from portal.lib.markdown import render_markdown
-from portal.lib.numbers import parse_whole_number
+from core.audit import client_ip
+from core.errors import DomainError
+from core.lib.markdown import render_markdown
+from core.lib.numbers import parse_whole_number
 
 
 def _require(request: HttpRequest, *perms: str) -> None:

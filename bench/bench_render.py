@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 
 from advisories.models import AdvisoryVersion  # noqa: E402
 from briefings import rendering, selectors  # noqa: E402
-from portal.models import TravellerProfile  # noqa: E402
+from core.models import TravellerProfile  # noqa: E402
 from trips.models import Trip  # noqa: E402
 
 

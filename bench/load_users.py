@@ -5,7 +5,7 @@ import os
 
 from django.contrib.auth.models import Group, User
 
-from portal import roles
+from core import roles
 
 password = os.environ.get("LOAD_PASSWORD", "load-test-password")
 wanted = [(f"load-{n}", roles.EMPLOYEE) for n in range(int(os.environ["LOAD_TRAVELLERS"]))]

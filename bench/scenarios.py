@@ -37,10 +37,10 @@ from advisories.packs import pack_import
 from advisories.services import advisory_publish
 from briefings import rendering, selectors
 from briefings.models import Briefing, BriefingStatus
+from core import roles
+from core.lib.phones import phone_display
+from core.models import TravellerProfile
 from incidents.models import CheckRecipient, Incident
-from portal import roles
-from portal.lib.phones import phone_display
-from portal.models import TravellerProfile
 from trips import selectors as trip_selectors
 from trips.models import Stop, Trip, TripStatus
 from trips.services import _store

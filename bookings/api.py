@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from bookings import selectors, services
 from bookings.models import Booking, Segment
-from portal import roles
-from portal.lib.dates import parse_iso_date
+from core import roles
+from core.lib.dates import parse_iso_date
 
 
 class MayPostBookings(permissions.BasePermission):

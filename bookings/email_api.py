@@ -32,8 +32,8 @@ from bookings.api import RESULT, MayPostBookings
 from bookings.mail import answers
 from bookings.mail.reader import MAX_MESSAGE_BYTES, EmailTooLarge
 from bookings.mail.receive import DOOR_EMAIL_API, READ_TASK
+from core.outbox import outbox_enqueue
 from portal.celery import app as celery_app
-from portal.outbox import outbox_enqueue
 
 # How long the request waits for the worker's answer before answering 202 "queued".
 ANSWER_WAIT_SECONDS = 10.0

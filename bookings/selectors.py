@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from bookings.models import Booking, BookingState, BookingStatus, Segment, SegmentKind
-from portal import roles
+from core import roles
 from trips.models import Trip, TripStatus
 
 GONE = (TripStatus.CANCELLED, TripStatus.REJECTED)

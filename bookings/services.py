@@ -24,9 +24,9 @@ from django.utils import timezone
 from bookings.derive import DerivedStop, stops_derive
 from bookings.models import RAW_MAX_CHARS, Booking, BookingState, BookingStatus, Door, Segment
 from bookings.validation import BookingData, BookingInvalid, SegmentData, booking_parse
-from portal import roles
-from portal.audit import audit_record
-from portal.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from core import roles
+from core.audit import audit_record
+from core.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from trips import services as trip_services
 from trips.models import Stop, Trip, TripStatus
 from trips.services import StopInput, TripInput

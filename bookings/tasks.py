@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from bookings.mail import answers
 from bookings.mail.receive import booking_email_receive, booking_unassigned_reply_send
-from portal.errors import DomainError
+from core.errors import DomainError
 
 
 @shared_task(
@@ -49,7 +49,7 @@ def receive_booking_email(
     acks_late=True,
     reject_on_worker_lost=True,
     # No Celery retries: the outbox delivers a failed e-mail again until it is sent, once
-    # per key (portal.outbox.outbox_run_once).
+    # per key (core.outbox.outbox_run_once).
 )
 def send_booking_unassigned_reply(key: str, to: str, subject: str, reference: str) -> bool:
     return booking_unassigned_reply_send(key=key, to=to, subject=subject, reference=reference)

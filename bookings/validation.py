@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import airportsdata
 
-from portal.errors import InvalidInput
-from portal.lib.countries import is_country_code
-from portal.lib.dates import portal_dates
-from portal.lib.text import text_problem
+from core.errors import InvalidInput
+from core.lib.countries import is_country_code
+from core.lib.dates import portal_dates
+from core.lib.text import text_problem
 
 MAX_SEGMENTS = 40
 MAX_REFERENCE = 64

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from bookings import selectors, services
-from portal import roles
-from portal.errors import DomainError, InvalidInput
+from core import roles
+from core.errors import DomainError, InvalidInput
 
 
 def _handler_required(request: HttpRequest) -> None:

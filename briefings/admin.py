@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from briefings import services
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
-from portal.errors import DomainError
+from core.errors import DomainError
 
 
 @admin.register(Briefing)

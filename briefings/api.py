@@ -19,8 +19,8 @@ from briefings.serializers import (
     BriefingSerializer,
 )
 from briefings.views import pdf_response
-from portal.audit import client_ip
-from portal.errors import NotAllowed
+from core.audit import client_ip
+from core.errors import NotAllowed
 from trips.models import Trip
 
 

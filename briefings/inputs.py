@@ -22,7 +22,7 @@ from typing import Any
 
 from advisories.models import AdvisoryVersion, match_key
 from advisories.selectors import contacts_for_traveller
-from portal.templatetags.days import day
+from core.templatetags.days import day
 from trips.models import Assessment, Stop, Trip
 from trips.requirements import advisory_versions
 

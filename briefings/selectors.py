@@ -21,12 +21,12 @@ from advisories.models import (
 )
 from advisories.selectors import activity_labels, contacts_for_traveller
 from briefings.models import Briefing, BriefingStatus
+from core.company import SecurityDesk, security_desk
+from core.lib.countries import country_name
+from core.lib.dates import day_text
+from core.lib.phones import phone_display
+from core.lib.topics import TopicGroup
 from incidents.selectors import TripIncident, incidents_for_stops
-from portal.company import SecurityDesk, security_desk
-from portal.lib.countries import country_name
-from portal.lib.dates import day_text
-from portal.lib.phones import phone_display
-from portal.lib.topics import TopicGroup
 from trips import engine
 from trips.models import Assessment, Trip, TripStatus
 from trips.notes import transitions_prefetch, trip_status_note

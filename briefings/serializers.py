@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from briefings.models import Briefing, BriefingStatus
-from portal import roles
+from core import roles
 
 
 class BriefingSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ nothing to claim and renders nothing. While it renders, the worker refreshes the
 heartbeat every few seconds; the sweeper (every 30 s) re-queues a render whose heartbeat is
 older than HEARTBEAT_STALE, so a render lost with its worker is re-queued within a minute.
 
-Renders and e-mails are recorded in the transaction that needs them (portal.outbox) and sent
+Renders and e-mails are recorded in the transaction that needs them (core.outbox) and sent
 to the broker after it commits, by the relay if the broker is down at the time.
 
 Every new version says what changed since the last one the traveller could read (its
@@ -48,11 +48,11 @@ from briefings.inputs import (
     trip_nationality,
 )
 from briefings.models import Acknowledgement, Briefing, BriefingReason, BriefingStatus
-from portal import roles
-from portal.audit import audit_record
-from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
-from portal.mail import send_templated
-from portal.outbox import outbox_enqueue, outbox_run_once
+from core import roles
+from core.audit import audit_record
+from core.errors import Conflict, NotAllowed, TransitionNotAllowed
+from core.mail import send_templated
+from core.outbox import outbox_enqueue, outbox_run_once
 from trips.models import Assessment, Transition, Trip, TripStatus
 from trips.requirements import advisory_versions
 

@@ -2,7 +2,7 @@
 
 Beat entries (portal/settings.py): `briefings.tasks.send_reminders` daily and
 `briefings.tasks.requeue_stuck_briefings` (the sweeper) every 30 seconds. Renders and e-mails
-are sent through the outbox (portal.outbox), so a message may arrive twice: each task is
+are sent through the outbox (core.outbox), so a message may arrive twice: each task is
 idempotent.
 """
 
@@ -66,7 +66,7 @@ def render_briefing(self, briefing_id: int) -> str:
     acks_late=True,
     reject_on_worker_lost=True,
     # No Celery retries: an e-mail that fails goes back to the outbox, which delivers it again
-    # (with backoff) until it is sent, and runs it once per key (portal.outbox.outbox_run_once).
+    # (with backoff) until it is sent, and runs it once per key (core.outbox.outbox_run_once).
 )
 def send_briefing_ready(briefing_id: int, key: str) -> bool:
     return services.briefing_ready_email_send(briefing_id=briefing_id, key=key)

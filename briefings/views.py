@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from briefings import selectors, services
 from briefings.models import Briefing, BriefingStatus
-from portal import roles
-from portal.audit import client_ip
-from portal.errors import DomainError
-from portal.roles import manager_required
+from core import roles
+from core.audit import client_ip
+from core.errors import DomainError
+from core.roles import manager_required
 from trips.models import Trip
 
 

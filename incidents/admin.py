@@ -7,11 +7,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 
+from core.audit import audit_record
 from incidents.feeds.services import feed_poll
 from incidents.models import HazardFeed, Incident
 from incidents.selectors import incident_trips_touched
 from incidents.services import _reassess_touched, incident_alert_enqueue
-from portal.audit import audit_record
 
 
 class IncidentAdminForm(forms.ModelForm):

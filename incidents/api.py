@@ -10,6 +10,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import roles
+from core.api import GeoJSONRenderer
+from core.audit import client_ip
+from core.lib.dates import parse_iso_date
 from incidents import check_selectors, selectors, services
 from incidents.models import Incident
 from incidents.serializers import (
@@ -17,10 +21,6 @@ from incidents.serializers import (
     IncidentInputSerializer,
     IncidentSerializer,
 )
-from portal import roles
-from portal.api import GeoJSONRenderer
-from portal.audit import client_ip
-from portal.lib.dates import parse_iso_date
 
 
 class MayDeclareIncidents(permissions.BasePermission):

@@ -10,12 +10,12 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import roles
+from core.audit import client_ip
+from core.parsers import NOT_AN_OBJECT
 from incidents import check_selectors, check_services
 from incidents.models import AnswerChannel, CheckAnswer, CheckRecipient, SafetyCheck
 from incidents.selectors import incidents_visible_to
-from portal import roles
-from portal.audit import client_ip
-from portal.parsers import NOT_AN_OBJECT
 
 
 class IsManager(permissions.BasePermission):

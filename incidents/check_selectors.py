@@ -21,6 +21,7 @@ from django.db.models import (
     When,
 )
 
+from core import roles
 from incidents.models import (
     CheckAnswer,
     CheckRecipient,
@@ -29,7 +30,6 @@ from incidents.models import (
     SafetyCheck,
     SafetyStatus,
 )
-from portal import roles
 
 PANEL_PAGE_SIZE = 100
 

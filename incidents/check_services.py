@@ -45,6 +45,13 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from core import roles
+from core.audit import audit_record
+from core.errors import Conflict, NotAllowed
+from core.lib.numbers import parse_whole_number
+from core.lib.text import text_problem
+from core.mail import MailMerge, mail_footer, send_templated
+from core.outbox import outbox_enqueue
 from incidents.models import (
     CHECK_CYCLES_LIMITS,
     CHECK_INTERVAL_LIMITS,
@@ -58,13 +65,6 @@ from incidents.models import (
     Severity,
 )
 from incidents.selectors import travellers_there
-from portal import roles
-from portal.audit import audit_record
-from portal.errors import Conflict, NotAllowed
-from portal.lib.numbers import parse_whole_number
-from portal.lib.text import text_problem
-from portal.mail import MailMerge, mail_footer, send_templated
-from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ def check_start_if_critical(
 
 
 def _enqueue_on_commit(send: Callable[[], object]) -> None:
-    # `send` records its task in the outbox now, in the caller's transaction (portal.outbox):
+    # `send` records its task in the outbox now, in the caller's transaction (core.outbox):
     # it is sent when that commits, and relayed later if the broker is down then.
     send()
 
@@ -583,7 +583,7 @@ def _clean_note(note: object, field: str = "note") -> str:
         raise ValidationError({field: ["Write the note as text."]})
     note = note.strip()
     # NUL and other control characters are never text (PostgreSQL cannot even store NUL),
-    # nor are direction overrides (portal.lib.text).
+    # nor are direction overrides (core.lib.text).
     if problem := text_problem(note, multiline=True):
         raise ValidationError({field: [problem]})
     if len(note) > NOTE_MAX:

@@ -26,15 +26,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.defaults import page_not_found
 
+from core import accounts
+from core.audit import client_ip
+from core.company import security_desk
+from core.errors import DomainError
+from core.lib.csvexport import csv_response
+from core.roles import manager_required
 from incidents import check_selectors, check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck, SafetyStatus
 from incidents.selectors import incidents_visible_to, recipient_local_help
-from portal import accounts
-from portal.audit import client_ip
-from portal.company import security_desk
-from portal.errors import DomainError
-from portal.lib.csvexport import csv_response
-from portal.roles import manager_required
 
 ANSWERED = {
     SafetyStatus.SAFE: "Thank you: you told us you are safe.",

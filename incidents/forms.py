@@ -7,11 +7,11 @@ from django import forms
 from django.utils import timezone
 
 from advisories.models import Place
+from core.errors import InvalidInput
+from core.forms import BoundedDateField
+from core.lib.vocabulary import Topic
 from incidents.models import LOOKAHEAD_MAX, Incident, Severity
 from incidents.services import IncidentInput
-from portal.errors import InvalidInput
-from portal.forms import BoundedDateField
-from portal.lib.vocabulary import Topic
 from trips.forms import DateInput, country_choices
 
 

@@ -12,8 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, URLVali
 from django.db import models
 from django.utils import timezone
 
-from portal.lib.markdown import render_markdown
-from portal.lib.vocabulary import Topic
+from core.lib.markdown import render_markdown
+from core.lib.vocabulary import Topic
 
 LOOKAHEAD_MAX = 30
 # The radius of a point incident: a building to a region.

@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from advisories.models import Place
 from advisories.selectors import place_matcher, places_for
+from core.lib.geo import EARTH_RADIUS_KM, bounding_box, distance_km
+from core.lib.phones import PhoneDisplay, phone_display
+from core.lib.places import PlaceMatcher
+from core.lib.timezones import PlaceZone, place_time_zone
+from core.models import TravellerProfile
 from incidents.models import CheckRecipient, Incident, IncidentQuerySet
-from portal.lib.geo import EARTH_RADIUS_KM, bounding_box, distance_km
-from portal.lib.phones import PhoneDisplay, phone_display
-from portal.lib.places import PlaceMatcher
-from portal.lib.timezones import PlaceZone, place_time_zone
-from portal.models import TravellerProfile
 from trips import engine
 from trips.models import Stop, Trip, TripStatus
 
@@ -113,7 +113,7 @@ _Stops = TypeVar("_Stops", bound=QuerySet[Any])
 def great_circle_km(latitude: float, longitude: float) -> Combinable:
     """The haversine distance from a point to a stop's coordinates, in km, as a database
     expression (Django's math functions: SQLite and PostgreSQL alike); null when the stop has
-    no coordinates. portal.lib.geo.distance_km is the same formula in Python."""
+    no coordinates. core.lib.geo.distance_km is the same formula in Python."""
     half_dlat = Radians(F("latitude") - Value(latitude)) / Value(2.0)
     half_dlon = Radians(F("longitude") - Value(longitude)) / Value(2.0)
     a = Power(Sin(half_dlat), 2) + Value(math.cos(math.radians(latitude))) * Cos(
@@ -123,7 +123,7 @@ def great_circle_km(latitude: float, longitude: float) -> Combinable:
 
 
 def _within_box(incident: Incident) -> Q:
-    """The stops inside the bounding box of the incident's circle (portal.lib.geo): what the
+    """The stops inside the bounding box of the incident's circle (core.lib.geo): what the
     Stop index (departure, arrival, latitude, longitude) narrows before the exact distance."""
     assert incident.latitude is not None and incident.longitude is not None
     assert incident.radius_km is not None
@@ -362,7 +362,7 @@ def impacted_counts(rows: Iterable[ImpactedRow]) -> dict[str, int]:
 
 def incidents_visible_to(user: User | AnonymousUser) -> IncidentQuerySet:
     """Incidents are read by security managers and declared by content admins too."""
-    from portal.roles import is_content_admin, is_manager
+    from core.roles import is_content_admin, is_manager
 
     if is_manager(user) or is_content_admin(user):
         return Incident.objects.all()
@@ -393,7 +393,7 @@ def incidents_open_with_counts(*, user: User | AnonymousUser, on: dt.date) -> li
     there and arriving (for managers; content admins see the incidents without people).
 
     Two queries for the list, and two per open incident: open incidents are few at a time."""
-    from portal.roles import is_manager
+    from core.roles import is_manager
 
     incidents = sorted(
         incidents_list(user=user).open_on(on),
@@ -830,7 +830,7 @@ class LocalContact:
 class LocalHelp:
     """What the answer page of a safety check shows a traveller about where they are: the
     country's emergency numbers (for their place and nationality, as their briefing lists
-    them) and the time zone of their place (portal.lib.timezones)."""
+    them) and the time zone of their place (core.lib.timezones)."""
 
     country_code: str
     country_name: str
@@ -845,7 +845,7 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
     place only for that place, an embassy only for its nationals and before the others."""
     from advisories.models import Country
     from advisories.selectors import contacts_for_traveller, published_version
-    from portal.lib.places import match_key
+    from core.lib.places import match_key
 
     incident = recipient.safety_check.incident
     stop = recipient.stop

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api import BoundedDateField
 from incidents.models import Incident
 from incidents.services import IncidentInput
-from portal.api import BoundedDateField
 
 
 class IncidentSerializer(serializers.ModelSerializer):

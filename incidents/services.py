@@ -18,6 +18,15 @@ from django.utils import timezone
 
 from advisories.models import Country, Place
 from advisories.selectors import place_match
+from core import roles
+from core.audit import audit_record
+from core.errors import Conflict, InvalidInput, NotAllowed
+from core.lib.dates import portal_dates
+from core.lib.text import has_visible_text, text_problem
+from core.lib.vocabulary import Topic
+from core.mail import send_templated
+from core.outbox import outbox_enqueue
+from core.templatetags.days import day as written_day
 from incidents import selectors
 from incidents.check_services import check_close, check_start_if_critical
 from incidents.models import (
@@ -33,15 +42,6 @@ from incidents.models import (
     SafetyCheck,
     Severity,
 )
-from portal import roles
-from portal.audit import audit_record
-from portal.errors import Conflict, InvalidInput, NotAllowed
-from portal.lib.dates import portal_dates
-from portal.lib.text import has_visible_text, text_problem
-from portal.lib.vocabulary import Topic
-from portal.mail import send_templated
-from portal.outbox import outbox_enqueue
-from portal.templatetags.days import day as written_day
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def may_declare(user: User | None) -> bool:
 
 
 def _one_line(text: str) -> bool:
-    # No control characters and no direction overrides (portal.lib.text).
+    # No control characters and no direction overrides (core.lib.text).
     return text_problem(text) is None
 
 
@@ -212,7 +212,7 @@ def _apply(incident: Incident, data: IncidentInput, country: Country | None) -> 
 def incident_alert_enqueue(incident: Incident) -> None:
     """Alert the travellers arriving into it, on a worker, once the change is committed.
 
-    Recorded in the caller's transaction (portal.outbox), so a broker that is down neither
+    Recorded in the caller's transaction (core.outbox), so a broker that is down neither
     undoes a declared incident nor loses its alert; each traveller is claimed before being
     e-mailed, so a repeated alert e-mails nobody twice."""
     outbox_enqueue(
@@ -234,7 +234,7 @@ def _reassess_touched(incident: Incident, *, before: set[int], reason: str = "")
     now and those it touched ``before`` the change (``selectors.incident_trips_touched`` taken
     then): a trip it no longer touches must lose it too. Every write of an incident (declare,
     update, close) ends here, after the incident and its places are saved. Recorded in the
-    caller's transaction (portal.outbox), so a broker that is down loses no re-assessment."""
+    caller's transaction (core.outbox), so a broker that is down loses no re-assessment."""
     trip_ids = sorted(before | selectors.incident_trips_touched(incident))
     if not trip_ids:
         return

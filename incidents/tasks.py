@@ -78,5 +78,5 @@ def poll_hazard_feed(feed_id: int) -> str:
     max_retries=5,
 )
 def send_feed_notice(notice_id: int, key: str) -> bool:
-    # Run once per key (portal.outbox.outbox_run_once): a second delivery e-mails nobody.
+    # Run once per key (core.outbox.outbox_run_once): a second delivery e-mails nobody.
     return feed_services.feed_notice_send(notice_id=notice_id, key=key)

@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core import roles
+from core.audit import client_ip
+from core.errors import Conflict, InvalidInput, NotAllowed
+from core.lib.csvexport import csv_response
+from core.lib.dates import parse_iso_date
 from incidents import check_selectors, selectors, services
 from incidents.forms import IncidentCloseForm, IncidentForm, incident_initial
-from portal import roles
-from portal.audit import client_ip
-from portal.errors import Conflict, InvalidInput, NotAllowed
-from portal.lib.csvexport import csv_response
-from portal.lib.dates import parse_iso_date
 
 
 def _may_declare(request) -> None:

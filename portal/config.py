@@ -142,7 +142,7 @@ def parse_email_url(value: str | None) -> dict:
             )
         Path(folder).mkdir(parents=True, exist_ok=True)
         return {
-            "EMAIL_BACKEND": "portal.mail_files.EmailBackend",
+            "EMAIL_BACKEND": "core.mail_files.EmailBackend",
             "EMAIL_FILE_PATH": folder,
         }
     if scheme not in {"smtp", "smtps", "smtp+tls", "smtp+ssl"}:

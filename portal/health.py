@@ -40,7 +40,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu.pidbox import Mailbox
 
-from portal import roles
+from core import roles
+from portal.celery import app
 from portal.models import SchedulerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,6 @@ def check_database() -> None:
 def broker_connection():
     """A connection of the probe's own, never one of the pool that sending tasks shares: a
     burst of probes must not take the connections a trip's submission needs."""
-    from portal.celery import app
 
     seconds = _timeout()
     options = {**app.conf.broker_transport_options}
@@ -127,7 +127,6 @@ def check_broker() -> None:
 def _mailbox() -> Mailbox:
     """Celery's remote-control mailbox (celery.app.control.Control's settings) without its
     producer pool, so a ping publishes on the probe's own connection."""
-    from portal.celery import app
 
     conf = app.conf
     return Mailbox(

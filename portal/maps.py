@@ -18,9 +18,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from advisories.models import LEVEL_NAMES, Country
+from core.lib.countries import country_name
+from core.roles import manager_required
 from incidents.selectors import incidents_open_with_counts
-from portal.lib.countries import country_name
-from portal.roles import manager_required
 from trips import selectors as trip_selectors
 from trips.forms import country_choices
 from trips.models import Stop

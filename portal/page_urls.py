@@ -3,7 +3,8 @@
 from django.urls import include, path
 
 from advisories import views as advisory_views
-from portal import account_views, maps, views
+from core import account_views
+from portal import maps, views
 from trips import views as trip_views
 
 urlpatterns = [

@@ -26,17 +26,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
-from portal import roles
-from portal.audit import (
+from core import roles
+from core.audit import (
     AUDIT_PERSON_KEYS,
     audit_record,
     audit_redact,
@@ -47,8 +50,9 @@ from portal.audit import (
     text_names,
     text_pseudonymised,
 )
-from portal.errors import NotAllowed
-from portal.models import AuditEntry, TravellerProfile
+from core.errors import NotAllowed
+from core.models import AuditEntry, TravellerProfile
+from incidents.models import CheckRecipient, SafetyCheck
 from trips.models import (
     CalendarFeed,
     Decision,
@@ -57,6 +61,7 @@ from trips.models import (
     Trip,
     TripStatus,
 )
+from trips.services import trip_cancel
 
 ERASED_PURPOSE = "(personal details erased)"
 TRIP_ERASED = "privacy.trip_erased"
@@ -136,7 +141,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         how="user_erase: renamed erased-user-<id>, no password, inactive, no groups",
     ),
     PersonalData(
-        "portal.TravellerProfile",
+        "core.TravellerProfile",
         {
             "nationality": "",
             "passport_type": "ordinary",
@@ -253,7 +258,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
     PersonalData("incidents.CheckAnswer", {"ip": None}, people=("recorded_by",)),
     # The trails: redacted, never deleted.
     PersonalData(
-        "portal.AuditEntry",
+        "core.AuditEntry",
         {"object_repr": BY_CODE, "details": BY_CODE, "ip": BY_CODE},
         people=("actor",),
         how="_pseudonymise_audit and _redact_trip_audit (see the module's docstring)",
@@ -318,7 +323,6 @@ def trip_erase_personal_details(*, trip: Trip, by: User | None, reason: str) -> 
 def _trip_audit_entries(trip_ids: list[int]) -> models.QuerySet[AuditEntry]:
     """The entries about some trips: the trips themselves, their briefings, and the safety-check
     answers and handling of their travellers there."""
-    from incidents.models import CheckRecipient, SafetyCheck
 
     briefing_ids = Briefing.objects.filter(trip__in=trip_ids).values_list("pk", flat=True)
     recipient_ids = CheckRecipient.objects.filter(trip__in=trip_ids).values_list("pk", flat=True)
@@ -351,8 +355,6 @@ def _redact_trip_audit(trip: Trip) -> None:
 def _redact_admin_log(model: type[models.Model], reprs: dict[str, str]) -> None:
     """The admin's own log describes the objects it changed ("Trip #4: Clinic visit"): an
     erased object's description is rewritten; the change message names only fields."""
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
 
     kind = ContentType.objects.get_for_model(model)
     for object_id, text in reprs.items():
@@ -419,7 +421,6 @@ def _redact_deleted_drafts(*, cutoff: dt.date) -> None:
 def _forget_old_addresses(*, cutoff: dt.date) -> None:
     """Where people signed in and acted from is kept for the retention period, then goes: the
     audit entries keep the event without the address, the sign-in records go."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     audit_redact(AuditEntry.objects.filter(created_at__date__lt=cutoff, ip__isnull=False), ip=None)
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
@@ -444,7 +445,6 @@ def user_erase(*, user: User, by: User) -> User:
         raise NotAllowed("Only a superuser can erase a user.")
     if by.pk == user.pk:
         raise NotAllowed("You cannot erase your own account.")
-    from trips.services import trip_cancel
 
     old_username = user.username
     old_email = user.email
@@ -495,7 +495,6 @@ def user_erase(*, user: User, by: User) -> User:
 def _forget_sign_ins(username: str) -> None:
     """django-axes' records of sign-ins and failures under their username (with addresses
     and browsers)."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username=username).delete()
@@ -506,7 +505,6 @@ def _audit_about_person(*, user: User, names: set[str]) -> set[int]:
     their trips and briefings (deleted drafts too), their safety-check answers and handling,
     alerts and messages sent to them, sign-ins tried in their name, resets asked for their
     address."""
-    from incidents.models import CheckRecipient, SafetyCheck
 
     trip_ids = list(Trip.objects.filter(traveller=user).values_list("pk", flat=True))
     recipient_ids = list(CheckRecipient.objects.filter(traveller=user).values_list("pk", flat=True))
@@ -766,8 +764,6 @@ def _trip_export(trip: Trip, user: User) -> dict[str, Any]:
 
 
 def _safety_checks_export(user: User) -> list[dict[str, Any]]:
-    from incidents.models import CheckRecipient
-
     recipients = (
         CheckRecipient.objects.filter(traveller=user)
         .select_related("safety_check__incident", "handled_by")

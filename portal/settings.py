@@ -50,43 +50,46 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
-    "portal",
+    # The floors, from the ground up: each imports only those above it in this list
+    # (tests/test_import_graph.py); `portal` is the roof.
+    "core",
     "advisories",
     "trips",
     "bookings",
     "incidents",
     "briefings",
+    "portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.middleware.RefuseNulMiddleware",
+    "core.middleware.RefuseNulMiddleware",
     # Every response: the Content-Security-Policy, Permissions-Policy and, on everything but
     # the public API description, Cache-Control: no-store (static files never get here).
     "csp.middleware.CSPMiddleware",
-    "portal.middleware.SecurityHeadersMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "portal.middleware.SessionIdleMiddleware",
-    "portal.middleware.ViewerTimeZoneMiddleware",
+    "core.middleware.SessionIdleMiddleware",
+    "core.middleware.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.middleware.LoginRequiredMiddleware",
-    "portal.middleware.RoleRequiredMiddleware",
-    "portal.audit.AuditRequestMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
+    "core.middleware.RoleRequiredMiddleware",
+    "core.audit.AuditRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
-    # Checks the lockout before any password is compared (portal.accounts.PortalAxesHandler).
+    # Checks the lockout before any password is compared (core.accounts.PortalAxesHandler).
     "axes.backends.AxesStandaloneBackend",
     # Passwords, for everyone or only superusers (PASSWORD_LOGIN); then single sign-on.
-    "portal.sso.PasswordBackend",
-    "portal.sso.PortalOIDCBackend",
+    "core.sso.PasswordBackend",
+    "core.sso.PortalOIDCBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -102,8 +105,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.roles",
-                "portal.sso.login_options",
+                "core.context_processors.roles",
+                "core.sso.login_options",
             ],
         },
     },
@@ -132,7 +135,7 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# --- single sign-on with the company's OpenID Connect provider (portal.sso, on
+# --- single sign-on with the company's OpenID Connect provider (core.sso, on
 # mozilla-django-oidc): on when OIDC_CLIENT_ID is set. OIDC_ISSUER finds the endpoints by
 # discovery; without it, name the four endpoints.
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
@@ -146,7 +149,7 @@ OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
 OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your company account")
 OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "groups")
-# The four roles of portal.roles.ROLES (that module needs the app registry, not loaded yet).
+# The four roles of core.roles.ROLES (that module needs the app registry, not loaded yet).
 OIDC_ROLE_MAP = config.parse_role_map(
     "OIDC_ROLE_MAP",
     os.environ.get("OIDC_ROLE_MAP"),
@@ -180,7 +183,7 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 # One way to write dates everywhere, the admin too: "Tue 8 Dec 2026", "Tue 8 Dec 2026, 14:05 CET"
-# (portal.lib.dates for our own pages and e-mails). The locale's formats would win over plain
+# (core.lib.dates for our own pages and e-mails). The locale's formats would win over plain
 # DATE_FORMAT settings, so they are set in a format module of our own as well.
 FORMAT_MODULE_PATH = ["portal.formats"]
 DATE_FORMAT = "D j M Y"
@@ -309,7 +312,7 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 
-# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (portal.middleware.
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (core.middleware.
 # SessionIdleMiddleware renews the expiry on activity), and when the browser closes.
 SESSION_IDLE_TIMEOUT = config.parse_int(
     "SESSION_IDLE_TIMEOUT", os.environ.get("SESSION_IDLE_TIMEOUT"), 8 * 60 * 60
@@ -320,7 +323,7 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Password-reset e-mails: at most this many an hour from one address, and to one account
-# (portal.accounts.PasswordResetView); past that the form answers as usual but sends nothing.
+# (core.accounts.PasswordResetView); past that the form answers as usual but sends nothing.
 PASSWORD_RESET_LIMIT_PER_IP = config.parse_int(
     "PASSWORD_RESET_LIMIT_PER_IP", os.environ.get("PASSWORD_RESET_LIMIT_PER_IP"), 10
 )
@@ -351,7 +354,7 @@ TRUSTED_PROXY_COUNT = config.parse_int(
 )
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} cannot be negative")
-AXES_CLIENT_IP_CALLABLE = "portal.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
 AXES_FAILURE_LIMIT = config.parse_int("AXES_FAILURE_LIMIT", os.environ.get("AXES_FAILURE_LIMIT"), 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -361,11 +364,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FAILURE_LIMIT = config.parse_int(
     "AXES_USERNAME_FAILURE_LIMIT", os.environ.get("AXES_USERNAME_FAILURE_LIMIT"), 20
 )
-AXES_HANDLER = "portal.accounts.PortalAxesHandler"
+AXES_HANDLER = "core.accounts.PortalAxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The API's lockout answers in its own JSON error shape; pages get the template above.
-AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout_response"
+AXES_LOCKOUT_CALLABLE = "core.accounts.lockout_response"
 
 # --- API tokens (django-rest-knox): stored hashed, expiring, listed and revoked by their owner
 API_TOKEN_TTL_HOURS = config.parse_int(
@@ -399,10 +402,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "portal.permissions.HasPortalRole",
+        "core.permissions.HasPortalRole",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "portal.parsers.JSONObjectParser",
+        "core.parsers.JSONObjectParser",
         # Forms for the browsable API; no multipart: no endpoint takes a file.
         "rest_framework.parsers.FormParser",
     ],
@@ -410,10 +413,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "portal.throttling.UserThrottle",
-        "portal.throttling.AddressThrottle",
+        "core.throttling.UserThrottle",
+        "core.throttling.AddressThrottle",
     ],
     # Dates out as YYYY-MM-DD through date.isoformat() (DRF's "iso-8601"): the same text
     # as "%Y-%m-%d", without a strftime call for each of a list page's hundreds of dates.
@@ -486,7 +489,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
-    # Work recorded while the broker was down (portal.outbox); a late pass is useless.
+    # Work recorded while the broker was down (core.outbox); a late pass is useless.
     "relay-outbox": {
         "task": "portal.tasks.relay_outbox",
         "schedule": 5.0,

@@ -7,13 +7,13 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import beat_init
 
-from portal.outbox import outbox_relay
+from core.outbox import outbox_relay
+from portal.health import scheduler_heartbeat_record
+from portal.privacy import trips_erase_expired
 
 
 @shared_task(name="portal.tasks.erase_expired_personal_data", acks_late=True)
 def erase_expired_personal_data() -> list[int]:
-    from portal.privacy import trips_erase_expired
-
     return trips_erase_expired()
 
 
@@ -27,7 +27,6 @@ def relay_outbox() -> dict[str, int]:
 @shared_task(name="portal.tasks.scheduler_heartbeat", ignore_result=True)
 def scheduler_heartbeat() -> None:
     """Beat sends this every minute; /healthz/ reports the scheduler down when it stops."""
-    from portal.health import scheduler_heartbeat_record
 
     scheduler_heartbeat_record()
 

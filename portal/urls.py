@@ -3,15 +3,16 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisories.admin_documents import import_document
+from core import account_views, api, sso
 from incidents import urls as incident_urls
-from portal import account_views, api, assets, health, sso
+from portal import assets, health, privacy_api
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
     path("auth/tokens/", api.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<str:token_id>/", api.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", api.MeView.as_view(), name="api-me"),
-    path("me/data/", api.MyDataView.as_view(), name="api-me-data"),
+    path("me/data/", privacy_api.MyDataView.as_view(), name="api-me-data"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from a URL of its own: no inline script
     # (Content-Security-Policy).

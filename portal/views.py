@@ -16,15 +16,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from briefings.selectors import upcoming_trips_with_needs
+from core import roles
+from core.filters import AuditFilter
+from core.forms import ProfileForm
+from core.lib.csvexport import csv_response
+from core.models import AuditEntry
+from core.roles import manager_required
+from core.services import PROFILE_FIELDS, profile_update
 from incidents.check_selectors import checks_asking
 from incidents.selectors import incidents_crisis_summary
-from portal import privacy, roles
-from portal.filters import AuditFilter
-from portal.forms import ProfileForm
-from portal.lib.csvexport import csv_response
-from portal.models import AuditEntry
-from portal.roles import manager_required
-from portal.services import PROFILE_FIELDS, profile_update
+from portal import privacy
 from trips import selectors as trip_selectors
 
 

@@ -17,7 +17,7 @@ def _portal_test_settings(settings, tmp_path):
         },
     }
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    # Rate limits high enough never to slow or fail a test; tests/portal/test_security_tokens.py
+    # Rate limits high enough never to slow or fail a test; tests/core/test_security_tokens.py
     # lowers them to test throttling itself. The cache holds their counters: start empty.
     settings.API_THROTTLE_RATES = {
         "user": "100000/minute",
@@ -34,7 +34,7 @@ def _portal_test_settings(settings, tmp_path):
     app.conf.task_always_eager = True
     # The outbox's breaker is per process: one test's failed send must not make the next
     # test's after-commit sends wait for the relay.
-    from portal.outbox import breaker
+    from core.outbox import breaker
 
     breaker.reset()
     yield

@@ -20,7 +20,7 @@ from advisories.models import (
     Section,
     Source,
 )
-from portal import roles
+from core import roles
 from trips.models import Stop, Trip
 
 

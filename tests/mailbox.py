@@ -1,5 +1,5 @@
 """Reading what a worker sent through the file e-mail backend (EMAIL_URL=file:///folder):
-one file per message (portal.mail_files); a file of Django's own backend, messages separated
+one file per message (core.mail_files); a file of Django's own backend, messages separated
 by a line of 79 dashes, reads too."""
 
 from __future__ import annotations

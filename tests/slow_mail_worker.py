@@ -19,7 +19,7 @@ def main() -> None:
     @worker_process_init.connect(weak=False)
     def slow_down_asks(**kwargs) -> None:
         # In each pool process, after Django is set up.
-        from portal.mail import MailMerge
+        from core.mail import MailMerge
 
         original = MailMerge.message
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from portal.admin import SingleRowAdmin
+from core.admin import SingleRowAdmin
 from trips.models import ApprovalPolicy, Decision, Stop, Transition, Trip
 
 

@@ -15,9 +15,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from portal import roles
-from portal.api import BoundedDateField, GeoJSONRenderer
-from portal.lib.dates import parse_iso_date
+from core import roles
+from core.api import BoundedDateField, GeoJSONRenderer
+from core.lib.dates import parse_iso_date
 from trips import selectors, services
 from trips.filters import TripFilter, compliance_days
 from trips.models import Stop, Trip, TripStatus

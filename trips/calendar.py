@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from portal.lib.dates import add_days
+from core.lib.dates import add_days
 from trips.models import CalendarFeed, RequirementTick, Trip, TripStatus
 from trips.notes import assessments_prefetch
 from trips.requirements import requirement_rows

@@ -1,7 +1,7 @@
 """The matching engine: an itinerary and curated content in, an explainable assessment out.
 
 Pure on purpose: plain dataclasses, the standard library and the framework-free date helpers of
-``portal.lib.dates``; no Django, no ORM. A selector loads the published content into
+``core.lib.dates``; no Django, no ORM. A selector loads the published content into
 ``Content`` once per assessment and a service stores the ``Assessment``.
 
 The semantics are the contract of ``product.md`` ("Assessment: the matching engine", "Rule
@@ -26,7 +26,7 @@ Decisions where ``product.md`` is silent (tests hold them too):
 - Requirements of the same due date and stop follow the order of ``REQUIREMENT_KINDS``.
 - A risk level at or above the dual-approval level is an approval reason of its own, so a
   policy whose threshold lies above it still asks for the two approvals.
-- Places (``portal.lib.places``): between names of the same length a place's own name wins
+- Places (``core.lib.places``): between names of the same length a place's own name wins
   over another's alias, then the one typed first. A stop whose place matched nothing is said
   in ``explanation`` with the country's curated places (closed areas first) only when the
   country has a published advisory (otherwise its own "risk unknown" line says more); the
@@ -63,7 +63,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from portal.lib.dates import (
+from core.lib.dates import (
     MONTH_NAMES,
     WorkingCalendar,
     WorkingDeadline,
@@ -75,7 +75,7 @@ from portal.lib.dates import (
     months_overlapped,
     working_deadline,
 )
-from portal.lib.vocabulary import DeadlineUnit, PassportType, PlaceKind, RequirementKind, RuleKind
+from core.lib.vocabulary import DeadlineUnit, PassportType, PlaceKind, RequirementKind, RuleKind
 
 PASSPORT_TYPES = PassportType.codes()
 RULE_KINDS = RuleKind.codes()

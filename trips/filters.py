@@ -15,9 +15,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from portal.errors import InvalidInput
-from portal.filters import BoundedDateFilter
-from portal.lib.dates import long_date
+from core.errors import InvalidInput
+from core.filters import BoundedDateFilter
+from core.lib.dates import long_date
 from trips.models import Trip, TripStatus
 
 UNKNOWN_LEVEL = "unknown"

@@ -10,9 +10,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
-from portal.lib.countries import country_names
-from portal.lib.numbers import parse_whole_number
-from portal.models import PASSPORT_TYPES
+from core.lib.countries import country_names
+from core.lib.numbers import parse_whole_number
+from core.models import PASSPORT_TYPES
 from trips.models import NOTE_MAX_LENGTH
 from trips.services import MAX_STOPS, ItineraryInvalid, StopInput, TripInput
 

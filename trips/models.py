@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from portal.models import PASSPORT_TYPES, SingleRowModel
+from core.models import PASSPORT_TYPES, SingleRowModel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -56,7 +56,7 @@ class TripQuerySet(models.QuerySet["Trip"]):
     def visible_to(self, user: User | AnonymousUser) -> TripQuerySet:
         """Every read starts here: what this user may see. Someone else's trip is simply not
         in the queryset, so it is a 404 by construction."""
-        from portal.roles import is_manager
+        from core.roles import is_manager
 
         if not user.is_authenticated:
             return self.none()
@@ -69,7 +69,7 @@ class TripQuerySet(models.QuerySet["Trip"]):
 
         Being named in a traveller's profile is not enough: the arranger role is checked on
         every request, so an arranger who loses the role loses the access with it."""
-        from portal.roles import is_arranger
+        from core.roles import is_arranger
 
         if not user.is_authenticated:
             return self.none()

@@ -1,6 +1,6 @@
 """The trips app listens to the one content hook advisories announces (see
 advisories/signals.py): a material publication re-assesses the upcoming trips it touches; and
-to portal's password_changed (portal/signals.py): a new password ends the calendar feed; and
+to portal's password_changed (core/signals.py): a new password ends the calendar feed; and
 to a curated place's save (an admin's edit, a content pack's import): its stops take its
 coordinates."""
 
@@ -9,8 +9,8 @@ from django.dispatch import receiver
 
 from advisories.models import Place
 from advisories.signals import content_changed, content_reach
-from portal.outbox import outbox_enqueue
-from portal.signals import password_changed
+from core.outbox import outbox_enqueue
+from core.signals import password_changed
 
 # How many of the trips reached are listed by name (the count says how many there are).
 REACH_LISTED = 100

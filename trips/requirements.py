@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from advisories.models import REQUIREMENT_KIND_LABELS, AdvisoryVersion, Country, match_key
-from portal.lib.countries import country_name
-from portal.lib.markdown import render_markdown
-from portal.lib.topics import TopicGroup, group_by_topic
-from portal.lib.vocabulary import RequirementKind
+from core.lib.countries import country_name
+from core.lib.markdown import render_markdown
+from core.lib.topics import TopicGroup, group_by_topic
+from core.lib.vocabulary import RequirementKind
 from trips.models import Assessment, RequirementTick, Trip
 
 # A requirement due within this many days is "due soon" on the pages.

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisories.models import AdvisoryVersion, Country, Place, match_key
-from portal import roles
-from portal.lib.dates import WorkingCalendar
-from portal.lib.places import PlaceMatcher
-from portal.lib.vocabulary import RuleKind
-from portal.models import TravellerProfile
+from core import roles
+from core.lib.dates import WorkingCalendar
+from core.lib.places import PlaceMatcher
+from core.lib.vocabulary import RuleKind
+from core.models import TravellerProfile
 from trips import engine
 from trips.filters import ApprovalQueueFilter, run_filters
 from trips.hazards import hazards_for
@@ -164,7 +164,7 @@ class PublishedContent:
         )
 
     def place(self, country: str, text: str) -> engine.PlaceRef | None:
-        """The published place a stop's place text names (portal.lib.places), if any."""
+        """The published place a stop's place text names (core.lib.places), if any."""
         matcher = self.matchers.get(country)
         return matcher.match(text) if matcher is not None else None
 

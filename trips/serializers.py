@@ -9,8 +9,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api import StrictCharField
-from portal.lib.numbers import parse_whole_number
+from core.api import StrictCharField
+from core.lib.numbers import parse_whole_number
 from trips.models import Assessment, Stop, Trip
 from trips.requirements import assessment_requirements, incident_rows
 from trips.services import NOT_YOUR_TRAVELLER, StopInput, TripInput

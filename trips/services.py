@@ -24,16 +24,16 @@ from django.utils import timezone
 
 from advisories.models import Activity, AdvisoryVersion, Country, Place
 from advisories.selectors import place_matcher, places_for
-from portal import roles
-from portal.audit import audit_record
-from portal.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
-from portal.lib.countries import is_country_code
-from portal.lib.dates import years_later
-from portal.lib.gazetteer import locate_city
-from portal.lib.text import ONE_LINE_MESSAGE, has_visible_text, text_problem
-from portal.mail import send_templated
-from portal.models import PASSPORT_TYPES, OutboxMessage
-from portal.outbox import outbox_enqueue, outbox_run_once
+from core import roles
+from core.audit import audit_record
+from core.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
+from core.lib.countries import is_country_code
+from core.lib.dates import years_later
+from core.lib.gazetteer import locate_city
+from core.lib.text import ONE_LINE_MESSAGE, has_visible_text, text_problem
+from core.mail import send_templated
+from core.models import PASSPORT_TYPES, OutboxMessage
+from core.outbox import outbox_enqueue, outbox_run_once
 from trips import engine, selectors
 from trips.models import (
     AMENDABLE,
@@ -138,7 +138,7 @@ def itinerary_validate(
     earlier day (see itinerary_earliest_start)."""
     today = today or timezone.localdate()
     earliest = earliest_start or today
-    # Stricter than the portal's horizon for events (portal.lib.dates.portal_dates): a trip is
+    # Stricter than the portal's horizon for events (core.lib.dates.portal_dates): a trip is
     # planned at most two years ahead, and starts no earlier than `earliest`.
     horizon = years_later(today, TRIP_HORIZON_YEARS)
     errors: dict[str, Any] = {}
@@ -283,7 +283,7 @@ def stops_locate_from_place(*, place: Place) -> int:
 def _write_stops(trip: Trip, stops: Sequence[StopInput]) -> None:
     trip.stops.all().delete()
     codes = {stop.country.upper() for stop in stops}
-    # The one matcher (portal.lib.places) the engine's loader uses too.
+    # The one matcher (core.lib.places) the engine's loader uses too.
     by_country: dict[str, list[Place]] = {}
     for place in places_for(codes):
         by_country.setdefault(place.country_id, []).append(place)
@@ -597,7 +597,7 @@ def _request_briefing(
 
 
 def _email_after_commit(trip: Trip, *, email: str, key: str, **params: Any) -> None:
-    """Record a trip e-mail in the current transaction (portal.outbox): a worker sends it
+    """Record a trip e-mail in the current transaction (core.outbox): a worker sends it
     after the commit, once per `key` however often the message is delivered, and retries
     while the mail server is down. `params` are the e-mail function's JSON arguments."""
     key = f"trips.email.{key}"

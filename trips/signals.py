@@ -1,5 +1,5 @@
 """Signals the trips app sends, inside the transaction that caused them: a listener records
-the work they need in that transaction (portal.outbox), so it commits with the change or not
+the work they need in that transaction (core.outbox), so it commits with the change or not
 at all. Listeners must not do slow work or talk to the network.
 
 briefing_needed(sender=Trip, trip: Trip, reason: str, changes: list[str], by: User | None,

@@ -38,7 +38,7 @@ def reassess_trips(trip_ids: list[int], reason: str) -> int:
     acks_late=True,
     reject_on_worker_lost=True,
     # No Celery retries: an e-mail that fails goes back to the outbox, which delivers it again
-    # (with backoff) until it is sent, and runs it once per key (portal.outbox.outbox_run_once).
+    # (with backoff) until it is sent, and runs it once per key (core.outbox.outbox_run_once).
 )
 def send_trip_email(email: str, trip_id: int, key: str, params: dict | None = None) -> bool:
     return services.trip_email_send(email=email, trip_id=trip_id, key=key, params=params or {})

@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.audit import audit_record
-from portal.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
-from portal.lib.text import text_problem
-from portal.mail import send_templated
+from core.audit import audit_record
+from core.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
+from core.lib.text import text_problem
+from core.mail import send_templated
 from trips.models import Assessment, RequirementReminder, RequirementTick, Trip, TripStatus
 from trips.notes import assessments_prefetch
 from trips.requirements import RequirementRow, requirement_rows

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 
-from portal.lib.countries import country_name
+from core.lib.countries import country_name
 from trips.filters import TripFilter, run_filters
 from trips.models import Trip
 

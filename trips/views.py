@@ -23,13 +23,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from advisories.models import LEVEL_NAMES, Activity, Country
 from advisories.selectors import activity_labels
-from portal import roles
-from portal.errors import DomainError, InvalidInput
-from portal.lib.countries import country_name
-from portal.lib.csvexport import csv_response
-from portal.lib.dates import parse_iso_date
-from portal.lib.vocabulary import PlaceKind
-from portal.roles import manager_required
+from core import roles
+from core.errors import DomainError, InvalidInput
+from core.lib.countries import country_name
+from core.lib.csvexport import csv_response
+from core.lib.dates import parse_iso_date
+from core.lib.vocabulary import PlaceKind
+from core.roles import manager_required
 from trips import calendar, selectors, services, ticks, triplist
 from trips.filters import COMPLIANCE_DAYS_DEFAULT, compliance_days
 from trips.forms import (

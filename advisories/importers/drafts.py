@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from advisories.importers.documents import CuratedSection, ParsedDocument, parse_document
 from advisories.importers.documents.suggestions import paragraphs_to_merge
 from advisories.models import Advisory, Country, Place, Section, Source, TopicKeyword
-from portal.audit import audit_record
+from core.audit import audit_record
 
 
 class DraftImportError(ValueError):

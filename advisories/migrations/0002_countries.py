@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def load_countries(apps, schema_editor):
-    from portal.lib.countries import country_names
+    from core.lib.countries import country_names
 
     Country = apps.get_model("advisories", "Country")
     existing = set(Country.objects.values_list("code", flat=True))

@@ -13,7 +13,7 @@ from typing import Any
 from django import template
 
 from advisories.watch import selectors as watch_selectors
-from portal.lib.countries import country_name
+from core.lib.countries import country_name
 
 register = template.Library()
 

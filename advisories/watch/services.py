@@ -23,9 +23,9 @@ from advisories.watch.fetch import Fetched, FetchError, fetch
 from advisories.watch.parsers import parse_source
 from advisories.watch.ratings import rating_for
 from advisories.watch.reading import SourceFormatError, SourceReading
-from portal.audit import audit_record
-from portal.outbox import outbox_enqueue
-from portal.roles import CONTENT_ADMIN
+from core.audit import audit_record
+from core.outbox import outbox_enqueue
+from core.roles import CONTENT_ADMIN
 
 logger = logging.getLogger(__name__)
 

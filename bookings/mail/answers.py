@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bookings.mail.receive import EmailOutcome
 from bookings.services import BookingResult
-from portal.errors import DomainError
+from core.errors import DomainError
 
 KEEP_SECONDS = 300
 

@@ -16,7 +16,7 @@ from email.utils import getaddresses
 
 from bookings.mail.extractors import ExtractorFailed, extract_reservations, extractor_in_use
 from bookings.mail.mapping import payloads_from_reservations
-from portal.errors import InvalidInput
+from core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from bookings.services import (
     booking_keep_unassigned,
     booking_receive,
 )
-from portal.errors import DomainError
-from portal.mail import send_templated
-from portal.outbox import outbox_enqueue, outbox_run_once
+from core.errors import DomainError
+from core.mail import send_templated
+from core.outbox import outbox_enqueue, outbox_run_once
 
 logger = logging.getLogger(__name__)
 

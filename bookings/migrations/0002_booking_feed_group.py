@@ -1,6 +1,6 @@
 from django.db import migrations
 
-BOOKING_FEED = "Booking feed"  # portal.roles.BOOKING_FEED, frozen as it was when written
+BOOKING_FEED = "Booking feed"  # core.roles.BOOKING_FEED, frozen as it was when written
 
 
 def create_group(apps, schema_editor):

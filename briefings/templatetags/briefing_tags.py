@@ -9,7 +9,7 @@ from django import template
 from briefings import selectors
 from briefings.models import BriefingStatus
 from briefings.services import BRIEFABLE, not_acknowledgeable_because
-from portal import roles
+from core import roles
 from trips.models import TripStatus
 from trips.notes import trip_status_note
 

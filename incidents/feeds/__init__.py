@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.lib.vocabulary import Topic
 from incidents.models import RADIUS_MAX_KM, RADIUS_MIN_KM, Severity
 from incidents.services import IncidentInput
-from portal.lib.vocabulary import Topic
 
 # Feed incidents are natural hazards (earthquakes, floods, cyclones, storms).
 CATEGORY = Topic.NATURAL_HAZARDS.value

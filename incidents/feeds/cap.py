@@ -24,10 +24,10 @@ import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from core.lib.geo import distance_km
 from incidents.feeds import CATEGORY, FeedError, FeedItem, radius_in_range
 from incidents.models import Incident, Severity
 from incidents.services import IncidentInput
-from portal.lib.geo import distance_km
 
 SOURCE = "cap"
 NS = "urn:oasis:names:tc:emergency:cap:1.2"

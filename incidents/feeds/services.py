@@ -4,7 +4,7 @@ What a feed incident does (product.md, "Incidents from public feeds"): one that 
 is stored quietly; one that touches travellers (there or arriving) tells the security managers
 once per severity; a critical one with travellers there starts its safety check by itself,
 once (a check a manager closed is not started again). Everything is audited with the feed's
-name as ``via`` (portal.audit.acting_as): no user acted."""
+name as ``via`` (core.audit.acting_as): no user acted."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisories.models import Country
+from core import roles
+from core.audit import acting_as
+from core.errors import Conflict, InvalidInput
+from core.mail import send_templated
+from core.outbox import outbox_enqueue, outbox_run_once
 from incidents import selectors
 from incidents.check_services import check_start
 from incidents.feeds import FeedError, FeedItem, cap, gdacs, severity_at_least, usgs
@@ -42,11 +47,6 @@ from incidents.services import (
     incident_declare,
     incident_input_of,
 )
-from portal import roles
-from portal.audit import acting_as
-from portal.errors import Conflict, InvalidInput
-from portal.mail import send_templated
-from portal.outbox import outbox_enqueue, outbox_run_once
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """`{{ moment|in_zone:zone }}`: a moment as the clock of a traveller's place reads it, and
 `{{ zone|zone_label:moment }}`: which clock that is ("Almaty time, UTC+5"), for the pages a
-traveller reads where they are (portal.lib.timezones)."""
+traveller reads where they are (core.lib.timezones)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 
 from django import template
 
-from portal.lib.timezones import PlaceZone
+from core.lib.timezones import PlaceZone
 
 register = template.Library()
 

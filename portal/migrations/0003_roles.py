@@ -1,11 +1,11 @@
-"""The four role groups with their permissions (portal.roles.ROLE_PERMISSIONS)."""
+"""The four role groups with their permissions (core.roles.ROLE_PERMISSIONS)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from portal.roles import roles_sync
+    from core.roles import roles_sync
 
     # Permissions are normally created after all migrations; create them now so the groups
     # get them on a fresh database.

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import portal.models
+import core.models
 
 
 class Migration(migrations.Migration):
@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             model_name="travellerprofile",
             name="date_of_birth",
             field=models.DateField(
-                blank=True, null=True, validators=[portal.models.born_in_the_past]
+                blank=True, null=True, validators=[core.models.born_in_the_past]
             ),
         ),
     ]

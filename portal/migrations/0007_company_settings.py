@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import portal.models
+import core.models
 
 
 class Migration(migrations.Migration):
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         help_text="The security desk's 24/7 line, in international form (+44 20 7946 0000).",
                         max_length=40,
-                        validators=[portal.models.international_phone],
+                        validators=[core.models.international_phone],
                     ),
                 ),
                 (

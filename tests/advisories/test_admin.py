@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from advisories.models import AdvisoryVersion, Country, Rule
 from advisories.services import advisory_publish
-from portal import roles
+from core import roles
 from tests.factories import (
     AdvisoryFactory,
     PlaceFactory,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from advisories.models import Advisory, AdvisoryVersion, Country, Section
 from advisories.packs import pack_export, pack_import
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import (
     SectionFactory,
     StopFactory,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from advisories.models import Advisory, AdvisoryVersion, Country, Rule, Section
 from advisories.packs import pack_import
 from advisories.services import advisory_publish
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.advisories.helpers import content_of
 from tests.factories import SectionFactory, content_admin, content_pack
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from advisories.importers.documents import CuratedSection, parse_document
 from advisories.importers.documents.disclaimers import is_disclaimer
 from advisories.models import Section
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import AdvisoryFactory, SectionFactory, content_admin
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"

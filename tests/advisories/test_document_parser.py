@@ -27,7 +27,7 @@ from advisories.importers.documents import (
     parse_document,
 )
 from advisories.importers.documents.topics import _TIE_ORDER
-from portal.lib.vocabulary import Topic
+from core.lib.vocabulary import Topic
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 UK = "fcdo_staying_safe.txt"  # GOV.UK travel advice: Markdown, navigation block at the end

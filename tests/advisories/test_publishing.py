@@ -8,9 +8,9 @@ from advisories.packs import pack_import
 from advisories.selectors import advisory_snapshot, published_snapshots, snapshot_hash
 from advisories.services import advisory_publish
 from advisories.signals import content_changed
-from portal.errors import DomainError
-from portal.models import AuditEntry, OutboxMessage
-from portal.templatetags.days import day
+from core.errors import DomainError
+from core.models import AuditEntry, OutboxMessage
+from core.templatetags.days import day
 from tests.briefings.helpers import CLOSED_AREAS, cleared_trip, demo_kazakhstan
 from tests.factories import (
     AdvisoryFactory,

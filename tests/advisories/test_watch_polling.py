@@ -11,7 +11,7 @@ from advisories.selectors import published_version
 from advisories.watch import fetch as fetch_module
 from advisories.watch.fetch import FetchError, fetch
 from advisories.watch.services import backoff, source_poll
-from portal.audit import AuditEntry
+from core.audit import AuditEntry
 from tests.advisories.watch_helpers import fcdo_changed, fixture, published_kazakhstan, watched
 from tests.factories import content_admin
 

@@ -8,7 +8,7 @@ from advisories.models import WatchedSource
 from advisories.services import advisory_publish
 from advisories.watch.services import source_disagreement_reviewed
 from briefings import services as briefing_services
-from portal.audit import AuditEntry
+from core.audit import AuditEntry
 from tests.advisories.watch_helpers import published_kazakhstan, rated_by_us
 from tests.briefings.content import approved_trip, publish_kz
 from tests.factories import (

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from bookings.models import Booking, BookingState
-from portal import roles
+from core import roles
 from tests.bookings.helpers import almaty_return, at, booking, d
 from tests.factories import UserFactory, api_as, arranger_for, employee, manager
 from trips.models import Trip

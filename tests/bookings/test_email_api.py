@@ -19,9 +19,9 @@ from django.urls import clear_url_caches
 from advisories.packs import pack_import
 from bookings.mail.receive import READ_TASK
 from bookings.models import Booking, BookingState
-from portal import roles
+from core import roles
+from core.models import OutboxMessage
 from portal.celery import app as celery_app
-from portal.models import OutboxMessage
 from tests import factories
 from tests.bookings.email_helpers import BEFORE_THE_TRIPS, EXTRACTORS, fixture
 from trips.models import Trip

@@ -8,8 +8,8 @@ from bookings.services import (
     booking_keep_unassigned,
     booking_receive,
 )
-from portal.errors import InvalidInput
-from portal.models import AuditEntry
+from core.errors import InvalidInput
+from core.models import AuditEntry
 from tests.bookings.helpers import almaty_return, at, booking, d, flight, hotel
 from tests.factories import arranger_for, employee, manager
 from trips.models import Trip, TripStatus

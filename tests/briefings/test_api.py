@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from briefings import services
 from briefings.models import Acknowledgement, Briefing
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.briefings.content import approved_trip
 from tests.factories import api_as, arranger_for, employee, manager
 from trips.models import TripStatus

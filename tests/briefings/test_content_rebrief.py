@@ -13,7 +13,7 @@ from advisories.models import Advisory, Country, Section
 from advisories.services import advisory_publish
 from briefings import services
 from briefings.models import Briefing
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.briefings.helpers import CLOSED_AREAS, cleared_trip, d, demo_kazakhstan
 from trips import services as trip_services
 from trips.models import Trip, TripStatus

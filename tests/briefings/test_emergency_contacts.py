@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from briefings import selectors, services
 from briefings.models import Briefing, BriefingStatus
-from portal.models import CompanySettings
+from core.models import CompanySettings
 from tests.briefings.content import approved_trip
 
 pytestmark = pytest.mark.django_db

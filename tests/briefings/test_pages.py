@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.briefings.content import approved_trip, publish_kz
 from tests.factories import employee, logged_in, manager
 from trips.models import TripStatus

@@ -12,7 +12,7 @@ from briefings import rendering, selectors, services
 from briefings.fetcher import AssetsOnlyURLFetcher, RefusedURL
 from briefings.models import Briefing, BriefingStatus
 from briefings.selectors import Chapter, SectionView, TopicView
-from portal.lib.markdown import render_markdown
+from core.lib.markdown import render_markdown
 from tests.briefings.content import REQUIREMENTS, approved_trip, publish_kz
 from tests.factories import StopFactory, employee
 

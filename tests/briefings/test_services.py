@@ -10,8 +10,8 @@ from django.utils import timezone
 from briefings import rendering, services
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from briefings.tasks import render_briefing
-from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
-from portal.models import AuditEntry
+from core.errors import Conflict, NotAllowed, TransitionNotAllowed
+from core.models import AuditEntry
 from tests.briefings.content import approved_trip
 from tests.factories import employee, manager
 from trips.models import Trip, TripStatus

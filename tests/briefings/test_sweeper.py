@@ -14,7 +14,7 @@ from django.utils import timezone
 from advisories.packs import pack_import
 from briefings import rendering, services
 from briefings.models import Briefing, BriefingStatus
-from portal.models import OutboxMessage
+from core.models import OutboxMessage
 from tests.briefings.content import approved_trip
 from tests.factories import api_as, employee
 from tests.trips.helpers import TEST_PACK, post_trip, stop

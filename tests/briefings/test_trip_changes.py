@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from briefings import services
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
-from portal.errors import Conflict
-from portal.templatetags.days import day
+from core.errors import Conflict
+from core.templatetags.days import day
 from tests.briefings.content import approved_trip
 from tests.factories import api_as, employee, logged_in, manager
 from trips import services as trip_services

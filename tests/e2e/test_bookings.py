@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from bookings.models import Booking, BookingState
-from portal import roles
+from core import roles
 from tests.bookings.helpers import almaty_return, booking
 from tests.e2e.helpers import PASSWORD, log_in, shot
 from tests.factories import UserFactory, employee, manager

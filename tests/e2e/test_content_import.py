@@ -8,7 +8,7 @@ import pytest
 
 from advisories.models import Advisory, Country, Section
 from advisories.packs import pack_export, pack_import
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.e2e.helpers import log_in, shot
 from tests.factories import SectionFactory, content_admin, content_pack
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from advisories.services import advisory_publish
+from core.models import CompanySettings
 from incidents.check_services import answer_token, check_start
 from incidents.models import CheckRecipient
-from portal.models import CompanySettings
 from tests.e2e.helpers import shot
 from tests.factories import (
     AdvisoryFactory,

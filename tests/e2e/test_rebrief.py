@@ -9,7 +9,7 @@ from django.core import mail
 
 from advisories.models import Section
 from briefings.models import Briefing
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.briefings.helpers import CLOSED_AREAS, cleared_trip, demo_kazakhstan
 from tests.e2e.helpers import log_in, shot
 from tests.factories import content_admin

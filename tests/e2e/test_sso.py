@@ -25,8 +25,8 @@ from django.contrib.auth.models import User
 from jwcrypto import jwk
 from playwright.sync_api import expect
 
-from portal import roles
-from portal.models import AuditEntry, TravellerProfile
+from core import roles
+from core.models import AuditEntry, TravellerProfile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

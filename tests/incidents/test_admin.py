@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.models import AuditEntry
 from incidents.models import Incident
-from portal.models import AuditEntry
 from tests.factories import (
     IncidentFactory,
     PlaceFactory,

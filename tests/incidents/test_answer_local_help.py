@@ -1,6 +1,6 @@
 """The answer page of a safety check (issue 22) shows the local emergency numbers of where
 the traveller is (for their place and nationality, as their briefing does) beside the
-security desk, and its times on the clock of that place (portal.lib.timezones)."""
+security desk, and its times on the clock of that place (core.lib.timezones)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisories.services import advisory_publish
+from core.lib.timezones import place_time_zone
+from core.models import CompanySettings
 from incidents.check_services import answer_token, check_answer, check_close, check_start
 from incidents.models import CheckRecipient, SafetyCheck
-from portal.lib.timezones import place_time_zone
-from portal.models import CompanySettings
 from tests.factories import (
     AdvisoryFactory,
     EmergencyContactFactory,

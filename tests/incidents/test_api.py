@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from core.models import AuditEntry
 from incidents.models import Incident
-from portal.models import AuditEntry
 from tests.factories import (
     IncidentFactory,
     api_as,

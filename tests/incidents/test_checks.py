@@ -17,10 +17,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditEntry, OutboxMessage
 from incidents import check_services
 from incidents.check_services import answer_token, check_send_asks, checks_tick
 from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
-from portal.models import AuditEntry, OutboxMessage
 from tests.factories import (
     IncidentFactory,
     api_as,
@@ -280,7 +280,7 @@ def test_the_ask_is_plain_text_with_the_incident_the_name_the_link_and_the_desk(
     scene, django_capture_on_commit_callbacks
 ):
     """An emergency message reads on any phone or mail client: one text part, no HTML."""
-    from portal.models import CompanySettings
+    from core.models import CompanySettings
 
     CompanySettings.objects.update_or_create(
         pk=1, defaults={"security_desk_phone": "+44 20 7946 0000", "security_desk_email": ""}
@@ -308,7 +308,7 @@ def test_each_ask_of_a_batch_reads_as_if_written_for_that_traveller_alone(
     the incident's text (braces, markup, a line break) can move or change them."""
     from django.conf import settings
 
-    from portal.mail import templated_message
+    from core.mail import templated_message
 
     scene.incident.title = 'Fire at "Green <Bazaar>" & {{ name }}\nsecond line'
     scene.incident.save()
@@ -411,7 +411,7 @@ def test_a_bad_answer_on_the_link_is_a_400_and_records_nothing(
 def test_a_closed_check_refuses_answers_and_names_the_desk(
     scene, django_capture_on_commit_callbacks
 ):
-    from portal.models import CompanySettings
+    from core.models import CompanySettings
 
     CompanySettings.objects.update_or_create(
         pk=1, defaults={"security_desk_phone": "+44 20 7946 0999"}

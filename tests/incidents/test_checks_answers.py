@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditEntry
 from incidents import check_services
 from incidents.check_services import answer_token
 from incidents.models import CheckAnswer
-from portal.models import AuditEntry
 from tests.factories import api_as, logged_in
 from tests.incidents.test_checks import recipient, scene, start  # noqa: F401 (a fixture)
 

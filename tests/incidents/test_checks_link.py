@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditEntry
 from incidents import check_views
 from incidents.check_services import answer_token
 from incidents.models import CheckAnswer, SafetyCheck
-from portal.models import AuditEntry
 from tests.factories import api_as, content_admin, logged_in
 from tests.incidents.test_checks import days, recipient, scene, start  # noqa: F401 (a fixture)
 
@@ -38,7 +38,7 @@ def test_one_link_used_too_often_gets_a_429_page_naming_the_desk_and_records_not
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    from portal.models import CompanySettings
+    from core.models import CompanySettings
 
     CompanySettings.objects.update_or_create(
         pk=1, defaults={"security_desk_phone": "+44 20 7946 0999"}

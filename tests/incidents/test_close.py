@@ -12,10 +12,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditEntry
 from incidents import services
 from incidents.check_services import check_start
 from incidents.models import Incident, IncidentAllClear, SafetyCheck
-from portal.models import AuditEntry
 from tests.factories import (
     IncidentFactory,
     api_as,

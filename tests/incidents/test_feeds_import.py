@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from django.core import mail
 
+from core.models import AuditEntry
 from incidents.feeds import cap, gdacs, usgs
 from incidents.feeds.services import items_import
 from incidents.models import FeedNotice, Incident, SafetyCheck
-from portal.models import AuditEntry
 from tests.factories import employee, manager
 from tests.incidents.feeds_helpers import NOW, TODAY, arriving, feed, mails_to, there_now
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from briefings import services
 from briefings.models import Briefing, BriefingStatus
-from portal.templatetags.days import day
+from core.templatetags.days import day
 from tests.briefings.content import approved_trip, publish_kz
 from tests.factories import StopFactory, TripFactory, api_as, employee
 from trips import services as trip_services

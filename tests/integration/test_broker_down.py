@@ -26,8 +26,9 @@ from advisories.models import Section
 from advisories.packs import pack_import
 from briefings import services as briefing_services
 from briefings.models import Briefing, BriefingStatus
-from portal import config, outbox
-from portal.models import OutboxMessage
+from core import outbox
+from core.models import OutboxMessage
+from portal import config
 from tests import workers
 from tests.factories import api_as, content_admin, employee, logged_in, manager
 from tests.trips.helpers import TEST_PACK, post_trip, stop

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.lib.text import has_visible_text
+from core.lib.text import has_visible_text
 from tests.factories import api_as, employee, logged_in, manager
 from tests.trips.helpers import post_trip, stop, trip_body
 from trips.models import Transition, Trip, TripStatus

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from portal.audit import audit_record
-from portal.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from tests.factories import content_admin, employee, logged_in, manager
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from portal import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -112,7 +112,7 @@ def test_a_file_email_url_writes_each_message_into_that_folder(tmp_path):
     folder = tmp_path / "outbox"
     parsed = config.parse_email_url(f"file://{folder}")
     assert parsed == {
-        "EMAIL_BACKEND": "portal.mail_files.EmailBackend",
+        "EMAIL_BACKEND": "core.mail_files.EmailBackend",
         "EMAIL_FILE_PATH": str(folder),
     }
     assert folder.is_dir()

@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
+from core.lib.dates import add_days, parse_iso_date, portal_dates, years_later
 from incidents.models import Incident
-from portal.lib.dates import add_days, parse_iso_date, portal_dates, years_later
 from tests.factories import (
     IncidentFactory,
     PlaceFactory,

@@ -1,4 +1,4 @@
-"""portal.lib.geo: the great-circle distance and the bounding box that must hold its circle."""
+"""core.lib.geo: the great-circle distance and the bounding box that must hold its circle."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from portal.lib.geo import bounding_box, distance_km
+from core.lib.geo import bounding_box, distance_km
 
 
 def test_the_distance_between_almaty_and_astana_is_about_970_km():

@@ -24,11 +24,12 @@ from django.test import Client
 from django.utils import timezone
 
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
+from core import accounts
+from core.audit import audit_record, email_digest, request_ip
+from core.models import AuditEntry
 from incidents import check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck
-from portal import accounts, privacy
-from portal.audit import audit_record, email_digest, request_ip
-from portal.models import AuditEntry
+from portal import privacy
 from tests.factories import (
     IncidentFactory,
     PlaceFactory,
@@ -60,12 +61,12 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("axes.AccessFailureLog", "http_accept"): "a browser's accepted types",
     ("axes.AccessFailureLog", "path_info"): "the sign-in page's path",
     ("admin.LogEntry", "content_type"): "a model's name",
-    ("portal.OutboxMessage", "kwargs"): "ids of the rows a task works on, never their text",
-    ("portal.OutboxMessage", "key"): "a task's name and ids",
-    ("portal.OutboxMessage", "last_error"): "the broker's error",
-    ("portal.CompanySettings", "security_desk_phone"): "the company's line",
-    ("portal.CompanySettings", "security_desk_email"): "the company's address",
-    ("portal.AuditEntry", "object_type"): "a model's name",
+    ("core.OutboxMessage", "kwargs"): "ids of the rows a task works on, never their text",
+    ("core.OutboxMessage", "key"): "a task's name and ids",
+    ("core.OutboxMessage", "last_error"): "the broker's error",
+    ("core.CompanySettings", "security_desk_phone"): "the company's line",
+    ("core.CompanySettings", "security_desk_email"): "the company's address",
+    ("core.AuditEntry", "object_type"): "a model's name",
     ("advisories.Country", "name"): "content",
     ("advisories.Source", "key"): "content",
     ("advisories.Source", "title"): "content",
@@ -100,6 +101,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("trips.RequirementReminder", "requirement_id"): "a rule's id",
     ("briefings.Briefing", "reason"): "why a briefing was made: approved, amended...",
     ("incidents.CheckRecipient", "answered_at"): "when, not what (kept with the check)",
+    ("briefings.Briefing", "inputs_digest"): "a hash of what the briefing was made from",
 }
 
 PERSONAL_LOOKING = re.compile(

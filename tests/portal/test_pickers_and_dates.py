@@ -121,7 +121,7 @@ def test_the_favicon_answers_a_signed_in_user_without_a_role_too():
 def test_one_python_helper_writes_days_spans_and_times_as_the_templates_do():
     from zoneinfo import ZoneInfo
 
-    from portal.lib.dates import day_text, moment_text, span_text
+    from core.lib.dates import day_text, moment_text, span_text
 
     assert day_text(dt.date(2026, 12, 8)) == "Tue 8 Dec 2026"
     new_year = span_text(dt.date(2026, 12, 30), dt.date(2027, 1, 2))
@@ -150,7 +150,7 @@ def test_the_locale_formats_write_dates_as_the_portal_does(settings):
 
 @pytest.mark.django_db
 def test_pages_write_times_in_the_viewers_zone(catalogue, settings, monkeypatch):
-    from portal.models import TravellerProfile
+    from core.models import TravellerProfile
     from tests.trips.helpers import file_trip
 
     user = employee()

@@ -13,10 +13,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
+from core.audit import audit_record, audit_redact
+from core.errors import NotAllowed
+from core.models import AuditEntry
 from portal import privacy
-from portal.audit import audit_record, audit_redact
-from portal.errors import NotAllowed
-from portal.models import AuditEntry
 from portal.tasks import erase_expired_personal_data
 from tests.factories import StopFactory, TripFactory, api_as, employee, logged_in, manager
 from trips.models import Assessment, Decision, RequirementTick, Trip, TripStatus
@@ -437,9 +437,9 @@ TRAVELLER_IP, ARRANGER_IP, MANAGER_IP = "203.0.113.10", "198.51.100.11", "198.51
 def three_people(db):
     """A traveller, their arranger and a manager, each having done something to the
     traveller's trip and safety-check answer, each from their own address."""
+    from core.audit import request_ip
     from incidents import check_services
     from incidents.models import CheckRecipient, SafetyCheck
-    from portal.audit import request_ip
     from tests.factories import IncidentFactory, arranger_for
 
     tess = employee(username="tess.traveller")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from portal import roles
+from core import roles
 from tests.factories import UserFactory
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from portal.lib.markdown import render_markdown
-from portal.lib.numbers import parse_whole_number
-from portal.lib.text import BIDI_MESSAGE, ONE_LINE_MESSAGE, text_problem
-from portal.models import AuditEntry
+from core.lib.markdown import render_markdown
+from core.lib.numbers import parse_whole_number
+from core.lib.text import BIDI_MESSAGE, ONE_LINE_MESSAGE, text_problem
+from core.models import AuditEntry
 from tests.factories import TripFactory, api_as, employee, logged_in, manager
 from trips.models import Trip
 

@@ -3,7 +3,7 @@ for security managers."""
 
 import pytest
 
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import content_admin, employee, logged_in, manager
 from tests.trips.helpers import file_trip
 from trips.models import ApprovalPolicy

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
-from portal import roles
+from core import roles
 from tests.factories import UserFactory, api_as, arranger_for, employee, logged_in
 from tests.trips.helpers import d, file_trip
 

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
-from portal.errors import NotAllowed
-from portal.models import AuditEntry
+from core.errors import NotAllowed
+from core.models import AuditEntry
 from tests.factories import arranger_for, employee, logged_in, manager
 from tests.trips.helpers import d, file_trip
 from trips import services

@@ -3,7 +3,7 @@ import threading
 import pytest
 from django.db import connections
 
-from portal.errors import DomainError
+from core.errors import DomainError
 from tests.factories import api_as, employee, manager
 from tests.trips.helpers import post_trip, stop
 from trips import services

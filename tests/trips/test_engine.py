@@ -1336,8 +1336,8 @@ def test_the_engine_imports_nothing_but_the_standard_library_and_framework_free_
         "collections.abc",
         "dataclasses",
         "datetime",
-        "portal.lib.dates",
-        "portal.lib.vocabulary",
+        "core.lib.dates",
+        "core.lib.vocabulary",
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import holidays
 import pytest
 
-from portal.lib.dates import WorkingCalendar, working_deadline
+from core.lib.dates import WorkingCalendar, working_deadline
 from tests.trips.engine_world import (
     ADVISORIES,
     COUNTRY_NAMES,

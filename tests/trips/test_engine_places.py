@@ -1,4 +1,4 @@
-"""Place matching (portal.lib.places) and what the engine says of a place it does not know.
+"""Place matching (core.lib.places) and what the engine says of a place it does not know.
 
 Everything is invented, as in test_engine.py: Xanadu (XA) has a published advisory and curated
 places, among them closed areas; Brobdingnag (XB) has an advisory and no closed area.
@@ -6,7 +6,7 @@ places, among them closed areas; Brobdingnag (XB) has an advisory and no closed 
 
 import pytest
 
-from portal.lib.places import PlaceMatcher
+from core.lib.places import PlaceMatcher
 from tests.trips.engine_world import ADVISORIES, COUNTRY_NAMES, FOREIGNER, XA, XB, stop
 from trips.engine import Content, PlaceRef, assess
 

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from advisories.models import Place
+from core.models import OutboxMessage
 from incidents.models import Incident
-from portal.models import OutboxMessage
 from tests.factories import IncidentFactory, api_as, country, employee, logged_in, manager
 from tests.trips.helpers import d, file_trip, post_trip, stop
 from trips import selectors, services

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.safestring import SafeString
 
 from advisories.packs import pack_import
-from portal.lib.markdown import render_markdown
-from portal.models import AuditEntry
+from core.lib.markdown import render_markdown
+from core.models import AuditEntry
 from tests.factories import api_as, arranger_for, employee, logged_in, manager
 from tests.trips.helpers import TEST_PACK, file_trip
 from trips import services

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import api_as, arranger_for, content_admin, employee, manager
 from tests.trips.helpers import day, post_trip, stop, trip_body
 from trips.models import Decision, Transition, Trip
@@ -696,7 +696,7 @@ def test_a_purpose_with_a_line_break_is_a_field_error(catalogue, traveller):
 def test_an_e_mail_subject_is_always_one_line():
     from django.core import mail
 
-    from portal.mail import send_templated
+    from core.mail import send_templated
 
     trip = Trip(pk=1, purpose="Line one\nBcc: someone@example.org", status="approved")
     send_templated("decision", {"trip": trip, "decision": None}, ["traveller@example.org"])

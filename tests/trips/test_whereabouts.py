@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from portal.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import api_as, employee, logged_in, manager, trip_with_stops
 
 pytestmark = pytest.mark.django_db

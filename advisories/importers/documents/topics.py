@@ -1,6 +1,6 @@
 """Topics, guessed from a section's heading first, then from its body.
 
-The topics are the portal's own (:class:`portal.lib.vocabulary.Topic`); the keyword table
+The topics are the portal's own (:class:`core.lib.vocabulary.Topic`); the keyword table
 below only says which words point to each.
 """
 
@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from portal.lib.vocabulary import Topic
+from core.lib.vocabulary import Topic
 
 from .text import fold, inline_text
 

@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bookings.mail.answers import summary
 from bookings.mail.reader import BookingEmail, booking_email_read
 from bookings.mail.receive import DOOR_COMMAND, booking_email_file
-from portal.errors import InvalidInput
+from core.errors import InvalidInput
 
 MBOX_START = b"From "
 

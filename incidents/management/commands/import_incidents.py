@@ -11,13 +11,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import ngettext
 
+from core.errors import InvalidInput
 from incidents.feeds import FeedError
 from incidents.feeds.fetch import FetchError, fetch
 from incidents.feeds.services import PARSERS, items_import, read_items
 from incidents.models import Severity
 from incidents.serializers import IncidentInputSerializer
 from incidents.services import IncidentInput, incident_declare, incident_validate
-from portal.errors import InvalidInput
 
 
 def _flatten(prefix: str, errors: Any) -> list[str]:

@@ -1,4 +1,4 @@
-"""British English as the portal writes dates: "Tue 8 Dec 2026" (portal.lib.dates.day_text).
+"""British English as the portal writes dates: "Tue 8 Dec 2026" (core.lib.dates.day_text).
 Only what is shown is set; the input formats stay Django's own for en_GB."""
 
 DATE_FORMAT = "D j M Y"

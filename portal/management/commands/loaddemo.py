@@ -14,7 +14,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from portal import roles
+from advisories.packs import PackError, PackRefused, pack_import
+from core import roles
+from core.models import CompanySettings
+from incidents.services import IncidentInput, incident_declare
+from trips import services
+from trips.models import Trip, TripStatus
 
 DEMO_PACK = Path(settings.BASE_DIR) / "advisories" / "content" / "demo-pack.json"
 
@@ -72,8 +77,6 @@ class Command(BaseCommand):
         )
 
     def load_content(self) -> None:
-        from advisories.packs import PackError, PackRefused, pack_import
-
         data = json.loads(DEMO_PACK.read_text(encoding="utf-8"))
         try:
             report = pack_import(data, draft=False, by=None)
@@ -89,8 +92,6 @@ class Command(BaseCommand):
         self.stdout.write("Content:\n" + report.summary())
 
     def load_company(self) -> None:
-        from portal.models import CompanySettings
-
         # A number from Ofcom's range kept for drama (never anyone's line), and a demo address;
         # a real installation sets its own in the admin. A desk already set is left alone.
         company = CompanySettings.current()
@@ -134,9 +135,6 @@ class Command(BaseCommand):
         return users
 
     def load_trips(self, users: dict[str, User]) -> None:
-        from trips import services
-        from trips.models import Trip
-
         employee = users["employee"]
         if Trip.objects.filter(traveller=employee).exists():
             return
@@ -219,8 +217,6 @@ class Command(BaseCommand):
 
     def file_under_way(self, users, *, traveller: User, by: User, data) -> None:
         """File and submit a trip that starts today; one a manager must approve is approved."""
-        from trips import services
-        from trips.models import TripStatus
 
         trip = services.trip_create(by=by, traveller=traveller, data=data)
         trip = services.trip_submit(trip=trip, by=by)
@@ -235,7 +231,6 @@ class Command(BaseCommand):
         way today, the pending audit and the Baikonur inspection's Almaty stop), and a closed
         one. Declared under a demo source and
         external id, so a second run updates them instead of adding more."""
-        from incidents.services import IncidentInput, incident_declare
 
         today = timezone.localdate()
         incident_declare(
