@@ -566,7 +566,7 @@ class Bench:
     # --- safety_check_5000_s -------------------------------------------------------------------
 
     def safety_check(self) -> None:
-        from incidents.check_services import check_start
+        from incidents.checks.services import check_start
 
         count = self.args.recipients
         import_countries([SAFETY_COUNTRY])

@@ -8,7 +8,8 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from incidents import check_selectors, selectors, services
+from incidents import selectors, services
+from incidents.checks import selectors as check_selectors
 from incidents.models import Incident
 from incidents.serializers import (
     ImpactedRowSerializer,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from advisories.models import Country, Place
 from advisories.selectors import place_match
 from incidents import selectors
-from incidents.check_services import check_close, check_start_if_critical
+from incidents.checks.services import check_close, check_start_if_critical
 from incidents.models import (
     LOOKAHEAD_MAX,
     SEVERITY_RANK,

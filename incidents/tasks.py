@@ -7,7 +7,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from incidents import check_tasks, services  # noqa: F401 (check_tasks: registers them)
+from incidents import services
+from incidents.checks import tasks as check_tasks  # noqa: F401 (imported: registers them)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, ConnectionError)
 

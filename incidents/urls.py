@@ -4,7 +4,9 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from incidents import api, check_api, check_views, views
+from incidents import api, views
+from incidents.checks import api as check_api
+from incidents.checks import views as check_views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("incidents", api.IncidentViewSet, basename="incident")

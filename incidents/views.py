@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from incidents import check_selectors, selectors, services
+from incidents import selectors, services
+from incidents.checks import selectors as check_selectors
 from incidents.forms import IncidentCloseForm, IncidentForm, incident_initial
 from portal import roles
 from portal.audit import client_ip

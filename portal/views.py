@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from briefings.selectors import upcoming_trips_with_needs
-from incidents.check_selectors import checks_asking
+from incidents.checks.selectors import checks_asking
 from incidents.selectors import incidents_crisis_summary
 from portal import privacy, roles
 from portal.filters import AuditFilter

@@ -32,7 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from briefings.models import Briefing, BriefingStatus
-from incidents.check_services import answer_token
+from incidents.checks.services import answer_token
 from incidents.models import CheckRecipient, SafetyCheck
 from portal.accounts import token_create, token_id
 from tests.briefings.content import publish_kz

@@ -10,7 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from advisories.services import advisory_publish
-from incidents.check_services import answer_token, check_start
+from incidents.checks.services import answer_token, check_start
 from incidents.models import CheckRecipient
 from portal.models import CompanySettings
 from tests.e2e.helpers import shot

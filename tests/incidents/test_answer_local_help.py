@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisories.services import advisory_publish
-from incidents.check_services import answer_token, check_answer, check_close, check_start
+from incidents.checks.services import answer_token, check_answer, check_close, check_start
 from incidents.models import CheckRecipient, SafetyCheck
 from portal.lib.timezones import place_time_zone
 from portal.models import CompanySettings

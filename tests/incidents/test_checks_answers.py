@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from incidents import check_services
-from incidents.check_services import answer_token
+from incidents.checks import services as check_services
+from incidents.checks.services import answer_token
 from incidents.models import CheckAnswer
 from portal.models import AuditEntry
 from tests.factories import api_as, logged_in

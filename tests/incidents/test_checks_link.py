@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from incidents import check_views
-from incidents.check_services import answer_token
+from incidents.checks import views as check_views
+from incidents.checks.services import answer_token
 from incidents.models import CheckAnswer, SafetyCheck
 from portal.models import AuditEntry
 from tests.factories import api_as, content_admin, logged_in

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import services
-from incidents.check_services import check_start
+from incidents.checks.services import check_start
 from incidents.models import Incident, IncidentAllClear, SafetyCheck
 from portal.models import AuditEntry
 from tests.factories import (

@@ -24,7 +24,7 @@ from django.test import Client
 from django.utils import timezone
 
 from briefings.models import Acknowledgement, Briefing, BriefingStatus
-from incidents import check_services
+from incidents.checks import services as check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck
 from portal import accounts, privacy
 from portal.audit import audit_record, email_digest, request_ip

@@ -437,7 +437,7 @@ TRAVELLER_IP, ARRANGER_IP, MANAGER_IP = "203.0.113.10", "198.51.100.11", "198.51
 def three_people(db):
     """A traveller, their arranger and a manager, each having done something to the
     traveller's trip and safety-check answer, each from their own address."""
-    from incidents import check_services
+    from incidents.checks import services as check_services
     from incidents.models import CheckRecipient, SafetyCheck
     from portal.audit import request_ip
     from tests.factories import IncidentFactory, arranger_for

@@ -26,7 +26,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.defaults import page_not_found
 
-from incidents import check_selectors, check_services
+from incidents.checks import selectors as check_selectors
+from incidents.checks import services as check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck, SafetyStatus
 from incidents.selectors import incidents_visible_to, recipient_local_help
 from portal import accounts

@@ -18,7 +18,7 @@ released by the next tick, which re-enqueues whatever is still unasked at once: 
 silently skipped either, and everyone is asked within two minutes of the worker's death.
 The managers' "need help" alert and the escalation follow the same claim-then-mark pattern.
 
-Tasks take ids (incidents/check_tasks.py) and call the functions here; enqueues happen after the
+Tasks take ids (incidents/checks/tasks.py) and call the functions here; enqueues happen after the
 transaction commits and never undo it when the broker is down: the tick catches up.
 """
 
@@ -850,7 +850,7 @@ def check_alert_help(*, recipient_id: int) -> bool:
 def check_escalate(*, check_id: int) -> bool:
     """After the last cycle: one e-mail to the security managers listing everyone still
     silent, with phone and emergency contact. Sent once (claimed before it is sent)."""
-    from incidents.check_selectors import recipients_silent
+    from incidents.checks.selectors import recipients_silent
 
     claimed_at = timezone.now()
     if not SafetyCheck.objects.filter(

@@ -1,5 +1,5 @@
-"""The safety-check API (contracts.md): thin views over incidents.check_services and
-incidents.check_selectors. Managers start, read, record, handle and close; a traveller
+"""The safety-check API (contracts.md): thin views over incidents.checks.services and
+incidents.checks.selectors. Managers start, read, record, handle and close; a traveller
 answers the checks that ask them and lists them under /api/me/checks/."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents import check_selectors, check_services
+from incidents.checks import selectors as check_selectors
+from incidents.checks import services as check_services
 from incidents.models import AnswerChannel, CheckAnswer, CheckRecipient, SafetyCheck
 from incidents.selectors import incidents_visible_to
 from portal import roles
