@@ -12,7 +12,14 @@ from django.db import models
 # match_key is imported from here by many modules: the one normalisation of place names.
 from portal.lib.phones import dialable_problem
 from portal.lib.places import match_key
-from portal.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
+from portal.lib.vocabulary import (
+    DeadlineUnit,
+    PlaceKind,
+    RequirementKind,
+    RiskLevel,
+    RuleKind,
+    Topic,
+)
 
 # The shared vocabulary (portal.lib.vocabulary) as model choices; aliases because many
 # modules (views, briefings, validation) read them under these names.
@@ -20,17 +27,11 @@ TOPICS = Topic.choices()
 PLACE_KINDS = PlaceKind.choices()
 RULE_KINDS = RuleKind.choices()
 DEADLINE_UNITS = DeadlineUnit.choices()
-LEVELS = [
-    (1, "1 - Low"),
-    (2, "2 - Moderate"),
-    (3, "3 - Elevated"),
-    (4, "4 - High"),
-    (5, "5 - Extreme"),
-]
+LEVELS = RiskLevel.choices()
 level_validators = [MinValueValidator(1), MaxValueValidator(5)]
 
 # Words for readers (pages and briefings), one place for all of them.
-LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
+LEVEL_NAMES = RiskLevel.words()
 TOPIC_LABELS = Topic.labels()
 TOPIC_ORDER = Topic.order()
 # Rules, as a destination guide groups them (plural headings, unlike the admin's labels).

@@ -42,7 +42,7 @@ from portal import roles
 from portal.models import TravellerProfile
 from trips import selectors as trip_selectors
 from trips.models import Stop, Trip, TripStatus
-from trips.services import _store
+from trips.services import assessment_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PACK = ROOT / "advisories" / "content" / "demo-pack.json"
@@ -211,7 +211,7 @@ def make_trips(
 def assess_all(trips: Iterable[Trip]) -> None:
     for trip in trips:
         with transaction.atomic():
-            _store(trip, trip_selectors.trip_assess(trip))
+            assessment_store(trip, trip_selectors.trip_assess(trip))
             trip.save(update_fields=["risk_level", "approvals_needed"])
 
 
@@ -399,7 +399,7 @@ class Bench:
 
         def assess() -> None:
             with transaction.atomic():
-                _store(trip, trip_selectors.trip_assess(trip))
+                assessment_store(trip, trip_selectors.trip_assess(trip))
 
         runs = 5 if self.args.tiny else 30
         assess()

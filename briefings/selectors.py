@@ -24,7 +24,7 @@ from briefings.models import Briefing, BriefingStatus
 from incidents.selectors import TripIncident, incidents_for_stops
 from portal.company import SecurityDesk, security_desk
 from portal.lib.countries import country_name
-from portal.lib.dates import day_text
+from portal.lib.dates import day_text, stored_date
 from portal.lib.phones import phone_display
 from portal.lib.topics import TopicGroup
 from trips import engine
@@ -112,13 +112,6 @@ class BriefingDocument:
     security_desk: SecurityDesk | None = None
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def briefing_document(*, briefing: Briefing, today: dt.date | None = None) -> BriefingDocument:
     """Assemble what `briefing` says (a fixed number of queries)."""
     trip = (
@@ -182,7 +175,7 @@ def document_for(
     stop_rows = []
     places_by_country: dict[str, set[str]] = {}
     for stop in stops:
-        place = stop.place.name if stop.place else stop.place_text
+        place = stop.place_label
         if place:
             places_by_country.setdefault(stop.country_id, set()).add(match_key(place))
         stop_rows.append(
@@ -312,7 +305,7 @@ def _cite(
             "publisher": source.get("publisher", ""),
             "title": source.get("title", ""),
             "url": source.get("url", ""),
-            "retrieved": _date(source.get("retrieved")),
+            "retrieved": stored_date(source.get("retrieved")),
             "licence": source.get("licence", ""),
             "used_in": [],
         },

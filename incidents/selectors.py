@@ -12,16 +12,30 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from advisories.models import Place
-from advisories.selectors import place_matcher, places_for
-from incidents.models import CheckRecipient, Incident, IncidentQuerySet
+from advisories.models import Country, Place
+from advisories.selectors import (
+    contacts_for_traveller,
+    place_matcher,
+    places_for,
+    published_version,
+)
+from incidents.models import (
+    CheckRecipient,
+    CheckStatus,
+    Incident,
+    IncidentAllClear,
+    IncidentQuerySet,
+    SafetyCheck,
+    SafetyStatus,
+)
 from portal.lib.phones import PhoneDisplay, phone_display
-from portal.lib.places import PlaceMatcher
+from portal.lib.places import PlaceMatcher, match_key
 from portal.lib.timezones import PlaceZone, place_time_zone
 from portal.models import TravellerProfile
+from portal.roles import is_content_admin, is_manager
 from trips import engine
 from trips.models import Stop, Trip, TripStatus
 
@@ -61,9 +75,7 @@ class ImpactedRow:
 
     @property
     def place_label(self) -> str:
-        if self.stop.place is not None:
-            return self.stop.place.name
-        return self.stop.place_text
+        return self.stop.place_label
 
     @property
     def match_label(self) -> str:
@@ -101,23 +113,13 @@ def _emergency_contact(profile: TravellerProfile | None) -> str:
 
 def _candidate_stops(incident: Incident, on: dt.date | None = None) -> QuerySet[Stop]:
     """The stops of trips going ahead in the incident's country that overlap its window
-    (departure >= first and arrival <= last), with what a row shows.
-
-    Two queries on purpose. The first finds the overlapping stops through the Stop index
-    (country, departure, arrival) alone: a few hundred among 300,000 in a millisecond. Joined
-    in one query, PostgreSQL cannot tell how few there are (it multiplies the two date
-    ranges' selectivities, off by a factor of 40 in bench/bench_impacted.py) and reads every
-    trip going ahead to hash-join them; given the ids, it looks up just those trips.
+    (departure >= first and arrival <= last), with what a row shows (two queries: see
+    StopQuerySet.overlapping).
     """
     first, last = incident_window(incident, on)
-    overlapping = list(
-        Stop.objects.filter(country_id=incident.country_id, departure__gte=first, arrival__lte=last)
-        # No ordering: Stop's default (by trip) would join every trip back in.
-        .order_by()
-        .values_list("pk", flat=True)
-    )
     return (
-        Stop.objects.filter(pk__in=overlapping, trip__status__in=IMPACTED_STATUSES)
+        Stop.objects.overlapping(country=incident.country_id, first=first, last=last)
+        .filter(trip__status__in=IMPACTED_STATUSES)
         .select_related("trip", "trip__traveller", "trip__traveller__profile", "place", "country")
         .order_by("arrival", "trip__traveller__username", "trip_id", "position")
     )
@@ -201,8 +203,6 @@ def impacted_counts(rows: Iterable[ImpactedRow]) -> dict[str, int]:
 
 def incidents_visible_to(user: User | AnonymousUser) -> IncidentQuerySet:
     """Incidents are read by security managers and declared by content admins too."""
-    from portal.roles import is_content_admin, is_manager
-
     if is_manager(user) or is_content_admin(user):
         return Incident.objects.all()
     return Incident.objects.none()
@@ -232,8 +232,6 @@ def incidents_open_with_counts(*, user: User | AnonymousUser, on: dt.date) -> li
     there and arriving (for managers; content admins see the incidents without people).
 
     Two queries for the list, and two per open incident: open incidents are few at a time."""
-    from portal.roles import is_manager
-
     incidents = sorted(
         incidents_list(user=user).open_on(on),
         key=lambda incident: (
@@ -421,17 +419,11 @@ def travellers_there(incident: Incident, on: dt.date | None = None) -> list[dict
     first, last = incident_window(incident, on)
     # Ids first, through the Stop index alone, as incident_impacted does (its docstring says
     # why joining the trips in the same query makes PostgreSQL read every trip).
-    there = list(
-        Stop.objects.filter(
-            country_id=incident.country_id,
-            departure__gte=max(first, on),
-            arrival__lte=min(last, on),
-        )
-        .order_by()
-        .values_list("pk", flat=True)
-    )
     stops = (
-        Stop.objects.filter(pk__in=there, trip__status__in=IMPACTED_STATUSES)
+        Stop.objects.overlapping(
+            country=incident.country_id, first=max(first, on), last=min(last, on)
+        )
+        .filter(trip__status__in=IMPACTED_STATUSES)
         .select_related("place")
         .only("trip", "place", "place__id", "place_text")
         .annotate(traveller_id=F("trip__traveller_id"))
@@ -480,9 +472,6 @@ class CrisisRow:
 
 def _crisis_checks(incident_ids: list[int]) -> dict[int, dict[str, int]]:
     """Each incident's open check with its counts (one query)."""
-    from django.db.models import Count
-
-    from incidents.models import CheckStatus, SafetyCheck, SafetyStatus
 
     need_help = Q(recipients__status=SafetyStatus.NEED_HELP)
     rows = (
@@ -615,10 +604,6 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
     """Where a check's recipient is (their matching stop, else the incident's country) and
     the help there: the published emergency contacts of that country, a contact limited to a
     place only for that place, an embassy only for its nationals and before the others."""
-    from advisories.models import Country
-    from advisories.selectors import contacts_for_traveller, published_version
-    from portal.lib.places import match_key
-
     incident = recipient.safety_check.incident
     stop = recipient.stop
     code = stop.country_id if stop is not None else incident.country_id
@@ -666,6 +651,4 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
 
 def incident_all_clear_count(*, incident: Incident) -> int:
     """How many travellers have been sent the incident's all-clear so far (one query)."""
-    from incidents.models import IncidentAllClear
-
     return IncidentAllClear.objects.filter(incident=incident).count()

@@ -442,8 +442,6 @@ def incident_alert_arriving(*, incident_id: int, on: dt.date | None = None) -> i
 def incidents_alert_open(*, on: dt.date | None = None) -> int:
     """The sweep: alert arriving travellers of every open incident (a trip filed after the
     incident was declared is caught here)."""
-    from django.utils import timezone
-
     day = on or timezone.localdate()
     return sum(
         incident_alert_arriving(incident_id=pk, on=on)

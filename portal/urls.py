@@ -3,7 +3,6 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisories.admin_documents import import_document
-from incidents import urls as incident_urls
 from portal import account_views, api, assets, health, sso
 
 api_patterns: list[URLPattern | URLResolver] = [
@@ -16,10 +15,11 @@ api_patterns: list[URLPattern | URLResolver] = [
     # The split view serves its start-up script from a URL of its own: no inline script
     # (Content-Security-Policy).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("advisories.urls")),
+    # Each app's API, once each (tests/test_urls.py).
+    path("", include("advisories.api_urls")),
     path("", include("trips.api_urls")),
-    path("", include("briefings.urls")),
-    path("", include(incident_urls.api_urlpatterns)),
+    path("", include("briefings.api_urls")),
+    path("", include("incidents.api_urls")),
 ]
 
 urlpatterns = [
@@ -39,8 +39,12 @@ urlpatterns = [
     path("accounts/oidc/", include(sso.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
-    path("", include(incident_urls.urlpatterns)),
+    # Each app's pages, once each (tests/test_urls.py).
+    path("", include("incidents.urls")),
     path("", include("portal.page_urls")),
+    path("", include("trips.urls")),
+    path("", include("advisories.urls")),
+    path("briefings/", include("briefings.urls")),
 ]
 
 handler404 = "portal.errors_views.not_found"

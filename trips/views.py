@@ -11,9 +11,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from portal.lib.csvexport import csv_response
 from portal.lib.dates import parse_iso_date
 from portal.lib.vocabulary import PlaceKind
 from portal.roles import manager_required
-from trips import calendar, selectors, services, ticks, triplist
+from trips import calendar, selectors, services, triplist
 from trips.filters import COMPLIANCE_DAYS_DEFAULT, compliance_days
 from trips.forms import (
     DecisionForm,
@@ -54,6 +55,7 @@ from trips.requirements import (
     next_open,
     open_rows,
 )
+from trips.services import ticks
 
 # --- the trip form -----------------------------------------------------------------------
 
@@ -62,8 +64,6 @@ def _travellers(user):
     """Arrangers choose among themselves and their travellers; others file for themselves."""
     if not roles.is_arranger(user):
         return None
-    from django.contrib.auth.models import User
-    from django.db.models import Case, IntegerField, Q, Value, When
 
     # Their travellers first, by name; themselves last, so nobody files for themself by
     # picking the first name in the list.
@@ -564,7 +564,7 @@ def locations(request, message_form: dict | None = None, status: int = 200):
                     stop.trip.traveller.profile.emergency_contact_name,
                     stop.trip.traveller.profile.emergency_contact_phone,
                     stop.country.name,
-                    stop.place.name if stop.place else stop.place_text,
+                    stop.place_label,
                     stop.arrival.isoformat(),
                     stop.departure.isoformat(),
                     stop.trip.pk,

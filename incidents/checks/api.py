@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,16 +14,9 @@ from incidents.checks import selectors as check_selectors
 from incidents.checks import services as check_services
 from incidents.models import AnswerChannel, CheckAnswer, CheckRecipient, SafetyCheck
 from incidents.selectors import incidents_visible_to
-from portal import roles
 from portal.audit import client_ip
 from portal.parsers import NOT_AN_OBJECT
-
-
-class IsManager(permissions.BasePermission):
-    message = "Only security managers run safety checks."
-
-    def has_permission(self, request, view) -> bool:
-        return roles.is_manager(request.user)
+from portal.permissions import IsManager
 
 
 def _body(request) -> dict:
@@ -121,7 +114,7 @@ class RecipientSerializer(serializers.ModelSerializer):
         stop = recipient.stop
         if stop is None:
             return ""
-        return stop.place.name if stop.place else stop.place_text
+        return stop.place_label
 
     def get_channel(self, recipient) -> str | None:
         return recipient.channel or None

@@ -45,6 +45,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents.checks.selectors import recipients_silent
 from incidents.models import (
     CHECK_CYCLES_LIMITS,
     CHECK_INTERVAL_LIMITS,
@@ -781,14 +782,6 @@ def check_close(
 # --- alerts to the managers ----------------------------------------------------------------
 
 
-def _managers() -> list[str]:
-    return list(
-        User.objects.filter(groups__name=roles.MANAGER, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-
-
 def _enqueue_help_alert(recipient_id: int) -> None:
     outbox_enqueue(
         task="incidents.check_tasks.check_alert_help",
@@ -837,7 +830,7 @@ def check_alert_help(*, recipient_id: int) -> bool:
                 "incident": recipient.safety_check.incident,
                 "check_url": _check_url(recipient.safety_check),
             },
-            _managers(),
+            roles.manager_emails(),
         )
     except BaseException:
         mine.update(help_claimed_at=None)
@@ -850,8 +843,6 @@ def check_alert_help(*, recipient_id: int) -> bool:
 def check_escalate(*, check_id: int) -> bool:
     """After the last cycle: one e-mail to the security managers listing everyone still
     silent, with phone and emergency contact. Sent once (claimed before it is sent)."""
-    from incidents.checks.selectors import recipients_silent
-
     claimed_at = timezone.now()
     if not SafetyCheck.objects.filter(
         pk=check_id,
@@ -874,7 +865,7 @@ def check_escalate(*, check_id: int) -> bool:
                     "rows": silent,
                     "check_url": _check_url(check),
                 },
-                _managers(),
+                roles.manager_emails(),
             )
     except BaseException:
         mine.update(escalation_claimed_at=None)
