@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from briefings import selectors
+from briefings import rendering, selectors
 from briefings.inputs import (
     Inputs,
     briefing_inputs,
@@ -48,7 +48,6 @@ from briefings.inputs import (
     trip_nationality,
 )
 from briefings.models import Acknowledgement, Briefing, BriefingReason, BriefingStatus
-from briefings.rendering import render_briefing_pdf, sha256_hex
 from portal import roles
 from portal.audit import audit_record
 from portal.errors import Conflict, NotAllowed, TransitionNotAllowed
@@ -387,8 +386,8 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
         briefing = Briefing.objects.get(pk=briefing_id)
         document = selectors.briefing_document(briefing=briefing, today=timezone.localdate())
         with _Heartbeat(briefing_id, claimed_at):
-            rendered = render_briefing_pdf(document, use_cache=use_cache)
-        digest = sha256_hex(rendered.pdf)
+            rendered = rendering.render_briefing_pdf(document, use_cache=use_cache)
+        digest = rendering.sha256_hex(rendered.pdf)
         name = briefing_storage_name(briefing)
         storage = storages["private"]
         # One file per briefing: a render killed after writing left this very name.

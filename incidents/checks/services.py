@@ -474,6 +474,34 @@ def _send_timeout() -> float:
     return min(float(configured), SEND_TIMEOUT) if configured else SEND_TIMEOUT
 
 
+def _asks_claimed(
+    *, check_id: int, cycle: int, recipient_ids: Sequence[int], claimed_at: dt.datetime
+) -> list[CheckRecipient]:
+    """Claim this batch's e-mails of the cycle (``_claim_asks``) and load the recipients this
+    call now holds, with just what their e-mail needs."""
+    claimed = _claim_asks(
+        check_id=check_id, cycle=cycle, recipient_ids=recipient_ids, claimed_at=claimed_at
+    )
+    unclaimed = len(recipient_ids) - claimed
+    if unclaimed:
+        logger.info(
+            "Safety check %s: cycle %s already asked (or answered) for %s of %s recipients",
+            check_id,
+            cycle,
+            unclaimed,
+            len(recipient_ids),
+        )
+    if not claimed:
+        return []
+    return list(
+        CheckRecipient.objects.filter(pk__in=recipient_ids, asked_cycle=cycle, asked_at=claimed_at)
+        .select_related("traveller")
+        # What the e-mail and its link need (``_ask_values``), not the travellers' whole rows.
+        .only("safety_check_id", "traveller__first_name", "traveller__username", "traveller__email")
+        .order_by("pk")
+    )
+
+
 def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) -> int:
     """One batch: claim its e-mails of this cycle in one UPDATE (whoever already has one, or
     answered, is left out), send them through one mail connection, and mark each delivered
@@ -489,27 +517,11 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
     who was missed). A connection that cannot be opened stops the batch, every unsent claim
     given back."""
     claimed_at = timezone.now()
-    claimed = _claim_asks(
+    recipients = _asks_claimed(
         check_id=check_id, cycle=cycle, recipient_ids=recipient_ids, claimed_at=claimed_at
     )
-    unclaimed = len(recipient_ids) - claimed
-    if unclaimed:
-        logger.info(
-            "Safety check %s: cycle %s already asked (or answered) for %s of %s recipients",
-            check_id,
-            cycle,
-            unclaimed,
-            len(recipient_ids),
-        )
-    if not claimed:
+    if not recipients:
         return 0
-    recipients = list(
-        CheckRecipient.objects.filter(pk__in=recipient_ids, asked_cycle=cycle, asked_at=claimed_at)
-        .select_related("traveller")
-        # What the e-mail and its link need (``_ask_values``), not the travellers' whole rows.
-        .only("safety_check_id", "traveller__first_name", "traveller__username", "traveller__email")
-        .order_by("pk")
-    )
     claim = _BatchClaim(
         cycle=cycle, recipient_ids=[recipient.pk for recipient in recipients], stamp=claimed_at
     )

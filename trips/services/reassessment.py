@@ -73,12 +73,7 @@ def trip_reassess(
     with transaction.atomic():
         locked = trip_lock(trip)
         previous = locked.assessments.first()
-        if (
-            previous is not None
-            and country_code is not None
-            and version is not None
-            and previous.content_versions.get(country_code, 0) >= version
-        ):
+        if _assessed_against(previous, country_code=country_code, version=version):
             return False
         result = selectors.trip_assess(locked)
         if unless_unchanged and _same_assessment(previous, result):
@@ -91,55 +86,75 @@ def trip_reassess(
         decided = not result.requires_approval or (
             approvals_had >= result.approvals_needed and not new_critical
         )
-        if locked.status == TripStatus.PENDING_APPROVAL and decided:
-            # The content no longer asks for the decision it was waiting for (or for the
-            # second approval it lacked): approved as on submit, and briefed.
-            trip_move(
-                locked,
-                by=None,
-                to=TripStatus.APPROVED,
-                comment=f"Automatic: re-assessed ({reason}); no further decision is needed",
-            )
-            # The traveller hears of it with the new briefing, which says what changed for
-            # their trip (measured by the briefings app against the one they read).
-            briefing_request(locked, reason="content_changed", by=None, changes=[reason])
-            return True
-        if locked.status not in {TripStatus.APPROVED, TripStatus.CLEARED}:
-            locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
-            return True
-        if not decided:
-            locked.approval_round += 1
-            trip_move(
-                locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}"
-            )
-            trip_email_after_commit(
-                locked,
-                email=DECISION_NEEDED,
-                key=f"decision-needed:{locked.pk}:{locked.approval_round}",
-                reassessed=reason,
-            )
-            trip_email_after_commit(
-                locked,
-                email=REOPENED,
-                key=f"reopened:{locked.pk}:{locked.approval_round}",
-                reason=reason,
-                changes=list(changes),
-            )
-            return True
-        locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
-        # Re-briefed only if what this trip's own briefing says changed; otherwise its
-        # acknowledged briefing stands and the audit trail says it was checked.
-        checked_against = (
-            f"{country_code} v{version}" if country_code and version is not None else reason
-        )
-        briefing_request(
+        _route_reassessed(
             locked,
-            reason="content_changed",
-            by=None,
-            changes=[reason],
-            recheck=checked_against,
+            reason=reason,
+            decided=decided,
+            changes=changes,
+            checked_against=(
+                f"{country_code} v{version}" if country_code and version is not None else reason
+            ),
         )
         return True
+
+
+def _assessed_against(
+    previous: Assessment | None, *, country_code: str | None, version: int | None
+) -> bool:
+    """Whether the trip's last assessment already read this version of the country's content
+    (or a newer one)."""
+    if previous is None or country_code is None or version is None:
+        return False
+    return previous.content_versions.get(country_code, 0) >= version
+
+
+def _route_reassessed(
+    locked: Trip, *, reason: str, decided: bool, changes: list[str], checked_against: str
+) -> None:
+    """Where a re-assessed trip goes next (trip_reassess's docstring says why)."""
+    if locked.status == TripStatus.PENDING_APPROVAL and decided:
+        # The content no longer asks for the decision it was waiting for (or for the
+        # second approval it lacked): approved as on submit, and briefed.
+        trip_move(
+            locked,
+            by=None,
+            to=TripStatus.APPROVED,
+            comment=f"Automatic: re-assessed ({reason}); no further decision is needed",
+        )
+        # The traveller hears of it with the new briefing, which says what changed for
+        # their trip (measured by the briefings app against the one they read).
+        briefing_request(locked, reason="content_changed", by=None, changes=[reason])
+        return
+    if locked.status not in {TripStatus.APPROVED, TripStatus.CLEARED}:
+        locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
+        return
+    if not decided:
+        locked.approval_round += 1
+        trip_move(locked, by=None, to=TripStatus.PENDING_APPROVAL, comment=f"Re-assessed: {reason}")
+        trip_email_after_commit(
+            locked,
+            email=DECISION_NEEDED,
+            key=f"decision-needed:{locked.pk}:{locked.approval_round}",
+            reassessed=reason,
+        )
+        trip_email_after_commit(
+            locked,
+            email=REOPENED,
+            key=f"reopened:{locked.pk}:{locked.approval_round}",
+            reason=reason,
+            changes=list(changes),
+        )
+        return
+    locked.save(update_fields=["risk_level", "approvals_needed", "updated_at"])
+    # Re-briefed only if what this trip's own briefing says changed; otherwise its
+    # acknowledged briefing stands and the audit trail says it was checked.
+    briefing_request(
+        locked,
+        reason="content_changed",
+        by=None,
+        changes=[reason],
+        recheck=checked_against,
+    )
 
 
 def assessment_unsaved(*, trip: Trip, result: engine.Assessment) -> Assessment:

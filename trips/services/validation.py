@@ -5,6 +5,7 @@ file for whom, who may cancel, and the notes that go with decisions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -129,44 +130,17 @@ def itinerary_validate(
                 code__in={code for stop in data.stops for code in stop.activities}
             ).values_list("code", flat=True)
         )
-        stop_errors: list[dict[str, list[str]]] = []
-        for stop in data.stops:
-            problems: dict[str, list[str]] = {}
-            if not is_country_code(stop.country):
-                problems["country"] = [f"Unknown country code {stop.country!r}."]
-            if stop.departure < stop.arrival:
-                problems["departure"] = ["Departure is before arrival."]
-            if stop.arrival < earliest:
-                problems.setdefault("arrival", []).append(
-                    "A trip cannot start in the past (before today, "
-                    f"{today.day} {today:%b %Y}); a security manager can record a past trip."
-                    if earliest >= today
-                    else f"The earliest arrival possible is {earliest.day} {earliest:%b %Y}."
-                )
-            if problem := text_problem(stop.place):
-                problems["place"] = [problem]
-            for name in ("arrival", "departure"):
-                if getattr(stop, name) > horizon:
-                    problems.setdefault(name, []).append(
-                        f"Dates more than 2 years ahead (after {horizon:%d %B %Y}) cannot be "
-                        "planned yet."
-                    )
-                    break
-            unknown = [code for code in stop.activities if code not in known_activities]
-            if unknown:
-                problems["activities"] = [f"Unknown activity code {code!r}." for code in unknown]
-            stop_errors.append(problems)
-        ordered = sorted(
-            range(len(data.stops)), key=lambda i: (data.stops[i].arrival, data.stops[i].departure)
-        )
-        for before, after in pairwise(ordered):
-            previous, current = data.stops[before], data.stops[after]
-            # Sharing a date is the travel day; arriving before the previous departure overlaps.
-            if current.arrival < previous.departure:
-                stop_errors[after].setdefault("arrival", []).append(
-                    f"Overlaps the stop from {previous.arrival.day} {previous.arrival:%b} "
-                    f"to {previous.departure.day} {previous.departure:%b}."
-                )
+        stop_errors = [
+            _stop_problems(
+                stop,
+                known_activities=known_activities,
+                earliest=earliest,
+                today=today,
+                horizon=horizon,
+            )
+            for stop in data.stops
+        ]
+        _add_overlaps(data.stops, stop_errors)
         if any(stop_errors):
             errors["stops"] = {
                 str(i): problems for i, problems in enumerate(stop_errors) if problems
@@ -176,6 +150,54 @@ def itinerary_validate(
 
 
 NOT_YOUR_TRAVELLER = "You may not file trips for this traveller."
+
+
+def _stop_problems(
+    stop: StopInput,
+    *,
+    known_activities: set[str],
+    earliest: dt.date,
+    today: dt.date,
+    horizon: dt.date,
+) -> dict[str, list[str]]:
+    """What is wrong with one stop on its own, by field."""
+    problems: dict[str, list[str]] = {}
+    if not is_country_code(stop.country):
+        problems["country"] = [f"Unknown country code {stop.country!r}."]
+    if stop.departure < stop.arrival:
+        problems["departure"] = ["Departure is before arrival."]
+    if stop.arrival < earliest:
+        problems.setdefault("arrival", []).append(
+            "A trip cannot start in the past (before today, "
+            f"{today.day} {today:%b %Y}); a security manager can record a past trip."
+            if earliest >= today
+            else f"The earliest arrival possible is {earliest.day} {earliest:%b %Y}."
+        )
+    if problem := text_problem(stop.place):
+        problems["place"] = [problem]
+    for name in ("arrival", "departure"):
+        if getattr(stop, name) > horizon:
+            problems.setdefault(name, []).append(
+                f"Dates more than 2 years ahead (after {horizon:%d %B %Y}) cannot be planned yet."
+            )
+            break
+    unknown = [code for code in stop.activities if code not in known_activities]
+    if unknown:
+        problems["activities"] = [f"Unknown activity code {code!r}." for code in unknown]
+    return problems
+
+
+def _add_overlaps(stops: Sequence[StopInput], stop_errors: list[dict[str, list[str]]]) -> None:
+    """Name, on the later stop, each stop that arrives before the one before it departs."""
+    ordered = sorted(range(len(stops)), key=lambda i: (stops[i].arrival, stops[i].departure))
+    for before, after in pairwise(ordered):
+        previous, current = stops[before], stops[after]
+        # Sharing a date is the travel day; arriving before the previous departure overlaps.
+        if current.arrival < previous.departure:
+            stop_errors[after].setdefault("arrival", []).append(
+                f"Overlaps the stop from {previous.arrival.day} {previous.arrival:%b} "
+                f"to {previous.departure.day} {previous.departure:%b}."
+            )
 
 
 def may_file_for(user: User, traveller: User) -> bool:
