@@ -19,7 +19,14 @@ from advisories.validation import (
 # match_key is imported from here by many modules: the one normalisation of place names.
 from core.lib.phones import dialable_problem
 from core.lib.places import match_key
-from core.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind, Topic
+from core.lib.vocabulary import (
+    DeadlineUnit,
+    PlaceKind,
+    RequirementKind,
+    RiskLevel,
+    RuleKind,
+    Topic,
+)
 
 # The shared vocabulary (core.lib.vocabulary) as model choices; aliases because many
 # modules (views, briefings, validation) read them under these names.
@@ -27,17 +34,11 @@ TOPICS = Topic.choices()
 PLACE_KINDS = PlaceKind.choices()
 RULE_KINDS = RuleKind.choices()
 DEADLINE_UNITS = DeadlineUnit.choices()
-LEVELS = [
-    (1, "1 - Low"),
-    (2, "2 - Moderate"),
-    (3, "3 - Elevated"),
-    (4, "4 - High"),
-    (5, "5 - Extreme"),
-]
+LEVELS = RiskLevel.choices()
 level_validators = [MinValueValidator(1), MaxValueValidator(5)]
 
 # Words for readers (pages and briefings), one place for all of them.
-LEVEL_NAMES = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"}
+LEVEL_NAMES = RiskLevel.words()
 TOPIC_LABELS = Topic.labels()
 TOPIC_ORDER = Topic.order()
 # Rules, as a destination guide groups them (plural headings, unlike the admin's labels).

@@ -1,20 +1,11 @@
-"""Read API of published content; the project includes these under /api/."""
+"""The destination guide's pages, included by portal/urls.py at the site root (the read API is
+in advisories/api_urls.py)."""
 
 from django.urls import path
 
-from advisories import api
+from advisories import views
 
 urlpatterns = [
-    path("countries/", api.CountryList.as_view(), name="api-country-list"),
-    path(
-        "countries/<str:code>/advisory/",
-        api.CountryAdvisory.as_view(),
-        name="api-country-advisory",
-    ),
-    path(
-        "countries/<str:code>/ratings/",
-        api.CountryRatings.as_view(),
-        name="api-country-ratings",
-    ),
-    path("activities/", api.ActivityList.as_view(), name="api-activity-list"),
+    path("destinations/", views.destinations, name="destinations"),
+    path("destinations/<str:code>/", views.destination, name="destination"),
 ]

@@ -21,6 +21,7 @@ from core.lib.vocabulary import DeadlineUnit, PassportType, RuleKind, Topic
 KINDS = RuleKind.codes()
 TOPIC_CODES = Topic.codes()
 DEADLINE_UNIT_CODES = DeadlineUnit.codes()
+# The codes of core.models.PASSPORT_TYPES (the choices): pack rules and trips check these.
 PASSPORT_TYPE_CODES = PassportType.codes()
 
 

@@ -43,7 +43,7 @@ from core.models import TravellerProfile
 from incidents.models import CheckRecipient, Incident
 from trips import selectors as trip_selectors
 from trips.models import Stop, Trip, TripStatus
-from trips.services import _store
+from trips.services import assessment_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PACK = ROOT / "advisories" / "content" / "demo-pack.json"
@@ -235,7 +235,7 @@ def make_trips(
 def assess_all(trips: Iterable[Trip]) -> None:
     for trip in trips:
         with transaction.atomic():
-            _store(trip, trip_selectors.trip_assess(trip))
+            assessment_store(trip, trip_selectors.trip_assess(trip))
             trip.save(update_fields=["risk_level", "approvals_needed"])
 
 
@@ -425,7 +425,7 @@ class Bench:
 
         def assess() -> None:
             with transaction.atomic():
-                _store(trip, trip_selectors.trip_assess(trip))
+                assessment_store(trip, trip_selectors.trip_assess(trip))
 
         runs = 5 if self.args.tiny else 30
         assess()
@@ -592,7 +592,7 @@ class Bench:
     # --- safety_check_5000_s -------------------------------------------------------------------
 
     def safety_check(self) -> None:
-        from incidents.check_services import check_start
+        from incidents.checks.services import check_start
 
         count = self.args.recipients
         import_countries([SAFETY_COUNTRY])

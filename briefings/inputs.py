@@ -91,46 +91,15 @@ def briefing_inputs(
     }
     cited: dict[str, dict[str, Any]] = {}
     for code in dict.fromkeys(stop.country_id for stop in stops):
-        version = versions.get(code)
-        snapshot = version.content if version is not None else {}
-        advisory = snapshot.get("advisory") or {}
-        name = version.country.name if version is not None else code
-        inputs["countries"][code] = {
-            "label": name,
-            "level": advisory.get("level") if version is not None else None,
-            "summary": _hash(advisory.get("summary", "")),
-        }
-        sections = {section.get("key"): section for section in advisory.get("sections", [])}
-        sources = {source["key"]: source for source in snapshot.get("sources", [])}
-        for key in matched.get(code, []):
-            section = sections.get(key)
-            if section is None:
-                continue
-            inputs["sections"][f"{code}/{key}"] = {
-                "label": section.get("heading") or key,
-                "level": section.get("level"),
-                "hash": _hash({name: _printed(section, name) for name in SECTION_PRINTED}),
-            }
-            if section.get("source") in sources:
-                cited[section["source"]] = sources[section["source"]]
-        for place in snapshot.get("places", []):
-            names = {match_key(place["name"]), *(match_key(a) for a in place.get("aliases", []))}
-            if names & visited.get(code, set()):
-                inputs["places"][f"{code}/{place['name']}"] = {
-                    "label": place["name"],
-                    "level": place.get("level"),
-                    "hash": _hash([place["name"], place.get("kind"), place.get("level")]),
-                }
-        for contact in contacts_for_traveller(
-            snapshot.get("emergency_contacts", []), nationality=nationality
-        ):
-            where = contact.get("place")
-            if where and match_key(where) not in visited.get(code, set()):
-                continue
-            printed = [contact.get("label"), contact.get("number"), where]
-            inputs["contacts"][f"{code}/{_hash(printed)}"] = {
-                "label": f"{contact.get('label')}, {contact.get('number')}"
-            }
+        _add_country(
+            inputs,
+            cited,
+            code=code,
+            version=versions.get(code),
+            matched=matched.get(code, []),
+            visited=visited.get(code, set()),
+            nationality=nationality,
+        )
     for requirement in assessment.requirements or []:
         source = requirement.get("source") or None
         if source and source.get("key"):
@@ -150,6 +119,59 @@ def briefing_inputs(
         label = ", ".join(part for part in (source.get("publisher"), source.get("title")) if part)
         inputs["sources"][key] = {"label": label or key, "hash": _hash(source)}
     return inputs
+
+
+def _add_country(
+    inputs: Inputs,
+    cited: dict[str, dict[str, Any]],
+    *,
+    code: str,
+    version: AdvisoryVersion | None,
+    matched: Sequence[str],
+    visited: set[str],
+    nationality: str,
+) -> None:
+    """One country's part of the inputs: its advisory, the sections the assessment matched
+    (their sources noted in `cited`), the places visited and the contacts printed."""
+    snapshot = version.content if version is not None else {}
+    advisory = snapshot.get("advisory") or {}
+    name = version.country.name if version is not None else code
+    inputs["countries"][code] = {
+        "label": name,
+        "level": advisory.get("level") if version is not None else None,
+        "summary": _hash(advisory.get("summary", "")),
+    }
+    sections = {section.get("key"): section for section in advisory.get("sections", [])}
+    sources = {source["key"]: source for source in snapshot.get("sources", [])}
+    for key in matched:
+        section = sections.get(key)
+        if section is None:
+            continue
+        inputs["sections"][f"{code}/{key}"] = {
+            "label": section.get("heading") or key,
+            "level": section.get("level"),
+            "hash": _hash({name: _printed(section, name) for name in SECTION_PRINTED}),
+        }
+        if section.get("source") in sources:
+            cited[section["source"]] = sources[section["source"]]
+    for place in snapshot.get("places", []):
+        names = {match_key(place["name"]), *(match_key(a) for a in place.get("aliases", []))}
+        if names & visited:
+            inputs["places"][f"{code}/{place['name']}"] = {
+                "label": place["name"],
+                "level": place.get("level"),
+                "hash": _hash([place["name"], place.get("kind"), place.get("level")]),
+            }
+    for contact in contacts_for_traveller(
+        snapshot.get("emergency_contacts", []), nationality=nationality
+    ):
+        where = contact.get("place")
+        if where and match_key(where) not in visited:
+            continue
+        printed = [contact.get("label"), contact.get("number"), where]
+        inputs["contacts"][f"{code}/{_hash(printed)}"] = {
+            "label": f"{contact.get('label')}, {contact.get('number')}"
+        }
 
 
 def _printed(section: Mapping[str, Any], name: str) -> Any:

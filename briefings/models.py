@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from trips.models import Trip
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -40,8 +42,6 @@ class BriefingQuerySet(models.QuerySet["Briefing"]):
     def visible_to(self, user: User | AnonymousUser) -> BriefingQuerySet:
         """The briefings of the trips this user may see (trips.Trip.objects.visible_to is the
         one access rule); anything else is simply absent, hence a 404."""
-        from trips.models import Trip
-
         return self.filter(trip__in=Trip.objects.visible_to(user).values("pk"))
 
     def current(self) -> BriefingQuerySet:

@@ -5,8 +5,10 @@ the admin's publish step (advisories.signals.content_impact): which trips a publ
 re-brief and which it would only re-check."""
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from advisories.signals import content_impact
+from briefings.impact import content_change_impact
 from briefings.services import briefing_recheck, briefing_request
 from trips.signals import briefing_needed
 
@@ -25,9 +27,6 @@ def request_briefing(
 @receiver(content_impact, dispatch_uid="briefings-content-impact")
 def trips_impacted(sender, country_code: str, snapshot: dict, **kwargs) -> list[dict]:
     """What publishing the draft would do to each upcoming trip (briefings.impact)."""
-    from django.utils import timezone
-
-    from briefings.impact import content_change_impact
 
     return [
         row.as_dict()

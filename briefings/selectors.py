@@ -23,12 +23,12 @@ from advisories.selectors import activity_labels, contacts_for_traveller
 from briefings.models import Briefing, BriefingStatus
 from core.company import SecurityDesk, security_desk
 from core.lib.countries import country_name
-from core.lib.dates import day_text
+from core.lib.dates import day_text, stored_date
 from core.lib.phones import phone_display
 from core.lib.topics import TopicGroup
 from incidents.selectors import TripIncident, incidents_for_stops
 from trips import engine
-from trips.models import Assessment, Trip, TripStatus
+from trips.models import Assessment, Stop, Trip, TripStatus
 from trips.notes import transitions_prefetch, trip_status_note
 from trips.requirements import (
     RequirementRow,
@@ -112,13 +112,6 @@ class BriefingDocument:
     security_desk: SecurityDesk | None = None
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def briefing_document(*, briefing: Briefing, today: dt.date | None = None) -> BriefingDocument:
     """Assemble what `briefing` says (a fixed number of queries)."""
     trip = (
@@ -142,27 +135,12 @@ def briefing_document(*, briefing: Briefing, today: dt.date | None = None) -> Br
     )
 
 
-def document_for(
-    *,
-    trip: Trip,
-    assessment: Assessment | None,
-    content_versions: dict[str, int],
-    briefing_id: int | None = None,
-    version: int = 1,
-    reason: str = "approved",
-    changes: list[str] | None = None,
-    today: dt.date | None = None,
-) -> BriefingDocument:
-    stops = list(trip.stops.all())
-    country_codes = list(OrderedDict.fromkeys(stop.country_id for stop in stops))
-    versions = advisory_versions(content_versions)
-    names = {
-        code: name
-        for code, name in Country.objects.filter(code__in=country_codes).values_list("code", "name")
-    }
+def _traveller_facts(trip: Trip) -> dict[str, Any]:
+    """Who travels, as the briefing's cover prints them (the trip's passport details first,
+    else the profile's)."""
     user = trip.traveller
     profile = user.profile
-    traveller = {
+    return {
         "name": user.get_full_name() or user.username,
         "email": user.email,
         "department": profile.department,
@@ -176,13 +154,19 @@ def document_for(
         "emergency_contact_phone": profile.emergency_contact_phone,
     }
 
+
+def _stop_rows(
+    stops: list[Stop], names: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
+    """The itinerary as the briefing prints it, and the places visited per country (as
+    matching keys: the contacts of a place are shown only to those who go there)."""
     # The curated labels ("Driving a vehicle") of every activity on the trip, in one query;
     # a code no longer curated is shown as it is.
     labels = activity_labels(code for stop in stops for code in stop.activities or [])
     stop_rows = []
     places_by_country: dict[str, set[str]] = {}
     for stop in stops:
-        place = stop.place.name if stop.place else stop.place_text
+        place = stop.place_label
         if place:
             places_by_country.setdefault(stop.country_id, set()).add(match_key(place))
         stop_rows.append(
@@ -202,17 +186,20 @@ def document_for(
                 "approximate": stop.location_approximate,
             }
         )
+    return stop_rows, places_by_country
 
-    # The checklist as the trip page shows it (the PDF is the same for every reader, so no
-    # ticks: it lists everything the trip requires).
-    requirements = requirement_rows(
-        requirements=(assessment.requirements if assessment else []) or [],
-        today=today,
-        country_names=names,
-    )
 
-    matched = matched_keys((assessment.sections if assessment else []) or [])
-
+def _country_parts(
+    country_codes: list[str],
+    *,
+    names: dict[str, str],
+    versions: dict[str, AdvisoryVersion],
+    matched: dict[str, list[str]],
+    places_by_country: dict[str, set[str]],
+    nationality: str,
+) -> tuple[list[Chapter], list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Per country visited: its chapter, the emergency contacts shown to this traveller, the
+    sources its matched sections cite, and the advisory version the briefing read."""
     chapters: list[Chapter] = []
     contacts: list[dict[str, Any]] = []
     sources: dict[str, dict[str, Any]] = {}
@@ -236,7 +223,7 @@ def document_for(
         visited = places_by_country.get(code, set())
         # An embassy helps its own nationals only: shown to them, and before the rest.
         for contact in contacts_for_traveller(
-            snapshot.get("emergency_contacts", []), nationality=traveller["nationality"]
+            snapshot.get("emergency_contacts", []), nationality=nationality
         ):
             contact_place = contact.get("place")
             if contact_place and match_key(contact_place) not in visited:
@@ -253,6 +240,49 @@ def document_for(
             section = _snapshot_section(snapshot, key)
             if section and section.get("source") in snapshot_sources:
                 _cite(sources, snapshot_sources[section["source"]], name, advisory_version)
+    return chapters, contacts, sources, version_rows
+
+
+def document_for(
+    *,
+    trip: Trip,
+    assessment: Assessment | None,
+    content_versions: dict[str, int],
+    briefing_id: int | None = None,
+    version: int = 1,
+    reason: str = "approved",
+    changes: list[str] | None = None,
+    today: dt.date | None = None,
+) -> BriefingDocument:
+    stops = list(trip.stops.all())
+    country_codes = list(OrderedDict.fromkeys(stop.country_id for stop in stops))
+    versions = advisory_versions(content_versions)
+    names = {
+        code: name
+        for code, name in Country.objects.filter(code__in=country_codes).values_list("code", "name")
+    }
+    traveller = _traveller_facts(trip)
+
+    stop_rows, places_by_country = _stop_rows(stops, names)
+
+    # The checklist as the trip page shows it (the PDF is the same for every reader, so no
+    # ticks: it lists everything the trip requires).
+    requirements = requirement_rows(
+        requirements=(assessment.requirements if assessment else []) or [],
+        today=today,
+        country_names=names,
+    )
+
+    matched = matched_keys((assessment.sections if assessment else []) or [])
+
+    chapters, contacts, sources, version_rows = _country_parts(
+        country_codes,
+        names=names,
+        versions=versions,
+        matched=matched,
+        places_by_country=places_by_country,
+        nationality=traveller["nationality"],
+    )
     for requirement in requirements:
         source = requirement.source
         if source and source.get("key"):
@@ -316,7 +346,7 @@ def _cite(
             "publisher": source.get("publisher", ""),
             "title": source.get("title", ""),
             "url": source.get("url", ""),
-            "retrieved": _date(source.get("retrieved")),
+            "retrieved": stored_date(source.get("retrieved")),
             "licence": source.get("licence", ""),
             "used_in": [],
         },

@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from briefings import selectors
+from briefings import rendering, selectors
 from briefings.inputs import (
     Inputs,
     briefing_inputs,
@@ -55,6 +55,12 @@ from core.mail import send_templated
 from core.outbox import outbox_enqueue, outbox_run_once
 from trips.models import Assessment, Transition, Trip, TripStatus
 from trips.requirements import advisory_versions
+from trips.services import (
+    assessment_changes,
+    trip_briefing_acknowledged,
+    trip_briefing_superseded,
+    trips_reassess_outdated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +101,6 @@ def briefing_request(
     (briefings.inputs; `inputs` when the caller has just worked them out for the trip's
     latest assessment).
     """
-    from trips.services import trip_briefing_superseded
-
     if reason not in BriefingReason.values:
         reason = BriefingReason.REQUESTED
     with transaction.atomic():
@@ -235,8 +239,6 @@ def _what_changed(
     once. An itinerary amended since then, whether the new version comes from an automatic or
     a manager's approval, starts with a sentence saying so.
     """
-    from trips.services import assessment_changes
-
     given = [str(change) for change in given]
     seen = (
         Briefing.objects.filter(trip=trip, status=BriefingStatus.READY)
@@ -370,8 +372,6 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
     On an error the claim is released (back to queued, with the error) and the error raised
     for the task to retry or give up (see briefing_fail).
     """
-    from briefings.rendering import render_briefing_pdf, sha256_hex
-
     claimed_at = timezone.now()
     if not _claim(briefing_id, claimed_at):
         if _skip_unbriefable(briefing_id):
@@ -386,8 +386,8 @@ def briefing_render(*, briefing_id: int, use_cache: bool = True) -> Briefing | N
         briefing = Briefing.objects.get(pk=briefing_id)
         document = selectors.briefing_document(briefing=briefing, today=timezone.localdate())
         with _Heartbeat(briefing_id, claimed_at):
-            rendered = render_briefing_pdf(document, use_cache=use_cache)
-        digest = sha256_hex(rendered.pdf)
+            rendered = rendering.render_briefing_pdf(document, use_cache=use_cache)
+        digest = rendering.sha256_hex(rendered.pdf)
         name = briefing_storage_name(briefing)
         storage = storages["private"]
         # One file per briefing: a render killed after writing left this very name.
@@ -489,8 +489,6 @@ def briefings_requeue_stuck(
 
     Safe to run any time: the render's claim makes an extra delivery harmless.
     """
-    from trips.services import trips_reassess_outdated
-
     now = now or timezone.now()
     ids: list[int] = []
     stuck_renders = (
@@ -548,8 +546,6 @@ def briefing_acknowledge(
     after an amendment or a re-assessment sent it back for a decision, the briefing describes
     a trip that no longer exists.
     """
-    from trips.services import trip_briefing_acknowledged
-
     if briefing.trip.traveller_id != user.pk:
         raise NotAllowed("Only the traveller can acknowledge their briefing.")
     digest = (sha256 or "").strip().lower()
@@ -616,14 +612,6 @@ def briefing_ready_email_send(*, briefing_id: int, key: str) -> bool:
     return outbox_run_once(key=key, work=lambda: notify_briefing_ready(briefing_id))
 
 
-def _managers() -> list[str]:
-    return list(
-        User.objects.filter(groups__name=roles.MANAGER, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-
-
 def briefing_send_reminders(*, today: dt.date) -> dict[str, int]:
     """Daily: travellers departing within 7 days with an unacknowledged latest briefing are
     reminded; for departures within 2 days the security managers get one digest too.
@@ -660,6 +648,6 @@ def briefing_send_reminders(*, today: dt.date) -> dict[str, int]:
         send_templated(
             "briefing-reminder-managers",
             {"rows": urgent, "today": today},
-            _managers(),
+            roles.manager_emails(),
         )
     return {"travellers": travellers, "urgent_trips": len(urgent)}

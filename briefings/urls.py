@@ -1,20 +1,16 @@
-"""API routes, included by portal/urls.py under /api/."""
+"""Page routes, included by portal/urls.py under /briefings/ (namespace "briefings")."""
 
 from django.urls import path
 
-from briefings import api
+from briefings import views
+
+app_name = "briefings"
 
 urlpatterns = [
-    path(
-        "trips/<int:trip_id>/briefings/",
-        api.TripBriefingsView.as_view(),
-        name="api-trip-briefings",
-    ),
-    path("briefings/<int:pk>/pdf/", api.BriefingPdfView.as_view(), name="api-briefing-pdf"),
-    path(
-        "briefings/<int:pk>/acknowledge/",
-        api.BriefingAcknowledgeView.as_view(),
-        name="api-briefing-acknowledge",
-    ),
-    path("briefings/<int:pk>/retry/", api.BriefingRetryView.as_view(), name="api-briefing-retry"),
+    path("failed/", views.failed, name="failed"),
+    path("trips/<int:trip_id>/rebrief/", views.rebrief, name="rebrief"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
+    path("<int:pk>/download/", views.download, name="download"),
+    path("<int:pk>/status/", views.status, name="status"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
 ]

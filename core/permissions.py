@@ -15,3 +15,12 @@ class HasPortalRole(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return roles.has_portal_role(request.user)
+
+
+class IsManager(BasePermission):
+    """A security manager: deciding on trips, who-is-where, running safety checks."""
+
+    message = "Only security managers may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return roles.is_manager(request.user)

@@ -3,10 +3,12 @@ each carries, and answers "what roles does this user have" once per request."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import wraps
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
 EMPLOYEE = "Employee"
 ARRANGER = "Travel arranger"
@@ -116,6 +118,24 @@ def has_portal_role(user) -> bool:
 
 def is_manager(user) -> bool:
     return MANAGER in user_roles(user)
+
+
+def managers() -> QuerySet[User]:
+    """The active security managers."""
+    return User.objects.filter(groups__name=MANAGER, is_active=True)
+
+
+def manager_emails(*, excluding: Iterable[int] = ()) -> list[str]:
+    """The addresses of the active security managers (those without one left out), but for
+    the users whose ids are in `excluding` (a traveller deciding on their own trip, a manager
+    who already approved). The one query every e-mail to the managers starts from."""
+    return list(
+        managers()
+        .exclude(pk__in=list(excluding))
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
 
 
 def is_arranger(user) -> bool:

@@ -14,7 +14,8 @@ from core import roles
 from core.api import GeoJSONRenderer
 from core.audit import client_ip
 from core.lib.dates import parse_iso_date
-from incidents import check_selectors, selectors, services
+from incidents import selectors, services
+from incidents.checks import selectors as check_selectors
 from incidents.models import Incident
 from incidents.serializers import (
     ImpactedRowSerializer,

@@ -231,7 +231,7 @@ class IncidentAllClear(models.Model):
 
 
 # --- safety checks ("Are you OK?") ---------------------------------------------------------
-# Written by incidents/check_services.py; read by incidents/check_selectors.py.
+# Written by incidents/checks/services.py; read by incidents/checks/selectors.py.
 
 CHECK_INTERVAL_LIMITS = (1, 24 * 60)  # minutes between asks
 CHECK_CYCLES_LIMITS = (1, 10)  # how many times a silent traveller is asked
@@ -388,7 +388,7 @@ class CheckRecipient(models.Model):
     @property
     def row_version(self) -> str:
         """What the check panel's row shows, in a few characters: the page's live update
-        asks for the rows whose version changed (incidents/check_views.py, check_rows).
+        asks for the rows whose version changed (incidents/checks/views.py, check_rows).
         Reads the answers prefetched by check_selectors.check_recipients."""
         handled_at = int(self.handled_at.timestamp()) if self.handled_at else 0
         return (

@@ -13,20 +13,34 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import Count, F, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
 
-from advisories.models import Place
-from advisories.selectors import place_matcher, places_for
+from advisories.models import Country, Place
+from advisories.selectors import (
+    contacts_for_traveller,
+    place_matcher,
+    places_for,
+    published_version,
+)
 from core.lib.geo import EARTH_RADIUS_KM, bounding_box, distance_km
 from core.lib.phones import PhoneDisplay, phone_display
-from core.lib.places import PlaceMatcher
+from core.lib.places import PlaceMatcher, match_key
 from core.lib.timezones import PlaceZone, place_time_zone
 from core.models import TravellerProfile
-from incidents.models import CheckRecipient, Incident, IncidentQuerySet
+from core.roles import is_content_admin, is_manager
+from incidents.models import (
+    CheckRecipient,
+    CheckStatus,
+    Incident,
+    IncidentAllClear,
+    IncidentQuerySet,
+    SafetyCheck,
+    SafetyStatus,
+)
 from trips import engine
 from trips.models import Stop, Trip, TripStatus
 
@@ -69,9 +83,7 @@ class ImpactedRow:
 
     @property
     def place_label(self) -> str:
-        if self.stop.place is not None:
-            return self.stop.place.name
-        return self.stop.place_text
+        return self.stop.place_label
 
     @property
     def match_label(self) -> str:
@@ -362,7 +374,6 @@ def impacted_counts(rows: Iterable[ImpactedRow]) -> dict[str, int]:
 
 def incidents_visible_to(user: User | AnonymousUser) -> IncidentQuerySet:
     """Incidents are read by security managers and declared by content admins too."""
-    from core.roles import is_content_admin, is_manager
 
     if is_manager(user) or is_content_admin(user):
         return Incident.objects.all()
@@ -393,7 +404,6 @@ def incidents_open_with_counts(*, user: User | AnonymousUser, on: dt.date) -> li
     there and arriving (for managers; content admins see the incidents without people).
 
     Two queries for the list, and two per open incident: open incidents are few at a time."""
-    from core.roles import is_manager
 
     incidents = sorted(
         incidents_list(user=user).open_on(on),
@@ -702,9 +712,6 @@ class CrisisRow:
 
 def _crisis_checks(incident_ids: list[int]) -> dict[int, dict[str, int]]:
     """Each incident's open check with its counts (one query)."""
-    from django.db.models import Count
-
-    from incidents.models import CheckStatus, SafetyCheck, SafetyStatus
 
     need_help = Q(recipients__status=SafetyStatus.NEED_HELP)
     rows = (
@@ -843,9 +850,6 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
     """Where a check's recipient is (their matching stop, else the incident's country) and
     the help there: the published emergency contacts of that country, a contact limited to a
     place only for that place, an embassy only for its nationals and before the others."""
-    from advisories.models import Country
-    from advisories.selectors import contacts_for_traveller, published_version
-    from core.lib.places import match_key
 
     incident = recipient.safety_check.incident
     stop = recipient.stop
@@ -894,6 +898,4 @@ def recipient_local_help(*, recipient: CheckRecipient) -> LocalHelp:
 
 def incident_all_clear_count(*, incident: Incident) -> int:
     """How many travellers have been sent the incident's all-clear so far (one query)."""
-    from incidents.models import IncidentAllClear
-
     return IncidentAllClear.objects.filter(incident=incident).count()

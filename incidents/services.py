@@ -28,7 +28,7 @@ from core.mail import send_templated
 from core.outbox import outbox_enqueue
 from core.templatetags.days import day as written_day
 from incidents import selectors
-from incidents.check_services import check_close, check_start_if_critical
+from incidents.checks.services import check_close, check_start_if_critical
 from incidents.models import (
     LOOKAHEAD_MAX,
     RADIUS_MAX_KM,
@@ -507,8 +507,6 @@ def incident_alert_arriving(*, incident_id: int, on: dt.date | None = None) -> i
 def incidents_alert_open(*, on: dt.date | None = None) -> int:
     """The sweep: alert arriving travellers of every open incident (a trip filed after the
     incident was declared is caught here)."""
-    from django.utils import timezone
-
     day = on or timezone.localdate()
     return sum(
         incident_alert_arriving(incident_id=pk, on=on)

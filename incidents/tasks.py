@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from incidents import check_tasks, services  # noqa: F401 (check_tasks: registers them)
+from incidents import services
 from incidents.feeds import services as feed_services
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, ConnectionError)

@@ -1,33 +1,10 @@
-"""Incident routes: the pages (``urlpatterns``, at the site root) and the REST API
-(``api_urlpatterns``, under /api/), both included from portal/urls.py."""
+"""The incident and safety-check pages, included by portal/urls.py at the site root (the API is
+in incidents/api_urls.py)."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
-from incidents import api, check_api, check_views, views
-
-router = SimpleRouter(trailing_slash=True)
-router.register("incidents", api.IncidentViewSet, basename="incident")
-
-api_urlpatterns = [
-    path("map/incidents/", api.MapIncidentsView.as_view(), name="api-map-incidents"),
-    # Safety checks (before the router, whose incident routes would not take these anyway).
-    path(
-        "incidents/<int:pk>/checks/",
-        check_api.IncidentChecksView.as_view(),
-        name="api-incident-checks",
-    ),
-    path("checks/<int:pk>/", check_api.CheckDetailView.as_view(), name="api-check-detail"),
-    path("checks/<int:pk>/answer/", check_api.CheckAnswerView.as_view(), name="api-check-answer"),
-    path(
-        "checks/<int:pk>/recipients/<int:rid>/",
-        check_api.CheckRecipientView.as_view(),
-        name="api-check-recipient",
-    ),
-    path("checks/<int:pk>/close/", check_api.CheckCloseView.as_view(), name="api-check-close"),
-    path("me/checks/", check_api.MyChecksView.as_view(), name="api-my-checks"),
-    *router.urls,
-]
+from incidents import views
+from incidents.checks import views as check_views
 
 urlpatterns = [
     path("incidents/", views.incident_list, name="incident-list"),

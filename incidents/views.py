@@ -15,7 +15,8 @@ from core.audit import client_ip
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.lib.csvexport import csv_response
 from core.lib.dates import parse_iso_date
-from incidents import check_selectors, selectors, services
+from incidents import selectors, services
+from incidents.checks import selectors as check_selectors
 from incidents.forms import IncidentCloseForm, IncidentForm, incident_initial
 
 

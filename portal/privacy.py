@@ -711,7 +711,7 @@ def _trip_export(trip: Trip, user: User) -> dict[str, Any]:
         "stops": [
             {
                 "country": stop.country_id,
-                "place": stop.place.name if stop.place else stop.place_text,
+                "place": stop.place_label,
                 "arrival": _day(stop.arrival),
                 "departure": _day(stop.departure),
                 "activities": stop.activities,

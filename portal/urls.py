@@ -4,7 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from advisories.admin_documents import import_document
 from core import account_views, api, sso
-from incidents import urls as incident_urls
 from portal import assets, health, privacy_api
 
 api_patterns: list[URLPattern | URLResolver] = [
@@ -17,11 +16,12 @@ api_patterns: list[URLPattern | URLResolver] = [
     # The split view serves its start-up script from a URL of its own: no inline script
     # (Content-Security-Policy).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("advisories.urls")),
+    # Each app's API, once each (tests/test_urls.py).
+    path("", include("advisories.api_urls")),
     path("", include("trips.api_urls")),
     path("", include("bookings.api_urls")),
-    path("", include("briefings.urls")),
-    path("", include(incident_urls.api_urlpatterns)),
+    path("", include("briefings.api_urls")),
+    path("", include("incidents.api_urls")),
 ]
 
 urlpatterns = [
@@ -43,9 +43,13 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     # Booking e-mails from the provider named by BOOKINGS_INBOUND (none when unset).
     path("bookings/inbound/", include("bookings.mail.urls")),
-    path("", include(incident_urls.urlpatterns)),
     path("bookings/", include("bookings.page_urls")),
+    # Each app's pages, once each (tests/test_urls.py).
+    path("", include("incidents.urls")),
     path("", include("portal.page_urls")),
+    path("", include("trips.urls")),
+    path("", include("advisories.urls")),
+    path("briefings/", include("briefings.urls")),
 ]
 
 handler404 = "portal.errors_views.not_found"

@@ -23,7 +23,7 @@ from core.lib.csvexport import csv_response
 from core.models import AuditEntry
 from core.roles import manager_required
 from core.services import PROFILE_FIELDS, profile_update
-from incidents.check_selectors import checks_asking
+from incidents.checks.selectors import checks_asking
 from incidents.selectors import incidents_crisis_summary
 from portal import privacy
 from trips import selectors as trip_selectors

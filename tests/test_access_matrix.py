@@ -34,7 +34,7 @@ from django.utils import timezone
 from bookings.services import booking_keep_unassigned
 from briefings.models import Briefing, BriefingStatus
 from core.accounts import token_create, token_id
-from incidents.check_services import answer_token
+from incidents.checks.services import answer_token
 from incidents.models import CheckRecipient, SafetyCheck
 from tests.briefings.content import publish_kz
 from tests.factories import (

@@ -8,16 +8,16 @@ import uuid
 from django.core.paginator import InvalidPage
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import generics, mixins, permissions, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core import roles
 from core.api import BoundedDateField, GeoJSONRenderer
 from core.lib.dates import parse_iso_date
+from core.permissions import IsManager
 from trips import selectors, services
 from trips.filters import TripFilter, compliance_days
 from trips.models import Stop, Trip, TripStatus
@@ -32,13 +32,6 @@ from trips.serializers import (
     TripListSerializer,
     TripSerializer,
 )
-
-
-class IsManager(permissions.BasePermission):
-    message = "Only security managers may do this."
-
-    def has_permission(self, request, view) -> bool:
-        return roles.is_manager(request.user)
 
 
 class PageAsQuery(PageNumberPagination):

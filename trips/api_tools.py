@@ -10,9 +10,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from trips import preview, ticks
+from trips import preview
 from trips.models import Trip
 from trips.serializers import TripInputSerializer
+from trips.services import ticks
 
 
 class RequirementTickInputSerializer(serializers.Serializer):

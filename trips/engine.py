@@ -75,9 +75,8 @@ from core.lib.dates import (
     months_overlapped,
     working_deadline,
 )
-from core.lib.vocabulary import DeadlineUnit, PassportType, PlaceKind, RequirementKind, RuleKind
+from core.lib.vocabulary import DeadlineUnit, PlaceKind, RequirementKind, RuleKind
 
-PASSPORT_TYPES = PassportType.codes()
 RULE_KINDS = RuleKind.codes()
 REQUIREMENT_KINDS = RequirementKind.codes()
 PLACE_KINDS = PlaceKind.codes()
@@ -195,6 +194,7 @@ class Stop:
     @property
     def place_name(self) -> str:
         """The place as a person reads it: the curated name, else the free text."""
+        # The same precedence as trips.models.Stop.place_label (the engine stays ORM-free).
         return self.place.name if self.place else self.place_text
 
 

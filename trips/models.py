@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import PASSPORT_TYPES, SingleRowModel
+from core.roles import is_arranger, is_manager
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -56,8 +57,6 @@ class TripQuerySet(models.QuerySet["Trip"]):
     def visible_to(self, user: User | AnonymousUser) -> TripQuerySet:
         """Every read starts here: what this user may see. Someone else's trip is simply not
         in the queryset, so it is a 404 by construction."""
-        from core.roles import is_manager
-
         if not user.is_authenticated:
             return self.none()
         if is_manager(user):
@@ -69,8 +68,6 @@ class TripQuerySet(models.QuerySet["Trip"]):
 
         Being named in a traveller's profile is not enough: the arranger role is checked on
         every request, so an arranger who loses the role loses the access with it."""
-        from core.roles import is_arranger
-
         if not user.is_authenticated:
             return self.none()
         if not is_arranger(user):
@@ -163,6 +160,27 @@ class LocationSource(models.TextChoices):
     GAZETTEER = "gazetteer", "Gazetteer of cities (approximate)"
 
 
+class StopQuerySet(models.QuerySet["Stop"]):
+    def overlapping(self, *, country: str, first: dt.date, last: dt.date) -> StopQuerySet:
+        """These stops, of those in `country` overlapping first..last (departure >= first and
+        arrival <= last; a stop ending the day the window starts overlaps it).
+
+        Two queries on purpose. The first finds the overlapping stops through the Stop index
+        (country, departure, arrival) alone: a few hundred among 300,000 in a millisecond.
+        Joined in one query, PostgreSQL cannot tell how few there are (it multiplies the two
+        date ranges' selectivities, off by a factor of 40 in bench/bench_impacted.py) and reads
+        every trip going ahead to hash-join them; given the ids, it looks up just those."""
+        ids = list(
+            self.model._default_manager.filter(
+                country_id=country.upper(), departure__gte=first, arrival__lte=last
+            )
+            # No ordering: Stop's default (by trip) would join every trip back in.
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        return self.filter(pk__in=ids)
+
+
 class Stop(models.Model):
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="stops")
     position = models.PositiveSmallIntegerField()
@@ -184,6 +202,8 @@ class Stop(models.Model):
     )
     # True when the point is a city's centre guessed from a typed name (the gazetteer).
     location_approximate = models.BooleanField(default=False)
+
+    objects = StopQuerySet.as_manager()
 
     class Meta:
         ordering = ["trip", "position"]
@@ -230,8 +250,23 @@ class Stop(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.place.name if self.place else (self.place_text or self.country_id)
+        where = self.place_label or self.country_id
         return f"{where} {self.arrival}..{self.departure}"
+
+    @property
+    def place_label(self) -> str:
+        """Where the stop is, as every page, list, export and API shows it: the curated place's
+        name when the typed text matched one (spelled as we spell it), else the text as typed
+        (empty when none was given)."""
+        return Stop.label_of(
+            place_name=self.place.name if self.place_id and self.place else None,
+            place_text=self.place_text,
+        )
+
+    @staticmethod
+    def label_of(*, place_name: str | None, place_text: str) -> str:
+        """place_label's rule, for code that reads stops as value rows (the trip list API)."""
+        return place_name if place_name is not None else place_text
 
 
 class Assessment(models.Model):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from trips.models import Assessment, Transition, Trip, TripStatus
+from trips.requirements import assessment_changes
 
 # trips.services writes these comments on the automatic transitions of a re-assessment.
 REASSESSED_PREFIX = "Re-assessed: "
@@ -31,8 +32,6 @@ def _latest_into(trip: Trip, status: str) -> Transition | None:
 def trip_status_note(*, trip: Trip, with_changes: bool = True) -> StatusNote | None:
     """The note for a rejected trip, or for one awaiting a new decision because its content
     changed; None otherwise."""
-    from trips.services import assessment_changes
-
     if trip.status == TripStatus.REJECTED:
         transition = _latest_into(trip, TripStatus.REJECTED)
         reason = transition.comment if transition else ""

@@ -15,7 +15,9 @@ from trips.models import Stop, Trip
 from trips.requirements import (
     IncidentRow,
     RequirementRow,
+    incident_json,
     incident_rows,
+    requirement_json,
     requirement_rows,
     with_ids,
 )
@@ -49,7 +51,7 @@ class Preview:
 
 def _preview(trip: Trip, stops: list[Stop] | None, today: dt.date | None) -> Preview:
     result = selectors.trip_assess(trip, stops)
-    stored = with_ids([services._requirement_json(r) for r in result.requirements])
+    stored = with_ids([requirement_json(r) for r in result.requirements])
     return Preview(
         risk_level=result.risk_level,
         known_level=getattr(result, "known_level", None),
@@ -57,7 +59,7 @@ def _preview(trip: Trip, stops: list[Stop] | None, today: dt.date | None) -> Pre
         approval_reasons=tuple(result.approval_reasons),
         explanation=tuple(result.explanation),
         requirements=requirement_rows(requirements=stored, today=today),
-        incidents=incident_rows(services.incident_json(i) for i in result.incidents),
+        incidents=incident_rows(incident_json(i) for i in result.incidents),
     )
 
 
@@ -69,7 +71,7 @@ def trip_preview(*, by: User, data: services.TripInput, traveller: User | None =
         raise services.ItineraryInvalid({"traveller": [services.NOT_YOUR_TRAVELLER]})
     services.itinerary_validate(data)
     trip = Trip(traveller=traveller, created_by=by)
-    services._apply(trip, data)
+    services.trip_input_apply(trip, data)
     stops = [
         Stop(
             position=index,

@@ -6,11 +6,13 @@ coordinates."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from advisories.models import Place
 from advisories.signals import content_changed, content_reach
 from core.outbox import outbox_enqueue
 from core.signals import password_changed
+from trips.services import calendar_feed_revoke, trips_touching
 
 # How many of the trips reached are listed by name (the count says how many there are).
 REACH_LISTED = 100
@@ -20,9 +22,6 @@ REACH_LISTED = 100
 def upcoming_trips_reached(sender, country_code: str, **kwargs) -> dict:
     """How many upcoming trips (and travellers) a material change of the country re-assesses,
     and the first of them (soonest first) for a content admin to read."""
-    from django.utils import timezone
-
-    from trips.services import trips_touching
 
     trips = trips_touching(country_code, today=timezone.localdate())
     listed = trips.select_related("traveller").order_by("first_arrival", "pk")[:REACH_LISTED]
@@ -58,7 +57,6 @@ def reassess_on_content_change(sender, country_code: str, version, **kwargs) -> 
 def calendar_feed_ends_with_password(sender, user, **kwargs) -> None:
     # The feed's secret address is a credential like an API token: whoever changes a password
     # because it leaked expects every way in to close.
-    from trips.services import calendar_feed_revoke
 
     calendar_feed_revoke(user=user, by=None, reason="password changed")
 

@@ -1,7 +1,9 @@
 """One read model for what an assessment stored: its requirements as typed rows (with their
 stable ids and whether they are done) and its matched advisory sections grouped by country and
 topic. The trip page, the dashboard, the briefing PDF, the calendar and the API all read
-assessments through here, so a due date is parsed and a checklist sorted in one place.
+assessments through here, so a due date is parsed and a checklist sorted in one place. The
+shape itself is written here too (assessment_values, requirement_json, incident_json): the
+services store it and the preview shows it, both through these functions.
 
 A requirement's id is stable across re-assessments while its kind, rule, country and place are
 the same: a short hash of those four (the place compared as names are matched, ignoring case
@@ -25,9 +27,11 @@ from django.utils.safestring import SafeString
 
 from advisories.models import REQUIREMENT_KIND_LABELS, AdvisoryVersion, Country, match_key
 from core.lib.countries import country_name
+from core.lib.dates import stored_date
 from core.lib.markdown import render_markdown
 from core.lib.topics import TopicGroup, group_by_topic
 from core.lib.vocabulary import RequirementKind
+from trips import engine
 from trips.models import Assessment, RequirementTick, Trip
 
 # A requirement due within this many days is "due soon" on the pages.
@@ -56,15 +60,6 @@ def with_ids(requirements: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         seen[base] += 1
         stored.append({**requirement, "id": requirement_id(requirement, seen[base])})
     return stored
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -161,7 +156,7 @@ def requirement_rows(
                 kind_label=str(REQUIREMENT_KIND_LABELS.get(kind, kind)),
                 title=str(stored.get("title") or ""),
                 detail=str(stored.get("detail") or ""),
-                due=_date(stored.get("due_date")),
+                due=stored_date(stored.get("due_date")),
                 country=country,
                 country_name=names.get(country, country),
                 place=str(stored.get("place") or ""),
@@ -234,8 +229,8 @@ def incident_rows(stored: Iterable[Mapping[str, Any]] | None) -> list[IncidentRo
             id=int(item.get("id") or 0),
             title=str(item.get("title") or ""),
             severity=str(item.get("severity") or ""),
-            starts_on=_date(item.get("starts_on")),
-            ends_on=_date(item.get("ends_on")),
+            starts_on=stored_date(item.get("starts_on")),
+            ends_on=stored_date(item.get("ends_on")),
             match=str(item.get("match") or ""),
             where=tuple(str(name) for name in item.get("where") or ()),
         )
@@ -404,3 +399,100 @@ def overdue_requirements(*, trip: Trip, today: dt.date) -> list[RequirementRow]:
         requirements=latest.requirements or [], ticks=trip.requirement_ticks.all(), today=today
     )
     return [row for row in rows if row.overdue]
+
+
+# --- the stored shape: what an Assessment row keeps of an engine result -----------------
+
+
+def assessment_values(result: engine.Assessment) -> dict[str, Any]:
+    """What an Assessment row stores of an engine result."""
+    return {
+        "risk_level": result.risk_level,
+        "known_level": result.known_level,
+        "requires_approval": result.requires_approval,
+        "approvals_needed": result.approvals_needed,
+        "approval_reasons": list(result.approval_reasons),
+        "requirements": with_ids([requirement_json(r) for r in result.requirements]),
+        "sections": [
+            {
+                "stop_index": s.stop_index,
+                "country": s.country,
+                "place": s.place,
+                "key": s.key,
+                "topic": s.topic,
+                "heading": s.heading,
+                "level": s.level,
+            }
+            for s in result.sections
+        ],
+        "explanation": list(result.explanation),
+        "content_versions": dict(result.content_versions),
+        "incidents": [incident_json(incident) for incident in result.incidents],
+    }
+
+
+def incident_json(incident: engine.MatchedIncident) -> dict[str, Any]:
+    """An incident of an assessment as it is stored (and previewed)."""
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "starts_on": incident.starts_on.isoformat(),
+        "ends_on": incident.ends_on.isoformat() if incident.ends_on else None,
+        "match": incident.match,
+        "stop_indexes": list(incident.stop_indexes),
+        "where": list(incident.where),
+    }
+
+
+def requirement_json(requirement: engine.Requirement) -> dict[str, Any]:
+    source = requirement.source
+    return {
+        "kind": requirement.kind,
+        "title": requirement.title,
+        "detail": requirement.detail,
+        "due_date": requirement.due_date.isoformat() if requirement.due_date else None,
+        "country": requirement.country,
+        "place": requirement.place,
+        "rule": requirement.rule,
+        "citation": requirement.citation,
+        "authority": requirement.authority,
+        "source": None
+        if source is None
+        else {
+            "key": source.key,
+            "publisher": source.publisher,
+            "title": source.title,
+            "url": source.url,
+            "retrieved": source.retrieved.isoformat() if source.retrieved else None,
+        },
+    }
+
+
+def assessment_changes(previous: Assessment | None, current: Assessment | None) -> list[str]:
+    """What changed for the traveller between two stored assessments, in plain words, for the
+    "what changed" note of a new briefing (a re-brief after a content change or an amendment).
+    """
+    if previous is None or current is None:
+        return []
+    changes: list[str] = []
+    if previous.risk_level != current.risk_level:
+        changes.append(
+            f"Risk level changed from {previous.risk_level or 'unknown'} "
+            f"to {current.risk_level or 'unknown'}."
+        )
+    before = {(r["kind"], r["title"], r["due_date"]) for r in previous.requirements}
+    after = {(r["kind"], r["title"], r["due_date"]) for r in current.requirements}
+    for _kind, title, due in sorted(after - before, key=str):
+        changes.append(f"New requirement: {title}" + (f" (due {due})." if due else "."))
+    for _kind, title, _due in sorted(before - after, key=str):
+        changes.append(f"No longer required: {title}.")
+    had = {item.get("id"): item for item in previous.incidents or []}
+    has = {item.get("id"): item for item in current.incidents or []}
+    for key, item in has.items():
+        if key not in had or had[key].get("severity") != item.get("severity"):
+            changes.append(f"Incident where you are going: {item['title']} ({item['severity']}).")
+    for key, item in had.items():
+        if key not in has:
+            changes.append(f"No longer an incident for this trip: {item['title']}.")
+    return changes

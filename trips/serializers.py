@@ -34,7 +34,7 @@ class StopSerializer(serializers.ModelSerializer):
         ]
 
     def get_place(self, stop: Stop) -> str:
-        return stop.place.name if stop.place else stop.place_text
+        return stop.place_label
 
     def get_place_matched(self, stop: Stop) -> bool:
         return stop.place_id is not None
@@ -105,8 +105,9 @@ class TripListSerializer(serializers.BaseSerializer):
             "stops": [
                 {
                     "country": stop["country_id"],
-                    "place": (
-                        stop["place__name"] if stop["place_id"] is not None else stop["place_text"]
+                    "place": Stop.label_of(
+                        place_name=stop["place__name"] if stop["place_id"] is not None else None,
+                        place_text=stop["place_text"],
                     ),
                     "place_matched": stop["place_id"] is not None,
                     "arrival": _DATE.to_representation(stop["arrival"]),
@@ -272,7 +273,7 @@ class LocationSerializer(serializers.Serializer):
         return stop.trip.traveller.get_full_name() or stop.trip.traveller.username
 
     def get_place(self, stop: Stop) -> str:
-        return stop.place.name if stop.place else stop.place_text
+        return stop.place_label
 
 
 class ComplianceRowSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from trips import services, ticks
+from trips import services
+from trips.services import ticks
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -42,7 +42,7 @@ def trip_destinations(trip: Trip) -> list[str]:
     places_by_country: dict[str, list[str]] = {}
     for stop in trip.stops.all():
         places = places_by_country.setdefault(stop.country_id, [])
-        place = stop.place.name if stop.place_id and stop.place else stop.place_text
+        place = stop.place_label
         if place and place not in places:
             places.append(place)
     return [

@@ -11,9 +11,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from core.lib.csvexport import csv_response
 from core.lib.dates import parse_iso_date
 from core.lib.vocabulary import PlaceKind
 from core.roles import manager_required
-from trips import calendar, selectors, services, ticks, triplist
+from trips import calendar, selectors, services, triplist
 from trips.filters import COMPLIANCE_DAYS_DEFAULT, compliance_days
 from trips.forms import (
     DecisionForm,
@@ -54,6 +55,7 @@ from trips.requirements import (
     next_open,
     open_rows,
 )
+from trips.services import ticks
 
 # --- the trip form -----------------------------------------------------------------------
 
@@ -62,8 +64,6 @@ def _travellers(user):
     """Arrangers choose among themselves and their travellers; others file for themselves."""
     if not roles.is_arranger(user):
         return None
-    from django.contrib.auth.models import User
-    from django.db.models import Case, IntegerField, Q, Value, When
 
     # Their travellers first, by name; themselves last, so nobody files for themself by
     # picking the first name in the list.
@@ -107,6 +107,8 @@ def _form_context(form, formset, *, trip=None, general_errors=()):
         "general_errors": list(general_errors),
         "place_lists": places,
         "amending": trip is not None and trip.status != TripStatus.DRAFT,
+        # The preview script names levels with the vocabulary's words (no copy in the JS).
+        "risk_level_words": LEVEL_NAMES,
     }
 
 
@@ -138,36 +140,8 @@ def _trip_form_page(request, trip: Trip | None):
         formset = StopFormSet(request.POST, prefix="stops", form_kwargs=form_kwargs)
         if form.is_valid() and formset.is_valid():
             data = trip_input(form, formset)
-            submit = request.POST.get("action") == "submit"
             try:
-                if trip is None:
-                    trip = services.trip_create(
-                        by=request.user,
-                        data=data,
-                        traveller=form.cleaned_data.get("traveller") or request.user,
-                        submission_key=form.cleaned_data.get("submission_key"),
-                    )
-                    created = trip
-                    if trip.status != TripStatus.DRAFT:
-                        # This form was sent before (the back button): the trip it filed has
-                        # moved on, and is shown as it is rather than filed or submitted again.
-                        messages.info(request, "This trip was already filed: here it is.")
-                        return redirect("trip-detail", pk=trip.pk)
-                else:
-                    created = None
-                    was_draft = trip.status == TripStatus.DRAFT
-                    trip = services.trip_update(trip=trip, by=request.user, data=data)
-                    if not was_draft:
-                        submit = False  # an amendment is re-assessed by trip_update itself
-                        messages.success(request, "Your amendment was submitted and re-assessed.")
-                if submit:
-                    trip = services.trip_submit(trip=trip, by=request.user)
-                    messages.success(request, _submitted_message(trip))
-                elif created is not None or trip.status == TripStatus.DRAFT:
-                    messages.success(
-                        request, "Draft saved. Submit it when the itinerary is complete."
-                    )
-                return redirect("trip-detail", pk=trip.pk)
+                response = _trip_save(request, trip=trip, form=form, data=data)
             except services.ItineraryInvalid as exc:
                 general = itinerary_errors_apply(exc, form, formset)
                 return render(
@@ -176,10 +150,8 @@ def _trip_form_page(request, trip: Trip | None):
                     _form_context(form, formset, trip=trip, general_errors=general),
                     status=400,
                 )
-            except DomainError as exc:
-                messages.error(request, str(exc))
-                if trip is not None and trip.pk:
-                    return redirect("trip-detail", pk=trip.pk)
+            if response is not None:
+                return response
         status = 400
     else:
         status = 200
@@ -195,6 +167,47 @@ def _trip_form_page(request, trip: Trip | None):
     return render(
         request, "trips/trip_form.html", _form_context(form, formset, trip=trip), status=status
     )
+
+
+def _trip_save(request, *, trip: Trip | None, form: TripForm, data) -> HttpResponse | None:
+    """File (or edit, or amend) the trip from a valid form, and submit it when asked: a
+    redirect to the trip, or None to show the form again after a refusal (its message is
+    queued). Raises ItineraryInvalid for the form to show against its fields."""
+    submit = request.POST.get("action") == "submit"
+    try:
+        if trip is None:
+            trip = services.trip_create(
+                by=request.user,
+                data=data,
+                traveller=form.cleaned_data.get("traveller") or request.user,
+                submission_key=form.cleaned_data.get("submission_key"),
+            )
+            created = trip
+            if trip.status != TripStatus.DRAFT:
+                # This form was sent before (the back button): the trip it filed has moved
+                # on, and is shown as it is rather than filed or submitted again.
+                messages.info(request, "This trip was already filed: here it is.")
+                return redirect("trip-detail", pk=trip.pk)
+        else:
+            created = None
+            was_draft = trip.status == TripStatus.DRAFT
+            trip = services.trip_update(trip=trip, by=request.user, data=data)
+            if not was_draft:
+                submit = False  # an amendment is re-assessed by trip_update itself
+                messages.success(request, "Your amendment was submitted and re-assessed.")
+        if submit:
+            trip = services.trip_submit(trip=trip, by=request.user)
+            messages.success(request, _submitted_message(trip))
+        elif created is not None or trip.status == TripStatus.DRAFT:
+            messages.success(request, "Draft saved. Submit it when the itinerary is complete.")
+        return redirect("trip-detail", pk=trip.pk)
+    except services.ItineraryInvalid:
+        raise
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        if trip is not None and trip.pk:
+            return redirect("trip-detail", pk=trip.pk)
+        return None
 
 
 def _submitted_message(trip: Trip) -> str:
@@ -564,7 +577,7 @@ def locations(request, message_form: dict | None = None, status: int = 200):
                     stop.trip.traveller.profile.emergency_contact_name,
                     stop.trip.traveller.profile.emergency_contact_phone,
                     stop.country.name,
-                    stop.place.name if stop.place else stop.place_text,
+                    stop.place_label,
                     stop.arrival.isoformat(),
                     stop.departure.isoformat(),
                     stop.trip.pk,

@@ -365,3 +365,17 @@ def time_zone_named(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def stored_date(value: object) -> date | None:
+    """A date as the portal stored it in JSON (an assessment's due dates, a content snapshot's
+    retrieval day, a briefing's inputs): "YYYY-MM-DD", a date already, or nothing. Anything
+    else reads as no date: a stored record shows what it can rather than failing a page."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,5 +1,5 @@
-"""The portal's words, defined once: topics, place kinds, rule kinds, requirement kinds, passport
-types and deadline units.
+"""The portal's words, defined once: risk levels, topics, place kinds, rule kinds, requirement
+kinds, passport types and deadline units.
 
 Framework-free on purpose: the pure engine, the models (as choices), the pack validation and the
 document importer all import these, so they cannot drift apart. Each is a ``StrEnum``: members
@@ -9,7 +9,7 @@ plain strings, and mypy checks the names.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class Labelled(StrEnum):
@@ -39,6 +39,34 @@ class Labelled(StrEnum):
     @classmethod
     def order(cls) -> dict[str, int]:
         return {member.value: position for position, member in enumerate(cls)}
+
+
+class RiskLevel(IntEnum):
+    """An advisory's (and a trip's) risk level, 1 to 5, with the word readers see."""
+
+    word: str
+
+    def __new__(cls, level: int, word: str) -> RiskLevel:
+        member = int.__new__(cls, level)
+        member._value_ = level
+        member.word = word
+        return member
+
+    LOW = 1, "Low"
+    MODERATE = 2, "Moderate"
+    ELEVATED = 3, "Elevated"
+    HIGH = 4, "High"
+    EXTREME = 5, "Extreme"
+
+    @classmethod
+    def choices(cls) -> list[tuple[int, str]]:
+        """For model and form fields: ``[(1, "1 - Low"), ...]``."""
+        return [(member.value, f"{member.value} - {member.word}") for member in cls]
+
+    @classmethod
+    def words(cls) -> dict[int, str]:
+        """``{1: "Low", ...}``, for pages and briefings."""
+        return {member.value: member.word for member in cls}
 
 
 class Topic(Labelled):

@@ -30,7 +30,7 @@ from core.errors import Conflict, InvalidInput
 from core.mail import send_templated
 from core.outbox import outbox_enqueue, outbox_run_once
 from incidents import selectors
-from incidents.check_services import check_start
+from incidents.checks.services import check_start
 from incidents.feeds import FeedError, FeedItem, cap, gdacs, severity_at_least, usgs
 from incidents.feeds.fetch import Fetched, FetchError, fetch
 from incidents.models import (

@@ -8,7 +8,9 @@
 
   var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  var LEVELS = {1: "Low", 2: "Moderate", 3: "Elevated", 4: "High", 5: "Extreme"};
+  // The level words of portal.lib.vocabulary.RiskLevel, given by the page.
+  var wordsElement = document.getElementById("risk-level-words");
+  var LEVELS = wordsElement ? JSON.parse(wordsElement.textContent) : {};
 
   function readableDate(iso) {
     var parts = iso.split("-").map(Number);

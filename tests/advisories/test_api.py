@@ -13,9 +13,9 @@ from tests.factories import (
     manager,
 )
 
-# The project mounts advisories.urls under /api/; these tests mount it themselves so they do
+# The project mounts advisories.api_urls under /api/; these tests mount it themselves so they do
 # not depend on the project's URL configuration.
-urlpatterns = [path("api/", include("advisories.urls"))]
+urlpatterns = [path("api/", include("advisories.api_urls"))]
 pytestmark = pytest.mark.urls(__name__)
 
 

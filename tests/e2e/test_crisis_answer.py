@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from advisories.services import advisory_publish
 from core.models import CompanySettings
-from incidents.check_services import answer_token, check_start
+from incidents.checks.services import answer_token, check_start
 from incidents.models import CheckRecipient
 from tests.e2e.helpers import shot
 from tests.factories import (

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from incidents import services
-from incidents.check_services import check_start
+from incidents.checks.services import check_start
 from incidents.models import SafetyCheck
 from tests.e2e.helpers import log_in, shot
 from tests.factories import (

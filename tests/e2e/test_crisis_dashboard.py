@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from incidents.check_services import check_answer, check_start
+from incidents.checks.services import check_answer, check_start
 from incidents.models import CheckRecipient
 from tests.e2e.helpers import log_in, shot
 from tests.factories import (

@@ -121,7 +121,8 @@ def test_a_phone_answer_is_kept_beside_the_travellers_note_on_the_panel_csv_and_
 def test_a_row_being_filled_in_keeps_its_form_and_an_answer_off_the_page_offers_the_list_again(
     live_server, browser, monkeypatch
 ):
-    from incidents import check_selectors, check_services
+    from incidents.checks import selectors as check_selectors
+    from incidents.checks import services as check_services
     from incidents.models import CheckRecipient
 
     monkeypatch.setattr(check_selectors, "PANEL_PAGE_SIZE", 1)

@@ -43,7 +43,7 @@ def test_a_traveller_previews_ticks_off_lists_and_subscribes(
     preview.get_by_text("International Driving Permit").wait_for()
     text = preview.inner_text()
     assert "preview, not stored" in text
-    assert "Level 4" in text and "needs a security manager's approval" in text
+    assert "Level 4 · High" in text and "needs a security manager's approval" in text
     registration_due = arrive + dt.timedelta(days=4)
     assert f"Due {registration_due:%a} {registration_due.day} {registration_due:%b %Y}" in text
     shot(page, "20-trip-form-preview")

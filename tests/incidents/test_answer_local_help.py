@@ -15,7 +15,7 @@ from django.utils import timezone
 from advisories.services import advisory_publish
 from core.lib.timezones import place_time_zone
 from core.models import CompanySettings
-from incidents.check_services import answer_token, check_answer, check_close, check_start
+from incidents.checks.services import answer_token, check_answer, check_close, check_start
 from incidents.models import CheckRecipient, SafetyCheck
 from tests.factories import (
     AdvisoryFactory,

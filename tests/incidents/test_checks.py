@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEntry, OutboxMessage
-from incidents import check_services
-from incidents.check_services import answer_token, check_send_asks, checks_tick
+from incidents.checks import services as check_services
+from incidents.checks.services import answer_token, check_send_asks, checks_tick
 from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
 from tests.factories import (
     IncidentFactory,
@@ -786,7 +786,7 @@ def test_each_e_mail_is_marked_delivered_before_the_next_goes_even_to_a_fast_mai
 def test_a_large_check_is_queued_in_batches_for_the_workers(
     scene, kz, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from incidents import check_tasks
+    from incidents.checks import tasks as check_tasks
 
     for n in range(5):
         stay(employee(username=f"crowd{n}"), place=kz["almaty"])
@@ -895,7 +895,7 @@ def test_a_check_of_five_thousand_travellers_leaves_the_e_mails_to_batches_on_wo
 ):
     from django.contrib.auth.models import User
 
-    from incidents import check_tasks
+    from incidents.checks import tasks as check_tasks
     from trips.models import Stop, Trip
 
     incident = IncidentFactory(places=[kz["almaty"]], starts_on=days(-1))
@@ -958,7 +958,7 @@ def test_a_check_of_five_thousand_travellers_leaves_the_e_mails_to_batches_on_wo
 def test_the_panel_pages_a_large_check_with_the_calls_for_help_first(
     scene, kz, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from incidents import check_selectors
+    from incidents.checks import selectors as check_selectors
 
     monkeypatch.setattr(check_selectors, "PANEL_PAGE_SIZE", 2)
     stay(employee(username="late"), place=kz["almaty"])

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEntry
-from incidents import check_services
-from incidents.check_services import answer_token
+from incidents.checks import services as check_services
+from incidents.checks.services import answer_token
 from incidents.models import CheckAnswer
 from tests.factories import api_as, logged_in
 from tests.incidents.test_checks import recipient, scene, start  # noqa: F401 (a fixture)

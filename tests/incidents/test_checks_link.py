@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEntry
-from incidents import check_views
-from incidents.check_services import answer_token
+from incidents.checks import views as check_views
+from incidents.checks.services import answer_token
 from incidents.models import CheckAnswer, SafetyCheck
 from tests.factories import api_as, content_admin, logged_in
 from tests.incidents.test_checks import days, recipient, scene, start  # noqa: F401 (a fixture)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from incidents import services
-from incidents.check_services import check_start
+from incidents.checks.services import check_start
 from incidents.models import Incident, IncidentAllClear, SafetyCheck
 from tests.factories import (
     IncidentFactory,

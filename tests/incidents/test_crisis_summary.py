@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents.check_services import check_answer, check_recipient_update, check_start
+from incidents.checks.services import check_answer, check_recipient_update, check_start
 from incidents.models import CheckRecipient
 from incidents.selectors import incidents_crisis_summary
 from tests.factories import IncidentFactory, country, employee, manager, trip_with_stops

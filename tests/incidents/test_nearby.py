@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from incidents.check_services import check_start
+from incidents.checks.services import check_start
 from incidents.selectors import (
     incident_hazards,
     incident_impacted,

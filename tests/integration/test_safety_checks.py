@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.check_tasks import check_alert_help, check_escalate, check_send_asks, checks_tick
+from incidents.checks.tasks import check_alert_help, check_escalate, check_send_asks, checks_tick
 from incidents.models import CheckAnswer, CheckRecipient, SafetyCheck
 from tests.factories import (
     IncidentFactory,

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.check_tasks import checks_tick
+from incidents.checks.tasks import checks_tick
 from incidents.models import CheckRecipient, SafetyCheck
 from tests.factories import IncidentFactory, PlaceFactory, api_as, country, manager
 from tests.integration.test_safety_checks import ASK, Mailbox, wait_for

@@ -322,7 +322,7 @@ def test_advisory_bodies_are_sanitised(db):
 def crisis_in_almaty():
     """A critical incident in Almaty since yesterday, two travellers there (one needing
     help, asked by its check) and one arriving tomorrow."""
-    from incidents.check_services import check_answer, check_start
+    from incidents.checks.services import check_answer, check_start
     from incidents.models import CheckRecipient
     from tests.factories import IncidentFactory, PlaceFactory, country, trip_with_stops
 

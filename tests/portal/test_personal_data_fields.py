@@ -27,7 +27,7 @@ from briefings.models import Acknowledgement, Briefing, BriefingStatus
 from core import accounts
 from core.audit import audit_record, email_digest, request_ip
 from core.models import AuditEntry
-from incidents import check_services
+from incidents.checks import services as check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck
 from portal import privacy
 from tests.factories import (

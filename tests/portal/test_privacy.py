@@ -438,7 +438,7 @@ def three_people(db):
     """A traveller, their arranger and a manager, each having done something to the
     traveller's trip and safety-check answer, each from their own address."""
     from core.audit import request_ip
-    from incidents import check_services
+    from incidents.checks import services as check_services
     from incidents.models import CheckRecipient, SafetyCheck
     from tests.factories import IncidentFactory, arranger_for
 

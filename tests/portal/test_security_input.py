@@ -197,7 +197,7 @@ def test_an_incident_summary_with_a_direction_override_is_a_field_error():
 def test_a_safety_check_interval_of_4301_digits_is_a_field_error():
     from django.core.exceptions import ValidationError
 
-    from incidents.check_services import check_start
+    from incidents.checks.services import check_start
     from tests.factories import IncidentFactory
 
     with pytest.raises(ValidationError) as refused:

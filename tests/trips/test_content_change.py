@@ -191,7 +191,7 @@ def test_a_traveller_whose_approved_trip_is_sent_back_for_a_decision_is_told(
 def test_a_failing_mail_server_or_trip_does_not_stop_the_others_being_reassessed(
     catalogue, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from trips import services
+    from trips.services import notifications
 
     traveller = employee()
     first = post_trip(traveller, stop(arrival=10, departure=12))
@@ -202,7 +202,7 @@ def test_a_failing_mail_server_or_trip_does_not_stop_the_others_being_reassessed
     def broken_mail(*args, **kwargs):
         raise OSError("mail server down")
 
-    monkeypatch.setattr(services, "send_templated", broken_mail)
+    monkeypatch.setattr(notifications, "send_templated", broken_mail)
     with django_capture_on_commit_callbacks(execute=True):
         republish(level=4)  # both go back for a decision; every e-mail fails
     assert [Trip.objects.get(pk=t["id"]).status for t in (first, second)] == [
@@ -215,6 +215,7 @@ def test_one_trip_that_cannot_be_reassessed_leaves_the_others_done_and_the_task_
     catalogue, monkeypatch
 ):
     from trips import services
+    from trips.services import reassessment
 
     traveller = employee()
     first = post_trip(traveller, stop(arrival=10, departure=12))
@@ -234,10 +235,10 @@ def test_one_trip_that_cannot_be_reassessed_leaves_the_others_done_and_the_task_
             raise RuntimeError("a bug")
         return real(trip=trip, **kwargs)
 
-    monkeypatch.setattr(services, "trip_reassess", flaky)
+    monkeypatch.setattr(reassessment, "trip_reassess", flaky)
     with pytest.raises(services.ReassessmentIncomplete):
         services.trips_reassess_for_country(country_code="MN", version=2)
     assert Trip.objects.get(pk=second["id"]).status == "pending_approval"
-    monkeypatch.setattr(services, "trip_reassess", real)
+    monkeypatch.setattr(reassessment, "trip_reassess", real)
     assert services.trips_reassess_for_country(country_code="MN", version=2) == 1
     assert Trip.objects.get(pk=first["id"]).status == "pending_approval"

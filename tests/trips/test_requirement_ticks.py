@@ -20,7 +20,7 @@ from tests.trips.helpers import TEST_PACK, file_trip
 from trips import services
 from trips.models import RequirementTick, TripStatus
 from trips.requirements import assessment_requirements, requirement_id, with_ids
-from trips.ticks import requirement_reminders_send
+from trips.services.ticks import requirement_reminders_send
 
 pytestmark = pytest.mark.django_db
 

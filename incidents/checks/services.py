@@ -18,7 +18,7 @@ released by the next tick, which re-enqueues whatever is still unasked at once: 
 silently skipped either, and everyone is asked within two minutes of the worker's death.
 The managers' "need help" alert and the escalation follow the same claim-then-mark pattern.
 
-Tasks take ids (incidents/check_tasks.py) and call the functions here; enqueues happen after the
+Tasks take ids (incidents/checks/tasks.py) and call the functions here; enqueues happen after the
 transaction commits and never undo it when the broker is down: the tick catches up.
 """
 
@@ -52,6 +52,7 @@ from core.lib.numbers import parse_whole_number
 from core.lib.text import text_problem
 from core.mail import MailMerge, mail_footer, send_templated
 from core.outbox import outbox_enqueue
+from incidents.checks.selectors import recipients_silent
 from incidents.models import (
     CHECK_CYCLES_LIMITS,
     CHECK_INTERVAL_LIMITS,
@@ -473,6 +474,34 @@ def _send_timeout() -> float:
     return min(float(configured), SEND_TIMEOUT) if configured else SEND_TIMEOUT
 
 
+def _asks_claimed(
+    *, check_id: int, cycle: int, recipient_ids: Sequence[int], claimed_at: dt.datetime
+) -> list[CheckRecipient]:
+    """Claim this batch's e-mails of the cycle (``_claim_asks``) and load the recipients this
+    call now holds, with just what their e-mail needs."""
+    claimed = _claim_asks(
+        check_id=check_id, cycle=cycle, recipient_ids=recipient_ids, claimed_at=claimed_at
+    )
+    unclaimed = len(recipient_ids) - claimed
+    if unclaimed:
+        logger.info(
+            "Safety check %s: cycle %s already asked (or answered) for %s of %s recipients",
+            check_id,
+            cycle,
+            unclaimed,
+            len(recipient_ids),
+        )
+    if not claimed:
+        return []
+    return list(
+        CheckRecipient.objects.filter(pk__in=recipient_ids, asked_cycle=cycle, asked_at=claimed_at)
+        .select_related("traveller")
+        # What the e-mail and its link need (``_ask_values``), not the travellers' whole rows.
+        .only("safety_check_id", "traveller__first_name", "traveller__username", "traveller__email")
+        .order_by("pk")
+    )
+
+
 def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) -> int:
     """One batch: claim its e-mails of this cycle in one UPDATE (whoever already has one, or
     answered, is left out), send them through one mail connection, and mark each delivered
@@ -488,27 +517,11 @@ def check_send_asks(*, check_id: int, cycle: int, recipient_ids: Sequence[int]) 
     who was missed). A connection that cannot be opened stops the batch, every unsent claim
     given back."""
     claimed_at = timezone.now()
-    claimed = _claim_asks(
+    recipients = _asks_claimed(
         check_id=check_id, cycle=cycle, recipient_ids=recipient_ids, claimed_at=claimed_at
     )
-    unclaimed = len(recipient_ids) - claimed
-    if unclaimed:
-        logger.info(
-            "Safety check %s: cycle %s already asked (or answered) for %s of %s recipients",
-            check_id,
-            cycle,
-            unclaimed,
-            len(recipient_ids),
-        )
-    if not claimed:
+    if not recipients:
         return 0
-    recipients = list(
-        CheckRecipient.objects.filter(pk__in=recipient_ids, asked_cycle=cycle, asked_at=claimed_at)
-        .select_related("traveller")
-        # What the e-mail and its link need (``_ask_values``), not the travellers' whole rows.
-        .only("safety_check_id", "traveller__first_name", "traveller__username", "traveller__email")
-        .order_by("pk")
-    )
     claim = _BatchClaim(
         cycle=cycle, recipient_ids=[recipient.pk for recipient in recipients], stamp=claimed_at
     )
@@ -781,14 +794,6 @@ def check_close(
 # --- alerts to the managers ----------------------------------------------------------------
 
 
-def _managers() -> list[str]:
-    return list(
-        User.objects.filter(groups__name=roles.MANAGER, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-
-
 def _enqueue_help_alert(recipient_id: int) -> None:
     outbox_enqueue(
         task="incidents.check_tasks.check_alert_help",
@@ -837,7 +842,7 @@ def check_alert_help(*, recipient_id: int) -> bool:
                 "incident": recipient.safety_check.incident,
                 "check_url": _check_url(recipient.safety_check),
             },
-            _managers(),
+            roles.manager_emails(),
         )
     except BaseException:
         mine.update(help_claimed_at=None)
@@ -850,8 +855,6 @@ def check_alert_help(*, recipient_id: int) -> bool:
 def check_escalate(*, check_id: int) -> bool:
     """After the last cycle: one e-mail to the security managers listing everyone still
     silent, with phone and emergency contact. Sent once (claimed before it is sent)."""
-    from incidents.check_selectors import recipients_silent
-
     claimed_at = timezone.now()
     if not SafetyCheck.objects.filter(
         pk=check_id,
@@ -874,7 +877,7 @@ def check_escalate(*, check_id: int) -> bool:
                     "rows": silent,
                     "check_url": _check_url(check),
                 },
-                _managers(),
+                roles.manager_emails(),
             )
     except BaseException:
         mine.update(escalation_claimed_at=None)

@@ -228,7 +228,7 @@ def csv_rows(*, recipients: Iterable[CheckRecipient]) -> Iterable[list[object]]:
                 )
                 if part
             ),
-            (stop.place.name if stop and stop.place else (stop.place_text if stop else "")),
+            stop.place_label if stop else "",
             stop.arrival.isoformat() if stop else "",
             stop.departure.isoformat() if stop else "",
             recipient.trip_id or "",

@@ -32,7 +32,8 @@ from core.company import security_desk
 from core.errors import DomainError
 from core.lib.csvexport import csv_response
 from core.roles import manager_required
-from incidents import check_selectors, check_services
+from incidents.checks import selectors as check_selectors
+from incidents.checks import services as check_services
 from incidents.models import AnswerChannel, CheckRecipient, SafetyCheck, SafetyStatus
 from incidents.selectors import incidents_visible_to, recipient_local_help
 

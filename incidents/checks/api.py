@@ -1,28 +1,22 @@
-"""The safety-check API (contracts.md): thin views over incidents.check_services and
-incidents.check_selectors. Managers start, read, record, handle and close; a traveller
+"""The safety-check API (contracts.md): thin views over incidents.checks.services and
+incidents.checks.selectors. Managers start, read, record, handle and close; a traveller
 answers the checks that ask them and lists them under /api/me/checks/."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import roles
 from core.audit import client_ip
 from core.parsers import NOT_AN_OBJECT
-from incidents import check_selectors, check_services
+from core.permissions import IsManager
+from incidents.checks import selectors as check_selectors
+from incidents.checks import services as check_services
 from incidents.models import AnswerChannel, CheckAnswer, CheckRecipient, SafetyCheck
 from incidents.selectors import incidents_visible_to
-
-
-class IsManager(permissions.BasePermission):
-    message = "Only security managers run safety checks."
-
-    def has_permission(self, request, view) -> bool:
-        return roles.is_manager(request.user)
 
 
 def _body(request) -> dict:
@@ -120,7 +114,7 @@ class RecipientSerializer(serializers.ModelSerializer):
         stop = recipient.stop
         if stop is None:
             return ""
-        return stop.place.name if stop.place else stop.place_text
+        return stop.place_label
 
     def get_channel(self, recipient) -> str | None:
         return recipient.channel or None

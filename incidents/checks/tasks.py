@@ -1,7 +1,10 @@
 """Celery tasks of safety checks: thin wrappers that take ids and call one service
-(incidents/check_services.py), registered through incidents/tasks.py.
+(incidents/checks/services.py), registered through incidents/tasks.py.
 
 Beat entry (portal/settings.py): `incidents.check_tasks.checks_tick` every minute.
+The registered names keep the module path these tasks had before they moved into
+incidents/checks/ ("incidents.check_tasks.<name>"): the outbox table and the broker hold them
+as strings, so queued work and the beat entry still find their task. Never rename them.
 Every send is claimed on its row before it goes out, so a duplicate delivery, a retry or a
 worker killed and restarted e-mails nobody twice.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from incidents import check_services
+from incidents.checks import services as check_services
 
 # Worth another try: the database or the mail server blinked.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, ConnectionError)

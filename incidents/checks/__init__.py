@@ -1,0 +1,1 @@
+"""Safety checks ("Are you OK?"): services, selectors, page and API views, Celery tasks."""
