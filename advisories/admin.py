@@ -650,11 +650,12 @@ class WatchedSourceAdmin(admin.ModelAdmin):
         # The template escapes every text it shows: its output is safe as HTML.
         return mark_safe(  # noqa: S308
             render_to_string(
-                "admin/advisories/_word_diff_blocks.html",
+                "admin/advisories/advisoryversion/_word_diff.html",
                 {
                     "blocks": draft_diff(published.content if published else None, draft),
-                    "old_label": "Published",
-                    "new_label": "Draft",
+                    "older_label": "Published",
+                    "newer_label": "Draft",
+                    "level": 3,
                 },
             )
         )
