@@ -17,6 +17,7 @@ import time
 import uuid
 from typing import Any
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.cache import cache
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +34,6 @@ from bookings.mail import answers
 from bookings.mail.reader import MAX_MESSAGE_BYTES, EmailTooLarge
 from bookings.mail.receive import DOOR_EMAIL_API, READ_TASK
 from core.outbox import outbox_enqueue
-from portal.celery import app as celery_app
 
 # How long the request waits for the worker's answer before answering 202 "queued".
 ANSWER_WAIT_SECONDS = 10.0

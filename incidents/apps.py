@@ -12,7 +12,7 @@ class IncidentsConfig(AppConfig):
 
         hazard_provider_register(incident_hazards)
         # The hazard feeds that fail, among /healthz/'s details (never a failure).
+        from core.health_details import health_detail_register
         from incidents.feeds.services import feeds_health
-        from portal.health import health_detail_register
 
         health_detail_register("hazard_feeds", feeds_health)

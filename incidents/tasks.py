@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from incidents import services
+from incidents.checks import tasks as check_tasks  # noqa: F401 (imported: registers them)
 from incidents.feeds import services as feed_services
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, ConnectionError)

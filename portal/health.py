@@ -41,6 +41,7 @@ from django.views.decorators.http import require_safe
 from kombu.pidbox import Mailbox
 
 from core import roles
+from core.health_details import health_details
 from portal.celery import app
 from portal.models import SchedulerHeartbeat
 
@@ -194,28 +195,6 @@ CHECKS: dict[str, Callable[[], None]] = {
 IN_THREAD = {"broker", "storage", "worker"}
 
 
-# What an app adds to the operators' details without being a check (the extractor that reads
-# booking e-mails, the hazard feeds that fail): registered by the app itself, since portal
-# imports no app above it.
-DETAILS: dict[str, Callable[[], dict]] = {}
-
-
-def health_detail_register(name: str, describe: Callable[[], dict]) -> None:
-    DETAILS[name] = describe
-
-
-def _extra_details() -> dict[str, dict]:
-    found = {}
-    for name, describe in DETAILS.items():
-        try:
-            found[name] = describe()
-        except Exception as exc:
-            # A detail is information, never a failure of the health check.
-            logger.exception("Health detail %r failed", name)
-            found[name] = {"error": f"{type(exc).__name__}: {exc}"}
-    return found
-
-
 def _run(name: str) -> None:
     check = CHECKS[name]
     if name in IN_THREAD:
@@ -250,7 +229,7 @@ def health_report(*, details: bool = False) -> dict:
     down = [name for name, state in checks.items() if state == DOWN]
     report: dict = {"status": DOWN if down else OK, "checks": checks, "down": down}
     if details:
-        report["details"] = {**found, **_extra_details()}
+        report["details"] = {**found, **health_details()}
         report["checked_at"] = timezone.now().isoformat()
     return report
 

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 import extruct
 from django.conf import settings
 
-from portal.health import health_detail_register
+from core.health_details import health_detail_register
 
 logger = logging.getLogger(__name__)
 
