@@ -87,6 +87,18 @@ def trip_flights(trip: Trip) -> list[Segment]:
     )
 
 
+def trip_flight_segments(*, trip: Trip) -> list[Segment]:
+    """A trip's booked flights (confirmed, assigned bookings), by departure: one query."""
+    return list(
+        Segment.objects.filter(
+            booking__trip=trip,
+            booking__status=BookingStatus.CONFIRMED,
+            booking__state=BookingState.ASSIGNED,
+            kind=SegmentKind.FLIGHT,
+        ).order_by("departs", "pk")
+    )
+
+
 def trip_bookings(trip: Trip) -> list[Booking]:
     return list(Booking.objects.filter(trip=trip).order_by("received_at", "pk"))
 

@@ -20,6 +20,8 @@ from advisories.models import (
     match_key,
 )
 from advisories.selectors import activity_labels, contacts_for_traveller
+from bookings.models import Segment
+from bookings.selectors import trip_flight_segments
 from briefings.models import Briefing, BriefingStatus
 from core.company import SecurityDesk, security_desk
 from core.lib.countries import country_name
@@ -110,6 +112,9 @@ class BriefingDocument:
     incidents: list[TripIncident] = field(default_factory=list)
     # The company's 24/7 security desk, printed on the cover and the contacts page.
     security_desk: SecurityDesk | None = None
+    # The trip's booked flights (bookings), for its own itinerary page: never in a chapter,
+    # which is shared between travellers.
+    flights: list[dict[str, str]] = field(default_factory=list)
 
 
 def briefing_document(*, briefing: Briefing, today: dt.date | None = None) -> BriefingDocument:
@@ -322,7 +327,30 @@ def document_for(
             severities=engine.ASSESSED_SEVERITIES,
         ),
         security_desk=security_desk(),
+        flights=[_flight_row(segment) for segment in trip_flight_segments(trip=trip)],
     )
+
+
+def _local_time(text: str, zone: str) -> str:
+    """ "18 Dec 2026 20:15 (UTC+05:00, Asia/Almaty)": the time as it is at the airport."""
+    if not text:
+        return ""
+    moment = dt.datetime.fromisoformat(text)
+    offset = moment.strftime("%z")
+    label = f"UTC{offset[:3]}:{offset[3:]}" if offset else ""
+    where = ", ".join(part for part in (label, zone) if part)
+    clock = f"{moment.day} {moment:%b %Y %H:%M}"
+    return f"{clock} ({where})" if where else clock
+
+
+def _flight_row(segment: Segment) -> dict[str, str]:
+    return {
+        "flight": f"{segment.carrier} {segment.number}".strip(),
+        "origin": " ".join(p for p in (segment.from_code, segment.from_city) if p),
+        "destination": " ".join(p for p in (segment.to_code, segment.to_city) if p),
+        "departs": _local_time(segment.departs_local, segment.from_tz),
+        "arrives": _local_time(segment.arrives_local, segment.to_tz),
+    }
 
 
 def _snapshot_section(snapshot: dict[str, Any], key: str) -> dict[str, Any] | None:

@@ -61,6 +61,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "incidents.view_hazardfeed",
         "incidents.add_hazardfeed",
         "incidents.change_hazardfeed",
+        # Bookings as they arrived (feed, e-mail), read only: they change through the pages.
+        "bookings.view_booking",
+        "bookings.view_segment",
     ],
     CONTENT_ADMIN: [
         f"advisories.{action}_{model}"

@@ -59,3 +59,10 @@ def flights_on(on: dt.date, stops: Iterable[Any]) -> dict[int, list[str]]:
 @register.filter
 def flights_of(flights: dict[int, list[str]], traveller_id: int) -> list[str]:
     return flights.get(traveller_id, []) if flights else []
+
+
+@register.simple_tag
+def bookings_waiting_count(user) -> int:
+    """How many unassigned bookings wait for this user (the nav's badge): one count, asked
+    only where the nav shows the link (managers and arrangers)."""
+    return selectors.bookings_waiting_for(user).count()
