@@ -43,7 +43,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     # Booking e-mails from the provider named by BOOKINGS_INBOUND (none when unset).
     path("bookings/inbound/", include("bookings.mail.urls")),
-    path("bookings/", include("bookings.page_urls")),
+    path("bookings/", include("bookings.urls")),
     # Each app's pages, once each (tests/test_urls.py).
     path("", include("incidents.urls")),
     path("", include("portal.page_urls")),

@@ -101,7 +101,11 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("trips.RequirementReminder", "requirement_id"): "a rule's id",
     ("briefings.Briefing", "reason"): "why a briefing was made: approved, amended...",
     ("incidents.CheckRecipient", "answered_at"): "when, not what (kept with the check)",
-    ("briefings.Briefing", "inputs_digest"): "a hash of what the briefing was made from",
+    ("advisories.WatchedSource", "last_error"): "a public source server's answer",
+    ("advisories.WatchedSource", "content_digest"): "a hash of a public source's text",
+    ("advisories.WatchedSource", "changed_at"): "when a public source changed",
+    ("advisories.WatchedSource", "change_note"): "a government's own change note",
+    ("advisories.WatchedSource", "change_unreviewed"): "whether an editor looked at it",
 }
 
 PERSONAL_LOOKING = re.compile(
