@@ -183,79 +183,18 @@ def _imported_in_words(country: Country, merges: dict[int, str | None]) -> str:
 
 
 def import_document(request):
+    """The admin's document import in two steps: preview (the parsed sections, the merges it
+    suggests), then import exactly what was previewed into the country's draft."""
     if not is_content_admin(request.user):
         raise PermissionDenied
     action = request.POST.get("action") if request.method == "POST" else None
     step: dict[str, Any] = {}
     if action == "preview":
-        form = ImportDocumentForm(request.POST, request.FILES)
-        request.session.pop(SESSION_KEY, None)
-        if form.is_valid():
-            data, country, fmt = (form.cleaned_data[k] for k in ("document", "country", "fmt"))
-            try:
-                parsed = document_parse(country=country, data=data, fmt=fmt)
-            except DocumentError as exc:
-                form.add_error("document", str(exc))
-            else:
-                token = secrets.token_urlsafe(16)
-                name = getattr(request.FILES.get("document"), "name", "")
-                request.session[SESSION_KEY] = {
-                    "token": token,
-                    "data": base64.b64encode(data).decode("ascii"),
-                    "name": name,
-                    "country": country.pk,
-                    "fmt": fmt,
-                }
-                step = _import_step(
-                    country=country,
-                    parsed=parsed,
-                    name=name,
-                    form=_import_form(None, country=country, parsed=parsed, token=token),
-                )
+        form, step = _preview_step(request)
     elif action == "import":
-        import_form = ImportPreviewedForm(request.POST)
-        kept = _kept(request, request.POST.get("token"))
-        if kept is None:
-            form = ImportDocumentForm()
-            import_form.add_error(None, NO_PREVIEW)
-            step = {"import_form": import_form}
-        else:
-            country = kept["country"]
-            form = ImportDocumentForm(initial={"country": country, "fmt": kept["fmt"]})
-            try:
-                parsed = document_parse(country=country, data=kept["data"], fmt=kept["fmt"])
-            except DocumentError as exc:  # the curated keywords changed since the preview
-                request.session.pop(SESSION_KEY, None)
-                import_form.add_error(None, f"{exc} Preview the document again.")
-                step = {"import_form": import_form}
-            else:
-                import_form = _import_form(request.POST, country=country, parsed=parsed)
-                step = _import_step(
-                    country=country, parsed=parsed, name=kept["name"], form=import_form
-                )
-                if import_form.is_valid():
-                    level = import_form.cleaned_data["level"]
-                    if step["needs_level"] and level is None:
-                        import_form.add_error("level", _no_level_error(country))
-                    else:
-                        try:
-                            merges = import_form.merges()
-                            document_import_draft(
-                                country=country,
-                                parsed=parsed,
-                                by=request.user,
-                                level=level,
-                                merges=merges,
-                            )
-                        except DraftImportError as exc:
-                            import_form.add_error(None, str(exc))
-                        else:
-                            request.session.pop(SESSION_KEY, None)
-                            messages.success(request, _imported_in_words(country, merges))
-                            advisory = Advisory.objects.get(country=country)
-                            return redirect(
-                                reverse("admin:advisories_advisory_change", args=[advisory.pk])
-                            )
+        form, step, done = _import_previewed(request)
+        if done is not None:
+            return done
     else:
         # Linked from a country's or an advisory's admin page with ?country=KZ: that country
         # is chosen already.
@@ -269,3 +208,70 @@ def import_document(request):
         **step,
     }
     return render(request, "admin/advisories/import_document.html", context)
+
+
+def _preview_step(request) -> tuple[ImportDocumentForm, dict[str, Any]]:
+    """Parse the uploaded document and keep it in the session for the import step."""
+    form = ImportDocumentForm(request.POST, request.FILES)
+    request.session.pop(SESSION_KEY, None)
+    if not form.is_valid():
+        return form, {}
+    data, country, fmt = (form.cleaned_data[k] for k in ("document", "country", "fmt"))
+    try:
+        parsed = document_parse(country=country, data=data, fmt=fmt)
+    except DocumentError as exc:
+        form.add_error("document", str(exc))
+        return form, {}
+    token = secrets.token_urlsafe(16)
+    name = getattr(request.FILES.get("document"), "name", "")
+    request.session[SESSION_KEY] = {
+        "token": token,
+        "data": base64.b64encode(data).decode("ascii"),
+        "name": name,
+        "country": country.pk,
+        "fmt": fmt,
+    }
+    step = _import_step(
+        country=country,
+        parsed=parsed,
+        name=name,
+        form=_import_form(None, country=country, parsed=parsed, token=token),
+    )
+    return form, step
+
+
+def _import_previewed(request) -> tuple[ImportDocumentForm, dict[str, Any], Any]:
+    """Import the previewed document into the draft; the response is a redirect when done."""
+    import_form = ImportPreviewedForm(request.POST)
+    kept = _kept(request, request.POST.get("token"))
+    if kept is None:
+        import_form.add_error(None, NO_PREVIEW)
+        return ImportDocumentForm(), {"import_form": import_form}, None
+    country = kept["country"]
+    form = ImportDocumentForm(initial={"country": country, "fmt": kept["fmt"]})
+    try:
+        parsed = document_parse(country=country, data=kept["data"], fmt=kept["fmt"])
+    except DocumentError as exc:  # the curated keywords changed since the preview
+        request.session.pop(SESSION_KEY, None)
+        import_form.add_error(None, f"{exc} Preview the document again.")
+        return form, {"import_form": import_form}, None
+    import_form = _import_form(request.POST, country=country, parsed=parsed)
+    step = _import_step(country=country, parsed=parsed, name=kept["name"], form=import_form)
+    if not import_form.is_valid():
+        return form, step, None
+    level = import_form.cleaned_data["level"]
+    if step["needs_level"] and level is None:
+        import_form.add_error("level", _no_level_error(country))
+        return form, step, None
+    try:
+        merges = import_form.merges()
+        document_import_draft(
+            country=country, parsed=parsed, by=request.user, level=level, merges=merges
+        )
+    except DraftImportError as exc:
+        import_form.add_error(None, str(exc))
+        return form, step, None
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, _imported_in_words(country, merges))
+    advisory = Advisory.objects.get(country=country)
+    return form, step, redirect(reverse("admin:advisories_advisory_change", args=[advisory.pk]))

@@ -69,43 +69,53 @@ def snapshot_blocks(content: dict[str, Any]) -> list[Block]:
             ),
         )
     ]
-    for section in advisory.get("sections", []):
-        blocks.append(
-            Block(
-                key=f"section:{section['key']}",
-                kind="section",
-                title=f"Section: {section.get('heading') or section['key']}",
-                lines=(
-                    f"Heading: {section.get('heading', '')}",
-                    f"Topic: {section.get('topic', '')}",
-                    f"Level: {section.get('level') or 'none'}",
-                    f"Places: {_list(section.get('places')) or 'whole country'}",
-                    f"Activities: {_list(section.get('activities')) or 'any'}",
-                    f"Months: {_list(section.get('months')) or 'all year'}",
-                    f"Source: {section.get('source') or 'none'}",
-                    *(section.get("body") or "").splitlines(),
-                ),
-            )
-        )
-    for rule in content.get("rules", []):
-        fields = [
-            f"{name}: {json.dumps(rule[name], ensure_ascii=False)}"
-            for name in sorted(rule)
-            if name not in ("key", "kind", "title", "detail")
-        ]
-        blocks.append(
-            Block(
-                key=f"rule:{rule['key']}",
-                kind="rule",
-                title=f"Rule: {rule.get('title') or rule['key']} ({rule['kind']})",
-                lines=(
-                    f"Title: {rule.get('title', '')}",
-                    f"In words: {rule_in_words(rule)}",
-                    *fields,
-                    *(rule.get("detail") or "").splitlines(),
-                ),
-            )
-        )
+    blocks += [_section_block(section) for section in advisory.get("sections", [])]
+    blocks += [_rule_block(rule) for rule in content.get("rules", [])]
+    for key, title, lines in _list_blocks(content):
+        if lines:
+            blocks.append(Block(key=key, kind=key, title=title, lines=tuple(lines)))
+    return blocks
+
+
+def _section_block(section: dict[str, Any]) -> Block:
+    return Block(
+        key=f"section:{section['key']}",
+        kind="section",
+        title=f"Section: {section.get('heading') or section['key']}",
+        lines=(
+            f"Heading: {section.get('heading', '')}",
+            f"Topic: {section.get('topic', '')}",
+            f"Level: {section.get('level') or 'none'}",
+            f"Places: {_list(section.get('places')) or 'whole country'}",
+            f"Activities: {_list(section.get('activities')) or 'any'}",
+            f"Months: {_list(section.get('months')) or 'all year'}",
+            f"Source: {section.get('source') or 'none'}",
+            *(section.get("body") or "").splitlines(),
+        ),
+    )
+
+
+def _rule_block(rule: dict[str, Any]) -> Block:
+    fields = [
+        f"{name}: {json.dumps(rule[name], ensure_ascii=False)}"
+        for name in sorted(rule)
+        if name not in ("key", "kind", "title", "detail")
+    ]
+    return Block(
+        key=f"rule:{rule['key']}",
+        kind="rule",
+        title=f"Rule: {rule.get('title') or rule['key']} ({rule['kind']})",
+        lines=(
+            f"Title: {rule.get('title', '')}",
+            f"In words: {rule_in_words(rule)}",
+            *fields,
+            *(rule.get("detail") or "").splitlines(),
+        ),
+    )
+
+
+def _list_blocks(content: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """The country's lists, a line per item: places, emergency contacts, sources, calendar."""
     places = [
         f"{place['name']}: {place.get('kind')}, level {place.get('level') or 'none'}"
         + (f", also {_list(place.get('aliases'))}" if place.get("aliases") else "")
@@ -134,15 +144,12 @@ def snapshot_blocks(content: dict[str, Any]) -> list[Block]:
         )
         if content.get(name)
     ]
-    for key, title, lines in (
+    return [
         ("places", "Places", places),
         ("contacts", "Emergency contacts", contacts),
         ("sources", "Sources", sources),
         ("calendar", "Calendar corrections", calendar),
-    ):
-        if lines:
-            blocks.append(Block(key=key, kind=key, title=title, lines=tuple(lines)))
-    return blocks
+    ]
 
 
 def _words(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:

@@ -248,6 +248,16 @@ def _country_parts(
     return chapters, contacts, sources, version_rows
 
 
+def _destinations(stop_rows: list[dict[str, Any]]) -> list[str]:
+    """The places the trip goes to, each once, in order ("Almaty, Kazakhstan")."""
+    return list(
+        OrderedDict.fromkeys(
+            str(f"{row['place']}, {row['country_name']}" if row["place"] else row["country_name"])
+            for row in stop_rows
+        )
+    )
+
+
 def document_for(
     *,
     trip: Trip,
@@ -293,13 +303,6 @@ def document_for(
         if source and source.get("key"):
             country = requirement.country
             _cite(sources, source, names.get(country, country), versions.get(country))
-
-    destinations: list[str] = list(
-        OrderedDict.fromkeys(
-            str(f"{row['place']}, {row['country_name']}" if row["place"] else row["country_name"])
-            for row in stop_rows
-        )
-    )
     risk_level = assessment.risk_level if assessment else trip.risk_level
     return BriefingDocument(
         briefing_id=briefing_id,
@@ -313,7 +316,7 @@ def document_for(
         risk_name=LEVEL_NAMES.get(risk_level, "Unknown") if risk_level else "Unknown",
         explanation=list(assessment.explanation if assessment else []),
         approval_reasons=list(assessment.approval_reasons if assessment else []),
-        destinations=destinations,
+        destinations=_destinations(stop_rows),
         stops=stop_rows,
         requirements=requirements,
         contacts=contacts,

@@ -739,6 +739,20 @@ def _crisis_checks(incident_ids: list[int]) -> dict[int, dict[str, int]]:
     }
 
 
+def _free_text_resolvers(stops: Iterable[Stop]) -> dict[str, _FreeTextMatcher]:
+    """A matcher for each country where a stop's place is free text, their curated places
+    loaded at once (one query, or none)."""
+    free_text = {stop.country_id for stop in stops if stop.place is None and stop.place_text}
+    resolvers = {code: _FreeTextMatcher(code) for code in free_text}
+    if free_text:
+        by_country: dict[str, list[Place]] = {code: [] for code in free_text}
+        for place in places_for(free_text):
+            by_country[place.country_id].append(place)
+        for code, resolver in resolvers.items():
+            resolver.matcher = place_matcher(by_country[code])
+    return resolvers
+
+
 def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
     """The open incidents that touch travellers as of ``on`` (default today): someone there
     or arriving, or an open safety check with a call for help not handled or someone silent.
@@ -775,15 +789,7 @@ def incidents_crisis_summary(*, on: dt.date | None = None) -> list[CrisisRow]:
         .annotate(traveller_id=F("trip__traveller_id"))
         .order_by()
     )
-    free_text = {stop.country_id for stop in stops if stop.place is None and stop.place_text}
-    # The curated places of every country where a stop is free text, loaded at once.
-    resolvers = {code: _FreeTextMatcher(code) for code in free_text}
-    if free_text:
-        by_country: dict[str, list[Place]] = {code: [] for code in free_text}
-        for place in places_for(free_text):
-            by_country[place.country_id].append(place)
-        for code, resolver in resolvers.items():
-            resolver.matcher = place_matcher(by_country[code])
+    resolvers = _free_text_resolvers(stops)
     checks = _crisis_checks([incident.pk for incident in incidents])
     rows: list[CrisisRow] = []
     for incident in incidents:
