@@ -45,6 +45,8 @@ SIZES = {
     "page_rows_small": (10, 2),
     "page_rows_large": (1_000, 6),
     "booking_emails": (1_000, 5),
+    "feed_travellers": (500, 5),
+    "feed_items": (200, 20),
 }
 
 

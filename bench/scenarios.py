@@ -345,6 +345,7 @@ class Bench:
             ("map", self.map_growth),
             ("pages", self.page_queries),
             ("bookings", self.booking_ingest),
+            ("feed", self.feed_to_check),
         ]
         self.manager = make_users("manager", 1, roles.MANAGER)[0]
         for name, group in groups:
@@ -1043,3 +1044,83 @@ class Bench:
             baseline=times["by_hand"],
             ratio=times["by_hand"] / times["by_email"],
         )
+
+    # --- feed_to_check_s -----------------------------------------------------------------------
+
+    def feed_to_check(self) -> None:
+        """A `--feed-items` USGS feed with one critical quake near `--feed-travellers`
+        travellers, polled by the scheduler's task on a real worker, against the same check
+        started by hand (bench/bench_feeds.py)."""
+        from bench import bench_feeds
+        from incidents.check_services import check_start
+        from incidents.models import HazardFeed, SafetyCheck, Severity
+        from incidents.tasks import poll_hazard_feeds
+
+        if not Country.objects.filter(code="KZ").exists():
+            import_countries(["KZ"])
+        count = self.args.feed_travellers
+        travellers = make_users("quake", count)
+        arrival, departure = self.today - dt.timedelta(days=1), self.today + dt.timedelta(days=3)
+        latitude, longitude = bench_feeds.ALMATY
+        make_trips(
+            [
+                (
+                    traveller,
+                    TripStatus.CLEARED,
+                    [
+                        (
+                            "KZ",
+                            "Almaty",
+                            arrival,
+                            departure,
+                            latitude + self.rng.uniform(-0.2, 0.2),
+                            longitude + self.rng.uniform(-0.2, 0.2),
+                        )
+                    ],
+                )
+                for traveller in travellers
+            ]
+        )
+        analyze()
+        body = bench_feeds.usgs_body(items=self.args.feed_items, now=timezone.now(), rng=self.rng)
+        worker = self.start_worker(2)
+        timeout = max(300, count / 5)
+        # The baseline first: the feed's incident also e-mails its travellers (alerts), and
+        # those tasks, still queued, would slow a check started after it.
+        incident = Incident.objects.create(**bench_feeds.equivalent_incident_fields(self.today))
+        began = time.perf_counter()
+        by_hand_check = check_start(incident=incident, by=self.manager)
+        bench_feeds.wait_until_queued(lambda: by_hand_check, timeout=timeout, what="by hand")
+        by_hand = time.perf_counter() - began
+        with bench_feeds.feed_server(body) as url:
+            feed = HazardFeed.objects.create(
+                name="USGS M4.5+ past day (bench)",
+                kind="usgs",
+                url=url,
+                min_severity=Severity.INFO,  # all its items are read, not only the critical one
+            )
+            began = time.perf_counter()
+            poll_hazard_feeds()  # the beat's tick: the feed's poll goes to the worker
+            check = bench_feeds.wait_until_queued(
+                lambda: SafetyCheck.objects.filter(
+                    incident__source="usgs",
+                    incident__external_id=f"usgs:{bench_feeds.CRITICAL_ID}",
+                ).first(),
+                timeout=timeout,
+                what="the feed",
+            )
+            by_feed = time.perf_counter() - began
+            # The poll itself may still be reading the minor quakes: let it finish.
+            deadline = time.monotonic() + timeout
+            while not HazardFeed.objects.get(pk=feed.pk).last_result:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the feed's poll did not finish in time")
+                time.sleep(0.1)
+        recipients = CheckRecipient.objects.filter(safety_check=check).count()
+        self.stop(worker)
+        print(
+            f"   {self.args.feed_items} items, {recipients} asked "
+            f"({HazardFeed.objects.get(pk=feed.pk).last_result})",
+            flush=True,
+        )
+        self.record("feed_to_check_s", by_feed, "s", baseline=by_hand, ratio=by_hand / by_feed)

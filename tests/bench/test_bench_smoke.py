@@ -44,6 +44,7 @@ METRICS = {
     "page_queries.locations": True,
     "page_queries.incident": True,
     "booking_ingest": True,
+    "feed_to_check_s": True,
 }
 
 
