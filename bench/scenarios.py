@@ -1052,7 +1052,7 @@ class Bench:
         travellers, polled by the scheduler's task on a real worker, against the same check
         started by hand (bench/bench_feeds.py)."""
         from bench import bench_feeds
-        from incidents.check_services import check_start
+        from incidents.checks.services import check_start
         from incidents.models import HazardFeed, SafetyCheck, Severity
         from incidents.tasks import poll_hazard_feeds
 
