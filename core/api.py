@@ -18,6 +18,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,7 +30,7 @@ from core.lib.dates import DateBounds, birth_dates, portal_dates
 from core.models import TravellerProfile
 from core.parsers import NOT_AN_OBJECT, JSONObjectParser
 from core.roles import user_roles
-from core.services import profile_update
+from core.services import PROFILE_FIELDS, profile_update
 from core.throttling import AddressThrottle, TokenThrottle
 
 REQUEST_TOO_LARGE = "The request body is too large."
@@ -67,9 +68,6 @@ def exception_handler(exc, context):
 
 
 # --- dates that come in -------------------------------------------------------------------
-
-
-from rest_framework.renderers import JSONRenderer  # noqa: E402
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -116,15 +114,7 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TravellerProfile
-        fields = [
-            "nationality",
-            "passport_type",
-            "date_of_birth",
-            "department",
-            "phone",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-        ]
+        fields = list(PROFILE_FIELDS)  # what profile_update takes
 
     def validate_nationality(self, value: str) -> str:
         value = (value or "").upper()

@@ -6,7 +6,8 @@ from django.contrib.auth.models import User
 
 from core.models import TravellerProfile
 
-PROFILE_FIELDS = {
+# What a traveller edits of their own profile, in the order the page and /api/me/ show it.
+PROFILE_FIELDS = (
     "nationality",
     "passport_type",
     "date_of_birth",
@@ -14,12 +15,12 @@ PROFILE_FIELDS = {
     "phone",
     "emergency_contact_name",
     "emergency_contact_phone",
-}
+)
 
 
 def profile_update(*, user: User, **fields: Any) -> TravellerProfile:
     """Update the traveller's own profile (the same service for the page and the API)."""
-    unknown = set(fields) - PROFILE_FIELDS
+    unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not profile fields: {sorted(unknown)}")
     profile = user.profile
