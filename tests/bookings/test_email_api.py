@@ -27,7 +27,7 @@ from tests.bookings.email_helpers import BEFORE_THE_TRIPS, EXTRACTORS, fixture
 from trips.models import Trip
 
 URL = "/api/bookings/email/"
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
