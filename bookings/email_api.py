@@ -12,7 +12,6 @@ answer is that 202 at once.
 
 from __future__ import annotations
 
-import base64
 import time
 import uuid
 from typing import Any
@@ -32,8 +31,7 @@ from rest_framework.views import APIView
 from bookings.api import RESULT, MayPostBookings
 from bookings.mail import answers
 from bookings.mail.reader import MAX_MESSAGE_BYTES, EmailTooLarge
-from bookings.mail.receive import DOOR_EMAIL_API, READ_TASK
-from core.outbox import outbox_enqueue
+from bookings.mail.receive import DOOR_EMAIL_API, booking_email_queue
 
 # How long the request waits for the worker's answer before answering 202 "queued".
 ANSWER_WAIT_SECONDS = 10.0
@@ -90,17 +88,13 @@ class BookingEmailView(APIView):
         ticket = uuid.uuid4().hex
         # Outside any transaction (no ATOMIC_REQUESTS): the row is written and the task sent
         # at once; were the broker away, the relay sends it later and the answer is 202.
-        outbox_enqueue(
-            task=READ_TASK,
-            kwargs={
-                "raw": base64.b64encode(raw).decode("ascii"),
-                "door": DOOR_EMAIL_API,
-                "by_id": request.user.pk,
-                "ticket": ticket,
-                "keep_invalid": False,
-                "via": "api",
-            },
-            key=f"bookings.email:{DOOR_EMAIL_API}:{ticket}",
+        booking_email_queue(
+            raw=raw,
+            door=DOOR_EMAIL_API,
+            by=request.user,
+            via="api",
+            ticket=ticket,
+            keep_invalid=False,
         )
         answer = _await(ticket) if _answer_can_arrive() else None
         if answer is None:

@@ -201,20 +201,29 @@ def booking_unassigned_reply_send(*, key: str, to: str, subject: str, reference:
 READ_TASK = "bookings.tasks.receive_booking_email"
 
 
-def booking_email_queue(*, raw: bytes, door: str, by: User | None, via: str) -> str:
+def booking_email_queue(
+    *,
+    raw: bytes,
+    door: str,
+    by: User | None,
+    via: str,
+    ticket: str = "",
+    keep_invalid: bool = True,
+) -> str:
     """Keep the e-mail in the outbox (its row commits with the caller's transaction and
     survives a broker outage) and have a worker read it. Returns the outbox key: the same
-    e-mail queued twice is read once while its row is kept."""
-    digest = hashlib.sha256(raw).hexdigest()
-    key = f"bookings.email:{via}:{digest}"
-    outbox_enqueue(
-        task=READ_TASK,
-        kwargs={
-            "raw": base64.b64encode(raw).decode("ascii"),
-            "door": door,
-            "by_id": by.pk if by is not None else None,
-            "via": via,
-        },
-        key=key,
-    )
+    e-mail queued twice is read once while its row is kept. With a ``ticket`` (the API, which
+    waits for the answer: bookings.mail.answers), each request is its own and the worker
+    leaves its answer under that ticket; ``keep_invalid`` False answers a refused booking
+    with its errors instead of keeping the e-mail unassigned."""
+    key = f"bookings.email:{via}:{ticket or hashlib.sha256(raw).hexdigest()}"
+    kwargs = {
+        "raw": base64.b64encode(raw).decode("ascii"),
+        "door": door,
+        "by_id": by.pk if by is not None else None,
+        "via": via,
+    }
+    if ticket:
+        kwargs.update(ticket=ticket, keep_invalid=keep_invalid)
+    outbox_enqueue(task=READ_TASK, kwargs=kwargs, key=key)
     return key
